@@ -1,0 +1,15 @@
+import type { Config } from 'jest';
+
+// ESM throughout: ts-jest only transpiles (isolatedModules in tsconfig); `npm test`
+// runs `tsc --noEmit` first because ts-jest in ESM mode does not fail on type errors.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
+  testTimeout: 30_000,
+};
+
+export default config;

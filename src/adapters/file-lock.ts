@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
+import { StoreLockedError } from '../errors.js';
+
+interface LockOwner {
+  readonly pid: number;
+  readonly host: string;
+  readonly since: string;
+  readonly token: string;
+}
+
+/** Lock files this process holds: a second store on the same key here is refused too. */
+const heldHere = new Set<string>();
+
+/**
+ * Takes the lock file at `lockPath` for `key`, or throws `StoreLockedError` naming the owner.
+ * A lock left by a dead process on this host (SIGKILL, crash, container restart that reused
+ * our pid) is stale and taken over; a lock from another host cannot be checked and is refused.
+ * Resolves to the release function.
+ */
+export async function acquireFileLock(lockPath: string, key: string): Promise<() => Promise<void>> {
+  if (heldHere.has(lockPath)) throw new StoreLockedError(key, `in this process (lock file ${lockPath}).`);
+  heldHere.add(lockPath);
+  try {
+    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
+    // A few rounds: each lost race against another process taking over a stale lock costs one.
+    for (let round = 0; round < 5; round++) {
+      if (await tryCreate(lockPath, me)) return () => release(lockPath, me.token);
+      const owner = await readOwner(lockPath);
+      if (owner === undefined) continue; // released meanwhile
+      if (isLive(owner)) throw new StoreLockedError(key, describeOwner(owner, lockPath));
+      await removeIfStill(lockPath, owner);
+    }
+    throw new StoreLockedError(key, `by another process racing for it (lock file ${lockPath}).`);
+  } catch (error) {
+    heldHere.delete(lockPath);
+    throw error;
+  }
+}
+
+/** Creates the lock whole or not at all: write a private file, then hard-link it into place. */
+async function tryCreate(lockPath: string, me: LockOwner): Promise<boolean> {
+  const tmp = `${lockPath}.${me.token}`;
+  await fs.writeFile(tmp, JSON.stringify(me));
+  try {
+    await fs.link(tmp, lockPath);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(lockPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const owner = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.token === 'string') {
+      return { pid: owner.pid, host: owner.host, since: String(owner.since), token: owner.token };
+    }
+  } catch {
+    // fall through: not a lock we wrote, so nobody can be holding it
+  }
+  return { pid: -1, host: hostname(), since: 'unknown', token: text };
+}
+
+function isLive(owner: LockOwner): boolean {
+  if (owner.host !== hostname()) return true; // cannot check another machine's processes
+  if (owner.pid === process.pid || owner.pid <= 0) return false; // ours would be in heldHere
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
+  }
+}
+
+/** Removes a stale lock unless another process replaced it between our read and now. */
+async function removeIfStill(lockPath: string, stale: LockOwner): Promise<void> {
+  const aside = `${lockPath}.stale-${randomUUID()}`;
+  try {
+    await fs.rename(lockPath, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = await readOwner(aside);
+  if (moved !== undefined && moved.token !== stale.token) {
+    // A fresh lock of a racing process: put it back (link never overwrites).
+    await fs.link(aside, lockPath).catch(() => undefined);
+  }
+  await fs.rm(aside, { force: true });
+}
+
+async function release(lockPath: string, token: string): Promise<void> {
+  try {
+    const owner = await readOwner(lockPath);
+    if (owner?.token === token) await fs.rm(lockPath, { force: true });
+  } finally {
+    heldHere.delete(lockPath);
+  }
+}
+
+function describeOwner(owner: LockOwner, lockPath: string): string {
+  return `by process ${owner.pid} on host ${owner.host} since ${owner.since} (lock file ${lockPath}). ` +
+    'Close that store first; if that process is gone for good, delete the lock file.';
+}

@@ -1,0 +1,23 @@
+import { InvalidKeyError } from '../errors.js';
+
+/** The Apify key-value store's rule; every adapter accepts exactly these keys. */
+const KEY_CHARS = /^[a-zA-Z0-9!\-_.'()]*$/;
+export const MAX_KEY_LENGTH = 256;
+
+/**
+ * Throws `InvalidKeyError` unless `key` is a valid store key: 1–256 characters from
+ * letters, digits and `!-_.'()`, and not `.` or `..` (which a file system would read as folders).
+ *
+ * @example assertValidKey('CRAWL_STATE'); // ok
+ * @example assertValidKey('../etc/passwd'); // throws InvalidKeyError
+ */
+export function assertValidKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string') throw new InvalidKeyError(key, 'a key must be a string');
+  if (key.length === 0) throw new InvalidKeyError(key, 'a key must not be empty');
+  if (key.length > MAX_KEY_LENGTH) throw new InvalidKeyError(key, `a key has at most ${MAX_KEY_LENGTH} characters, this one has ${key.length}`);
+  if (!KEY_CHARS.test(key)) {
+    const bad = [...key].find((c) => !KEY_CHARS.test(c)) ?? '';
+    throw new InvalidKeyError(key, `character ${JSON.stringify(bad)} at position ${key.indexOf(bad)} is not allowed (use letters, digits and !-_.'())`);
+  }
+  if (key === '.' || key === '..') throw new InvalidKeyError(key, 'a key must not be "." or ".."');
+}

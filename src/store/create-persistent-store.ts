@@ -1,0 +1,137 @@
+import { enablePatches, produceWithPatches, type Draft } from 'immer';
+import { BehaviorSubject, distinctUntilChanged, EMPTY, map, type Observable, type Subscription } from 'rxjs';
+import { defaultAdapter } from '../adapters/default-adapter.js';
+import { assertValidKey } from '../adapters/keys.js';
+import { StoreClosedError } from '../errors.js';
+import type { PlatformEvent } from '../events/event-types.js';
+import { assertJson } from './assert-json.js';
+import { wrap } from './envelope.js';
+import { hydrate } from './hydrate.js';
+import { createPersistencePipeline } from './persistence-pipeline.js';
+import type { PersistenceStatus } from './persistence-status.js';
+import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
+
+enablePatches();
+
+/** A recipe for `update`: mutate the draft, or return a whole new state. */
+export type Recipe<T> = (draft: Draft<T>) => void | T;
+
+export interface PersistentStore<T> {
+  readonly key: string;
+  /** True when the state came from storage, false when the store started from `initial`. */
+  readonly restored: boolean;
+  /** Where an unusable stored copy was moved (with `onInvalidStored: 'moveAside'`), else undefined. */
+  readonly movedAside: string | undefined;
+  /** The current immutable snapshot. */
+  getState(): T;
+  /** The state, replaying the current snapshot to each new subscriber. Completes on close. */
+  readonly state$: Observable<T>;
+  /** A slice of the state, emitted only when it changes (by `===`). */
+  select<S>(selector: (state: T) => S): Observable<S>;
+  /** Applies an immer recipe and schedules a write; returns the new snapshot. Throws on non-JSON values. */
+  update(recipe: Recipe<T>): T;
+  /** Persistence status, replaying the current one. */
+  readonly status$: Observable<PersistenceStatus>;
+  /** The current persistence status. */
+  getStatus(): PersistenceStatus;
+  /** Resolves when every update made before the call is durable; rejects with `FlushError` if that cannot happen in time. */
+  flush(options?: { timeoutMs?: number }): Promise<void>;
+  /** Final flush, then releases timers, subscriptions and the storage lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a persistent store: takes the key's lock, restores (migrates, validates) what was stored,
+ * and from then on writes each change, debounced, through the adapter.
+ *
+ * @example
+ * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: { done: 0 } });
+ * store.update((s) => { s.done++; });
+ * await store.close();
+ */
+export async function createPersistentStore<T>(options: PersistentStoreOptions<T>): Promise<PersistentStore<T>> {
+  assertValidOptions(options);
+  const { key } = options;
+  assertValidKey(key);
+  const adapter = options.adapter ?? (await defaultAdapter());
+  const version = options.version ?? 0;
+  const debounceMs = options.debounceMs ?? 1_000;
+  const maxWaitMs = options.maxWaitMs ?? Math.max(5_000, debounceMs);
+  const flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
+
+  const unlock = (await adapter.lock?.(key)) ?? (async () => undefined);
+  let hydrated;
+  try {
+    hydrated = await hydrate({
+      key,
+      adapter,
+      initial: options.initial,
+      schema: options.schema,
+      version,
+      migrate: options.migrate,
+      adoptUnversioned: options.adoptUnversioned ?? true,
+      onInvalidStored: options.onInvalidStored ?? 'throw',
+    });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+
+  const state$ = new BehaviorSubject<T>(hydrated.state);
+  const pipeline = createPersistencePipeline({
+    key,
+    debounceMs,
+    maxWaitMs,
+    write: () => adapter.write(key, wrap(state$.getValue(), version, new Date())),
+  });
+
+  let closing: Promise<void> | undefined;
+  let eventSubscription: Subscription | undefined;
+
+  const flush = (opts?: { timeoutMs?: number }): Promise<void> => pipeline.flush(opts?.timeoutMs ?? flushTimeoutMs);
+
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      try {
+        await flush();
+      } finally {
+        eventSubscription?.unsubscribe();
+        pipeline.dispose();
+        state$.complete();
+        await unlock();
+      }
+    })());
+
+  const store: PersistentStore<T> = {
+    key,
+    restored: hydrated.restored,
+    movedAside: hydrated.movedAside,
+    getState: () => state$.getValue(),
+    state$: state$.asObservable(),
+    select: (selector) => state$.pipe(map(selector), distinctUntilChanged()),
+    update(recipe) {
+      if (closing) throw new StoreClosedError(key, 'update');
+      const [next, patches] = produceWithPatches(state$.getValue(), recipe as never) as unknown as [T, { op: string; path: (string | number)[]; value?: unknown }[]];
+      if (patches.length === 0) return next;
+      // Check only what changed: the cost follows the change, not the state.
+      for (const patch of patches) if (patch.op !== 'remove') assertJson(patch.value, patch.path);
+      state$.next(next);
+      pipeline.changed();
+      return next;
+    },
+    status$: pipeline.status$,
+    getStatus: pipeline.status,
+    flush,
+    close,
+  };
+
+  eventSubscription = (options.events ?? EMPTY).subscribe({
+    next: (event: PlatformEvent) => {
+      if (event.name === 'exit') void close().catch(() => undefined); // the failure shows on status$
+      else if (event.name === 'persistState' || event.name === 'migrating' || event.name === 'aborting') pipeline.writeNow();
+    },
+    error: () => undefined, // a broken event source must not take the store down
+  });
+
+  return store;
+}

@@ -1,0 +1,40 @@
+import { CorruptStateError } from '../errors.js';
+
+/** Marks a stored value as ours, so a bare value (e.g. Crawlee's `useState`) is told apart. */
+const FORMAT = 1;
+
+/** What the store writes: the state with its version and when it was saved. */
+export interface Envelope {
+  readonly $rxps: typeof FORMAT;
+  readonly version: number;
+  readonly savedAt: string;
+  readonly state: unknown;
+}
+
+/** A stored value taken apart; `unversioned` when it carried no envelope. */
+export interface Decoded {
+  readonly version: number;
+  readonly state: unknown;
+  readonly unversioned: boolean;
+}
+
+export function wrap(state: unknown, version: number, savedAt: Date): Envelope {
+  return { $rxps: FORMAT, version, savedAt: savedAt.toISOString(), state };
+}
+
+/**
+ * Reads an envelope; any other value is a bare state of version 0 (what Crawlee's `useState`
+ * and the Apify SDK store). A value that claims to be an envelope but is malformed is corrupt.
+ */
+export function unwrap(stored: unknown, key: string, location: string): Decoded {
+  if (typeof stored !== 'object' || stored === null || !('$rxps' in stored)) {
+    return { version: 0, state: stored, unversioned: true };
+  }
+  const { $rxps, version, state } = stored as Partial<Envelope>;
+  if ($rxps !== FORMAT) throw new CorruptStateError(key, location, `unknown format ${JSON.stringify($rxps)} (this library writes ${FORMAT})`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
+    throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a non-negative integer`);
+  }
+  if (!('state' in stored)) throw new CorruptStateError(key, location, 'the envelope has no state');
+  return { version, state, unversioned: false };
+}

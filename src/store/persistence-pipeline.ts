@@ -1,0 +1,129 @@
+import {
+  BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, race, retry, Subject, take, timer, catchError,
+} from 'rxjs';
+import { isRetryable } from '../adapters/storage-adapter.js';
+import { FlushError, errorMessage } from '../errors.js';
+import { debounceWithMaxWait } from './debounce-with-max-wait.js';
+import type { PersistenceStatus } from './persistence-status.js';
+import { singleFlight } from './single-flight.js';
+
+export interface PipelineOptions {
+  readonly key: string;
+  readonly debounceMs: number;
+  readonly maxWaitMs: number;
+  /** Writes the current state durably; called with nothing else in flight. */
+  readonly write: () => Promise<void>;
+}
+
+/** Backoff between retries of a failed write: 100 ms, doubling, at most 10 s. */
+export const retryDelayMs = (attempt: number): number => Math.min(10_000, 100 * 2 ** (attempt - 1));
+
+/**
+ * The persistence pipeline: change signals → debounce (with max wait) → single-flight writer
+ * with retries. It counts revisions: an update bumps `revision`, a write that started at
+ * revision r makes everything up to r durable. Knows nothing of immer or the state's shape.
+ */
+export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write }: PipelineOptions) {
+  let revision = 0;
+  let saved = 0;
+  let writing = false;
+  let lastSavedAt: number | null = null;
+  let lastError: Error | null = null;
+
+  const changed$ = new Subject<void>();
+  const urgent$ = new Subject<void>();
+  const saved$ = new BehaviorSubject<number>(0);
+  const permanentFailure$ = new Subject<Error>();
+  const status$ = new BehaviorSubject<PersistenceStatus>(statusNow());
+
+  function statusNow(): PersistenceStatus {
+    const phase = lastError ? 'error' : writing ? 'saving' : revision > saved ? 'dirty' : 'idle';
+    return { phase, lastSavedAt, lastError, pending: revision - saved };
+  }
+  const publish = (): void => status$.next(statusNow());
+
+  // One attempt: snapshot the revision, write, then everything up to it is durable.
+  const attempt = defer(async () => {
+    if (saved >= revision) return;
+    const target = revision;
+    writing = true;
+    publish();
+    try {
+      await write();
+    } finally {
+      writing = false;
+    }
+    saved = target;
+    lastSavedAt = Date.now();
+    lastError = null;
+    publish();
+    saved$.next(saved);
+  });
+
+  const writeWithRetries = attempt.pipe(
+    retry({
+      resetOnSuccess: true,
+      delay: (error: unknown, count) => {
+        lastError = error instanceof Error ? error : new Error(errorMessage(error));
+        publish();
+        if (!isRetryable(error)) {
+          permanentFailure$.next(lastError);
+          throw error;
+        }
+        // An urgent request (flush, migration) cuts the backoff short.
+        return race(timer(retryDelayMs(count)), urgent$.pipe(take(1)));
+      },
+    }),
+    // A permanent failure ends this round only; the next change or flush tries again.
+    catchError(() => EMPTY),
+  );
+
+  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs)), urgent$)
+    .pipe(singleFlight(() => writeWithRetries))
+    .subscribe();
+
+  return {
+    status$: status$.asObservable(),
+    status: (): PersistenceStatus => status$.getValue(),
+
+    /** An update happened. */
+    changed(): void {
+      revision++;
+      publish();
+      changed$.next();
+    },
+
+    /** Write now, skipping the debounce and any retry backoff. */
+    writeNow(): void {
+      urgent$.next();
+    },
+
+    /** Resolves when every change so far is durable; rejects after `timeoutMs` or on a permanent failure. */
+    flush(timeoutMs: number): Promise<void> {
+      const target = revision;
+      if (saved >= target) return Promise.resolve();
+      const done = firstValueFrom(
+        merge(
+          saved$.pipe(filter((s) => s >= target), map(() => undefined)),
+          permanentFailure$.pipe(map((error) => {
+            throw new FlushError(key, error.message, { cause: error });
+          })),
+          timer(timeoutMs).pipe(map(() => {
+            const why = lastError ? `the last write failed: ${lastError.message}` : 'the write is still under way';
+            throw new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined });
+          })),
+        ),
+      );
+      urgent$.next();
+      return done;
+    },
+
+    /** Stops every timer and subscription; pending changes are not written. */
+    dispose(): void {
+      subscription.unsubscribe();
+      for (const subject of [changed$, urgent$, saved$, permanentFailure$, status$]) subject.complete();
+    },
+  };
+}
+
+export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;

@@ -1,0 +1,15 @@
+/** Where the persisted copy stands relative to the state in memory. */
+export interface PersistenceStatus {
+  /**
+   * `idle`: everything is durable. `dirty`: changes wait for the debounce. `saving`: a write is
+   * under way. `error`: the last write failed; the store keeps retrying with backoff and stays
+   * `error` until a write succeeds.
+   */
+  readonly phase: 'idle' | 'dirty' | 'saving' | 'error';
+  /** When the last successful write became durable (epoch ms), or `null` before the first. */
+  readonly lastSavedAt: number | null;
+  /** The failure of the last write, or `null` once a write succeeds again. */
+  readonly lastError: Error | null;
+  /** How many updates are not durable yet. */
+  readonly pending: number;
+}

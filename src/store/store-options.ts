@@ -1,0 +1,80 @@
+import type { Observable } from 'rxjs';
+import type { StorageAdapter } from '../adapters/storage-adapter.js';
+import { InvalidOptionError } from '../errors.js';
+import type { PlatformEvent } from '../events/event-types.js';
+import type { StateSchema } from './state-schema.js';
+
+export interface PersistentStoreOptions<T> {
+  /** The storage key: 1–256 characters from letters, digits and `!-_.'()`. */
+  readonly key: string;
+  /** The state when nothing is stored yet. Must be plain JSON; validated by `schema` if given. */
+  readonly initial: T;
+  /**
+   * Validates stored (and migrated, and initial) state on start. Any zod schema fits.
+   * Not run on `update()`, whose cost must follow the size of the change.
+   * @default no validation
+   */
+  readonly schema?: StateSchema<T>;
+  /** Where the state is kept. @default fileAdapter() in Node */
+  readonly adapter?: StorageAdapter;
+  /**
+   * Platform events: `persistState` writes now; `migrating` and `aborting` write at once,
+   * bypassing the debounce; `exit` writes and closes the store.
+   * @default EMPTY (no events)
+   */
+  readonly events?: Observable<PlatformEvent>;
+  /** Write this long after the last change. @default 1000 */
+  readonly debounceMs?: number;
+  /** ... but never later than this after the first unsaved change. @default 5000, or debounceMs if larger */
+  readonly maxWaitMs?: number;
+  /** The version of the state's shape; stored with it. @default 0 */
+  readonly version?: number;
+  /**
+   * Turns a stored state of an older version into the current shape; may be async. The result
+   * is then validated by `schema`. Required once `version` moves past a stored version.
+   * @default none: an older stored version is refused with a MigrationError
+   */
+  readonly migrate?: (state: unknown, fromVersion: number) => T | Promise<T>;
+  /**
+   * Take a stored value without this library's envelope (what Crawlee's `useState` and the
+   * Apify SDK's `setValue` write) as version 0, so a running crawl can switch to this library.
+   * @default true
+   */
+  readonly adoptUnversioned?: boolean;
+  /**
+   * What to do when the stored state is unreadable, fails `schema`, or `migrate` throws.
+   * `'throw'` rejects with a typed error and writes nothing. `'moveAside'` moves the stored copy
+   * to `<key>.invalid-<timestamp>` (never overwriting anything) and starts from `initial`.
+   * A state from a newer version is always refused.
+   * @default 'throw'
+   */
+  readonly onInvalidStored?: 'throw' | 'moveAside';
+  /** How long `flush()` and `close()` wait for durability before rejecting. @default 30000 */
+  readonly flushTimeoutMs?: number;
+}
+
+/** Rejects options of the wrong type or range, naming the option. */
+export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'pass an object with at least key and initial');
+  if (!('initial' in options)) throw new InvalidOptionError('initial', 'is required');
+  const durations = { debounceMs: options.debounceMs, maxWaitMs: options.maxWaitMs, flushTimeoutMs: options.flushTimeoutMs };
+  for (const [name, value] of Object.entries(durations)) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      throw new InvalidOptionError(name, `expected a duration in ms (a finite number ≥ 0), got ${String(value)}`);
+    }
+  }
+  if (options.maxWaitMs !== undefined && options.maxWaitMs < (options.debounceMs ?? 1_000)) {
+    throw new InvalidOptionError('maxWaitMs', `must be at least debounceMs (${options.debounceMs ?? 1_000}), got ${options.maxWaitMs}`);
+  }
+  const { version } = options;
+  if (version !== undefined && !(Number.isInteger(version) && version >= 0)) {
+    throw new InvalidOptionError('version', `expected an integer ≥ 0, got ${String(version)}`);
+  }
+  if (options.migrate !== undefined && typeof options.migrate !== 'function') throw new InvalidOptionError('migrate', 'expected a function');
+  if (options.schema !== undefined && typeof options.schema?.safeParse !== 'function') {
+    throw new InvalidOptionError('schema', 'expected a zod schema (an object with safeParse)');
+  }
+  if (options.onInvalidStored !== undefined && options.onInvalidStored !== 'throw' && options.onInvalidStored !== 'moveAside') {
+    throw new InvalidOptionError('onInvalidStored', `expected 'throw' or 'moveAside', got ${String(options.onInvalidStored)}`);
+  }
+}
