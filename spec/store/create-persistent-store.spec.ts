@@ -1,0 +1,185 @@
+import { jest } from '@jest/globals';
+import { Subject } from 'rxjs';
+import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
+import { InvalidKeyError, InvalidOptionError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
+import type { PlatformEvent } from '../../src/events/event-types.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { controlledAdapter } from '../support/controlled-adapter.js';
+
+const open = <T>(initial: T, extra: object = {}) =>
+  createPersistentStore({ key: 'STATE', initial, adapter: memoryAdapter(), ...extra });
+
+describe('createPersistentStore', () => {
+  test('starts from initial when nothing is stored, and restores what was written', async () => {
+    const records = new Map<string, string>();
+    const first = await createPersistentStore({ key: 'STATE', initial: { done: 0 }, adapter: memoryAdapter({ records }) });
+    expect(first.restored).toBe(false);
+    expect(first.getState()).toEqual({ done: 0 });
+    first.update((d) => void (d.done = 41));
+    first.update((d) => void d.done++);
+    await first.close();
+
+    const second = await createPersistentStore({ key: 'STATE', initial: { done: 0 }, adapter: memoryAdapter({ records }) });
+    expect(second.restored).toBe(true);
+    expect(second.getState()).toEqual({ done: 42 });
+    await second.close();
+  });
+
+  test('update returns the new immutable snapshot; old snapshots are untouched', async () => {
+    const store = await open({ list: [1] });
+    const before = store.getState();
+    const after = store.update((d) => void d.list.push(2));
+    expect(after).toBe(store.getState());
+    expect(after).toEqual({ list: [1, 2] });
+    expect(before).toEqual({ list: [1] });
+    expect(Object.isFrozen(after.list)).toBe(true);
+    await store.close();
+  });
+
+  test('a recipe may return a whole new state', async () => {
+    const store = await open({ n: 1 });
+    expect(store.update(() => ({ n: 7 }))).toEqual({ n: 7 });
+    await store.close();
+  });
+
+  test('an update that changes nothing is not a change', async () => {
+    const store = await open({ n: 1 });
+    const before = store.getState();
+    expect(store.update(() => undefined)).toBe(before);
+    expect(store.getStatus().pending).toBe(0);
+    await store.close();
+  });
+
+  test('state$ replays the current state and follows updates; select emits distinct slices', async () => {
+    const store = await open({ a: 0, b: 0 });
+    store.update((d) => void (d.a = 1));
+    const states: unknown[] = [];
+    const as: number[] = [];
+    store.state$.subscribe((s) => states.push(s));
+    store.select((s) => s.a).subscribe((a) => as.push(a));
+    store.update((d) => void (d.b = 5));
+    store.update((d) => void (d.a = 2));
+    expect(states).toEqual([{ a: 1, b: 0 }, { a: 1, b: 5 }, { a: 2, b: 5 }]);
+    expect(as).toEqual([1, 2]);
+    await store.close();
+  });
+
+  test('state$ completes on close; update and flush after close are refused', async () => {
+    const store = await open({ n: 0 });
+    let completed = false;
+    store.state$.subscribe({ complete: () => (completed = true) });
+    await store.close();
+    await store.close(); // idempotent
+    expect(completed).toBe(true);
+    expect(() => store.update((d) => void d.n++)).toThrow(StoreClosedError);
+  });
+
+  describe('rejects at update what JSON cannot hold, naming the path, and keeps the state', () => {
+    const cases: Array<[string, (d: { data: Record<string, unknown> }) => void, RegExp]> = [
+      ['a function', (d) => void (d.data.fn = () => 1), /a function at data\.fn/],
+      ['a BigInt', (d) => void (d.data.big = 10n), /the BigInt 10n at data\.big/],
+      ['undefined', (d) => void (d.data.u = undefined), /undefined at data\.u/],
+      ['undefined in an array', (d) => void (d.data.list = [1, undefined]), /undefined at data\.list\[1\]/],
+      ['a cycle', (d) => { const o: Record<string, unknown> = {}; o.self = o; d.data.o = o; }, /a circular reference at data\.o\.self/],
+      ['NaN', (d) => void (d.data['a b'] = NaN), /the number NaN at data\["a b"\]/],
+      ['a Date', (d) => void (d.data.when = new Date(0)), /a Date object at data\.when/],
+      ['a Map', (d) => void (d.data.m = new Map()), /a Map object at data\.m/],
+    ];
+    test.each(cases)('%s', async (_, recipe, message) => {
+      const store = await open({ data: {} as Record<string, unknown> });
+      expect(() => store.update(recipe)).toThrow(UnserializableStateError);
+      expect(() => store.update(recipe)).toThrow(message);
+      expect(store.getState()).toEqual({ data: {} });
+      expect(store.getStatus().pending).toBe(0);
+      await store.close();
+    });
+  });
+
+  describe('events', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    async function withEvents() {
+      const events = new Subject<PlatformEvent>();
+      const control = controlledAdapter();
+      const store = await createPersistentStore({ key: 'EV', initial: { n: 0 }, adapter: control.adapter, events, debounceMs: 10_000, maxWaitMs: 60_000 });
+      return { events, control, store };
+    }
+
+    test.each(['persistState', 'migrating', 'aborting'] as const)('%s writes at once, bypassing the debounce', async (name) => {
+      const { events, control, store } = await withEvents();
+      store.update((d) => void d.n++);
+      const data = name === 'persistState' ? { isMigrating: false } : {};
+      events.next({ name, data } as PlatformEvent);
+      await jest.advanceTimersByTimeAsync(0);
+      expect(control.written).toEqual([{ n: 1 }]);
+      await store.close();
+    });
+
+    test('systemInfo does not write', async () => {
+      const { events, control, store } = await withEvents();
+      store.update((d) => void d.n++);
+      events.next({ name: 'systemInfo', data: { cpuCurrentUsage: 3 } });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(control.written).toEqual([]);
+      await store.close();
+    });
+
+    test('exit flushes and closes the store, unsubscribing from events', async () => {
+      const { events, control, store } = await withEvents();
+      store.update((d) => void d.n++);
+      events.next({ name: 'exit', data: { exitCode: 0 } });
+      await jest.advanceTimersByTimeAsync(0);
+      expect(control.written).toEqual([{ n: 1 }]);
+      expect(() => store.update((d) => void d.n++)).toThrow(StoreClosedError);
+      expect(events.observed).toBe(false);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    test('an erroring event source does not break the store', async () => {
+      const { events, control, store } = await withEvents();
+      events.error(new Error('socket gone'));
+      store.update((d) => void d.n++);
+      await store.flush();
+      expect(control.written).toEqual([{ n: 1 }]);
+      await store.close();
+    });
+  });
+
+  describe('bad options get a typed error naming the option', () => {
+    test.each([
+      [{ debounceMs: -1 }, /"debounceMs": expected a duration/],
+      [{ debounceMs: Number.NaN }, /"debounceMs"/],
+      [{ maxWaitMs: 10, debounceMs: 100 }, /"maxWaitMs": must be at least debounceMs \(100\)/],
+      [{ flushTimeoutMs: '5' }, /"flushTimeoutMs"/],
+      [{ version: 1.5 }, /"version": expected an integer/],
+      [{ migrate: 'x' }, /"migrate": expected a function/],
+      [{ schema: {} }, /"schema": expected a zod schema/],
+      [{ onInvalidStored: 'ignore' }, /"onInvalidStored"/],
+    ])('%p', async (extra, message) => {
+      await expect(open({}, extra)).rejects.toThrow(InvalidOptionError);
+      await expect(open({}, extra)).rejects.toThrow(message);
+    });
+
+    test('a missing initial', async () => {
+      await expect(createPersistentStore({ key: 'K', adapter: memoryAdapter() } as never)).rejects.toThrow(/"initial": is required/);
+    });
+
+    test('an invalid key', async () => {
+      await expect(createPersistentStore({ key: '../x', initial: {}, adapter: memoryAdapter() })).rejects.toThrow(InvalidKeyError);
+    });
+
+    test('an initial state JSON cannot hold', async () => {
+      await expect(open({ when: new Date() })).rejects.toThrow(/a Date object at when/);
+    });
+  });
+
+  test('a second store on the same key and adapter is refused until the first closes', async () => {
+    const adapter = memoryAdapter();
+    const first = await createPersistentStore({ key: 'ONE', initial: {}, adapter });
+    await expect(createPersistentStore({ key: 'ONE', initial: {}, adapter })).rejects.toThrow(StoreLockedError);
+    await first.close();
+    const second = await createPersistentStore({ key: 'ONE', initial: {}, adapter });
+    await second.close();
+  });
+});
