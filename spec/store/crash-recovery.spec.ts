@@ -1,0 +1,58 @@
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { kill, killAll, startFixture, waitForLine } from '../support/processes.js';
+
+const KILLS = 20;
+const DEBOUNCE_MS = 20;
+const MAX_WAIT_MS = 50;
+// What a write may add to maxWait on a loaded 2-core machine: stringify, fsync, rename, fsync.
+const WRITE_SLACK_MS = 250;
+
+/** Small seeded PRNG so that a failing sequence of kill moments can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-crash-'));
+});
+afterAll(async () => {
+  await killAll();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+test(`SIGKILL at ${KILLS} random moments: the file always parses, holds a state the child had, and is at most the debounce window old`, async () => {
+  const seed = Number(process.env.CRASH_SEED ?? Date.now());
+  const next = random(seed);
+  const file = path.join(dir, 'COUNTER.json');
+  let lastN = 0;
+  const lost: number[] = [];
+
+  for (let i = 0; i < KILLS; i++) {
+    const child = startFixture('counter-child', [dir, 'COUNTER', String(DEBOUNCE_MS), String(MAX_WAIT_MS)]);
+    const [, resumedAt] = await waitForLine(child, /^ready (\d+)/);
+    const readyAt = Date.now(); // the child's updates start now: work before this was not at risk
+    expect(Number(resumedAt)).toBe(lastN); // it resumed exactly where the file said
+    await new Promise((resolve) => setTimeout(resolve, 60 + next() * 340));
+    const killedAt = Date.now();
+    await kill(child, 'SIGKILL');
+
+    const text = await fs.readFile(file, 'utf8');
+    const { state } = JSON.parse(text) as { state: { n: number; sum: number; t: number } };
+    const context = `seed ${seed}, kill ${i}, state ${JSON.stringify(state)}`;
+    expect({ context, consistent: state.sum === (state.n * (state.n + 1)) / 2 }).toEqual({ context, consistent: true });
+    expect({ context, monotonic: state.n >= lastN }).toEqual({ context, monotonic: true });
+    expect({ context, fromThePast: state.t <= killedAt }).toEqual({ context, fromThePast: true });
+    lost.push(killedAt - Math.max(state.t, readyAt));
+    lastN = state.n;
+  }
+
+  const worst = Math.max(...lost);
+  const sorted = [...lost].sort((a, b) => a - b);
+  console.log(`crash spec (seed ${seed}): ${KILLS} kills, final n=${lastN}, lost window ms: median ${sorted[KILLS >> 1]}, max ${worst} (${lost.join(' ')})`);
+  expect(lastN).toBeGreaterThan(0);
+  expect(worst).toBeLessThanOrEqual(MAX_WAIT_MS + WRITE_SLACK_MS);
+}, 120_000);

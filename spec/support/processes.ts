@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const running = new Set<ChildProcess>();
+
+/** Starts `spec/fixtures/<name>.ts` in a real Node process (TypeScript through tsx). */
+export function startFixture(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'spec', 'fixtures', `${name}.ts`), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+}
+
+/** Resolves with the first stdout line that matches, or rejects when the child exits first. */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let stderr = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of buffer.split('\n')) {
+        const match = line.match(pattern);
+        if (match) {
+          cleanup();
+          resolve(match);
+          return;
+        }
+      }
+    };
+    const onErr = (chunk: Buffer) => void (stderr += chunk.toString());
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited (${code}) before printing ${pattern}: ${stderr}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no line ${pattern} within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onErr);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onErr);
+    child.once('exit', onExit);
+  });
+}
+
+/** Sends `signal` to the child's PID and waits until it has exited (and been reaped). */
+export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = once(child, 'exit');
+  process.kill(child.pid!, signal);
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+/** Kills every fixture still running; for afterEach/afterAll. */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((child) => kill(child)));
+}
