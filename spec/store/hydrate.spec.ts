@@ -91,7 +91,7 @@ describe('hydration', () => {
   describe('versions and migrations', () => {
     test('an older version is migrated, then validated', async () => {
       const calls: Array<[unknown, number]> = [];
-      const { open } = await openOver(envelope(1, { count: 4, urls: ['a', 'b'] }), {
+      const { records, open } = await openOver(envelope(1, { count: 4, urls: ['a', 'b'] }), {
         version: 2,
         migrate: async (old, from) => {
           calls.push([old, from]);
@@ -103,6 +103,8 @@ describe('hydration', () => {
       expect(calls).toEqual([[{ count: 4, urls: ['a', 'b'] }, 1]]);
       expect(store.getState()).toEqual({ done: 4, seen: { a: true, b: true } });
       await store.close();
+      // nothing was written back: a rollback of the deploy still finds its version 1 data
+      expect(records.get('KEY')).toBe(envelope(1, { count: 4, urls: ['a', 'b'] }));
     });
 
     test('a newer version is refused and never downgraded', async () => {

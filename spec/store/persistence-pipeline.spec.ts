@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { FlushError } from '../../src/errors.js';
+import { retryDelayMs } from '../../src/store/persistence-pipeline.js';
 import type { PersistenceStatus } from '../../src/store/persistence-status.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
 
@@ -80,6 +81,10 @@ describe('persistence pipeline', () => {
     expect(store.getStatus()).toMatchObject({ phase: 'idle', pending: 0, lastError: null });
     expect(phases).toEqual(['idle', 'dirty', 'saving', 'error', 'idle']);
     await store.close();
+  });
+
+  test('retry delays: 100 ms, doubling, capped at 10 s', () => {
+    expect([1, 2, 3, 4, 7, 8, 50].map(retryDelayMs)).toEqual([100, 200, 400, 800, 6_400, 10_000, 10_000]);
   });
 
   test('it never stops retrying: after many failures a later write still lands', async () => {
@@ -202,6 +207,8 @@ describe('persistence pipeline', () => {
       await tick(500);
       expect(await closed).toBeInstanceOf(FlushError);
       expect(jest.getTimerCount()).toBe(0);
+      // the lock is released too: the next run can open the key
+      await (await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter })).close();
     });
 
     test('releases the lock, so the key can be opened again', async () => {
