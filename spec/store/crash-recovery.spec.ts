@@ -41,7 +41,10 @@ test(`SIGKILL at ${KILLS} random moments: the file always parses, holds a state 
     await kill(child, 'SIGKILL');
 
     // No file yet means the first run died before its first write: it restarts from initial.
-    const text = await fs.readFile(file, 'utf8').catch(() => JSON.stringify({ state: { n: 0, sum: 0, t: 0 } }));
+    const text = await fs.readFile(file, 'utf8').catch((error: unknown) => {
+      if (lastN > 0) throw error; // once written, the file must never disappear
+      return JSON.stringify({ state: { n: 0, sum: 0, t: 0 } });
+    });
     const { state } = JSON.parse(text) as { state: { n: number; sum: number; t: number } };
     const context = `seed ${seed}, kill ${i}, state ${JSON.stringify(state)}`;
     expect({ context, consistent: state.sum === (state.n * (state.n + 1)) / 2 }).toEqual({ context, consistent: true });
