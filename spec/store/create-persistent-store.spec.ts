@@ -72,6 +72,7 @@ describe('createPersistentStore', () => {
     await store.close(); // idempotent
     expect(completed).toBe(true);
     expect(() => store.update((d) => void d.n++)).toThrow(StoreClosedError);
+    await store.flush(); // nothing pending: a no-op
   });
 
   describe('rejects at update what JSON cannot hold, naming the path, and keeps the state', () => {

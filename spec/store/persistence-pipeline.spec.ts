@@ -207,6 +207,7 @@ describe('persistence pipeline', () => {
       await tick(500);
       expect(await closed).toBeInstanceOf(FlushError);
       expect(jest.getTimerCount()).toBe(0);
+      await expect(store.flush()).rejects.toThrow(/Cannot flush pending changes: the store "PIPE" is closed/);
       // the lock is released too: the next run can open the key
       await (await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter })).close();
     });

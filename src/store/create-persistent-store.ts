@@ -86,15 +86,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   });
 
   let closing: Promise<void> | undefined;
+  let disposed = false;
   let eventSubscription: Subscription | undefined;
 
-  const flush = (opts?: { timeoutMs?: number }): Promise<void> => pipeline.flush(opts?.timeoutMs ?? flushTimeoutMs);
+  const flush = (opts?: { timeoutMs?: number }): Promise<void> =>
+    disposed && pipeline.status().pending > 0
+      ? Promise.reject(new StoreClosedError(key, 'flush pending changes'))
+      : pipeline.flush(opts?.timeoutMs ?? flushTimeoutMs);
 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       try {
         await flush();
       } finally {
+        disposed = true;
         eventSubscription?.unsubscribe();
         pipeline.dispose();
         state$.complete();
