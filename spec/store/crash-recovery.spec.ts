@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { kill, killAll, startFixture, waitForLine } from '../support/processes.js';
+import { readStoredState } from '../support/stored-state.js';
 
 const KILLS = 20;
 const DEBOUNCE_MS = 20;
@@ -24,10 +25,9 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-test(`SIGKILL at ${KILLS} random moments: the file always parses, holds a state the child had, and is at most the debounce window old`, async () => {
+test(`SIGKILL at ${KILLS} random moments: storage always loads, holds a state the child had, and is at most the debounce window old`, async () => {
   const seed = Number(process.env.CRASH_SEED ?? Date.now());
   const next = random(seed);
-  const file = path.join(dir, 'COUNTER.json');
   let lastN = 0;
   const lost: number[] = [];
 
@@ -40,12 +40,10 @@ test(`SIGKILL at ${KILLS} random moments: the file always parses, holds a state 
     const killedAt = Date.now();
     await kill(child, 'SIGKILL');
 
-    // No file yet means the first run died before its first write: it restarts from initial.
-    const text = await fs.readFile(file, 'utf8').catch((error: unknown) => {
-      if (lastN > 0) throw error; // once written, the file must never disappear
-      return JSON.stringify({ state: { n: 0, sum: 0, t: 0 } });
-    });
-    const { state } = JSON.parse(text) as { state: { n: number; sum: number; t: number } };
+    // Nothing stored yet means the first run died before its first write: it restarts from initial.
+    const stored = await readStoredState<{ n: number; sum: number; t: number }>(dir, 'COUNTER');
+    if (stored === undefined) expect(lastN).toBe(0); // once written, the state must never disappear
+    const state = stored ?? { n: 0, sum: 0, t: 0 };
     const context = `seed ${seed}, kill ${i}, state ${JSON.stringify(state)}`;
     expect({ context, consistent: state.sum === (state.n * (state.n + 1)) / 2 }).toEqual({ context, consistent: true });
     expect({ context, monotonic: state.n >= lastN }).toEqual({ context, monotonic: true });

@@ -2,11 +2,12 @@ import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 
 /**
- * A memory adapter whose writes the spec controls: each write can be held open (to test
- * single flight) or made to fail, and every write is recorded in order.
+ * A memory adapter without a journal (every write is a whole snapshot) whose writes the spec
+ * controls: each write can be held open (to test single flight) or made to fail, and every
+ * write is recorded in order.
  */
 export function controlledAdapter(records = new Map<string, string>()) {
-  const inner = memoryAdapter({ records });
+  const { append: _append, readJournal: _readJournal, ...inner } = memoryAdapter({ records });
   const written: unknown[] = [];
   const failures: Error[] = [];
   let hold = false;

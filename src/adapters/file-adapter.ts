@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptStateError, PersistentStoreError } from '../errors.js';
 import { acquireFileLock } from './file-lock.js';
+import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
@@ -22,10 +23,20 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
   return path.resolve(root, 'key_value_stores', 'default');
 }
 
+/** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */
+interface OpenJournal {
+  readonly handle: fs.FileHandle;
+  size: number;
+  /** An append failed part way: cut back to `size` before the next one. */
+  damaged: boolean;
+}
+
 /**
- * Stores each key as `<dir>/<KEY>.json`. Every write is atomic and durable: a temp file in
- * the same folder, fsync, rename over the old file, fsync of the folder — a crash leaves either
- * the old or the new file, never a torn one. `lock()` keeps a second process off the key.
+ * Stores each key as `<dir>/<KEY>.json`, with changes since that snapshot appended to
+ * `<KEY>.json.journal`, one JSON record per line, fdatasynced. A snapshot write is atomic and
+ * durable: a temp file in the same folder, fsync, rename over the old file, fsync of the
+ * folder — a crash leaves either the old or the new file, never a torn one; only then is the
+ * journal emptied. `lock()` keeps a second process off the key.
  *
  * @example
  * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: {}, adapter: fileAdapter({ dir: './state' }) });
@@ -35,6 +46,29 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const fileOf = (key: string): string => {
     assertValidKey(key);
     return path.join(folder, `${key}.json`);
+  };
+  const journalOf = (key: string): string => `${fileOf(key)}.journal`;
+  const journals = new Map<string, OpenJournal>();
+  /** Where the whole records of a journal end, as found by readJournal. */
+  const wholeUpTo = new Map<string, number>();
+
+  const openJournal = async (key: string): Promise<OpenJournal> => {
+    const open = journals.get(key);
+    if (open) return open;
+    const file = journalOf(key);
+    const existed = await exists(file);
+    const handle = await fs.open(file, 'a');
+    if (!existed) await syncFolder(folder);
+    const size = wholeUpTo.get(key) ?? (await wholeRecordsEnd(file));
+    const journal: OpenJournal = { handle, size, damaged: (await handle.stat()).size !== size };
+    journals.set(key, journal);
+    return journal;
+  };
+  const closeJournal = async (key: string): Promise<void> => {
+    const open = journals.get(key);
+    journals.delete(key);
+    wholeUpTo.delete(key);
+    await open?.handle.close();
   };
   let folderReady: Promise<void> | undefined;
   const ensureFolder = (): Promise<void> =>
@@ -51,7 +85,10 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       await ensureFolder();
       const release = await acquireFileLock(`${file}.lock`, key);
       await removeTempFiles(folder, `${key}.json.tmp-`);
-      return release;
+      return async () => {
+        await closeJournal(key);
+        await release();
+      };
     },
     async read(key) {
       const file = fileOf(key);
@@ -85,26 +122,83 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       await handle.close();
       await fs.rename(tmp, file);
       await syncFolder(folder);
+      // Only now, with the snapshot durable, may the journal go.
+      if (journals.has(key) || (await exists(journalOf(key)))) {
+        const journal = await openJournal(key);
+        await journal.handle.truncate(0);
+        await journal.handle.datasync();
+        journal.size = 0;
+        journal.damaged = false;
+      }
     },
     async delete(key) {
+      await closeJournal(key);
       await fs.rm(fileOf(key), { force: true });
+      await fs.rm(journalOf(key), { force: true });
       await syncFolder(folder);
     },
-    async rename(key, toKey) {
-      const from = fileOf(key);
-      const to = fileOf(toKey);
+    async append(key, records) {
+      const journal = await openJournal(key);
+      const data = Buffer.from(formatRecords(records));
       try {
-        await fs.link(from, to); // unlike rename, link refuses to replace an existing file
+        if (journal.damaged) await journal.handle.truncate(journal.size);
+        journal.damaged = false;
+        await journal.handle.appendFile(data);
+        await journal.handle.datasync();
+        journal.size += data.length;
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return;
-        if (code === 'EEXIST') throw new PersistentStoreError('TARGET_EXISTS', `Cannot move ${from} to ${to}: that file exists.`);
+        journal.damaged = true;
         throw error;
       }
-      await fs.rm(from);
+    },
+    async readJournal(key) {
+      const file = journalOf(key);
+      let bytes: Buffer;
+      try {
+        bytes = await fs.readFile(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      wholeUpTo.set(key, end);
+      return parseJournal(bytes.toString('utf8', 0, end), key, file);
+    },
+    async rename(key, toKey) {
+      await closeJournal(key);
+      for (const target of [fileOf(toKey), journalOf(toKey)]) {
+        if (await exists(target)) throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to ${target}: that file exists.`);
+      }
+      const moved = [await linkOnce(fileOf(key), fileOf(toKey)), await linkOnce(journalOf(key), journalOf(toKey))];
+      if (!moved.includes(true)) return;
+      await fs.rm(fileOf(key), { force: true });
+      await fs.rm(journalOf(key), { force: true });
       await syncFolder(folder);
     },
   };
+}
+
+/** Hard-links `from` to `to`; unlike rename, never replaces an existing file. False if `from` is missing. */
+async function linkOnce(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code === 'EEXIST') throw new PersistentStoreError('TARGET_EXISTS', `Cannot move to ${to}: that file exists.`);
+    throw error;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
+}
+
+/** Byte length of the whole records in a journal file: up to its last newline. */
+async function wholeRecordsEnd(file: string): Promise<number> {
+  const bytes = await fs.readFile(file);
+  return bytes.lastIndexOf(0x0a) + 1;
 }
 
 /** Makes a rename or unlink in `folder` durable; folders cannot be fsynced on every platform. */

@@ -1,25 +1,36 @@
 import { CorruptStateError, PersistentStoreError, StoreLockedError } from '../errors.js';
+import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
 export interface MemoryAdapterOptions {
   /**
-   * The map that holds the stored JSON texts. Pass the same map to several adapters to
-   * simulate a restart within one process (a new store on a new adapter sees the old data).
+   * The map that holds the stored JSON texts: a key's snapshot under the key, its journal under
+   * `<key>#journal` (`#` never occurs in a key). Pass the same map to several adapters to
+   * simulate a restart within one process.
    * @default a new, empty Map
    */
   readonly records?: Map<string, string>;
 }
 
+const journalOf = (key: string): string => `${key}#journal`;
+
 /**
  * Keeps values as JSON text in a `Map`, so they round-trip exactly like on disk:
- * no shared references, and what JSON drops is dropped here too. For tests and short jobs.
+ * no shared references, and what JSON drops is dropped here too. Journals like the file adapter.
+ * For tests and short jobs.
  *
  * @example
  * const store = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: memoryAdapter() });
  */
 export function memoryAdapter({ records = new Map<string, string>() }: MemoryAdapterOptions = {}): StorageAdapter {
   const locked = new Set<string>();
+  const move = (from: string, to: string): void => {
+    const text = records.get(from);
+    if (text === undefined) return;
+    records.set(to, text);
+    records.delete(from);
+  };
   return {
     name: 'memory',
     locate: (key) => `memory:${key}`,
@@ -42,19 +53,31 @@ export function memoryAdapter({ records = new Map<string, string>() }: MemoryAda
     async write(key, value) {
       assertValidKey(key);
       records.set(key, JSON.stringify(value));
+      records.delete(journalOf(key));
     },
     async delete(key) {
       assertValidKey(key);
       records.delete(key);
+      records.delete(journalOf(key));
     },
     async rename(key, toKey) {
       assertValidKey(key);
       assertValidKey(toKey);
-      const text = records.get(key);
-      if (text === undefined) return;
-      if (records.has(toKey)) throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to "${toKey}": that key exists.`);
-      records.set(toKey, text);
-      records.delete(key);
+      if (records.has(toKey) || records.has(journalOf(toKey))) {
+        throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to "${toKey}": that key exists.`);
+      }
+      move(key, toKey);
+      move(journalOf(key), journalOf(toKey));
+    },
+    async append(key, entries) {
+      assertValidKey(key);
+      const text = records.get(journalOf(key)) ?? '';
+      // Drop a torn tail first, as a file would be truncated.
+      records.set(journalOf(key), text.slice(0, text.lastIndexOf('\n') + 1) + formatRecords(entries));
+    },
+    async readJournal(key) {
+      assertValidKey(key);
+      return parseJournal(records.get(journalOf(key)) ?? '', key, `memory:${journalOf(key)}`);
     },
   };
 }

@@ -20,12 +20,28 @@ export interface StorageAdapter {
   lock?(key: string): Promise<() => Promise<void>>;
   /** The stored value, or `undefined` when nothing is stored under `key`. */
   read(key: string): Promise<unknown>;
-  /** Stores `value` under `key`; resolves only when the value would survive a crash. */
+  /**
+   * Stores `value` under `key` as its new snapshot; resolves only when it would survive a crash.
+   * A journalling adapter then empties the key's journal, never before the snapshot is durable.
+   */
   write(key: string, value: unknown): Promise<void>;
-  /** Removes `key`; removing a missing key is not an error. */
+  /** Removes `key` (and its journal); removing a missing key is not an error. */
   delete(key: string): Promise<void>;
-  /** Moves the value of `key` to `toKey`; never overwrites an existing `toKey`. */
+  /** Moves the value (and journal) of `key` to `toKey`; never overwrites an existing `toKey`. */
   rename(key: string, toKey: string): Promise<void>;
+  /**
+   * Optional journal, which makes a write cost the size of the change instead of the state.
+   * Appends JSON-compatible records after the snapshot; resolves when they would survive a crash.
+   * After a failed append, the next one must not leave a torn record in the middle.
+   * Adapters without a journal get a whole snapshot on every write.
+   */
+  append?(key: string, records: readonly unknown[]): Promise<void>;
+  /**
+   * The records appended since the last `write`, oldest first; records written before that
+   * `write` may still be there (the store skips them by their sequence numbers). A torn last
+   * record, left by a crash during `append`, is left out. Present whenever `append` is.
+   */
+  readJournal?(key: string): Promise<unknown[]>;
 }
 
 /** False only for errors an adapter marked as permanent with `retryable: false`. */

@@ -1,10 +1,12 @@
 import { UnserializableStateError } from '../errors.js';
 import { formatPath } from './json-path.js';
+import { CHECKED_JSON } from './checked-json.js';
 
 /**
  * Throws `UnserializableStateError`, naming the path, unless `value` survives a JSON round trip
- * unchanged: null, booleans, finite numbers, strings, dense arrays and plain objects, no cycles.
- * Called on what an update changed, so its cost follows the change, not the whole state.
+ * unchanged: null, booleans, finite numbers, strings, dense arrays, plain objects and KeyedMaps
+ * (whose values were checked when set), no cycles. Called on what an update changed, so its cost
+ * follows the change, not the whole state.
  */
 export function assertJson(value: unknown, path: readonly (string | number)[] = []): void {
   check(value, [...path], new Set());
@@ -44,6 +46,7 @@ function check(value: unknown, path: (string | number)[], ancestors: Set<object>
     ancestors.delete(object);
     return;
   }
+  if (CHECKED_JSON in object) return;
   const proto = Object.getPrototypeOf(object) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     fail(`a ${(object.constructor as { name?: string } | undefined)?.name ?? 'non-plain'} object`);

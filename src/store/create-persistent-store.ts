@@ -1,12 +1,12 @@
-import { enablePatches, produceWithPatches, type Draft } from 'immer';
+import { enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, EMPTY, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
 import { StoreClosedError } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
-import { assertJson } from './assert-json.js';
-import { wrap } from './envelope.js';
 import { hydrate } from './hydrate.js';
+import { toJournalOps } from './journal-ops.js';
+import { createJournalWriter } from './journal-writer.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
@@ -78,11 +78,16 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   }
 
   const state$ = new BehaviorSubject<T>(hydrated.state);
+  const writer = createJournalWriter({ key, adapter, version, seq: hydrated.seq, needsSnapshot: hydrated.needsSnapshot, weight: hydrated.weight });
   const pipeline = createPersistencePipeline({
     key,
     debounceMs,
     maxWaitMs,
-    write: () => adapter.write(key, wrap(state$.getValue(), version, new Date())),
+    async write() {
+      await writer.persist(state$.getValue());
+      if (writer.compactionDue()) pipeline.requestMaintenance();
+    },
+    maintain: () => writer.compact(state$.getValue()),
   });
 
   let closing: Promise<void> | undefined;
@@ -116,10 +121,11 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     select: (selector) => state$.pipe(map(selector), distinctUntilChanged()),
     update(recipe) {
       if (closing) throw new StoreClosedError(key, 'update');
-      const [next, patches] = produceWithPatches(state$.getValue(), recipe as never) as unknown as [T, { op: string; path: (string | number)[]; value?: unknown }[]];
+      const before = state$.getValue();
+      const [next, patches] = produceWithPatches(before, recipe as never) as unknown as [T, Patch[]];
       if (patches.length === 0) return next;
-      // Check only what changed: the cost follows the change, not the state.
-      for (const patch of patches) if (patch.op !== 'remove') assertJson(patch.value, patch.path);
+      // Checks and journals only what changed: the cost follows the change, not the state.
+      writer.record(toJournalOps(patches, before, next));
       state$.next(next);
       pipeline.changed();
       return next;
@@ -133,7 +139,9 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   eventSubscription = (options.events ?? EMPTY).subscribe({
     next: (event: PlatformEvent) => {
       if (event.name === 'exit') void close().catch(() => undefined); // the failure shows on status$
-      else if (event.name === 'persistState' || event.name === 'migrating' || event.name === 'aborting') pipeline.writeNow();
+      else if (event.name === 'persistState' || event.name === 'aborting') pipeline.writeNow();
+      // Write at once, then fold the journal into a snapshot so the next start is quick.
+      else if (event.name === 'migrating') pipeline.requestMaintenance();
     },
     error: () => undefined, // a broken event source must not take the store down
   });

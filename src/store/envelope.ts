@@ -3,23 +3,28 @@ import { CorruptStateError } from '../errors.js';
 /** Marks a stored value as ours, so a bare value (e.g. Crawlee's `useState`) is told apart. */
 const FORMAT = 1;
 
-/** What the store writes: the state with its version and when it was saved. */
+/**
+ * What the store writes as a snapshot: the state with its version, when it was saved, and the
+ * sequence number of the last journal record it contains (later records are replayed on it).
+ */
 export interface Envelope {
   readonly $rxps: typeof FORMAT;
   readonly version: number;
   readonly savedAt: string;
+  readonly seq: number;
   readonly state: unknown;
 }
 
 /** A stored value taken apart; `unversioned` when it carried no envelope. */
 export interface Decoded {
   readonly version: number;
+  readonly seq: number;
   readonly state: unknown;
   readonly unversioned: boolean;
 }
 
-export function wrap(state: unknown, version: number, savedAt: Date): Envelope {
-  return { $rxps: FORMAT, version, savedAt: savedAt.toISOString(), state };
+export function wrap(state: unknown, version: number, seq: number, savedAt: Date): Envelope {
+  return { $rxps: FORMAT, version, savedAt: savedAt.toISOString(), seq, state };
 }
 
 /**
@@ -28,13 +33,16 @@ export function wrap(state: unknown, version: number, savedAt: Date): Envelope {
  */
 export function unwrap(stored: unknown, key: string, location: string): Decoded {
   if (typeof stored !== 'object' || stored === null || !('$rxps' in stored)) {
-    return { version: 0, state: stored, unversioned: true };
+    return { version: 0, seq: 0, state: stored, unversioned: true };
   }
-  const { $rxps, version, state } = stored as Partial<Envelope>;
+  const { $rxps, version, state, seq = 0 } = stored as Partial<Envelope>;
   if ($rxps !== FORMAT) throw new CorruptStateError(key, location, `unknown format ${JSON.stringify($rxps)} (this library writes ${FORMAT})`);
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
     throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a non-negative integer`);
   }
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) {
+    throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a non-negative integer`);
+  }
   if (!('state' in stored)) throw new CorruptStateError(key, location, 'the envelope has no state');
-  return { version, state, unversioned: false };
+  return { version, seq, state, unversioned: false };
 }

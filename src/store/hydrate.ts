@@ -2,7 +2,9 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage } from '../errors.js';
 import { assertJson } from './assert-json.js';
 import { unwrap } from './envelope.js';
+import { applyJournalOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
+import { freezeAndWeigh, reviveMaps } from './revive.js';
 import type { StateSchema } from './state-schema.js';
 
 export interface HydrateOptions<T> {
@@ -17,32 +19,53 @@ export interface HydrateOptions<T> {
 }
 
 export interface Hydrated<T> {
+  /** The state, deeply frozen. */
   readonly state: T;
   readonly restored: boolean;
   /** The key the unusable stored copy was moved to (with `onInvalidStored: 'moveAside'`). */
   readonly movedAside: string | undefined;
+  /** The sequence number of the last journal record in storage. */
+  readonly seq: number;
+  /** Storage holds no snapshot of this state at this version: the first write must be one. */
+  readonly needsSnapshot: boolean;
+  /** Number of values in the state, which sizes journal compaction. */
+  readonly weight: number;
+}
+
+/** One line of the journal: the ops of one write, numbered. */
+export interface JournalRecord {
+  readonly seq: number;
+  readonly ops: readonly JournalOp[];
 }
 
 /**
- * Loads the stored state: unwrap, migrate, validate. Every failure throws a typed error and
- * leaves storage untouched, except that `moveAside` moves an unusable copy to a new key
- * (never overwriting) so that the store can start from `initial`.
+ * Loads the stored state: unwrap, replay the journal, migrate, validate. Every failure throws a
+ * typed error and leaves storage untouched, except that `moveAside` moves an unusable copy to a
+ * new key (never overwriting) so that the store can start from `initial`.
  */
 export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T>> {
   const { key, adapter } = options;
   try {
     const stored = await adapter.read(key);
-    if (stored === undefined) return { state: validateInitial(options), restored: false, movedAside: undefined };
-    return { state: await restore(stored, options), restored: true, movedAside: undefined };
+    const journal = (await adapter.readJournal?.(key)) ?? [];
+    if (stored !== undefined) return await restore(stored, journal, options);
+    if (journal.length > 0) throw new CorruptStateError(key, adapter.locate(key), 'there is a journal but no snapshot to apply it to');
+    return fresh(options, undefined);
   } catch (error) {
     if (options.onInvalidStored !== 'moveAside' || !isRecoverable(error)) throw error;
     const aside = asideKey(key, new Date());
     await adapter.rename(key, aside);
-    return { state: validateInitial(options), restored: false, movedAside: aside };
+    return fresh(options, aside);
   }
 }
 
-async function restore<T>(stored: unknown, options: HydrateOptions<T>): Promise<T> {
+function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
+  assertJson(initial);
+  const state = validate(initial, schema, key, 'initial');
+  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state) };
+}
+
+async function restore<T>(stored: unknown, journal: readonly unknown[], options: HydrateOptions<T>): Promise<Hydrated<T>> {
   const { key, adapter, version, migrate, schema } = options;
   const location = adapter.locate(key);
   const decoded = unwrap(stored, key, location);
@@ -50,22 +73,59 @@ async function restore<T>(stored: unknown, options: HydrateOptions<T>): Promise<
     throw new CorruptStateError(key, location, 'it holds a bare value without the store envelope, and adoptUnversioned is off');
   }
   if (decoded.version > version) throw new FutureVersionError(key, decoded.version, version);
-  if (decoded.version === version) return validate(decoded.state, schema, key, 'stored');
-  if (migrate === undefined) throw new MissingMigrationError(key, decoded.version, version);
-  let migrated: T;
+  let state: unknown;
   try {
-    migrated = await migrate(decoded.state, decoded.version);
-    assertJson(migrated);
+    state = reviveMaps(decoded.state);
   } catch (error) {
-    const reason = error instanceof UnserializableStateError ? error.message : `migrate threw: ${errorMessage(error)}`;
-    throw new MigrationError(key, decoded.version, version, reason, { cause: error });
+    throw new CorruptStateError(key, location, `it holds ${errorMessage(error)}`, { cause: error });
   }
-  return validate(migrated, schema, key, 'migrated');
+  const replayed = replay(state, decoded.seq, journal, key, location);
+  let current: T;
+  if (decoded.version === version) {
+    current = validate(replayed.state, schema, key, 'stored');
+  } else {
+    if (migrate === undefined) throw new MissingMigrationError(key, decoded.version, version);
+    let migrated: T;
+    try {
+      migrated = await migrate(replayed.state, decoded.version);
+      assertJson(migrated);
+    } catch (error) {
+      const reason = error instanceof UnserializableStateError ? error.message : `migrate threw: ${errorMessage(error)}`;
+      throw new MigrationError(key, decoded.version, version, reason, { cause: error });
+    }
+    current = validate(migrated, schema, key, 'migrated');
+  }
+  return {
+    state: current,
+    restored: true,
+    movedAside: undefined,
+    seq: replayed.seq,
+    // A bare value or an older version is still what storage holds: the next write replaces it whole.
+    needsSnapshot: decoded.unversioned || decoded.version !== version,
+    weight: freezeAndWeigh(current),
+  };
 }
 
-function validateInitial<T>({ initial, schema, key }: HydrateOptions<T>): T {
-  assertJson(initial);
-  return validate(initial, schema, key, 'initial');
+/** Applies the journal records that follow the snapshot, in order; a gap or a bad record is corruption. */
+function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string): { state: unknown; seq: number } {
+  let seq = fromSeq;
+  for (const [index, record] of journal.entries()) {
+    const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
+    if (typeof recordSeq !== 'number' || !Array.isArray(ops)) {
+      throw new CorruptStateError(key, location, `journal record ${index + 1} is not a { seq, ops } record`);
+    }
+    if (recordSeq <= seq) continue; // already in the snapshot, or written twice by a retried append
+    if (recordSeq !== seq + 1) {
+      throw new CorruptStateError(key, location, `journal record ${recordSeq} follows record ${seq}: records are missing`);
+    }
+    try {
+      state = applyJournalOps(state, ops);
+    } catch (error) {
+      throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
+    }
+    seq = recordSeq;
+  }
+  return { state, seq };
 }
 
 function validate<T>(value: unknown, schema: StateSchema<T> | undefined, key: string, source: InvalidStateError['source']): T {

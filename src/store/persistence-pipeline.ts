@@ -13,6 +13,8 @@ export interface PipelineOptions {
   readonly maxWaitMs: number;
   /** Writes the current state durably; called with nothing else in flight. */
   readonly write: () => Promise<void>;
+  /** Housekeeping (compaction) run in the writer's turn, once everything is written. */
+  readonly maintain: () => Promise<void>;
 }
 
 /** Backoff between retries of a failed write: 100 ms, doubling, at most 10 s. */
@@ -23,10 +25,11 @@ export const retryDelayMs = (attempt: number): number => Math.min(10_000, 100 * 
  * with retries. It counts revisions: an update bumps `revision`, a write that started at
  * revision r makes everything up to r durable. Knows nothing of immer or the state's shape.
  */
-export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write }: PipelineOptions) {
+export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, maintain }: PipelineOptions) {
   let revision = 0;
   let saved = 0;
   let writing = false;
+  let maintenanceDue = false;
   let lastSavedAt: number | null = null;
   let lastError: Error | null = null;
 
@@ -43,22 +46,38 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write }:
   const publish = (): void => status$.next(statusNow());
 
   // One attempt: snapshot the revision, write, then everything up to it is durable.
+  // Maintenance follows in the same turn, after durability was announced, so it delays no flush.
   const attempt = defer(async () => {
-    if (saved >= revision) return;
-    const target = revision;
+    if (saved < revision) {
+      const target = revision;
+      await busy(write);
+      saved = target;
+      lastSavedAt = Date.now();
+      lastError = null;
+      publish();
+      saved$.next(saved);
+    }
+    if (maintenanceDue && saved >= revision) {
+      maintenanceDue = false;
+      try {
+        await busy(maintain);
+      } catch (error) {
+        maintenanceDue = true; // retried with the write's backoff
+        throw error;
+      }
+      publish();
+    }
+  });
+
+  async function busy(task: () => Promise<void>): Promise<void> {
     writing = true;
     publish();
     try {
-      await write();
+      await task();
     } finally {
-      writing = false;
+      writing = false; // published by the caller: as done, or as the error
     }
-    saved = target;
-    lastSavedAt = Date.now();
-    lastError = null;
-    publish();
-    saved$.next(saved);
-  });
+  }
 
   const writeWithRetries = attempt.pipe(
     retry({
@@ -95,6 +114,12 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write }:
 
     /** Write now, skipping the debounce and any retry backoff. */
     writeNow(): void {
+      urgent$.next();
+    },
+
+    /** Run `maintain` as soon as everything is written (it is retried like a write if it fails). */
+    requestMaintenance(): void {
+      maintenanceDue = true;
       urgent$.next();
     },
 

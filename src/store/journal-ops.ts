@@ -1,0 +1,76 @@
+import type { Patch } from 'immer';
+import { assertJson } from './assert-json.js';
+import { KeyedMap, MapRoot, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
+import { reviveMaps } from './revive.js';
+
+export type Path = readonly (string | number)[];
+
+/** One change of the state as the journal records it: an immer patch, or changes to a KeyedMap. */
+export type JournalOp =
+  | { readonly op: 'add' | 'replace'; readonly path: Path; readonly value: unknown }
+  | { readonly op: 'remove'; readonly path: Path }
+  | { readonly op: 'map'; readonly path: Path; readonly changes: readonly MapChange[] };
+
+function getIn(state: unknown, path: Path): unknown {
+  let at = state;
+  for (const part of path) at = (at as Record<string | number, unknown> | undefined)?.[part];
+  return at;
+}
+
+/**
+ * Turns the patches of one update into journal ops, checking that every new value is plain JSON
+ * (throws `UnserializableStateError` naming the path). A KeyedMap's new root becomes the few
+ * changes made to it, so the journal grows with the change, never with the map.
+ */
+export function toJournalOps(patches: readonly Patch[], before: unknown, after: unknown): JournalOp[] {
+  const ops: JournalOp[] = [];
+  for (const patch of patches) {
+    const { path } = patch;
+    if (patch.value instanceof MapRoot && path.at(-1) === 'root') {
+      const mapPath = path.slice(0, -1);
+      const old = getIn(before, mapPath);
+      const changes = old instanceof KeyedMap ? changesBetween(old.root, patch.value) : undefined;
+      ops.push(changes ? { op: 'map', path: mapPath, changes } : { op: 'replace', path: mapPath, value: getIn(after, mapPath) });
+    } else if (patch.op === 'remove') {
+      ops.push({ op: 'remove', path });
+    } else {
+      assertJson(patch.value, path);
+      ops.push({ op: patch.op, path, value: patch.value });
+    }
+  }
+  return ops;
+}
+
+/**
+ * Applies journal ops to a state that only the caller holds (freshly parsed), in place.
+ * Returns the new root, which differs only when an op replaced the whole state.
+ */
+export function applyJournalOps(state: unknown, ops: readonly JournalOp[]): unknown {
+  let root = state;
+  for (const op of ops) {
+    if (op.op === 'map') {
+      const map = getIn(root, op.path);
+      if (!(map instanceof KeyedMap)) throw new Error(`no KeyedMap at ${JSON.stringify(op.path)}`);
+      applyMapChanges(map, op.changes);
+      continue;
+    }
+    if (op.path.length === 0) {
+      root = op.op === 'remove' ? undefined : reviveMaps(op.value);
+      continue;
+    }
+    const parent = getIn(root, op.path.slice(0, -1));
+    const key = op.path[op.path.length - 1]!;
+    if (typeof parent !== 'object' || parent === null) throw new Error(`no container at ${JSON.stringify(op.path)}`);
+    if (Array.isArray(parent)) {
+      const index = Number(key);
+      if (op.op === 'remove') parent.splice(index, 1);
+      else if (op.op === 'add') parent.splice(index, 0, reviveMaps(op.value));
+      else parent[index] = reviveMaps(op.value);
+    } else if (op.op === 'remove') {
+      delete (parent as Record<string, unknown>)[key];
+    } else {
+      (parent as Record<string, unknown>)[key] = reviveMaps(op.value);
+    }
+  }
+  return root;
+}

@@ -1,0 +1,164 @@
+import { freeze, immerable, isDraft } from 'immer';
+import { PersistentStoreError } from '../errors.js';
+import { assertJson } from './assert-json.js';
+import { CHECKED_JSON } from './checked-json.js';
+import { EMPTY_TRIE, trieCount, trieDelete, trieEntries, trieGet, trieHas, trieSet, type TrieNode } from './hash-trie.js';
+
+/** One change to a KeyedMap, as the journal records it. */
+export type MapChange = readonly ['set', string, unknown] | readonly ['delete', string] | readonly ['clear'];
+
+/**
+ * A version of a map's contents. Opaque to immer (not draftable), so a change to a big map is
+ * one replaced reference, not a copied container.
+ */
+export class MapRoot {
+  constructor(
+    readonly node: TrieNode,
+    readonly size: number,
+  ) {}
+}
+
+/**
+ * How each MapRoot made inside an update came from the one before it. The store follows this
+ * chain to journal the few changes instead of the whole map, then forgets it.
+ */
+const lineage = new WeakMap<MapRoot, { readonly from: MapRoot; readonly change: MapChange }>();
+
+/** The marker of a KeyedMap in stored JSON. */
+const MARK = '$rxpsMap';
+
+/**
+ * A string-keyed map for big collections in the state (seen URLs, product ids): reading,
+ * adding or removing one entry costs the same at 1,000 entries as at 1,000,000, where immer
+ * copies a whole plain object or `Map` on every change. Change it inside `store.update()` like
+ * the rest of the draft; outside an update it is read-only once it is part of a store's state.
+ * Values must be plain JSON.
+ *
+ * @example
+ * const store = await createPersistentStore({ key: 'CRAWL', initial: { seen: new KeyedMap<true>() } });
+ * store.update((s) => { s.seen.set(url, true); });
+ * store.getState().seen.has(url); // true
+ */
+export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
+  /** @internal the current contents; replaced, never mutated */
+  root: MapRoot;
+
+  constructor(entries?: Iterable<readonly [string, V]> | Readonly<Record<string, V>>) {
+    this.root = new MapRoot(EMPTY_TRIE, 0);
+    if (entries === undefined) return;
+    const list = Symbol.iterator in entries ? (entries as Iterable<readonly [string, V]>) : Object.entries(entries);
+    for (const [key, value] of list) this.set(key, value);
+  }
+
+  get size(): number {
+    return this.root.size;
+  }
+
+  has(key: string): boolean {
+    return trieHas(this.root.node, key);
+  }
+
+  get(key: string): V | undefined {
+    return trieGet(this.root.node, key) as V | undefined;
+  }
+
+  /** Sets `key`; inside `store.update()` only, once the map is in a store. */
+  set(key: string, value: V): this {
+    if (typeof key !== 'string') throw new PersistentStoreError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
+    assertJson(value, [key]);
+    const { node, added } = trieSet(this.root.node, key, freeze(value, true));
+    this.change(new MapRoot(node, this.root.size + (added ? 1 : 0)), ['set', key, value]);
+    return this;
+  }
+
+  /** Removes `key`; returns whether it was there. */
+  delete(key: string): boolean {
+    const { node, removed } = trieDelete(this.root.node, key);
+    if (removed) this.change(new MapRoot(node, this.root.size - 1), ['delete', key]);
+    return removed;
+  }
+
+  clear(): void {
+    if (this.root.size > 0) this.change(new MapRoot(EMPTY_TRIE, 0), ['clear']);
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    yield* trieEntries(this.root.node) as Iterable<[string, V]>;
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [key] of this.entries()) yield key;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+
+  forEach(callback: (value: V, key: string, map: this) => void): void {
+    for (const [key, value] of this.entries()) callback(value, key, this);
+  }
+
+  /** The entries as a plain object (costs a copy of every entry). */
+  toObject(): Record<string, V> {
+    return Object.fromEntries(this.entries()) as Record<string, V>;
+  }
+
+  /** The stored form: the trie itself, so loading it needs no rebuilding. */
+  toJSON(): { [MARK]: 1; size: number; node: TrieNode } {
+    return { [MARK]: 1, size: this.root.size, node: this.root.node };
+  }
+
+  private change(next: MapRoot, change: MapChange): void {
+    if (Object.isFrozen(this)) {
+      throw new PersistentStoreError('READ_ONLY_MAP', 'This KeyedMap belongs to a store snapshot and is read-only: change it inside store.update().');
+    }
+    if (isDraft(this)) lineage.set(next, { from: this.root, change });
+    this.root = next;
+  }
+}
+Object.assign(KeyedMap.prototype, { [immerable]: true, [CHECKED_JSON]: true });
+
+/** Is `value` the stored form of a KeyedMap? */
+export function isStoredMap(value: unknown): value is { [MARK]: 1 } {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[MARK] === 1;
+}
+
+/** Rebuilds a KeyedMap from its stored form, or returns an error message. */
+export function mapFromStored(stored: { [MARK]: 1 }): KeyedMap | string {
+  const { node, size } = stored as { node?: unknown; size?: unknown };
+  const count = trieCount(node);
+  if (count < 0) return 'a KeyedMap whose trie is malformed';
+  if (count !== size) return `a KeyedMap that says it has ${String(size)} entries but holds ${count}`;
+  const map = new KeyedMap();
+  map.root = new MapRoot(node as TrieNode, count);
+  return map;
+}
+
+/**
+ * The changes that turned `from` into `to` within one update, oldest first, or undefined when
+ * `to` does not descend from `from` (a map replaced wholesale). Forgets the chain it followed.
+ */
+export function changesBetween(from: MapRoot, to: MapRoot): MapChange[] | undefined {
+  const changes: MapChange[] = [];
+  for (let at = to; at !== from; ) {
+    const step = lineage.get(at);
+    if (step === undefined) return undefined;
+    changes.push(step.change);
+    at = step.from;
+  }
+  lineage.delete(to);
+  return changes.reverse();
+}
+
+/** Applies journalled changes to a map that only the caller holds (used while hydrating). */
+export function applyMapChanges(map: KeyedMap, changes: readonly MapChange[]): void {
+  for (const change of changes) {
+    if (change[0] === 'set') map.set(change[1], change[2]);
+    else if (change[0] === 'delete') map.delete(change[1]);
+    else map.clear();
+  }
+}
