@@ -7,5 +7,6 @@ export { ofType } from './events/of-type.js';
 export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js';
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { fileAdapter, defaultStorageDir, type FileAdapterOptions } from './adapters/file-adapter.js';
+export { KeyedMap } from './store/keyed-map.js';
 export { assertValidKey } from './adapters/keys.js';
 export * from './errors.js';

@@ -107,6 +107,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         disposed = true;
         eventSubscription?.unsubscribe();
         pipeline.dispose();
+        await pipeline.settled(); // a compaction under way finishes before the lock is released
         state$.complete();
         await unlock();
       }

@@ -30,6 +30,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   let saved = 0;
   let writing = false;
   let maintenanceDue = false;
+  let inFlight: Promise<void> = Promise.resolve();
   let lastSavedAt: number | null = null;
   let lastError: Error | null = null;
 
@@ -72,8 +73,10 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   async function busy(task: () => Promise<void>): Promise<void> {
     writing = true;
     publish();
+    const running = task();
+    inFlight = running.catch(() => undefined);
     try {
-      await task();
+      await running;
     } finally {
       writing = false; // published by the caller: as done, or as the error
     }
@@ -142,6 +145,9 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       urgent$.next();
       return done;
     },
+
+    /** Resolves once no write or maintenance is under way (an adapter call cannot be cancelled). */
+    settled: (): Promise<void> => inFlight,
 
     /** Stops every timer and subscription; pending changes are not written. */
     dispose(): void {

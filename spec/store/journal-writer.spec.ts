@@ -1,0 +1,143 @@
+import { Subject } from 'rxjs';
+import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
+import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
+import type { PlatformEvent } from '../../src/events/event-types.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
+import { controlledAdapter } from '../support/controlled-adapter.js';
+
+const snapshotOf = (records: Map<string, string>, key = 'J') => JSON.parse(records.get(key)!) as { seq: number; version: number; state: unknown };
+const journalOf = (records: Map<string, string>, key = 'J') =>
+  (records.get(`${key}#journal`) ?? '').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { seq: number });
+
+/** A memory adapter that counts snapshot writes and appends, and logs their order. */
+function countingAdapter(records: Map<string, string>) {
+  const inner = memoryAdapter({ records });
+  const counts = { writes: 0, appends: 0 };
+  const log: Array<'write' | 'append'> = [];
+  const adapter: StorageAdapter = {
+    ...inner,
+    write: (key, value) => (counts.writes++, log.push('write'), inner.write(key, value)),
+    append: (key, entries) => (counts.appends++, log.push('append'), inner.append!(key, entries)),
+  };
+  return { adapter, counts, log };
+}
+
+describe('journal writer', () => {
+  test('the first write is a snapshot, later ones append numbered records', async () => {
+    const records = new Map<string, string>();
+    const { adapter, counts } = countingAdapter(records);
+    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter });
+    for (let i = 0; i < 3; i++) {
+      store.update((s) => void s.n++);
+      await store.flush();
+    }
+    expect(counts).toEqual({ writes: 1, appends: 2 });
+    expect(snapshotOf(records)).toMatchObject({ seq: 0, state: { n: 1 } });
+    expect(journalOf(records).map((r) => r.seq)).toEqual([1, 2]);
+    await store.close();
+  });
+
+  test('an adapter without a journal gets a whole snapshot every time', async () => {
+    const control = controlledAdapter();
+    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter: control.adapter });
+    for (let i = 0; i < 3; i++) {
+      store.update((s) => void s.n++);
+      await store.flush();
+    }
+    expect(control.written).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    await store.close();
+  });
+
+  test('compacts once the journal outweighs a quarter of the state (at least 10,000 changes)', async () => {
+    const records = new Map<string, string>();
+    const { adapter, counts } = countingAdapter(records);
+    const store = await createPersistentStore({ key: 'J', initial: { seen: new KeyedMap<number>() }, adapter });
+    store.update((s) => void s.seen.set('first', 0));
+    await store.flush();
+    for (let batch = 0; batch < 10; batch++) {
+      store.update((s) => {
+        for (let i = 0; i < 999; i++) s.seen.set(`k${batch}-${i}`, i);
+      });
+      await store.flush();
+    }
+    expect(counts.writes).toBe(1); // 9,990 changes: not yet
+    store.update((s) => {
+      for (let i = 0; i < 20; i++) s.seen.set(`last-${i}`, i);
+    });
+    await store.flush();
+    await store.close(); // waits for the compaction that follows the flush
+    expect(counts.writes).toBe(2);
+    expect(snapshotOf(records).seq).toBe(11);
+    expect(journalOf(records)).toEqual([]);
+    const again = await createPersistentStore({ key: 'J', initial: { seen: new KeyedMap<number>() }, adapter: memoryAdapter({ records }) });
+    expect(again.getState().seen.size).toBe(1 + 9_990 + 20);
+    await again.close();
+  });
+
+  test('migrating writes the pending change, then folds the journal into a snapshot', async () => {
+    const records = new Map<string, string>();
+    const { adapter, log } = countingAdapter(records);
+    const events = new Subject<PlatformEvent>();
+    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter, events, debounceMs: 60_000, maxWaitMs: 60_000 });
+    store.update((s) => void s.n++);
+    await store.flush();
+    store.update((s) => void s.n++);
+    await store.flush();
+    store.update((s) => void s.n++); // pending, debounced for a minute
+    events.next({ name: 'migrating', data: { timeRemainingSecs: 30 } });
+    await store.flush();
+    await store.close(); // waits for the compaction under way
+    expect(log).toEqual(['write', 'append', 'append', 'write']); // durable first, by append; then compacted
+    expect(snapshotOf(records)).toMatchObject({ seq: 2, state: { n: 3 } });
+    expect(journalOf(records)).toEqual([]);
+  });
+
+  test('after a migration the first write is a snapshot of the new version', async () => {
+    const records = new Map<string, string>();
+    const v1 = await createPersistentStore({ key: 'J', initial: { count: 0 }, adapter: memoryAdapter({ records }) });
+    v1.update((s) => void s.count++);
+    await v1.flush();
+    v1.update((s) => void s.count++);
+    await v1.close(); // snapshot v0 + one journal record
+    const v2 = await createPersistentStore({
+      key: 'J',
+      initial: { total: 0 },
+      version: 1,
+      migrate: (old) => ({ total: (old as { count: number }).count }),
+      adapter: memoryAdapter({ records }),
+    });
+    expect(v2.getState()).toEqual({ total: 2 });
+    v2.update((s) => void s.total++);
+    await v2.close();
+    expect(snapshotOf(records)).toMatchObject({ version: 1, state: { total: 3 } });
+    expect(journalOf(records)).toEqual([]);
+  });
+
+  test('a failed append is sent again with the same number, and a duplicate is skipped on replay', async () => {
+    const records = new Map<string, string>();
+    const inner = memoryAdapter({ records });
+    let failAfterWriting = true;
+    const adapter: StorageAdapter = {
+      ...inner,
+      async append(key, entries) {
+        await inner.append!(key, entries);
+        if (failAfterWriting) {
+          failAfterWriting = false;
+          throw new Error('fsync failed'); // the data may be there all the same
+        }
+      },
+    };
+    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter });
+    store.update((s) => void s.n++);
+    await store.flush();
+    store.update((s) => void s.n++);
+    store.update((s) => void s.n++);
+    await store.flush(); // first attempt fails, the retry succeeds
+    await store.close();
+    expect(journalOf(records).map((r) => r.seq)).toEqual([1, 1]);
+    const again = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter: memoryAdapter({ records }) });
+    expect(again.getState()).toEqual({ n: 3 });
+    await again.close();
+  });
+});
