@@ -159,4 +159,57 @@ describe('hydration', () => {
       await expectRefused(JSON.stringify(initial), { adoptUnversioned: false }, CorruptStateError, /bare value without the store envelope/);
     });
   });
+
+  describe('the journal', () => {
+    const line = (seq: number, done: number) => `${JSON.stringify({ seq, ops: [{ op: 'replace', path: ['done'], value: done }] })}\n`;
+    const withJournal = (journal: string, snapshot = envelope(0, initial)) =>
+      openOver(snapshot).then(({ records, open }) => (records.set('KEY#journal', journal), { records, open }));
+
+    test('records after the snapshot are replayed; older ones and duplicates are skipped', async () => {
+      const snapshot = JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 2, state: { done: 2, seen: {} } });
+      const { open } = await withJournal(line(1, 1) + line(2, 2) + line(3, 3) + line(3, 3) + line(4, 4), snapshot);
+      const store = await open();
+      expect(store.getState().done).toBe(4);
+      await store.close();
+    });
+
+    test('a torn last record (a crash during an append) is left out', async () => {
+      const { open } = await withJournal(line(1, 1) + line(2, 2).slice(0, 12));
+      const store = await open();
+      expect(store.getState().done).toBe(1);
+      await store.close();
+    });
+
+    test('a gap is corruption: records are missing', async () => {
+      const { records, open } = await withJournal(line(1, 1) + line(3, 3));
+      await expect(open()).rejects.toThrow(/journal record 3 follows record 1: records are missing/);
+      expect(records.get('KEY#journal')).toBe(line(1, 1) + line(3, 3));
+    });
+
+    test('a whole line that does not parse is corruption, not a torn tail', async () => {
+      const { open } = await withJournal(line(1, 1) + '{"seq": 2, oops\n' + line(3, 3));
+      await expect(open()).rejects.toThrow(/journal line 2 is not valid JSON/);
+    });
+
+    test('a record of the wrong shape, or one that does not apply, is corruption', async () => {
+      await expect((await withJournal('{"hello":1}\n')).open()).rejects.toThrow(/journal record 1 is not a \{ seq, ops \} record/);
+      const bad = `${JSON.stringify({ seq: 1, ops: [{ op: 'add', path: ['no', 'such', 'path'], value: 1 }] })}\n`;
+      await expect((await withJournal(bad)).open()).rejects.toThrow(/journal record 1 does not apply/);
+    });
+
+    test('a journal without a snapshot is corruption', async () => {
+      const records = new Map([['KEY#journal', line(1, 1)]]);
+      const error = await createPersistentStore<State>({ key: 'KEY', initial, adapter: memoryAdapter({ records }) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptStateError);
+      expect((error as Error).message).toMatch(/a journal but no snapshot/);
+    });
+
+    test("moveAside moves the journal along with the snapshot", async () => {
+      const { records } = await withJournal(line(1, 1) + line(3, 3));
+      const store = await createPersistentStore<State>({ key: 'KEY', initial, schema, adapter: memoryAdapter({ records }), onInvalidStored: 'moveAside' });
+      expect(records.get(`${store.movedAside}#journal`)).toBe(line(1, 1) + line(3, 3));
+      expect(records.has('KEY#journal')).toBe(false);
+      await store.close();
+    });
+  });
 });

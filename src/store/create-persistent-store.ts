@@ -78,7 +78,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   }
 
   const state$ = new BehaviorSubject<T>(hydrated.state);
-  const writer = createJournalWriter({ key, adapter, version, seq: hydrated.seq, needsSnapshot: hydrated.needsSnapshot, weight: hydrated.weight });
+  const writer = createJournalWriter({ key, adapter, version, ...hydrated });
   const pipeline = createPersistencePipeline({
     key,
     debounceMs,

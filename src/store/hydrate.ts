@@ -2,7 +2,7 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage } from '../errors.js';
 import { assertJson } from './assert-json.js';
 import { unwrap } from './envelope.js';
-import { applyJournalOps, type JournalOp } from './journal-ops.js';
+import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
 import { freezeAndWeigh, reviveMaps } from './revive.js';
 import type { StateSchema } from './state-schema.js';
@@ -30,6 +30,8 @@ export interface Hydrated<T> {
   readonly needsSnapshot: boolean;
   /** Number of values in the state, which sizes journal compaction. */
   readonly weight: number;
+  /** Weight of the journal records replayed on the snapshot. */
+  readonly journalWeight: number;
 }
 
 /** One line of the journal: the ops of one write, numbered. */
@@ -62,7 +64,7 @@ export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T
 function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
   assertJson(initial);
   const state = validate(initial, schema, key, 'initial');
-  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state) };
+  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: 0 };
 }
 
 async function restore<T>(stored: unknown, journal: readonly unknown[], options: HydrateOptions<T>): Promise<Hydrated<T>> {
@@ -103,12 +105,14 @@ async function restore<T>(stored: unknown, journal: readonly unknown[], options:
     // A bare value or an older version is still what storage holds: the next write replaces it whole.
     needsSnapshot: decoded.unversioned || decoded.version !== version,
     weight: freezeAndWeigh(current),
+    journalWeight: replayed.weight,
   };
 }
 
 /** Applies the journal records that follow the snapshot, in order; a gap or a bad record is corruption. */
-function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string): { state: unknown; seq: number } {
+function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string) {
   let seq = fromSeq;
+  let weight = 0;
   for (const [index, record] of journal.entries()) {
     const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
     if (typeof recordSeq !== 'number' || !Array.isArray(ops)) {
@@ -124,8 +128,9 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
       throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
     }
     seq = recordSeq;
+    weight += weighOps(ops);
   }
-  return { state, seq };
+  return { state, seq, weight };
 }
 
 function validate<T>(value: unknown, schema: StateSchema<T> | undefined, key: string, source: InvalidStateError['source']): T {

@@ -11,6 +11,13 @@ export type JournalOp =
   | { readonly op: 'remove'; readonly path: Path }
   | { readonly op: 'map'; readonly path: Path; readonly changes: readonly MapChange[] };
 
+/** How much a list of ops adds to the journal: one per patch, one per map change. */
+export function weighOps(ops: readonly JournalOp[]): number {
+  let weight = 0;
+  for (const op of ops) weight += op.op === 'map' ? op.changes.length : 1;
+  return weight;
+}
+
 function getIn(state: unknown, path: Path): unknown {
   let at = state;
   for (const part of path) at = (at as Record<string | number, unknown> | undefined)?.[part];

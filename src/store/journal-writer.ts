@@ -1,7 +1,7 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { wrap } from './envelope.js';
 import type { JournalRecord } from './hydrate.js';
-import type { JournalOp } from './journal-ops.js';
+import { weighOps, type JournalOp } from './journal-ops.js';
 
 export interface JournalWriterOptions {
   readonly key: string;
@@ -13,16 +13,12 @@ export interface JournalWriterOptions {
   readonly needsSnapshot: boolean;
   /** Number of values in the state when it was loaded. */
   readonly weight: number;
+  /** Weight of the journal records in storage after the snapshot. */
+  readonly journalWeight: number;
 }
 
 /** Journals smaller than this are never compacted for size: replaying them costs little. */
 const MIN_COMPACT_WEIGHT = 10_000;
-
-function weigh(ops: readonly JournalOp[]): number {
-  let weight = 0;
-  for (const op of ops) weight += op.op === 'map' ? op.changes.length : 1;
-  return weight;
-}
 
 /**
  * Decides what a write is: the ops recorded since the last one, appended to the journal (cost
@@ -31,11 +27,11 @@ function weigh(ops: readonly JournalOp[]): number {
  * journal outweighs a quarter of the state, so its cost, amortised over the changes, stays flat
  * and replaying the journal on start never costs much more than parsing the snapshot.
  */
-export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight }: JournalWriterOptions) {
+export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal }: JournalWriterOptions) {
   let seq = lastSeq;
   let snapshotDue = needsSnapshot || adapter.append === undefined;
   let stateWeight = weight;
-  let journalWeight = 0;
+  let journalWeight = storedJournal;
   let recorded: JournalOp[] = [];
   /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
   let unsent: JournalRecord[] = [];
@@ -53,7 +49,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
       unsent = takenUnsent;
       throw error;
     }
-    stateWeight += journalWeight + weigh(taken);
+    stateWeight += journalWeight + weighOps(taken);
     journalWeight = 0;
     snapshotDue = adapter.append === undefined;
   }
@@ -69,7 +65,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
       if (snapshotDue) return snapshot(state);
       if (recorded.length > 0) {
         unsent.push({ seq: ++seq, ops: recorded });
-        journalWeight += weigh(recorded);
+        journalWeight += weighOps(recorded);
         recorded = [];
       }
       if (unsent.length === 0) return;

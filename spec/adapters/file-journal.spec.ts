@@ -1,0 +1,131 @@
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { Subject } from 'rxjs';
+import { fileAdapter } from '../../src/adapters/file-adapter.js';
+import type { PlatformEvent } from '../../src/events/event-types.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-journal-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const file = (name: string) => path.join(dir, name);
+const list = async () => (await fs.readdir(dir)).sort();
+
+describe('file adapter journal', () => {
+  test('appends fdatasynced lines; a snapshot write empties the journal; delete removes both', async () => {
+    const adapter = fileAdapter({ dir });
+    await adapter.write('K', { v: 0 });
+    await adapter.append!('K', [{ seq: 1 }, { seq: 2 }]);
+    await adapter.append!('K', [{ seq: 3 }]);
+    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
+    expect(await adapter.readJournal!('K')).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+    await adapter.write('K', { v: 3 });
+    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('');
+    await adapter.delete('K');
+    expect(await list()).toEqual([]);
+    expect(await adapter.readJournal!('K')).toEqual([]);
+  });
+
+  test('a torn tail is left out, and cut off before the next append', async () => {
+    await fs.writeFile(file('K.json'), '{}');
+    await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2}\n{"se');
+    const adapter = fileAdapter({ dir });
+    expect(await adapter.readJournal!('K')).toEqual([{ seq: 1 }, { seq: 2 }]);
+    await adapter.append!('K', [{ seq: 3 }]);
+    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
+  });
+
+  test('also when the journal was not read first', async () => {
+    await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2,"ops":[{"o');
+    await fileAdapter({ dir }).append!('K', [{ seq: 2 }]);
+    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
+  });
+
+  test('rename moves the journal too, and refuses to replace anything', async () => {
+    const adapter = fileAdapter({ dir });
+    await adapter.write('A', 1);
+    await adapter.append!('A', [{ seq: 1 }]);
+    await adapter.rename('A', 'B');
+    expect(await list()).toEqual(['B.json', 'B.json.journal']);
+    await adapter.write('C', 1);
+    await adapter.append!('C', [{ seq: 1 }]);
+    await expect(adapter.rename('C', 'B')).rejects.toThrow(/B\.json: that file exists/);
+    expect(await list()).toEqual(['B.json', 'B.json.journal', 'C.json', 'C.json.journal']);
+  });
+
+  describe('a crash at any moment restores a state the process really had', () => {
+    type S = { n: number; seen: KeyedMap<number> };
+    const initial = (): S => ({ n: 0, seen: new KeyedMap<number>() });
+    const plain = (s: S) => ({ n: s.n, seen: s.seen.toObject() });
+    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir }), events });
+    const restore = async () => {
+      const store = await open();
+      const state = plain(store.getState());
+      await store.close();
+      return state;
+    };
+
+    /** Runs a store through a snapshot and five appended records; returns the live state after each write. */
+    async function journalled() {
+      const store = await open();
+      const states: Array<ReturnType<typeof plain>> = [];
+      for (let i = 0; i < 6; i++) {
+        store.update((s) => {
+          s.n++;
+          s.seen.set(`url-${i}`, i);
+        });
+        await store.flush();
+        states.push(plain(store.getState()));
+      }
+      await store.close();
+      return states;
+    }
+
+    test('torn at every byte of the journal: the state after the last whole record', async () => {
+      const states = await journalled();
+      const journal = await fs.readFile(file('K.json.journal'));
+      expect(journal.toString().split('\n')).toHaveLength(6); // five records and the final newline
+      for (let length = 0; length <= journal.length; length++) {
+        await fs.writeFile(file('K.json.journal'), journal.subarray(0, length));
+        const whole = journal.subarray(0, length).toString().split('\n').length - 1;
+        expect({ length, state: await restore() }).toEqual({ length, state: states[whole] });
+      }
+    });
+
+    test('at each step of a compaction: before the rename, after it, and after the journal is emptied', async () => {
+      const states = await journalled();
+      const last = states.at(-1);
+      const oldSnapshot = await fs.readFile(file('K.json'));
+      const oldJournal = await fs.readFile(file('K.json.journal'));
+
+      const events = new Subject<PlatformEvent>();
+      const store = await open(events);
+      events.next({ name: 'migrating', data: {} }); // compacts
+      await store.close();
+      const newSnapshot = await fs.readFile(file('K.json'));
+      expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('');
+      expect(newSnapshot.equals(oldSnapshot)).toBe(false);
+
+      // 1. the temp file was being written: old snapshot, whole journal, half a temp file
+      await fs.writeFile(file('K.json'), oldSnapshot);
+      await fs.writeFile(file('K.json.journal'), oldJournal);
+      await fs.writeFile(file('K.json.tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
+      expect(await restore()).toEqual(last);
+      expect(await list()).not.toContain('K.json.tmp-crashed');
+      // 2. renamed, journal not yet emptied: its records are in the snapshot and are skipped
+      await fs.writeFile(file('K.json'), newSnapshot);
+      await fs.writeFile(file('K.json.journal'), oldJournal);
+      expect(await restore()).toEqual(last);
+      // 3. done
+      await fs.writeFile(file('K.json.journal'), '');
+      expect(await restore()).toEqual(last);
+    });
+  });
+});
