@@ -9,4 +9,16 @@ export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adap
 export { fileAdapter, defaultStorageDir, type FileAdapterOptions } from './adapters/file-adapter.js';
 export { KeyedMap } from './store/keyed-map.js';
 export { assertValidKey } from './adapters/keys.js';
-export * from './errors.js';
+export {
+  PersistentStoreError,
+  InvalidKeyError,
+  InvalidOptionError,
+  CorruptStateError,
+  InvalidStateError,
+  MigrationError,
+  FutureVersionError,
+  UnserializableStateError,
+  StoreLockedError,
+  StoreClosedError,
+  FlushError,
+} from './errors.js';
