@@ -1,25 +1,19 @@
 import { promises as fs } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir, fileAdapter } from '../../src/adapters/file-adapter.js';
 import { CorruptStateError, InvalidKeyError, StoreLockedError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
-import { kill, killAll, startFixture, waitForLine } from '../support/processes.js';
+import { kill, startFixture, waitForLine } from '../support/processes.js';
+import { useTempDir } from '../support/temp-dir.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-file-'));
-});
-afterEach(async () => {
-  await killAll();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('file');
 
-const list = async () => (await fs.readdir(dir)).sort();
+const list = async () => (await fs.readdir(tempDir())).sort();
 
 describe('fileAdapter', () => {
   test('writes <dir>/<KEY>.json, creating the folder, and leaves no temp file', async () => {
-    const nested = path.join(dir, 'a', 'b');
+    const nested = path.join(tempDir(), 'a', 'b');
     const adapter = fileAdapter({ dir: nested });
     await adapter.write('STATE', { x: 1 });
     expect(JSON.parse(await fs.readFile(path.join(nested, 'STATE.json'), 'utf8'))).toEqual({ x: 1 });
@@ -35,16 +29,16 @@ describe('fileAdapter', () => {
   });
 
   test('a missing key reads as undefined; empty or broken files are corrupt', async () => {
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     expect(await adapter.read('NOPE')).toBeUndefined();
-    await fs.writeFile(path.join(dir, 'EMPTY.json'), '');
+    await fs.writeFile(path.join(tempDir(), 'EMPTY.json'), '');
     await expect(adapter.read('EMPTY')).rejects.toThrow(/EMPTY.json is unreadable: the file is empty/);
-    await fs.writeFile(path.join(dir, 'TORN.json'), '{"state": {"a"');
+    await fs.writeFile(path.join(tempDir(), 'TORN.json'), '{"state": {"a"');
     await expect(adapter.read('TORN')).rejects.toBeInstanceOf(CorruptStateError);
   });
 
   test('a write that fails leaves the old file intact and no temp file', async () => {
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     await adapter.write('K', { v: 1 });
     await expect(adapter.write('K', { v: 10n })).rejects.toThrow(/BigInt/);
     expect(await adapter.read('K')).toEqual({ v: 1 });
@@ -52,14 +46,14 @@ describe('fileAdapter', () => {
   });
 
   test('refuses bad keys before touching the file system', async () => {
-    const adapter = fileAdapter({ dir: path.join(dir, 'sub') });
+    const adapter = fileAdapter({ dir: path.join(tempDir(), 'sub') });
     await expect(adapter.write('../escape', 1)).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(adapter.read('a/b')).rejects.toBeInstanceOf(InvalidKeyError);
     expect(await list()).toEqual([]);
   });
 
   test('rename moves a file but never replaces an existing one', async () => {
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     await adapter.write('A', 'a');
     await adapter.write('B', 'b');
     await expect(adapter.rename('A', 'B')).rejects.toThrow(/that file exists/);
@@ -72,9 +66,9 @@ describe('fileAdapter', () => {
   });
 
   test('taking the lock removes temp files left by a crashed write', async () => {
-    await fs.writeFile(path.join(dir, 'K.json.tmp-123'), '{"half');
-    await fs.writeFile(path.join(dir, 'OTHER.json.tmp-1'), 'not mine');
-    const release = await fileAdapter({ dir }).lock!('K');
+    await fs.writeFile(path.join(tempDir(), 'K.json.tmp-123'), '{"half');
+    await fs.writeFile(path.join(tempDir(), 'OTHER.json.tmp-1'), 'not mine');
+    const release = await fileAdapter({ dir: tempDir() }).lock!('K');
     expect(await list()).toEqual(['K.json.lock', 'OTHER.json.tmp-1']);
     await release();
     expect(await list()).toEqual(['OTHER.json.tmp-1']);
@@ -82,47 +76,47 @@ describe('fileAdapter', () => {
 
   describe('lock', () => {
     test('a second store in the same process is refused; closing frees the key', async () => {
-      const first = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir }) });
-      await expect(createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir }) })).rejects.toThrow(/already open in this process/);
+      const first = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });
+      await expect(createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).rejects.toThrow(/already open in this process/);
       await first.close();
       expect(await list()).not.toContain('K.json.lock');
-      await (await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir }) })).close();
+      await (await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).close();
     });
 
     test('a live process holding the key: a clear error naming it; the holder is not disturbed', async () => {
-      const holder = startFixture('hold-store', [dir, 'K']);
+      const holder = startFixture('hold-store', [tempDir(), 'K']);
       const [, pid] = await waitForLine(holder, /^ready (\d+)/);
-      const error = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir }) }).catch((e: unknown) => e);
+      const error = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreLockedError);
       expect((error as Error).message).toContain(`by process ${pid} on host ${hostname()}`);
-      expect((error as Error).message).toContain(path.join(dir, 'K.json.lock'));
+      expect((error as Error).message).toContain(path.join(tempDir(), 'K.json.lock'));
       // a second process is refused too
-      const rival = startFixture('hold-store', [dir, 'K']);
+      const rival = startFixture('hold-store', [tempDir(), 'K']);
       await waitForLine(rival, /^error STORE_LOCKED/);
       expect(await kill(holder, 'SIGTERM')).toBe(0);
       expect(await list()).not.toContain('K.json.lock');
     });
 
     test('the lock of a process killed with SIGKILL is stale and taken over', async () => {
-      const holder = startFixture('hold-store', [dir, 'K']);
+      const holder = startFixture('hold-store', [tempDir(), 'K']);
       await waitForLine(holder, /^ready/);
       await kill(holder, 'SIGKILL');
       expect(await list()).toContain('K.json.lock');
-      const store = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir }) });
-      const owner = JSON.parse(await fs.readFile(path.join(dir, 'K.json.lock'), 'utf8'));
+      const store = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });
+      const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json.lock'), 'utf8'));
       expect(owner.pid).toBe(process.pid);
       await store.close();
     });
 
     test('a lock from another host cannot be checked: refused, with how to clear it', async () => {
-      await fs.writeFile(path.join(dir, 'K.json.lock'), JSON.stringify({ pid: 1, host: 'elsewhere', since: 'then', token: 't' }));
-      await expect(fileAdapter({ dir }).lock!('K')).rejects.toThrow(/by process 1 on host elsewhere since then .* delete the lock file/);
+      await fs.writeFile(path.join(tempDir(), 'K.json.lock'), JSON.stringify({ pid: 1, host: 'elsewhere', since: 'then', token: 't' }));
+      await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/by process 1 on host elsewhere since then .* delete the lock file/);
     });
 
     test('a lock file that is not ours (garbage, or our own pid after a container restart) is stale', async () => {
-      await fs.writeFile(path.join(dir, 'A.json.lock'), 'garbage');
-      await fs.writeFile(path.join(dir, 'B.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'x', token: 'old' }));
-      const adapter = fileAdapter({ dir });
+      await fs.writeFile(path.join(tempDir(), 'A.json.lock'), 'garbage');
+      await fs.writeFile(path.join(tempDir(), 'B.json.lock'), JSON.stringify({ pid: process.pid, host: hostname(), since: 'x', token: 'old' }));
+      const adapter = fileAdapter({ dir: tempDir() });
       const releases = [await adapter.lock!('A'), await adapter.lock!('B')];
       for (const release of releases) await release();
       expect(await list()).toEqual([]);

@@ -1,26 +1,20 @@
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../src/store/keyed-map.js';
+import { useTempDir } from '../support/temp-dir.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-journal-'));
-});
-afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('journal');
 
-const file = (name: string) => path.join(dir, name);
-const list = async () => (await fs.readdir(dir)).sort();
+const file = (name: string) => path.join(tempDir(), name);
+const list = async () => (await fs.readdir(tempDir())).sort();
 
 describe('file adapter journal', () => {
   test('appends fdatasynced lines; a snapshot write empties the journal; delete removes both', async () => {
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     await adapter.write('K', { v: 0 });
     await adapter.append!('K', [{ seq: 1 }, { seq: 2 }]);
     await adapter.append!('K', [{ seq: 3 }]);
@@ -36,7 +30,7 @@ describe('file adapter journal', () => {
   test('a torn tail is left out, and cut off before the next append', async () => {
     await fs.writeFile(file('K.json'), '{}');
     await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2}\n{"se');
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     expect(await adapter.readJournal!('K')).toEqual([{ seq: 1 }, { seq: 2 }]);
     await adapter.append!('K', [{ seq: 3 }]);
     expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
@@ -44,12 +38,12 @@ describe('file adapter journal', () => {
 
   test('also when the journal was not read first', async () => {
     await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2,"ops":[{"o');
-    await fileAdapter({ dir }).append!('K', [{ seq: 2 }]);
+    await fileAdapter({ dir: tempDir() }).append!('K', [{ seq: 2 }]);
     expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
   });
 
   test('rename moves the journal too, and refuses to replace anything', async () => {
-    const adapter = fileAdapter({ dir });
+    const adapter = fileAdapter({ dir: tempDir() });
     await adapter.write('A', 1);
     await adapter.append!('A', [{ seq: 1 }]);
     await adapter.rename('A', 'B');
@@ -64,7 +58,7 @@ describe('file adapter journal', () => {
     type S = { n: number; seen: KeyedMap<number> };
     const initial = (): S => ({ n: 0, seen: new KeyedMap<number>() });
     const plain = (s: S) => ({ n: s.n, seen: s.seen.toObject() });
-    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir }), events });
+    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir: tempDir() }), events });
     const restore = async () => {
       const store = await open();
       const state = plain(store.getState());

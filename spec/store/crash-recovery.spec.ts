@@ -1,8 +1,6 @@
-import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { kill, killAll, startFixture, waitForLine } from '../support/processes.js';
+import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { readStoredState } from '../support/stored-state.js';
+import { useTempDir } from '../support/temp-dir.js';
 
 const KILLS = 20;
 const DEBOUNCE_MS = 20;
@@ -16,14 +14,7 @@ function random(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-crash-'));
-});
-afterAll(async () => {
-  await killAll();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('crash', 'all');
 
 test(`SIGKILL at ${KILLS} random moments: storage always loads, holds a state the child had, and is at most the debounce window old`, async () => {
   const seed = Number(process.env.CRASH_SEED ?? Date.now());
@@ -32,7 +23,7 @@ test(`SIGKILL at ${KILLS} random moments: storage always loads, holds a state th
   const lost: number[] = [];
 
   for (let i = 0; i < KILLS; i++) {
-    const child = startFixture('counter-child', [dir, 'COUNTER', String(DEBOUNCE_MS), String(MAX_WAIT_MS)]);
+    const child = startFixture('counter-child', [tempDir(), 'COUNTER', String(DEBOUNCE_MS), String(MAX_WAIT_MS)]);
     const [, resumedAt] = await waitForLine(child, /^ready (\d+)/);
     const readyAt = Date.now(); // the child's updates start now: work before this was not at risk
     expect(Number(resumedAt)).toBe(lastN); // it resumed exactly where the file said
@@ -41,7 +32,7 @@ test(`SIGKILL at ${KILLS} random moments: storage always loads, holds a state th
     await kill(child, 'SIGKILL');
 
     // Nothing stored yet means the first run died before its first write: it restarts from initial.
-    const stored = await readStoredState<{ n: number; sum: number; t: number }>(dir, 'COUNTER');
+    const stored = await readStoredState<{ n: number; sum: number; t: number }>(tempDir(), 'COUNTER');
     if (stored === undefined) expect(lastN).toBe(0); // once written, the state must never disappear
     const state = stored ?? { n: 0, sum: 0, t: 0 };
     const context = `seed ${seed}, kill ${i}, state ${JSON.stringify(state)}`;

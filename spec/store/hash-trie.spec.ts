@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import { EMPTY_TRIE, hashKey, trieCount, trieDelete, trieEntries, trieGet, trieHas, trieSet, type TrieNode } from '../../src/store/hash-trie.js';
 
-type Op = { kind: 'set'; key: string; value: number } | { kind: 'delete'; key: string };
-
 // Few distinct keys collide often in leaves; many keys force splits down several levels.
 const keys = fc.oneof(fc.constantFrom('a', 'b', 'c', '', 'ü', '__proto__', 'constructor'), fc.integer({ min: 0, max: 3000 }).map((i) => `k${i}`));
 const ops = fc.array(

@@ -1,26 +1,19 @@
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { killAll, startFixture, waitForLine } from '../support/processes.js';
+import { startFixture, waitForLine } from '../support/processes.js';
+import { useTempDir } from '../support/temp-dir.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-exit-'));
-});
-afterEach(async () => {
-  await killAll();
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDir('exit');
 
 async function runToExit(mode: 'close' | 'forget') {
-  const child = startFixture('exit-naturally', [dir, mode]);
+  const child = startFixture('exit-naturally', [tempDir(), mode]);
   const exited = once(child, 'exit');
   await waitForLine(child, /^returning/);
   // bounded: a store that kept the process alive would hit the test timeout instead
   const [code] = (await exited) as [number | null];
-  const stored = JSON.parse(await fs.readFile(path.join(dir, 'EXIT.json'), 'utf8'));
-  return { code, state: stored.state, files: (await fs.readdir(dir)).sort() };
+  const stored = JSON.parse(await fs.readFile(path.join(tempDir(), 'EXIT.json'), 'utf8'));
+  return { code, state: stored.state, files: (await fs.readdir(tempDir())).sort() };
 }
 
 describe('the process can exit', () => {
