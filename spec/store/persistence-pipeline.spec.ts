@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { EMPTY } from 'rxjs';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { FlushError } from '../../src/errors.js';
 import { retryDelayMs } from '../../src/store/persistence-pipeline.js';
@@ -13,7 +14,7 @@ const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 
 async function openStore(options: { debounceMs?: number; maxWaitMs?: number; flushTimeoutMs?: number } = {}) {
   const control = controlledAdapter();
-  const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, debounceMs: 100, maxWaitMs: 500, ...options });
+  const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, events: EMPTY, debounceMs: 100, maxWaitMs: 500, ...options });
   const phases: PersistenceStatus['phase'][] = [];
   store.status$.subscribe((s) => {
     if (phases.at(-1) !== s.phase) phases.push(s.phase);

@@ -1,8 +1,9 @@
 import { enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
-import { BehaviorSubject, distinctUntilChanged, EMPTY, map, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
 import { StoreClosedError } from '../errors.js';
+import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { hydrate } from './hydrate.js';
 import { toJournalOps } from './journal-ops.js';
@@ -137,15 +138,27 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     close,
   };
 
-  eventSubscription = (options.events ?? EMPTY).subscribe({
-    next: (event: PlatformEvent) => {
-      if (event.name === 'exit') void close().catch(() => undefined); // the failure shows on status$
-      else if (event.name === 'persistState' || event.name === 'aborting') pipeline.writeNow();
-      // Write at once, then fold the journal into a snapshot so the next start is quick.
-      else if (event.name === 'migrating') pipeline.requestMaintenance();
-    },
+  eventSubscription = (options.events ?? events$).subscribe({
+    next: (event: PlatformEvent) => onEvent(event),
     error: () => undefined, // a broken event source must not take the store down
   });
+
+  function onEvent(event: PlatformEvent): void {
+    switch (event.name) {
+      case 'persistState':
+        return pipeline.writeNow();
+      case 'migrating':
+        // Write at once, then fold the journal into a snapshot so the next start is quick.
+        return pipeline.requestMaintenance();
+      case 'aborting':
+        pipeline.writeNow();
+        return event.waitUntil?.(flush().catch(() => undefined));
+      case 'exit': {
+        const closed = close().catch(() => undefined); // a failure shows on status$; the shutdown goes on
+        return event.waitUntil?.(closed);
+      }
+    }
+  }
 
   return store;
 }

@@ -19,8 +19,9 @@ export interface PersistentStoreOptions<T> {
   readonly adapter?: StorageAdapter;
   /**
    * Platform events: `persistState` writes now; `migrating` and `aborting` write at once,
-   * bypassing the debounce; `exit` writes and closes the store.
-   * @default EMPTY (no events)
+   * bypassing the debounce (a SIGTERM waits for that write); `exit` writes and closes the store.
+   * Pass `EMPTY` for none.
+   * @default events$ (the platform socket, local timers and signals, or the page lifecycle)
    */
   readonly events?: Observable<PlatformEvent>;
   /** Write this long after the last change. @default 1000 */

@@ -1,0 +1,63 @@
+import { once } from 'node:events';
+import { signalSource } from '../../src/events/signal-source.js';
+import { kill, startFixture, waitForLine } from '../support/processes.js';
+import { readStoredState } from '../support/stored-state.js';
+import { startPlatformServer } from '../support/platform-server.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const tempDir = useTempDir('signals');
+
+describe('signals', () => {
+  test.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s in the middle of a debounce: the last update is on disk, the process exits by itself with %i', async (signal, code) => {
+    const child = startFixture('signal-store', [tempDir(), 'ok']);
+    await waitForLine(child, /^updated 5$/); // five updates waiting for a 60 s debounce
+    expect(await kill(child, signal)).toBe(code);
+    expect(await readStoredState(tempDir(), 'SIGNAL')).toEqual({ n: 5 });
+  }, 20_000);
+
+  test('a second signal ends the process at once, even while a flush hangs', async () => {
+    const child = startFixture('signal-store', [tempDir(), 'hang']);
+    await waitForLine(child, /^updated 5$/);
+    const exited = once(child, 'exit');
+    process.kill(child.pid!, 'SIGTERM'); // the flush hangs; the shutdown would wait 60 s
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(child.exitCode).toBeNull();
+    process.kill(child.pid!, 'SIGTERM');
+    const [exitCode] = (await exited) as [number];
+    expect(exitCode).toBe(143);
+  }, 20_000);
+
+  test('handlers exist only while someone listens', () => {
+    const before = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const subscription = signalSource({ shutdownTimeoutMs: 1 }).subscribe();
+    expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before.map((n) => n + 1));
+    subscription.unsubscribe();
+    expect([process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]).toEqual(before);
+  });
+});
+
+describe('events$ never keeps a process alive on its own', () => {
+  test('local mode: timers and signal handlers', async () => {
+    const child = startFixture('events-child', []);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
+  }, 20_000);
+
+  test('apify mode: an open platform socket', async () => {
+    const server = await startPlatformServer();
+    try {
+      const child = startFixture('events-child', [], { ACTOR_EVENTS_WEBSOCKET_URL: server.url });
+      const exited = once(child, 'exit');
+      await server.connected();
+      server.send({ name: 'persistState', data: { isMigrating: false } });
+      await waitForLine(child, /^event persistState$/).catch(() => undefined); // it may exit first
+      const [code] = (await exited) as [number];
+      expect(code).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  }, 20_000);
+});

@@ -1,0 +1,93 @@
+import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { Observable } from 'rxjs';
+import WebSocket from 'ws';
+import { parsePlatformEvent, type PlatformEvent } from './event-types.js';
+import type { EventDiagnostic } from './event-diagnostic.js';
+
+/** Close codes that say the request itself is wrong: retrying would only repeat it. */
+const FINAL_CLOSE_CODES = new Set([1002, 1003, 1007, 1008, 1010]);
+
+export interface SocketSourceOptions {
+  readonly url: string;
+  /** First reconnect delay; doubles per failed attempt, with jitter. */
+  readonly reconnectDelayMs: number;
+  readonly maxReconnectDelayMs: number;
+  readonly report: (diagnostic: EventDiagnostic) => void;
+}
+
+/** Delay before reconnect attempt `attempt` (0-based): exponential, with "equal jitter". */
+export function reconnectDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** attempt);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/**
+ * The Apify platform's events socket: JSON `{ name, data }` messages. Unlike the Apify SDK, a
+ * dropped socket is reopened (with backoff and jitter, except after a close code that says
+ * retrying is pointless), so a later `migrating` is not missed. A `migrating` is followed by
+ * `persistState { isMigrating: true }`, as the SDK does. Malformed or unknown messages are
+ * reported and dropped. The socket never keeps the process alive on its own.
+ */
+export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, report }: SocketSourceOptions): Observable<PlatformEvent> {
+  return new Observable<PlatformEvent>((subscriber) => {
+    let socket: WebSocket | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let attempt = 0;
+    let stopped = false;
+
+    const onMessage = (raw: WebSocket.RawData): void => {
+      const text = raw.toString();
+      let message: unknown;
+      try {
+        message = JSON.parse(text);
+      } catch {
+        report({ type: 'dropped', message: `not JSON: ${text.slice(0, 200)}` });
+        return;
+      }
+      const parsed = parsePlatformEvent(message);
+      if ('problem' in parsed) {
+        report({ type: 'dropped', message: `${parsed.problem}: ${text.slice(0, 200)}` });
+        return;
+      }
+      subscriber.next(parsed.event);
+      if (parsed.event.name === 'migrating') subscriber.next({ name: 'persistState', data: { isMigrating: true } });
+    };
+
+    const open = (): void => {
+      const ws = new WebSocket(url, {
+        // The socket must not hold the process open: unref it as soon as it exists.
+        createConnection: (options: object) => {
+          const raw = url.startsWith('wss:') ? tlsConnect(options) : connect(options as { port: number });
+          raw.unref();
+          return raw;
+        },
+      } as WebSocket.ClientOptions);
+      socket = ws;
+      ws.on('open', () => {
+        attempt = 0;
+        report({ type: 'connected', message: `connected to ${url}` });
+      });
+      ws.on('message', onMessage);
+      ws.on('error', (error) => report({ type: 'socket-error', message: error.message }));
+      ws.on('close', (code) => {
+        if (stopped) return;
+        if (FINAL_CLOSE_CODES.has(code)) {
+          report({ type: 'closed', message: `closed with code ${code}; not reconnecting` });
+          return;
+        }
+        const delay = reconnectDelay(attempt++, reconnectDelayMs, maxReconnectDelayMs);
+        report({ type: 'reconnecting', message: `closed with code ${code}; reconnecting in ${Math.round(delay)} ms` });
+        retry = setTimeout(open, delay);
+        retry.unref();
+      });
+    };
+
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      socket?.terminate();
+    };
+  });
+}

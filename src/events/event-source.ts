@@ -1,0 +1,111 @@
+import { defer, EMPTY, from, merge, share, Subject, switchMap, type Observable } from 'rxjs';
+import { InvalidOptionError } from '../errors.js';
+import type { EventDiagnostic } from './event-diagnostic.js';
+import type { PlatformEvent } from './event-types.js';
+import { signalSource } from './signal-source.js';
+
+export interface EventSourceOptions {
+  /**
+   * Where events come from. `auto` picks `browser` in a page, `apify` when the platform's socket
+   * URL is set, `local` otherwise.
+   * @default 'auto'
+   */
+  readonly mode?: 'auto' | 'apify' | 'local' | 'browser';
+  /**
+   * The platform's events socket.
+   * @default process.env.ACTOR_EVENTS_WEBSOCKET_URL ?? process.env.APIFY_ACTOR_EVENTS_WS_URL
+   */
+  readonly url?: string;
+  /**
+   * Local mode: `persistState` at once and then this often.
+   * @default CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS ?? APIFY_PERSIST_STATE_INTERVAL_MILLIS ?? 60000
+   */
+  readonly persistStateIntervalMs?: number;
+  /** Local mode: `systemInfo` this often. @default 1000 */
+  readonly systemInfoIntervalMs?: number;
+  /** Node: turn SIGTERM and SIGINT into `aborting` then `exit`, then end the process. @default true */
+  readonly signals?: boolean;
+  /** How long each shutdown step waits for the work handed to `waitUntil`. @default 10000 */
+  readonly shutdownTimeoutMs?: number;
+  /** First delay before reopening a dropped platform socket; doubles per attempt, with jitter. @default 500 */
+  readonly reconnectDelayMs?: number;
+  /** Longest delay between reconnect attempts. @default 30000 */
+  readonly maxReconnectDelayMs?: number;
+}
+
+/** Platform events, plus what the source noticed along the way. */
+export interface EventSource extends Observable<PlatformEvent> {
+  /** Connection changes, dropped messages and failed readings; never errors. */
+  readonly diagnostics$: Observable<EventDiagnostic>;
+}
+
+const env = (name: string): string | undefined => (typeof process === 'undefined' ? undefined : process.env[name]) || undefined;
+const isBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
+
+const DURATIONS = ['persistStateIntervalMs', 'systemInfoIntervalMs', 'shutdownTimeoutMs', 'reconnectDelayMs', 'maxReconnectDelayMs'] as const;
+
+function assertValidOptions(options: EventSourceOptions): void {
+  for (const name of DURATIONS) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new InvalidOptionError(name, `expected a duration in ms (> 0), got ${String(value)}`);
+    }
+  }
+  if (options.mode !== undefined && !['auto', 'apify', 'local', 'browser'].includes(options.mode)) {
+    throw new InvalidOptionError('mode', `expected 'auto', 'apify', 'local' or 'browser', got ${String(options.mode)}`);
+  }
+}
+
+/** The options with their defaults, read from the environment of this moment. */
+function resolve(options: EventSourceOptions) {
+  const url = options.url ?? env('ACTOR_EVENTS_WEBSOCKET_URL') ?? env('APIFY_ACTOR_EVENTS_WS_URL');
+  const mode = options.mode === undefined || options.mode === 'auto' ? (isBrowser() ? 'browser' : url ? 'apify' : 'local') : options.mode;
+  if (mode === 'apify' && !url) throw new InvalidOptionError('url', 'apify mode needs the socket URL (or ACTOR_EVENTS_WEBSOCKET_URL)');
+  const intervalFromEnv = Number(env('CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS') ?? env('APIFY_PERSIST_STATE_INTERVAL_MILLIS'));
+  return {
+    mode,
+    url: url ?? '',
+    persistStateIntervalMs: options.persistStateIntervalMs ?? (intervalFromEnv > 0 ? intervalFromEnv : 60_000),
+    systemInfoIntervalMs: options.systemInfoIntervalMs ?? 1_000,
+    signals: options.signals ?? true,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
+    reconnectDelayMs: options.reconnectDelayMs ?? 500,
+    maxReconnectDelayMs: options.maxReconnectDelayMs ?? 30_000,
+  };
+}
+
+/**
+ * Makes a source of platform events: lazy (started by the first subscriber, with the options
+ * and environment of that moment), shared, and stopped when the last subscriber leaves. The
+ * Node-only parts are loaded only when used, so a browser bundle never pulls them in.
+ *
+ * @example
+ * const events = createEventSource({ mode: 'local', persistStateIntervalMs: 10_000 });
+ * events.pipe(ofType('persistState')).subscribe(() => console.log('persist now'));
+ */
+export function createEventSource(options: EventSourceOptions = {}): EventSource {
+  assertValidOptions(options);
+  const diagnostics = new Subject<EventDiagnostic>();
+  const report = (diagnostic: EventDiagnostic): void => diagnostics.next(diagnostic);
+  const events = defer(() => {
+    const o = resolve(options);
+    if (o.mode === 'browser') return from(import('./browser-source.js')).pipe(switchMap(({ browserSource }) => browserSource()));
+    // Signal handlers go in at once; a signal must not slip in while the rest is loading.
+    const signals = o.signals ? signalSource(o) : EMPTY;
+    if (o.mode === 'local') {
+      const onProblem = (message: string) => report({ type: 'reading-failed', message });
+      return merge(signals, from(import('./local-source.js')).pipe(switchMap(({ localSource }) => localSource({ ...o, onProblem }))));
+    }
+    return merge(signals, from(import('./apify-socket-source.js')).pipe(switchMap(({ apifySocketSource }) => apifySocketSource({ ...o, report }))));
+  }).pipe(share());
+  return Object.assign(events, { diagnostics$: diagnostics.asObservable() });
+}
+
+/**
+ * The platform events of this job, from the source that fits the environment (see
+ * `createEventSource`). Every store follows it unless given other `events`.
+ *
+ * @example
+ * events$.pipe(ofType('migrating')).subscribe(({ data }) => console.log(`${data.timeRemainingSecs} s left`));
+ */
+export const events$: EventSource = createEventSource();
