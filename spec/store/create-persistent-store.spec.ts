@@ -137,6 +137,26 @@ describe('createPersistentStore', () => {
       expect(jest.getTimerCount()).toBe(0);
     });
 
+    test('aborting and exit hand their flush and close to waitUntil, so a shutdown waits for them', async () => {
+      const { events, control, store } = await withEvents();
+      store.update((d) => void d.n++);
+      control.holdWrites();
+      const work: Promise<unknown>[] = [];
+      events.next({ name: 'aborting', data: {}, waitUntil: (p) => void work.push(p) });
+      expect(work).toHaveLength(1);
+      let flushed = false;
+      void work[0]!.then(() => (flushed = true));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(flushed).toBe(false); // the write is held
+      control.release();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(flushed).toBe(true);
+      expect(control.written).toEqual([{ n: 1 }]);
+      events.next({ name: 'exit', data: { exitCode: 143 }, waitUntil: (p) => void work.push(p) });
+      await work[1];
+      expect(() => store.update((d) => void d.n++)).toThrow(StoreClosedError);
+    });
+
     test('an erroring event source does not break the store', async () => {
       const { events, control, store } = await withEvents();
       events.error(new Error('socket gone'));
