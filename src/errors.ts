@@ -83,6 +83,18 @@ export class StoreClosedError extends PersistentStoreError {
   }
 }
 
+/**
+ * A conditional write lost a race: someone else wrote the key since this store read it. Nothing
+ * was overwritten. A store with `onConflict: 'rebase'` resolves it by itself.
+ */
+export class ConflictError extends PersistentStoreError {
+  /** Retrying the same write would lose again: it needs a re-read first. */
+  readonly retryable = false;
+  constructor(readonly key: string, where: string) {
+    super('CONFLICT', `Another writer changed "${key}" at ${where} since this store read it; nothing was overwritten.`);
+  }
+}
+
 /** `flush()` could not make the state durable: its deadline passed, or the adapter refused for good. */
 export class FlushError extends PersistentStoreError {
   constructor(readonly key: string, reason: string, options?: { cause?: unknown }) {

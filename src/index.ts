@@ -11,6 +11,12 @@ export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js'
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { fileAdapter, defaultStorageDir, type FileAdapterOptions } from './adapters/file-adapter.js';
 export { KeyedMap } from './store/keyed-map.js';
+export { remoteKvAdapter, type RemoteKvAdapterOptions } from './adapters/remote/remote-kv-adapter.js';
+export type { KvDialect, Send, ValueVersion } from './adapters/remote/kv-dialect.js';
+export { RemoteStorageError, type FetchLike } from './adapters/remote/http.js';
+export { apifyDialect, APIFY_MAX_RECORD_BYTES, type ApifyDialectOptions } from './adapters/remote/dialects/apify.js';
+export { etcdDialect, type EtcdDialectOptions } from './adapters/remote/dialects/etcd.js';
+export { webDavDialect, type WebDavDialectOptions } from './adapters/remote/dialects/webdav.js';
 export { assertValidKey } from './adapters/keys.js';
 export {
   PersistentStoreError,
@@ -24,4 +30,5 @@ export {
   StoreLockedError,
   StoreClosedError,
   FlushError,
+  ConflictError,
 } from './errors.js';

@@ -1,11 +1,11 @@
-import { enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { enablePatches, produce, produceWithPatches, type Draft, type Patch } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { StoreClosedError } from '../errors.js';
+import { ConflictError, StoreClosedError } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
-import { hydrate } from './hydrate.js';
+import { hydrate, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
 import { toJournalOps } from './journal-ops.js';
 import { createJournalWriter } from './journal-writer.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
@@ -61,18 +61,19 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   const flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
 
   const unlock = (await adapter.lock?.(key)) ?? (async () => undefined);
-  let hydrated;
+  const hydrateOptions: HydrateOptions<T> = {
+    key,
+    adapter,
+    initial: options.initial,
+    schema: options.schema,
+    version,
+    migrate: options.migrate,
+    adoptUnversioned: options.adoptUnversioned ?? true,
+    onInvalidStored: options.onInvalidStored ?? 'throw',
+  };
+  let hydrated: Hydrated<T>;
   try {
-    hydrated = await hydrate({
-      key,
-      adapter,
-      initial: options.initial,
-      schema: options.schema,
-      version,
-      migrate: options.migrate,
-      adoptUnversioned: options.adoptUnversioned ?? true,
-      onInvalidStored: options.onInvalidStored ?? 'throw',
-    });
+    hydrated = await hydrate(hydrateOptions);
   } catch (error) {
     await unlock();
     throw error;
@@ -80,12 +81,33 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
 
   const state$ = new BehaviorSubject<T>(hydrated.state);
   const writer = createJournalWriter({ key, adapter, version, ...hydrated });
+  /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
+  const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
+
+  /** Re-reads the stored state and re-applies the unwritten recipes on it. */
+  async function rebase(): Promise<void> {
+    const stored = await adapter.read(key);
+    let next = stored === undefined ? options.initial : (await restore(stored, [], hydrateOptions)).state;
+    for (const recipe of unwritten ?? []) next = produce(next, recipe as never) as T;
+    state$.next(next);
+  }
+
   const pipeline = createPersistencePipeline({
     key,
     debounceMs,
     maxWaitMs,
     async write() {
-      await writer.persist(state$.getValue());
+      for (;;) {
+        const included = unwritten?.length ?? 0;
+        try {
+          await writer.persist(state$.getValue());
+          unwritten?.splice(0, included);
+          break;
+        } catch (error) {
+          if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
+          await rebase();
+        }
+      }
       if (writer.compactionDue()) pipeline.requestMaintenance();
     },
     maintain: () => writer.compact(state$.getValue()),
@@ -128,6 +150,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       if (patches.length === 0) return next;
       // Checks and journals only what changed: the cost follows the change, not the state.
       writer.record(toJournalOps(patches, before, next));
+      unwritten?.push(recipe);
       state$.next(next);
       pipeline.changed();
       return next;

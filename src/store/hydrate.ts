@@ -67,7 +67,8 @@ function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: strin
   return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: 0 };
 }
 
-async function restore<T>(stored: unknown, journal: readonly unknown[], options: HydrateOptions<T>): Promise<Hydrated<T>> {
+/** Turns a stored value and its journal into the current state: unwrap, replay, migrate, validate. */
+export async function restore<T>(stored: unknown, journal: readonly unknown[], options: HydrateOptions<T>): Promise<Hydrated<T>> {
   const { key, adapter, version, migrate, schema } = options;
   const location = adapter.locate(key);
   const decoded = unwrap(stored, key, location);

@@ -52,6 +52,16 @@ export interface PersistentStoreOptions<T> {
   readonly onInvalidStored?: 'throw' | 'moveAside';
   /** How long `flush()` and `close()` wait for durability before rejecting. @default 30000 */
   readonly flushTimeoutMs?: number;
+  /**
+   * What a write that lost a race does (a `ConflictError`, from an adapter with conditional
+   * writes: another process wrote the key since this store read it). `'fail'`: nothing is
+   * overwritten, `status$` says `error` and `flush()` rejects with the ConflictError. `'rebase'`:
+   * re-read the stored state, re-apply the recipes not yet written, and write again, until it
+   * lands: right for counters and maps that several workers share. Recipes must then depend on
+   * the draft only, as they may run more than once.
+   * @default 'fail'
+   */
+  readonly onConflict?: 'fail' | 'rebase';
 }
 
 /** Rejects options of the wrong type or range, naming the option. */
@@ -74,6 +84,9 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
   if (options.migrate !== undefined && typeof options.migrate !== 'function') throw new InvalidOptionError('migrate', 'expected a function');
   if (options.schema !== undefined && typeof options.schema?.safeParse !== 'function') {
     throw new InvalidOptionError('schema', 'expected a zod schema (an object with safeParse)');
+  }
+  if (options.onConflict !== undefined && options.onConflict !== 'fail' && options.onConflict !== 'rebase') {
+    throw new InvalidOptionError('onConflict', `expected 'fail' or 'rebase', got ${String(options.onConflict)}`);
   }
   if (options.onInvalidStored !== undefined && options.onInvalidStored !== 'throw' && options.onInvalidStored !== 'moveAside') {
     throw new InvalidOptionError('onInvalidStored', `expected 'throw' or 'moveAside', got ${String(options.onInvalidStored)}`);

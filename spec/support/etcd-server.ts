@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { freePort } from './free-port.js';
+import { stopProcess, waitUntilHealthy } from './server-process.js';
+
+export const ETCD_BINARY = '/usr/bin/etcd';
+
+/** Starts a real single-node etcd on free loopback ports with a temporary data folder. */
+export async function startEtcd(options: { maxRequestBytes?: number } = {}) {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${clientPort}`;
+  const child = spawn(
+    ETCD_BINARY,
+    [
+      '--name', 'spec',
+      '--data-dir', path.join(dir, 'data'),
+      '--listen-client-urls', url,
+      '--advertise-client-urls', url,
+      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster', `spec=http://127.0.0.1:${peerPort}`,
+      '--max-request-bytes', String(options.maxRequestBytes ?? 10 * 1024 * 1024),
+      '--log-level', 'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  await waitUntilHealthy(child, `${url}/health`, () => stderr);
+  return {
+    url,
+    pid: child.pid!,
+    async stop(): Promise<void> {
+      await stopProcess(child);
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
