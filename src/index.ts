@@ -10,6 +10,7 @@ export { fromEventManager, type EventManagerLike } from './events/from-event-man
 export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js';
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { fileAdapter, defaultStorageDir, type FileAdapterOptions } from './adapters/file-adapter.js';
+export { indexedDbAdapter, type IndexedDbAdapterOptions } from './adapters/indexeddb-adapter.js';
 export { KeyedMap } from './store/keyed-map.js';
 export { remoteKvAdapter, type RemoteKvAdapterOptions } from './adapters/remote/remote-kv-adapter.js';
 export type { KvDialect, Send, ValueVersion } from './adapters/remote/kv-dialect.js';

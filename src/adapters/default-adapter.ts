@@ -2,13 +2,17 @@ import { PersistentStoreError } from '../errors.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
 /**
- * The adapter a store uses when none is given: `fileAdapter()` in Node. Loaded lazily so that
- * bundling the library for a browser does not pull in `node:fs`.
+ * The adapter a store uses when none is given: `fileAdapter()` in Node, `indexedDbAdapter()` in a
+ * browser. Loaded lazily so that a browser bundle never pulls in `node:fs`.
  */
 export async function defaultAdapter(): Promise<StorageAdapter> {
-  if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
-    throw new PersistentStoreError('NO_DEFAULT_ADAPTER', 'No default storage adapter outside Node yet: pass `adapter` (for example memoryAdapter()).');
+  if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
+    const { fileAdapter } = await import('./file-adapter.js');
+    return fileAdapter();
   }
-  const { fileAdapter } = await import('./file-adapter.js');
-  return fileAdapter();
+  if (typeof indexedDB !== 'undefined') {
+    const { indexedDbAdapter } = await import('./indexeddb-adapter.js');
+    return indexedDbAdapter();
+  }
+  throw new PersistentStoreError('NO_DEFAULT_ADAPTER', 'No default storage adapter here (neither Node nor IndexedDB): pass `adapter`, for example memoryAdapter().');
 }

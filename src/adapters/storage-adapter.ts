@@ -42,6 +42,16 @@ export interface StorageAdapter {
    * record, left by a crash during `append`, is left out. Present whenever `append` is.
    */
   readJournal?(key: string): Promise<unknown[]>;
+  /**
+   * Optional synchronous best-effort copy, for a page being closed: an asynchronous write started
+   * then may never finish. `read` returns this copy when it is newer than the durable one.
+   */
+  writeSync?(key: string, value: unknown): void;
+  /**
+   * Optional: calls `onChange` when another writer (another tab) changed `key`; returns a
+   * function that stops watching.
+   */
+  watch?(key: string, onChange: () => void): () => void;
 }
 
 /** False only for errors an adapter marked as permanent with `retryable: false`. */

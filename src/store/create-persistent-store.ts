@@ -84,7 +84,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
   const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
 
-  /** Re-reads the stored state and re-applies the unwritten recipes on it. */
+  /** Re-reads the stored state and re-applies the unwritten recipes (if any) on it. */
   async function rebase(): Promise<void> {
     const stored = await adapter.read(key);
     let next = stored === undefined ? options.initial : (await restore(stored, [], hydrateOptions)).state;
@@ -117,6 +117,13 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   let disposed = false;
   let eventSubscription: Subscription | undefined;
 
+  // Another writer (another tab) changed the key: take its state, keeping our unwritten changes
+  // on top when we can replay them; otherwise our next write meets a ConflictError.
+  const stopWatching = adapter.watch?.(key, () => {
+    if (closing || (pipeline.status().pending > 0 && unwritten === undefined)) return;
+    void rebase().catch(() => undefined); // a failed re-read leaves the state as it was
+  });
+
   const flush = (opts?: { timeoutMs?: number }): Promise<void> =>
     disposed && pipeline.status().pending > 0
       ? Promise.reject(new StoreClosedError(key, 'flush pending changes'))
@@ -129,6 +136,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } finally {
         disposed = true;
         eventSubscription?.unsubscribe();
+        stopWatching?.();
         pipeline.dispose();
         await pipeline.settled(); // a compaction under way finishes before the lock is released
         state$.complete();
@@ -169,6 +177,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   function onEvent(event: PlatformEvent): void {
     switch (event.name) {
       case 'persistState':
+        // The page may be going away: an asynchronous write may never finish, so copy now too.
+        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(state$.getValue());
         return pipeline.writeNow();
       case 'migrating':
         // Write at once, then fold the journal into a snapshot so the next start is quick.

@@ -78,6 +78,11 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
       if (journalWeight > 0 || recorded.length > 0 || unsent.length > 0) await snapshot(state);
     },
 
+    /** A synchronous best-effort copy of `state` for a page being closed, where the adapter has one. */
+    persistSync(state: unknown): void {
+      adapter.writeSync?.(key, wrap(state, version, seq, new Date()));
+    },
+
     /** True once the journal is worth folding into a snapshot. */
     compactionDue: (): boolean => !snapshotDue && journalWeight >= Math.max(MIN_COMPACT_WEIGHT, stateWeight / 4),
   };

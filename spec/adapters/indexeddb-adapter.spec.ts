@@ -1,0 +1,114 @@
+import 'fake-indexeddb/auto';
+import { EMPTY } from 'rxjs';
+import { indexedDbAdapter } from '../../src/adapters/indexeddb-adapter.js';
+import { ConflictError } from '../../src/errors.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
+import { MapStorage } from '../support/web-storage.js';
+
+let db = 0;
+let dbName = '';
+beforeEach(() => {
+  dbName = `spec-${++db}`;
+  (globalThis as { localStorage?: Storage }).localStorage = new MapStorage();
+});
+
+const adapter = () => indexedDbAdapter({ dbName });
+const open = <T>(initial: T, extra: object = {}) => createPersistentStore({ key: 'LIST', initial, adapter: adapter(), events: EMPTY, ...extra });
+
+describe('indexedDbAdapter (fake-indexeddb)', () => {
+  test('a store survives a reopen; KeyedMaps included', async () => {
+    const first = await open({ items: ['a'], seen: new KeyedMap<boolean>() });
+    first.update((s) => {
+      s.items.push('b');
+      s.seen.set('x', true);
+    });
+    await first.close();
+    const second = await open({ items: [] as string[], seen: new KeyedMap<boolean>() });
+    expect(second.restored).toBe(true);
+    expect(second.getState().items).toEqual(['a', 'b']);
+    expect(second.getState().seen.get('x')).toBe(true);
+    await second.close();
+  });
+
+  test('writes are conditional: a tab that did not see the other write gets ConflictError', async () => {
+    const one = adapter();
+    const two = adapter();
+    await one.read('K');
+    await two.read('K');
+    await one.write('K', 1);
+    await expect(two.write('K', 2)).rejects.toBeInstanceOf(ConflictError);
+    expect(await two.read('K')).toBe(1);
+    await two.write('K', 2);
+    expect(await one.read('K')).toBe(2);
+  });
+
+  test('a copy written synchronously on page close wins over an older durable state, once', async () => {
+    const store = await open({ n: 0 });
+    store.update((s) => void (s.n = 1));
+    await store.flush();
+    const a = adapter();
+    await a.read('LIST');
+    a.writeSync!('LIST', { $rxps: 1, version: 0, savedAt: '', seq: 0, state: { n: 2 } });
+    await store.close();
+    const reopened = await open({ n: 0 });
+    expect(reopened.getState()).toEqual({ n: 2 });
+    reopened.update((s) => void s.n++);
+    await reopened.close(); // the durable write drops the copy
+    expect(localStorage.length).toBe(0);
+    const again = await open({ n: 0 });
+    expect(again.getState()).toEqual({ n: 3 });
+    await again.close();
+  });
+
+  test('a stale page-close copy (older than the durable state) is ignored', async () => {
+    const a = adapter();
+    await a.read('K');
+    a.writeSync!('K', 'stale');
+    await a.write('K', 'first'); // durable, drops the copy
+    a.writeSync!('K', 'newer'); // based on version 1
+    const b = adapter();
+    expect(await b.read('K')).toBe('newer');
+    await b.write('K', 'second'); // version 2 now; the copy is dropped
+    expect(await adapter().read('K')).toBe('second');
+  });
+
+  test('another tab is told about each write through a BroadcastChannel, and a store takes it in', async () => {
+    const one = await open({ items: [] as string[] }, { onConflict: 'rebase' });
+    const two = await open({ items: [] as string[] }, { onConflict: 'rebase' });
+    one.update((s) => void s.items.push('from one'));
+    await one.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(two.getState().items).toEqual(['from one']);
+    two.update((s) => void s.items.push('from two'));
+    await two.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(one.getState().items).toEqual(['from one', 'from two']);
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  test('two tabs writing at once: both writes land (rebase), none is lost', async () => {
+    const one = await open({ items: [] as string[] }, { onConflict: 'rebase' });
+    const two = await open({ items: [] as string[] }, { onConflict: 'rebase' });
+    one.update((s) => void s.items.push('one'));
+    two.update((s) => void s.items.push('two'));
+    await Promise.all([one.flush(), two.flush()]);
+    await Promise.all([one.close(), two.close()]);
+    const check = await open({ items: [] as string[] });
+    expect([...check.getState().items].sort()).toEqual(['one', 'two']);
+    await check.close();
+  });
+
+  test('rename never replaces; delete forgets', async () => {
+    const a = adapter();
+    await a.read('A');
+    await a.write('A', 1);
+    await a.read('B');
+    await a.write('B', 2);
+    await expect(a.rename('A', 'B')).rejects.toBeInstanceOf(ConflictError);
+    await a.rename('A', 'C');
+    expect([await a.read('A'), await a.read('C')]).toEqual([undefined, 1]);
+    await a.delete('C');
+    expect(await a.read('C')).toBeUndefined();
+  });
+});
