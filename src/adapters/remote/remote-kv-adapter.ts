@@ -1,4 +1,3 @@
-import nodeFetch from 'node-fetch';
 import { ConflictError, CorruptStateError, InvalidOptionError, PersistentStoreError } from '../../errors.js';
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
@@ -14,7 +13,7 @@ export interface RemoteKvAdapterOptions {
    * your own.
    */
   readonly dialect: KvDialect | ({ readonly dialect: 'apify' } & ApifyDialectOptions) | ({ readonly dialect: 'etcd' } & EtcdDialectOptions) | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
-  /** @default node-fetch */
+  /** @default the page's fetch in a browser, node-fetch in Node (loaded on first use) */
   readonly fetch?: FetchLike;
   /** Per request, through an AbortController. @default 10000 */
   readonly timeoutMs?: number;
@@ -31,6 +30,13 @@ export interface RemoteKvAdapterOptions {
    */
   readonly conditionalWrites?: boolean;
 }
+
+/** The page's fetch in a browser; node-fetch in Node, imported lazily so bundles leave it out. */
+const defaultFetch: FetchLike = async (url, init) => {
+  if (typeof window !== 'undefined' && typeof window.fetch === 'function') return window.fetch(url, init);
+  const { default: nodeFetch } = await import('node-fetch');
+  return (nodeFetch as unknown as FetchLike)(url, init);
+};
 
 function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
   if ('get' in option) return option;
@@ -60,7 +66,7 @@ function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
 export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter {
   const dialect = dialectOf(options.dialect);
   const http: HttpOptions = {
-    fetch: options.fetch ?? (nodeFetch as unknown as FetchLike),
+    fetch: options.fetch ?? defaultFetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     retries: options.retries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 200,

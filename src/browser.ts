@@ -1,0 +1,35 @@
+// The browser entry point: everything but the file adapter, which needs node:fs.
+export { createPersistentStore, type PersistentStore, type Recipe } from './store/create-persistent-store.js';
+export type { PersistentStoreOptions } from './store/store-options.js';
+export type { PersistenceStatus } from './store/persistence-status.js';
+export type { StateSchema, SchemaIssue } from './store/state-schema.js';
+export { EventType, eventDataSchemas, type EventName, type EventDataMap, type PlatformEvent, type SystemInfoData } from './events/event-types.js';
+export { ofType } from './events/of-type.js';
+export { events$, createEventSource, type EventSource, type EventSourceOptions } from './events/event-source.js';
+export type { EventDiagnostic } from './events/event-diagnostic.js';
+export { fromEventManager, type EventManagerLike } from './events/from-event-manager.js';
+export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js';
+export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
+export { indexedDbAdapter, type IndexedDbAdapterOptions } from './adapters/indexeddb-adapter.js';
+export { KeyedMap } from './store/keyed-map.js';
+export { remoteKvAdapter, type RemoteKvAdapterOptions } from './adapters/remote/remote-kv-adapter.js';
+export type { KvDialect, Send, ValueVersion } from './adapters/remote/kv-dialect.js';
+export { RemoteStorageError, type FetchLike } from './adapters/remote/http.js';
+export { apifyDialect, APIFY_MAX_RECORD_BYTES, type ApifyDialectOptions } from './adapters/remote/dialects/apify.js';
+export { etcdDialect, type EtcdDialectOptions } from './adapters/remote/dialects/etcd.js';
+export { webDavDialect, type WebDavDialectOptions } from './adapters/remote/dialects/webdav.js';
+export { assertValidKey } from './adapters/keys.js';
+export {
+  PersistentStoreError,
+  InvalidKeyError,
+  InvalidOptionError,
+  CorruptStateError,
+  InvalidStateError,
+  MigrationError,
+  FutureVersionError,
+  UnserializableStateError,
+  StoreLockedError,
+  StoreClosedError,
+  FlushError,
+  ConflictError,
+} from './errors.js';
