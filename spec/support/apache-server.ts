@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './free-port.js';
-import { stopProcess, waitUntilHealthy } from './server-process.js';
+import { startServer } from './server-process.js';
 
 export const APACHE_BINARY = '/usr/sbin/apache2';
 const MODULES = '/usr/lib/apache2/modules';
@@ -46,17 +45,5 @@ export async function startApacheDav() {
     ].join('\n'),
   );
   await fs.writeFile(path.join(www, 'health'), 'ok');
-  const child = spawn(APACHE_BINARY, ['-f', conf, '-DFOREGROUND'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, APACHE_RUN_DIR: dir } });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(child, `${url}/health`, () => stderr);
-  return {
-    url,
-    pid: child.pid!,
-    async stop(): Promise<void> {
-      await stopProcess(child);
-      await fs.rm(dir, { recursive: true, force: true });
-    },
-  };
+  return startServer(APACHE_BINARY, ['-f', conf, '-DFOREGROUND'], `http://127.0.0.1:${port}`, '/health', dir);
 }

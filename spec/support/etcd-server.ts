@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './free-port.js';
-import { stopProcess, waitUntilHealthy } from './server-process.js';
+import { startServer } from './server-process.js';
 
 export const ETCD_BINARY = '/usr/bin/etcd';
 
@@ -12,7 +11,7 @@ export async function startEtcd(options: { maxRequestBytes?: number } = {}) {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'rxps-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const url = `http://127.0.0.1:${clientPort}`;
-  const child = spawn(
+  return startServer(
     ETCD_BINARY,
     [
       '--name', 'spec',
@@ -25,17 +24,8 @@ export async function startEtcd(options: { maxRequestBytes?: number } = {}) {
       '--max-request-bytes', String(options.maxRequestBytes ?? 10 * 1024 * 1024),
       '--log-level', 'error',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  await waitUntilHealthy(child, `${url}/health`, () => stderr);
-  return {
     url,
-    pid: child.pid!,
-    async stop(): Promise<void> {
-      await stopProcess(child);
-      await fs.rm(dir, { recursive: true, force: true });
-    },
-  };
+    '/health',
+    dir,
+  );
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
 
 /** Polls `url` until it answers 2xx; fails early if the process dies. Bounded to 20 s. */
 export async function waitUntilHealthy(child: ChildProcess, url: string, logs: () => string): Promise<void> {
@@ -26,4 +27,23 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, 'SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Starts `binary` with `args`, waits until `url + healthPath` answers, and returns how to stop it
+ * by PID and remove its temporary folder `dir`.
+ */
+export async function startServer(binary: string, args: readonly string[], url: string, healthPath: string, dir: string) {
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  await waitUntilHealthy(child, `${url}${healthPath}`, () => stderr);
+  return {
+    url,
+    pid: child.pid!,
+    async stop(): Promise<void> {
+      await stopProcess(child);
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
 }

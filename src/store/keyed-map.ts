@@ -24,6 +24,12 @@ export class MapRoot {
  */
 const lineage = new WeakMap<MapRoot, { readonly from: MapRoot; readonly change: MapChange }>();
 
+/**
+ * A flat, internalized copy of a key. A key cut from a page (a sliced string) would keep the whole
+ * page alive, and a concatenated one (a cons string) would later be flattened into a second copy.
+ */
+const ownCopy = (key: string): string => Object.keys({ [key]: 0 })[0]!;
+
 /** The marker of a KeyedMap in stored JSON. */
 const MARK = '$rxpsMap';
 
@@ -66,7 +72,7 @@ export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
   set(key: string, value: V): this {
     if (typeof key !== 'string') throw new PersistentStoreError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
     assertJson(value, [key]);
-    const { node, added } = trieSet(this.root.node, key, freeze(value, true));
+    const { node, added } = trieSet(this.root.node, ownCopy(key), freeze(value, true));
     this.change(new MapRoot(node, this.root.size + (added ? 1 : 0)), ['set', key, value]);
     return this;
   }
