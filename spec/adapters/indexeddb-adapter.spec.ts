@@ -99,6 +99,28 @@ describe('indexedDbAdapter (fake-indexeddb)', () => {
     await check.close();
   });
 
+  test('a quota error is reported on status$ and by flush(), naming the key and size; the state is kept', async () => {
+    const store = await open({ items: [] as string[] });
+    const put = IDBObjectStore.prototype.put;
+    // The browser's answer when the origin is out of quota; fake-indexeddb has no quota to run out of.
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+    try {
+      store.update((s) => void s.items.push('x'.repeat(1000)));
+      const error = (await store.flush({ timeoutMs: 500 }).catch((e: unknown) => e)) as Error;
+      expect(error.message).toMatch(/IndexedDB refused the state for key "LIST" \(about \d{4} bytes\): the storage quota is exceeded/);
+      expect(store.getStatus().phase).toBe('error');
+      expect(store.getStatus().lastError?.message).toMatch(/quota is exceeded/);
+      expect(store.getState().items).toHaveLength(1);
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    await store.flush(); // room again: the retry lands
+    expect(store.getStatus().phase).toBe('idle');
+    await store.close();
+  });
+
   test('rename never replaces; delete forgets', async () => {
     const a = adapter();
     await a.read('A');

@@ -70,20 +70,28 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
   /** Puts `value` if the stored version is still `expected`, in one transaction. */
   const putIf = (key: string, value: unknown, expected: number): Promise<number> =>
     run('readwrite', (store) => {
+      let conflict = false;
+      let failure: unknown;
       const request = store.get(key);
       request.onsuccess = () => {
         const current = request.result as StoredRecord | undefined;
-        if ((current?.version ?? 0) !== expected) return store.transaction.abort();
-        store.put({ version: expected + 1, value } satisfies StoredRecord, key);
+        try {
+          if ((current?.version ?? 0) !== expected) conflict = true;
+          else store.put({ version: expected + 1, value } satisfies StoredRecord, key);
+        } catch (error) {
+          failure = error; // e.g. a DataCloneError, or a quota error raised at once
+        }
+        if (conflict || failure !== undefined) store.transaction.abort();
       };
       return promisifyRequest(store.transaction).then(
         () => expected + 1,
         (error: unknown) => {
-          if (error === null || (error instanceof DOMException && error.name === 'AbortError')) throw new ConflictError(key, where(key));
-          if (error instanceof DOMException && error.name === 'QuotaExceededError') {
-            throw new PersistentStoreError('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${JSON.stringify(value).length} bytes): the storage quota is exceeded. The state is kept in memory.`, { cause: error });
+          if (conflict) throw new ConflictError(key, where(key));
+          const cause = failure ?? error;
+          if (cause instanceof DOMException && cause.name === 'QuotaExceededError') {
+            throw new PersistentStoreError('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${JSON.stringify(value).length} bytes): the storage quota is exceeded. The state is kept in memory.`, { cause });
           }
-          throw error;
+          throw cause;
         },
       );
     });
