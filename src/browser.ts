@@ -12,6 +12,9 @@ export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js'
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { indexedDbAdapter, type IndexedDbAdapterOptions } from './adapters/indexeddb-adapter.js';
 export { KeyedMap } from './store/keyed-map.js';
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions, type QueueStats } from './queue/create-work-queue.js';
+export type { WorkItem, WorkStatus, QueueCounts, QueueState } from './queue/work-queue-state.js';
+export type { ProcessOptions, ProcessResult } from './queue/process-queue.js';
 export { remoteKvAdapter, type RemoteKvAdapterOptions } from './adapters/remote/remote-kv-adapter.js';
 export type { KvDialect, Send, ValueVersion } from './adapters/remote/kv-dialect.js';
 export { RemoteStorageError, type FetchLike } from './adapters/remote/http.js';
