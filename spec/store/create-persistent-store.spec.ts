@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { Subject } from 'rxjs';
+import { EMPTY, Subject } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import { InvalidKeyError, InvalidOptionError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
@@ -193,6 +193,25 @@ describe('createPersistentStore', () => {
     test('an initial state JSON cannot hold', async () => {
       await expect(open({ when: new Date() })).rejects.toThrow(/a Date object at when/);
     });
+  });
+
+  test('refresh() takes in what another writer stored; with a locking adapter it does nothing', async () => {
+    const records = new Map<string, string>();
+    const { lock: _lock, ...shared } = memoryAdapter({ records }); // no lock: a key others may write
+    const a = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: shared, events: EMPTY });
+    const b = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: { ...shared }, events: EMPTY });
+    a.update((s) => void (s.n = 5));
+    await a.flush();
+    expect(b.getState()).toEqual({ n: 0 });
+    await b.refresh();
+    expect(b.getState()).toEqual({ n: 5 });
+    await Promise.all([a.close(), b.close()]);
+
+    const locked = await createPersistentStore({ key: 'L', initial: { n: 0 }, adapter: memoryAdapter({ records }), events: EMPTY });
+    records.set('L', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { n: 9 } }));
+    await locked.refresh();
+    expect(locked.getState()).toEqual({ n: 0 }); // nobody else may write a locked key
+    await locked.close();
   });
 
   test('a second store on the same key and adapter is refused until the first closes', async () => {

@@ -89,6 +89,31 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
   };
   const itemIn = (d: Draft<QueueState<T>>, id: string) => d.items.get(id) as WorkItem<T> | undefined;
 
+  /** Leases up to `n` due items in one update, durable before it resolves. */
+  const claimOnce = async (n: number): Promise<WorkItem<T>[]> => {
+    let claimed: WorkItem<T>[] = [];
+    store.update((d) => {
+      claimed = []; // the recipe may run again (onConflict 'rebase'): only its last run counts
+      const at = now();
+      for (const [id, until] of d.waiting.entries()) {
+        if (until > at) continue;
+        const item = itemIn(d, id);
+        if (item) move(d, item, 'pending', { retryAt: null });
+      }
+      while (claimed.length < n && d.head < d.tail) {
+        const position = String(d.head++);
+        const id = d.ready.get(position);
+        d.ready.delete(position);
+        const item = id === undefined ? undefined : itemIn(d, id);
+        if (item?.status !== 'pending') continue; // released or completed meanwhile
+        move(d, item, 'leased', { retryAt: at + leaseMs });
+        claimed.push(itemIn(d, item.id)!);
+      }
+    });
+    await store.flush();
+    return claimed;
+  };
+
   const queue: WorkQueue<T> = {
     store,
     add(items, { uniqueKey }) {
@@ -113,27 +138,11 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
       return { added, duplicates };
     },
     async claim(n) {
-      let claimed: WorkItem<T>[] = [];
-      store.update((d) => {
-        claimed = []; // the recipe may run again (onConflict 'rebase'): only its last run counts
-        const at = now();
-        for (const [id, until] of d.waiting.entries()) {
-          if (until > at) continue;
-          const item = itemIn(d, id);
-          if (item) move(d, item, 'pending', { retryAt: null });
-        }
-        while (claimed.length < n && d.head < d.tail) {
-          const position = String(d.head++);
-          const id = d.ready.get(position);
-          d.ready.delete(position);
-          const item = id === undefined ? undefined : itemIn(d, id);
-          if (item?.status !== 'pending') continue; // released or completed meanwhile
-          move(d, item, 'leased', { retryAt: at + leaseMs });
-          claimed.push(itemIn(d, item.id)!);
-        }
-      });
-      await store.flush();
-      return claimed;
+      const claimed = await claimOnce(n);
+      if (claimed.length > 0) return claimed;
+      // Nothing due here: other workers sharing the key may have changed it (a no-op when locked).
+      await store.refresh();
+      return claimOnce(n);
     },
     complete(id, result = null) {
       store.update((d) => {

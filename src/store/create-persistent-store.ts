@@ -37,6 +37,12 @@ export interface PersistentStore<T> {
   getStatus(): PersistenceStatus;
   /** Resolves when every update made before the call is durable; rejects with `FlushError` if that cannot happen in time. */
   flush(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Takes in what other writers stored since (other workers on a remote key, other tabs): re-reads
+   * the stored state and re-applies this store's changes not yet written (with `onConflict:
+   * 'rebase'`; otherwise only when there are none). Does nothing on an adapter that locks the key.
+   */
+  refresh(): Promise<void>;
   /** Final flush, then releases timers, subscriptions and the storage lock. Idempotent. */
   close(): Promise<void>;
 }
@@ -117,12 +123,13 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   let disposed = false;
   let eventSubscription: Subscription | undefined;
 
-  // Another writer (another tab) changed the key: take its state, keeping our unwritten changes
-  // on top when we can replay them; otherwise our next write meets a ConflictError.
-  const stopWatching = adapter.watch?.(key, () => {
-    if (closing || (pipeline.status().pending > 0 && unwritten === undefined)) return;
-    void rebase().catch(() => undefined); // a failed re-read leaves the state as it was
-  });
+  // Take in another writer's state, keeping our unwritten changes on top when we can replay them;
+  // otherwise our next write meets a ConflictError.
+  const refresh = async (): Promise<void> => {
+    if (closing || adapter.lock !== undefined || (pipeline.status().pending > 0 && unwritten === undefined)) return;
+    await rebase();
+  };
+  const stopWatching = adapter.watch?.(key, () => void refresh().catch(() => undefined)); // a failed re-read leaves the state as it was
 
   const flush = (opts?: { timeoutMs?: number }): Promise<void> =>
     disposed && pipeline.status().pending > 0
@@ -166,6 +173,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     status$: pipeline.status$,
     getStatus: pipeline.status,
     flush,
+    refresh,
     close,
   };
 

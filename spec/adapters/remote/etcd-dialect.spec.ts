@@ -1,4 +1,7 @@
 import { once } from 'node:events';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { ConflictError } from '../../../src/errors.js';
@@ -94,6 +97,22 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
       await check.close();
     } finally {
       await proxy.stop();
+    }
+  }, 60_000);
+
+  test('several worker processes share one work queue: no item is claimed by two of them', async () => {
+    const log = path.join(tmpdir(), `rxps-etcd-queue-${process.pid}-${Date.now()}.log`);
+    try {
+      const workers = Array.from({ length: 3 }, () => startFixture('etcd-queue-worker', [etcd.url, '60', log]));
+      const codes = await Promise.all(workers.map(async (w) => ((await once(w, 'exit')) as [number])[0]));
+      expect(codes).toEqual([0, 0, 0]);
+      const claims = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[1]!);
+      expect(claims.length).toBe(60);
+      expect(new Set(claims).size).toBe(60);
+      const byWorker = new Set(readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[0]));
+      expect(byWorker.size).toBeGreaterThan(1); // the work really was shared
+    } finally {
+      rmSync(log, { force: true });
     }
   }, 60_000);
 
