@@ -72,8 +72,9 @@ export function memoryAdapter({ records = new Map<string, string>() }: MemoryAda
     async append(key, entries) {
       assertValidKey(key);
       const text = records.get(journalOf(key)) ?? '';
-      // Drop a torn tail first, as a file would be truncated.
-      records.set(journalOf(key), text.slice(0, text.lastIndexOf('\n') + 1) + formatRecords(entries));
+      // Drop a torn tail first, as a file would be truncated (checked cheaply: appends stay O(1)).
+      const whole = text === '' || text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+      records.set(journalOf(key), whole + formatRecords(entries));
     },
     async readJournal(key) {
       assertValidKey(key);
