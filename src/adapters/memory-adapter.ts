@@ -25,6 +25,8 @@ const journalOf = (key: string): string => `${key}#journal`;
  */
 export function memoryAdapter({ records = new Map<string, string>() }: MemoryAdapterOptions = {}): StorageAdapter {
   const locked = new Set<string>();
+  /** The journal text this adapter last wrote, per key: known to end on a whole record. */
+  const appended = new Map<string, string>();
   const move = (from: string, to: string): void => {
     const text = records.get(from);
     if (text === undefined) return;
@@ -72,9 +74,12 @@ export function memoryAdapter({ records = new Map<string, string>() }: MemoryAda
     async append(key, entries) {
       assertValidKey(key);
       const text = records.get(journalOf(key)) ?? '';
-      // Drop a torn tail first, as a file would be truncated (checked cheaply: appends stay O(1)).
-      const whole = text === '' || text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-      records.set(journalOf(key), whole + formatRecords(entries));
+      // Drop a torn tail first, as a file would be truncated. Text we wrote ourselves is whole:
+      // skipping the check keeps appends O(1) (it would flatten the growing string each time).
+      const whole = text === appended.get(key) || text === '' || text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+      const next = whole + formatRecords(entries);
+      records.set(journalOf(key), next);
+      appended.set(key, next);
     },
     async readJournal(key) {
       assertValidKey(key);
