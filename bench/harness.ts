@@ -1,65 +1,143 @@
-// Shared helpers of the benchmarks: sizes, timing, state builders, peers, tables.
+// Shared helpers of the benchmarks: sizes, keys, timing, state builders, temp folders.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { KeyedMap } from '../src/index.js';
 
-export const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,100000,200000,1000000').split(',').map(Number);
+/** The size the issue's targets name. */
+export const TARGET_SIZE = 200_000;
+
+/** 1k, 10k, 100k and 1M entries, plus 200k for the targets; `BENCH_SIZES=1000,10000` overrides. */
+export const SIZES: readonly number[] = parseSizes(process.env.BENCH_SIZES) ?? [1_000, 10_000, 100_000, TARGET_SIZE, 1_000_000];
+
+/** `BENCH_QUICK=1`: fewer repetitions, for a quick look (the numbers get noisier). */
 export const QUICK = process.env.BENCH_QUICK === '1';
 
+function parseSizes(text: string | undefined): number[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const sizes = text.split(',').map((part) => Number(part.trim().replace(/_/g, '')));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`BENCH_SIZES must be positive integers separated by commas, got "${text}"`);
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/** The i-th key of a state: a product URL, as a scraper keeps them. */
 export const keyOf = (i: number): string => `https://shop.example/product/${i}`;
 
+/** A row of a workload's results: the state size and one number per measured column. */
 export interface Row {
   readonly size: number;
-  readonly [impl: string]: number;
+  readonly [column: string]: number;
 }
 
-/** Microseconds per call of `fn`, over `reps` calls after a warm-up. */
-export function microsPerCall(reps: number, fn: (i: number) => void): number {
-  for (let i = 0; i < Math.min(2_000, reps); i++) fn(-1 - i); // let the JIT settle
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < reps; i++) fn(i);
-  return Number(process.hrtime.bigint() - start) / 1e3 / reps;
+/** Repetitions that fit `budgetMs` at `msEach` per call, between `min` and `max` (halved by BENCH_QUICK). */
+export function repsFor(budgetMs: number, msEach: number, min: number, max: number): number {
+  const reps = Math.max(min, Math.min(max, Math.floor(budgetMs / Math.max(msEach, 1e-3))));
+  return QUICK ? Math.max(min, Math.ceil(reps / 4)) : reps;
 }
 
-/** Median of `samples` awaited runs of `fn`, in ms. */
-export async function medianMs(samples: number, fn: (i: number) => Promise<void>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const start = process.hrtime.bigint();
-    await fn(i);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+const now = (): bigint => process.hrtime.bigint();
+const msSince = (start: bigint): number => Number(now() - start) / 1e6;
+
+/**
+ * µs per call of `fn`: `reps` calls after `warmup` ones (those get arguments below zero), split
+ * into `batches` runs of equal length; the median of the batches' means (a batch's mean includes
+ * the garbage collections that fall in it; the median keeps one disturbed batch out).
+ */
+export function microsPerCall(reps: number, warmup: number, fn: (i: number) => void, batches = 1): number {
+  for (let i = 0; i < warmup; i++) fn(-1 - i);
+  const per = Math.max(1, Math.floor(reps / batches));
+  const means: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = now();
+    for (let i = b * per; i < (b + 1) * per; i++) fn(i);
+    means.push((msSince(start) * 1e3) / per);
   }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1]!;
+  return median(means.sort((x, y) => x - y));
 }
 
-export function keyedState(size: number): { done: number; seen: KeyedMap<true> } {
+/** The durations of `count` awaited runs of `fn`, in ms, sorted. */
+export async function samplesMs(count: number, fn: (i: number) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = now();
+    await fn(i);
+    times.push(msSince(start));
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** Median of `samples` awaited runs of `fn`, in ms (used by bench/w6-queue.ts). */
+export async function medianMs(samples: number, fn: (i: number) => Promise<void>): Promise<number> {
+  return median(await samplesMs(samples, fn));
+}
+
+/** The q-quantile (0..1) of sorted samples, nearest rank. */
+export const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+export const median = (sorted: readonly number[]): number => quantile(sorted, 0.5);
+
+/** Time of one awaited call, in ms. */
+export async function timeMs(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = now();
+  await fn();
+  return msSince(start);
+}
+
+/** A full collection, when the process runs with --expose-gc: garbage of one measurement must not land in the next. */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+}
+
+/**
+ * A full collection, then a pause: V8 finishes a forced collection on helper threads, and on a
+ * 2-core machine that work slowed the next few milliseconds measurably (an fdatasync'd append
+ * right after gc() took 5–8 ms instead of 1).
+ */
+export async function settle(ms = 50): Promise<void> {
+  collectGarbage();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface BenchState<M> {
+  done: number;
+  seen: M;
+}
+
+/** The state as this library keeps it: a KeyedMap of `size` URLs. */
+export function keyedState(size: number): BenchState<KeyedMap<true>> {
   const seen = new KeyedMap<true>();
   for (let i = 0; i < size; i++) seen.set(keyOf(i), true);
   return { done: size, seen };
 }
 
-export function plainState(size: number): { done: number; seen: Record<string, true> } {
+/** The same state as a plain object, the way immer and Crawlee's useState hold it. */
+export function plainState(size: number): BenchState<Record<string, true>> {
   const seen: Record<string, true> = {};
   for (let i = 0; i < size; i++) seen[keyOf(i)] = true;
   return { done: size, seen };
 }
 
+/** A fresh temp folder, and a function that removes it. */
 export function tempDir(name: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `rxps-bench-${name}-`));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A number with about three significant digits. */
 export const fmt = (value: number | undefined): string =>
-  value === undefined || Number.isNaN(value) ? '—' : value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+  value === undefined || !Number.isFinite(value)
+    ? '—'
+    : Math.abs(value) >= 1_000
+      ? Math.round(value).toLocaleString('en')
+      : Math.abs(value) >= 100
+        ? value.toFixed(0)
+        : Math.abs(value) >= 10
+          ? value.toFixed(1)
+          : Math.abs(value) >= 1
+            ? value.toFixed(2)
+            : value.toPrecision(2);
 
-/** A Markdown table: one row per size, one column per implementation, then ratios to ours. */
-export function table(title: string, unit: string, rows: readonly Row[], ours = 'rx-persistent-store'): string {
-  const impls = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k !== 'size')))];
-  const peers = impls.filter((i) => i !== ours);
-  const head = `| entries | ${impls.map((i) => `${i} (${unit})`).join(' | ')} | ${peers.map((p) => `${p} ÷ ours`).join(' | ')} |`;
-  const line = `|${'---|'.repeat(1 + impls.length + peers.length)}`;
-  const body = rows.map((r) => `| ${r.size.toLocaleString('en')} | ${impls.map((i) => fmt(r[i])).join(' | ')} | ${peers.map((p) => (r[p] && r[ours] ? `${fmt(r[p] / r[ours])}×` : '—')).join(' | ')} |`);
-  return [`### ${title}`, '', head, line, ...body, ''].join('\n');
-}
+/** A size as people say it: 1k, 200k, 1M. */
+export const sizeLabel = (size: number): string =>
+  size >= 1e6 && size % 1e5 === 0 ? `${size / 1e6}M` : size >= 1e3 && size % 100 === 0 ? `${size / 1e3}k` : String(size);

@@ -1,88 +1,128 @@
-// `npm run bench`: every workload at every size, peers measured in the same run; writes
-// bench/RESULTS.md and bench/chart.svg.
-import { execSync } from 'node:child_process';
+// `npm run bench` (node --expose-gc --import tsx bench/run.ts): every workload at every size, the
+// peers measured in the same run; prints the tables and the targets, writes bench/RESULTS.md and
+// bench/chart.svg. BENCH_SIZES=1000,10000 picks sizes, BENCH_QUICK=1 cuts repetitions.
 import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chart } from './chart.js';
-import { fmt, SIZES, table, type Row } from './harness.js';
-import { w1Update } from './w1-update.js';
-import { w2Persist } from './w2-persist.js';
-import { w3Migration } from './w3-migration.js';
-import { w4Hydration } from './w4-hydration.js';
-import { w5Memory } from './w5-memory.js';
+import { chart, COLORS } from './chart.js';
+import { settle, fmt, QUICK, SIZES, sizeLabel, TARGET_SIZE, type Row } from './harness.js';
+import { check, mdTable, renderReport, verdictLine, type Section } from './report.js';
+import { W1, w1Measure, w1Section } from './w1-update.js';
+import { W2, w2Measure, w2Section } from './w2-persist.js';
+import { w3Measure, w3Section } from './w3-migration.js';
+import { w4Measure, w4Section } from './w4-hydration.js';
+import { w5Measure, w5Section } from './w5-memory.js';
+import { w6Queue } from './w6-queue.js';
+
+if ((globalThis as { gc?: unknown }).gc === undefined) {
+  console.warn('warning: run with node --expose-gc (npm run bench does) for steadier numbers; W5 needs it in its child processes only.');
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const OURS = 'rx-persistent-store';
+const started = new Date();
+const t0 = process.hrtime.bigint();
+const elapsed = (): string => `${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(0).padStart(4)} s`;
+const sections: Section[] = [];
+let failed = false;
 
-async function each<R extends Row>(name: string, run: (size: number) => Promise<R>): Promise<R[]> {
-  const rows: R[] = [];
-  for (const size of SIZES) {
-    const row = await run(size);
-    console.log(`${name} ${size.toLocaleString('en')}: ${Object.entries(row).filter(([k]) => k !== 'size').map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+/** Runs `measure` at each size, printing each row as it comes. */
+async function each(name: string, sizes: readonly number[], measure: (size: number) => Promise<Row>): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const size of sizes) {
+    await settle();
+    const row = await measure(size);
+    const cells = Object.entries(row)
+      .filter(([k]) => k !== 'size')
+      .map(([k, v]) => `${k} ${fmt(v)}`);
+    console.log(`[${elapsed()}] ${name} ${sizeLabel(size).padStart(4)}: ${cells.join(', ')}`);
     rows.push(row);
   }
   return rows;
 }
 
-const at = (rows: readonly Row[], size: number) => rows.find((r) => r.size === size);
-const verdict = (ok: boolean, text: string) => `- ${ok ? 'PASS' : 'FAIL'}: ${text}`;
-
-const w1 = await each('W1', w1Update);
-const w2 = await each('W2', w2Persist);
-const w3 = [await w3Migration(200_000)];
-console.log(`W3 200,000: ours ${fmt(w3[0]![OURS])} ms`);
-const w4 = await each('W4', w4Hydration);
-const w5 = await each('W5', w5Memory);
-
-const [smallest, largest] = [Math.min(...SIZES), Math.max(...SIZES)];
-const checks: string[] = [];
-const w1at = at(w1, 200_000);
-const w2at = at(w2, 200_000);
-const w4at = at(w4, 200_000);
-const w5at = at(w5, 200_000);
-if (w1at) checks.push(verdict(w1at[OURS]! <= 50, `W1 at 200k entries: ${fmt(w1at[OURS])} µs per update (target ≤ 50)`));
-checks.push(verdict(at(w1, largest)![OURS]! <= 2 * at(w1, smallest)![OURS]!, `W1 from ${smallest.toLocaleString('en')} to ${largest.toLocaleString('en')} entries: ${fmt(at(w1, largest)![OURS]! / at(w1, smallest)![OURS]!)}× (target ≤ 2×)`));
-if (w2at) checks.push(verdict(w2at[OURS]! <= 1, `W2 at 200k entries: ${fmt(w2at[OURS])} ms median (target ≤ 1 ms)`));
-checks.push(verdict(Math.max(...w2.map((r) => r[OURS]!)) <= 2 * Math.min(...w2.map((r) => r[OURS]!)), `W2 flat across sizes: ${w2.map((r) => fmt(r[OURS])).join(', ')} ms`));
-checks.push(verdict(w3[0]![OURS]! <= 20, `W3 at 200k entries: ${fmt(w3[0]![OURS])} ms median from migrating to durable (target ≤ 20 ms)`));
-if (w4at) checks.push(verdict(w4at[OURS]! <= 1.5 * w4at['JSON.parse']!, `W4 at 200k entries: ${fmt(w4at[OURS]! / w4at['JSON.parse']!)}× JSON.parse of the final state, with a journal of ${w4at.journalLines} records of 10 changes (target ≤ 1.5×)`));
-if (w5at) checks.push(verdict(w5at[OURS]! <= 2 * w5at['plain object']!, `W5 at 200k entries: ${fmt(w5at[OURS]! / w5at['plain object']!)}× the heap of a plain object (target ≤ 2×)`));
-
-const kernel = (() => {
+/** Runs one workload; a crash is reported as a failed target and the others still run. */
+async function workload(name: string, run: () => Promise<Section>): Promise<Section | undefined> {
   try {
-    return execSync('uname -sr').toString().trim();
-  } catch {
-    return os.release();
+    const section = await run();
+    sections.push(section);
+    return section;
+  } catch (error) {
+    failed = true;
+    console.error(`[${elapsed()}] ${name} failed:`, error);
+    sections.push({ title: `${name}: did not complete`, body: `\`\`\`\n${String((error as Error).stack ?? error)}\n\`\`\``, checks: [check(false, `${name} did not complete: ${(error as Error).message}`)] });
+    return undefined;
   }
-})();
-const report = [
-  '# Benchmark results',
-  '',
-  `Run on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${kernel}. Keys are ${'`https://shop.example/product/<i>`'}, values ${'`true`'}. Re-run with ${'`npm run bench`'}.`,
-  '',
-  '## Targets',
-  '',
-  ...checks,
-  '',
-  '## Tables',
-  '',
-  table('W1 update: insert one key and read it back (µs per update, amortised)', 'µs', w1),
-  'Ours: a `KeyedMap` in a store (memory adapter, writes out of the way). immer: `produce` on a plain object. Crawlee: `useState` hands out one mutable object, so an update is an assignment; it pays for it at every persist (W2).',
-  '',
-  table('W2 persist: update one key, then until durable (ms, median)', 'ms', w2),
-  'Ours: `update` then `await flush()` on the file adapter (a journal append and fdatasync). Whole snapshot + fsync: what a store without a journal must do (stringify, write, fsync, rename). Crawlee: `await KeyValueStore.setValue()` of the state, as its `persistState` listener does (pretty JSON, written, not fsynced).',
-  '',
-  table('W3 migration: from the migrating event to durable, with a change pending its debounce (ms, median)', 'ms', w3),
-  'Crawlee: one `setValue` of the same state, which its migration handler waits for.',
-  '',
-  table('W4 hydration: open a store from a snapshot plus a journal of 10,000 changes (ms, median)', 'ms', w4.map(({ journalLines: _, ...row }) => row)),
-  `Journal records at start-up, by size: ${w4.map((r) => `${r.size.toLocaleString('en')}: ${r.journalLines}`).join(', ')} (each holds 10 changes; below 40,000 entries the journal outgrows a quarter of the state and is compacted first).`,
-  '',
-  table('W5 memory: heap holding the state (MiB)', 'MiB', w5),
-].join('\n');
+}
 
-writeFileSync(path.join(here, 'RESULTS.md'), `${report}\n`);
-writeFileSync(path.join(here, 'chart.svg'), chart(w1.map(({ ['Crawlee useState']: _, ...r }) => r as Row), w2));
-console.log(`\n${checks.join('\n')}\n\nwrote bench/RESULTS.md and bench/chart.svg`);
+console.log(`bench: sizes ${SIZES.map(sizeLabel).join(', ')}${QUICK ? ' (quick)' : ''}`);
+
+let w1: Row[] = [];
+let w2: Row[] = [];
+await workload('W1', async () => w1Section((w1 = await each('W1', SIZES, w1Measure))));
+await workload('W2', async () => w2Section((w2 = await each('W2', SIZES, w2Measure))));
+await workload('W3', async () => w3Section((await each('W3', [TARGET_SIZE], w3Measure))[0]!));
+await workload('W4', async () => w4Section(await each('W4', SIZES, w4Measure)));
+await workload('W5', async () => w5Section(await each('W5', SIZES, w5Measure)));
+await workload('W6', async () => w6Section(await each('W6', SIZES, w6Queue)));
+
+/** The work queue's workload (bench/w6-queue.ts). */
+function w6Section(rows: readonly Row[]): Section {
+  const OURS = 'rx-persistent-store';
+  const at = rows.find((r) => r.size === TARGET_SIZE);
+  const [first, last] = [rows[0]!, rows[rows.length - 1]!];
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => k !== 'size')))];
+  return {
+    title: 'W6 work queue: claim one item and complete it (µs); adding items (µs per item)',
+    body: [
+      mdTable(['items', ...columns.map((c) => `${c} (µs)`)], rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])])),
+      '',
+      'Claims are durable before they resolve; on the file adapter each claim adds a journal append and fdatasync (W2, about 0.4 ms).',
+    ].join('\n'),
+    checks: [
+      check(at && at[OURS]! <= 100, at ? `W6 at 200k items: claim + complete ${fmt(at[OURS])} µs (CPU, memory adapter; target as the store's W1: flat)` : 'W6 at 200k items: not measured'),
+      check(rows.length > 1 ? last[OURS]! <= 2 * first[OURS]! : undefined, `W6 from ${first.size.toLocaleString('en')} to ${last.size.toLocaleString('en')} items: ${fmt(last[OURS]! / first[OURS]!)}× (target ≤ 2×)`),
+    ],
+  };
+}
+
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+const report = renderReport({ startedAt: started, seconds, sizes: SIZES, quick: QUICK, sections });
+writeFileSync(path.join(here, 'RESULTS.md'), report);
+
+if (w1.length > 0 && w2.length > 0) {
+  const series = (rows: readonly Row[], column: string) => rows.map((r) => [r.size, r[column]] as const);
+  const svg = chart(
+    {
+      title: 'W1 · update one key and read it back',
+      subtitle: 'amortised time per update, against the number of entries',
+      unit: 'µs',
+      target: { value: 50, label: 'target ≤ 50 µs at 200k' },
+      series: [
+        { name: 'rx-persistent-store', color: COLORS.ours, points: series(w1, W1.ours) },
+        { name: 'immer produce', color: COLORS.immer, points: series(w1, W1.immer) },
+        { name: 'Crawlee useState', color: COLORS.crawlee, points: series(w1, W1.crawlee), note: 'in-place write; pays at persist (W2)' },
+      ],
+    },
+    {
+      title: 'W2 · update one key, then until durable',
+      subtitle: 'median time from update to written, against the number of entries',
+      unit: 'ms',
+      target: { value: 1, label: 'target ≤ 1 ms' },
+      series: [
+        { name: 'rx-persistent-store', color: COLORS.ours, points: series(w2, W2.ours) },
+        { name: 'immer + whole snapshot', color: COLORS.immer, points: series(w2, W2.immer) },
+        { name: 'Crawlee useState', color: COLORS.crawlee, points: series(w2, W2.crawlee) },
+      ],
+    },
+    `${started.toISOString().slice(0, 10)} · Node ${process.version} · ours: journal append + fdatasync; immer: stringify + write + fsync + rename; Crawlee: setValue (writeFile, no fsync)`,
+  );
+  writeFileSync(path.join(here, 'chart.svg'), svg);
+}
+
+console.log(`\n${sections.map((s) => `## ${s.title}\n\n${s.body}`).join('\n\n')}\n`);
+console.log(sections.flatMap((s) => s.checks).map(verdictLine).join('\n'));
+console.log(`\n[${elapsed()}] wrote bench/RESULTS.md${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`);
+
+const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
+if (handles.length > 0) console.warn(`note: still active at the end: ${handles.join(', ')}`);
+process.exit(failed ? 1 : 0);
