@@ -12,17 +12,19 @@ export type MapChange = readonly ['set', string, unknown] | readonly ['delete', 
  * one replaced reference, not a copied container.
  */
 export class MapRoot {
+  /**
+   * How this version came from the one before, when made inside an update: the store follows
+   * these links to journal the few changes instead of the whole map, then cuts them. (Kept on the
+   * roots, not in a shared WeakMap: V8's WeakMap slows every operation down for good once a big
+   * update has filled it and it has been emptied.)
+   */
+  step: { readonly from: MapRoot; readonly change: MapChange } | undefined;
+
   constructor(
     readonly node: TrieNode,
     readonly size: number,
   ) {}
 }
-
-/**
- * How each MapRoot made inside an update came from the one before it. The store follows this
- * chain to journal the few changes instead of the whole map, then forgets it.
- */
-const lineage = new WeakMap<MapRoot, { readonly from: MapRoot; readonly change: MapChange }>();
 
 /**
  * A flat, internalized copy of a key. A key cut from a page (a sliced string) would keep the whole
@@ -122,7 +124,7 @@ export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
     if (Object.isFrozen(this)) {
       throw new PersistentStoreError('READ_ONLY_MAP', 'This KeyedMap belongs to a store snapshot and is read-only: change it inside store.update().');
     }
-    if (isDraft(this)) lineage.set(next, { from: this.root, change });
+    if (isDraft(this)) next.step = { from: this.root, change };
     this.root = next;
   }
 }
@@ -151,12 +153,13 @@ export function mapFromStored(stored: { [MARK]: 1 }): KeyedMap | string {
 export function changesBetween(from: MapRoot, to: MapRoot): MapChange[] | undefined {
   const changes: MapChange[] = [];
   for (let at = to; at !== from; ) {
-    const step = lineage.get(at);
+    const step = at.step;
     if (step === undefined) return undefined;
     changes.push(step.change);
+    at.step = undefined; // cut the chain as we go: old versions must not stay reachable
     at = step.from;
   }
-  lineage.delete(to);
+  from.step = undefined;
   return changes.reverse();
 }
 
