@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -106,6 +107,22 @@ describe('fileAdapter', () => {
       const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json.lock'), 'utf8'));
       expect(owner.pid).toBe(process.pid);
       await store.close();
+    });
+
+    test('the lock of a killed process left a zombie (its parent never reaps it, as under a container PID 1) is stale', async () => {
+      // `exec sleep` replaces the shell: the holder's parent is then a process that never waits for it.
+      const fixture = path.join(process.cwd(), 'spec', 'fixtures', 'hold-store.ts');
+      const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${fixture}" "${tempDir()}" K & exec sleep 60`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const [, pid] = await waitForLine(parent, /^ready (\d+)/);
+        process.kill(Number(pid), 'SIGKILL');
+        const state = async () => (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.[0];
+        while ((await state()) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 10));
+        const store = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });
+        await store.close();
+      } finally {
+        await kill(parent);
+      }
     });
 
     test('a lock from another host cannot be checked: refused, with how to clear it', async () => {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptStateError, PersistentStoreError } from '../errors.js';
+import { syncFolder, writeFileDurably } from './durable-file.js';
 import { acquireFileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
@@ -109,19 +109,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     async write(key, value) {
       const file = fileOf(key);
       await ensureFolder();
-      const tmp = `${file}.tmp-${randomUUID()}`;
-      const handle = await fs.open(tmp, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(value));
-        await handle.sync();
-      } catch (error) {
-        await handle.close();
-        await fs.rm(tmp, { force: true });
-        throw error;
-      }
-      await handle.close();
-      await fs.rename(tmp, file);
-      await syncFolder(folder);
+      await writeFileDurably(file, JSON.stringify(value));
       // Only now, with the snapshot durable, may the journal go.
       if (journals.has(key) || (await exists(journalOf(key)))) {
         const journal = await openJournal(key);
@@ -202,19 +190,6 @@ async function wholeRecordsEnd(file: string): Promise<number> {
 }
 
 /** Makes a rename or unlink in `folder` durable; folders cannot be fsynced on every platform. */
-async function syncFolder(folder: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(folder, 'r');
-    await handle.sync();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
-  } finally {
-    await handle?.close();
-  }
-}
-
 /** Temp files of writes cut short by a crash; only the lock holder may remove them. */
 async function removeTempFiles(folder: string, prefix: string): Promise<void> {
   const names = await fs.readdir(folder);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { StoreLockedError } from '../errors.js';
 
@@ -78,9 +78,22 @@ function isLive(owner: LockOwner): boolean {
   if (owner.pid === process.pid || owner.pid <= 0) return false; // ours would be in heldHere
   try {
     process.kill(owner.pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
+  }
+  return !isZombie(owner.pid);
+}
+
+/**
+ * A killed process whose parent died too stays a zombie until PID 1 reaps it, and in a
+ * container PID 1 often never does: signal 0 still reaches it, but it holds nothing.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false; // no /proc (not Linux), or gone this instant: signal 0 is all we know
   }
 }
 

@@ -1,0 +1,44 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { PlatformEvent } from '../../events/event-types.js';
+
+export interface PlatformServer {
+  /** `http://127.0.0.1:<port>`: the API; the events socket is the same address as `ws://`. */
+  readonly url: string;
+  readonly socketUrl: string;
+  /** Sends `{ name, data }` to every connected job; returns how many got it. */
+  send(event: Pick<PlatformEvent, 'name' | 'data'>): number;
+  close(): Promise<void>;
+}
+
+/** The platform's two faces on one loopback port: the events WebSocket and the HTTP API. */
+export async function startPlatformServer(api: (req: IncomingMessage, res: ServerResponse) => void): Promise<PlatformServer> {
+  const server = createServer(api);
+  const sockets = new WebSocketServer({ server });
+  const clients = new Set<WebSocket>();
+  sockets.on('connection', (socket) => {
+    clients.add(socket);
+    socket.on('close', () => clients.delete(socket));
+    socket.on('error', () => clients.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    socketUrl: `ws://127.0.0.1:${port}`,
+    send(event) {
+      const text = JSON.stringify({ name: event.name, data: event.data });
+      for (const client of clients) client.send(text);
+      return clients.size;
+    },
+    async close() {
+      for (const client of clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
