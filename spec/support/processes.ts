@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const running = new Set<ChildProcess>();
 
-/** Starts `spec/fixtures/<name>.ts` in a real Node process (TypeScript through tsx). */
-export function startFixture(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'spec', 'fixtures', `${name}.ts`), ...args], {
+/** Starts a TypeScript file (through tsx) in a real Node process, tracked for killAll. */
+function startTs(file: string, args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, file), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -16,6 +16,39 @@ export function startFixture(name: string, args: readonly string[], env: NodeJS.
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;
+}
+
+/** Starts `spec/fixtures/<name>.ts` in a real Node process (TypeScript through tsx). */
+export function startFixture(name: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return startTs(path.join('spec', 'fixtures', `${name}.ts`), args, env);
+}
+
+/** Starts the `rx-persistent-store` command (src/cli/main.ts through tsx). */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return startTs(path.join('src', 'cli', 'main.ts'), args, env);
+}
+
+/** Collects a child's whole output and its exit code; rejects (after killing it) past `timeoutMs`. */
+export async function outputOf(child: ChildProcess, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => void (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+  let late = false;
+  // SIGTERM first: the simulator passes it on to its job's process group, which SIGKILL would orphan.
+  const timers = [
+    setTimeout(() => ((late = true), child.kill('SIGTERM')), timeoutMs),
+    setTimeout(() => child.kill('SIGKILL'), timeoutMs + 15_000),
+  ];
+  const [code] = (await once(child, 'exit')) as [number | null];
+  for (const timer of timers) clearTimeout(timer);
+  if (late) throw new Error(`still running after ${timeoutMs} ms; output so far:\n${stdout}\n${stderr}`);
+  return { code, stdout, stderr };
+}
+
+/** Runs the `rx-persistent-store` command to its end. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000) {
+  return outputOf(startCli(args, env), timeoutMs);
 }
 
 /** Resolves with the first stdout line that matches, or rejects when the child exits first. */

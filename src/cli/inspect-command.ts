@@ -109,7 +109,7 @@ export async function runInspect(argv: readonly string[]): Promise<string> {
   try {
     parsed = parseArgs({ args: [...argv], allowPositionals: true, options: { dir: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   } catch (error) {
-    throw new UsageError(`inspect: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`inspect: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}`);
   }
   const { values, positionals } = parsed;
   if (values.help) return INSPECT_USAGE;

@@ -28,7 +28,7 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateOptions | 'h
   try {
     parsed = parse(flags);
   } catch (error) {
-    throw new UsageError(`simulate: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`simulate: ${(error as Error).message.replace(/\s*\n\s*/g, ' ')}`);
   }
   const { values, tokens, positionals } = parsed;
   if (values.help) return 'help';

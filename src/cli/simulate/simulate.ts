@@ -165,6 +165,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       }, graceSecs * 1000));
 
     const readings = jobReadings(job.pid);
+    void readings().catch(() => {}); // a first reading, so that the first event has a CPU figure
     timers.push(setInterval(() => log(`sent persistState to ${plural(send({ name: 'persistState', data: { isMigrating: false } }), 'connection')}`), persistMs));
     timers.push(setInterval(() => void readings().then((data) => send({ name: 'systemInfo', data }), () => {}), systemInfoMs));
 

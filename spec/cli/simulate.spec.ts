@@ -1,0 +1,121 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { killAll, outputOf, runCli, startCli, waitForLine } from '../support/processes.js';
+import { useTempDir } from '../support/temp-dir.js';
+
+const storage = useTempDir('simulate');
+afterEach(killAll);
+
+const job = (fixture: string) => [process.execPath, '--import', 'tsx', path.join('spec', 'fixtures', `${fixture}.ts`)];
+const simulate = (flags: string[], fixture: string, env: NodeJS.ProcessEnv = {}) =>
+  runCli(['simulate', '--storage', storage(), ...flags, '--', ...job(fixture)], env, 45_000);
+
+/** The values a run of `simulated-job` printed: where it started and the counts it reached. */
+function runsOf(stdout: string): Array<{ start: number; counts: number[] }> {
+  const runs: Array<{ start: number; counts: number[] }> = [];
+  for (const line of stdout.split('\n')) {
+    const start = /^job run \d+ starts at (\d+)/.exec(line);
+    if (start) runs.push({ start: Number(start[1]), counts: [] });
+    const count = /^job count (\d+)/.exec(line);
+    if (count) runs.at(-1)!.counts.push(Number(count[1]));
+  }
+  return runs;
+}
+
+const stored = async (key: string) => JSON.parse(await fs.readFile(path.join(storage(), 'key_value_stores', 'default', `${key}.json`), 'utf8'));
+
+describe('rx-persistent-store simulate', () => {
+  test('migrating: the job hears it on the platform socket, its store writes at once, and the next run starts exactly where it stopped', async () => {
+    // The store's window is 60 s: only the migration can have written the state before the kill.
+    const { code, stdout } = await simulate(['--migrate-after', '0.8', '--grace', '1'], 'simulated-job', { SIM_TARGET: '80' });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/sent migrating \(timeRemainingSecs: 1\) to 1 connection/);
+    expect(stdout).toContain('job event migrating {"timeRemainingSecs":1}');
+    expect(stdout).toMatch(/run 1: migrating sent; grace time over, killing it \(SIGKILL\)/);
+    expect(stdout).toMatch(/run 1 killed by SIGKILL\n.*restarting on the same storage \(restart 1 of 1\)/);
+    const [first, second] = runsOf(stdout);
+    expect(first!.start).toBe(0);
+    expect(second!.start).toBe(first!.counts.at(-1));
+    expect(second!.start).toBeGreaterThan(0);
+    expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 2 runs, 1 restart/);
+    expect((await stored('SIM_COUNTER')).state.count).toBe(80); // through the emulated key-value store API
+  });
+
+  test('aborting works the same way; each disruption hits the next run, in the order given', async () => {
+    const { code, stdout } = await simulate(['--abort-after', '0.8', '--kill-after', '0.8', '--grace', '0.5', '--persist-interval', '0.3'], 'simulated-job', { SIM_TARGET: '100' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('job event aborting {}');
+    expect(stdout).toMatch(/run 2: killing it without warning \(SIGKILL\), like a crashed server/);
+    expect(stdout).toMatch(/sent persistState to 1 connection/);
+    const [first, second, third] = runsOf(stdout);
+    expect(second!.start).toBe(first!.counts.at(-1)); // aborting wrote at once
+    // The kill gave no warning: run 3 starts from the last persistState write of run 2, no later than its last count.
+    expect(third!.start).toBeGreaterThanOrEqual(second!.start);
+    expect(third!.start).toBeLessThanOrEqual(second!.counts.at(-1)!);
+    expect(stdout).toMatch(/run 1: .*abort at 0\.8 s, then killed by SIGKILL\n.*run 2: .*kill at 0\.8 s, then killed by SIGKILL\n.*run 3: .*exited with code 0/);
+  });
+
+  test('systemInfo carries readings of the job\'s own processes', async () => {
+    const { stdout } = await simulate([], 'simulated-job', { SIM_TARGET: '20', SIM_STEP_MS: '100' });
+    const info = JSON.parse(/^job systemInfo (.*)$/m.exec(stdout)![1]!);
+    expect(info.memCurrentBytes).toBeGreaterThan(10 * 2 ** 20); // a Node process's resident memory
+    expect(info.memCurrentBytes).toBeLessThan(info.memMaxBytes);
+    expect(info.cpuCurrentUsage).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(info.createdAt)).not.toBeNaN();
+  });
+
+  test('a job that keeps failing is restarted until the restarts run out; the exit code says it did not finish', async () => {
+    const { code, stdout } = await simulate(['--restarts', '1'], 'simulated-job', { SIM_TARGET: '3', SIM_EXIT_CODE: '3' });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/run 1 exited with code 3\n.*restarting on the same storage \(restart 1 of 1\)/);
+    expect(stdout).toMatch(/no restarts left \(--restarts 1\)/);
+    expect(stdout).toMatch(/summary: the job did not finish: its last run exited with code 3; 2 runs, 1 restart/);
+  });
+
+  test('a job written with the real Apify SDK: its events arrive, its useState and dataset go through the emulated API, its reboot on migrating restarts it', async () => {
+    const { code, stdout, stderr } = await simulate(['--migrate-after', '2.5', '--grace', '5', '--persist-interval', '1'], 'apify-sdk-job');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/not emulate/) });
+    expect(stdout).toContain('sdk migrating {"timeRemainingSecs":5}');
+    expect(stdout).toContain('sdk persistState {"isMigrating":true}');
+    expect(stdout).toMatch(/run 1 asked for a reboot: killing it \(SIGKILL\), as the platform does/);
+    const resumedAt = Number(/^sdk run 2 starts at (\d+)/m.exec(stdout)![1]);
+    expect(resumedAt).toBeGreaterThan(0); // the SDK persisted useState before its reboot
+    expect(await stored('SDK_STATE')).toEqual({ count: 150 });
+    expect(JSON.parse(await fs.readFile(path.join(storage(), 'datasets', 'default', '000000001.json'), 'utf8'))).toEqual({ count: 150 });
+    expect(stdout).not.toContain('does not emulate');
+  });
+
+  test('SIGTERM to the simulator: passed on to the job, no restart, exit code 143', async () => {
+    const simulator = startCli(['simulate', '--storage', storage(), '--grace', '5', '--', ...job('simulated-job')], { SIM_TARGET: '100000', SIM_STEP_MS: '5' });
+    const done = outputOf(simulator, 30_000);
+    await waitForLine(simulator, /^job count 5$/);
+    simulator.kill('SIGTERM');
+    const { code, stdout } = await done;
+    expect(code).toBe(143);
+    expect(stdout).toMatch(/stopping: SIGTERM to run 1/);
+    expect(stdout).toMatch(/run 1 exited with code 143/); // the library's own SIGTERM handling: flushed, closed
+    expect(stdout).toMatch(/summary: stopped from outside; 1 run, 0 restarts/);
+    const counts = runsOf(stdout)[0]!.counts;
+    expect((await stored('SIM_COUNTER')).state.count).toBe(counts.at(-1));
+  });
+
+  describe('bad input: one line on stderr, no stack trace, a non-zero exit', () => {
+    test.each([
+      [['simulate', '--migrate-afterr', '5', '--', 'node'], 2, /^rx-persistent-store: simulate: Unknown option '--migrate-afterr'.*\(--help for usage\)\n$/],
+      [['simulate', '--migrate-after', '5'], 2, /no job command: give it after --/],
+      [['simulate', '--migrate-after', 'soon', '--', 'node'], 2, /--migrate-after: expected a number of seconds, got "soon"/],
+      [['simulate', '--restarts=-1', '--', 'node'], 2, /--restarts: expected a whole number ≥ 0, got "-1"/],
+      [['simulate', '--restarts', '-1', '--', 'node'], 2, /argument is ambiguous.* use '--restarts=-XYZ'/],
+      [['simulate', 'node', 'job.js'], 2, /put the job's command after --/],
+      [['simulate', '--', '/no/such/command'], 1, /cannot start "\/no\/such\/command": spawn \/no\/such\/command ENOENT/],
+      [['frobnicate'], 2, /unknown command "frobnicate"; expected simulate or inspect/],
+      [[], 2, /^$/],
+    ])('%j → exit %i', async (args, expectedCode, message) => {
+      const { code, stderr } = await runCli(args, { CRAWLEE_STORAGE_DIR: storage() });
+      expect(code).toBe(expectedCode);
+      expect(stderr).toMatch(message);
+      expect(stderr.trim().split('\n').length).toBeLessThanOrEqual(1);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    });
+  });
+});
