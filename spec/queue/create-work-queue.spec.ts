@@ -89,6 +89,20 @@ describe('createWorkQueue', () => {
     await second.close();
   });
 
+  test('onlyWorker: leases left by a dead earlier run are released on open, first in line; retrying items keep their backoff', async () => {
+    const { open } = setup({ onlyWorker: true });
+    const first = await open();
+    first.add(jobs('a', 'b', 'c', 'd'), { uniqueKey });
+    await first.claim(3);
+    first.fail('c', new Error('503'));
+    await first.close(); // dies holding a and b
+    const second = await open();
+    expect(await firstValueFrom(second.stats$)).toMatchObject({ pending: 3, leased: 0, retrying: 1 });
+    expect((await second.claim(5)).map((i) => i.id).sort()).toEqual(['a', 'b', 'd']);
+    expect(second.get('a')?.failures).toBe(0); // a kill is not the item's failure
+    await second.close();
+  });
+
   test('drained$ completes once nothing is pending, leased or retrying', async () => {
     const queue = await setup().open();
     queue.add(jobs('a', 'b'), { uniqueKey });

@@ -16,6 +16,13 @@ export interface WorkQueueOptions<T> extends Pick<PersistentStoreOptions<QueueSt
   readonly maxAttempts?: number;
   /** Wait before a failed item may be claimed again, by failure count (1, 2, …). @default 1 s doubling, at most 5 min */
   readonly backoff?: (failures: number) => number;
+  /**
+   * This process is the queue's only worker: leases left by an earlier run (killed before it could
+   * give them back) are released when the queue opens, first in line, instead of waiting out
+   * `leaseMs`. Never set it where several processes share the queue: it would take their items.
+   * @default false
+   */
+  readonly onlyWorker?: boolean;
   /** The clock, in epoch ms (for tests). @default Date.now */
   readonly now?: () => number;
 }
@@ -72,7 +79,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
   const now = options.now ?? Date.now;
   if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new InvalidOptionError('leaseMs', `expected a duration in ms (> 0), got ${String(leaseMs)}`);
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new InvalidOptionError('maxAttempts', `expected an integer ≥ 1, got ${String(maxAttempts)}`);
-  const { key, leaseMs: _l, maxAttempts: _m, backoff: _b, now: _n, ...storeOptions } = options;
+  const { key, leaseMs: _l, maxAttempts: _m, backoff: _b, now: _n, onlyWorker, ...storeOptions } = options;
   const store = await createPersistentStore<QueueState<T>>({ ...storeOptions, key, initial: emptyQueue<T>() });
   const openedAt = now();
   const doneAtOpen = store.getState().counts.done;
@@ -88,6 +95,15 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
     if (status === 'pending') d.ready.set(String(front ? --d.head : d.tail++), item.id);
   };
   const itemIn = (d: Draft<QueueState<T>>, id: string) => d.items.get(id) as WorkItem<T> | undefined;
+
+  if (onlyWorker && store.getState().counts.leased > 0) {
+    store.update((d) => {
+      for (const [id] of d.waiting.entries()) {
+        const item = itemIn(d, id);
+        if (item?.status === 'leased') move(d, item, 'pending', { retryAt: null }, true);
+      }
+    });
+  }
 
   /** Leases up to `n` due items in one update, durable before it resolves. */
   const claimOnce = async (n: number): Promise<WorkItem<T>[]> => {
