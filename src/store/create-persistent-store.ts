@@ -116,7 +116,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       }
       if (writer.compactionDue()) pipeline.requestMaintenance();
     },
-    maintain: () => writer.compact(state$.getValue()),
+    maintain: () => writer.compact(),
   });
 
   let closing: Promise<void> | undefined;

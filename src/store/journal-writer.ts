@@ -2,6 +2,7 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { wrap } from './envelope.js';
 import type { JournalRecord } from './hydrate.js';
 import { weighOps, type JournalOp } from './journal-ops.js';
+import { freezeAndWeigh } from './revive.js';
 
 export interface JournalWriterOptions {
   readonly key: string;
@@ -15,6 +16,8 @@ export interface JournalWriterOptions {
   readonly weight: number;
   /** Weight of the journal records in storage after the snapshot. */
   readonly journalWeight: number;
+  /** The state as loaded: durable as it is, unless `needsSnapshot`. */
+  readonly state: unknown;
 }
 
 /** Journals smaller than this are never compacted for size: replaying them costs little. */
@@ -27,7 +30,7 @@ const MIN_COMPACT_WEIGHT = 10_000;
  * journal outweighs a quarter of the state, so its cost, amortised over the changes, stays flat
  * and replaying the journal on start never costs much more than parsing the snapshot.
  */
-export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal }: JournalWriterOptions) {
+export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded }: JournalWriterOptions) {
   let seq = lastSeq;
   let snapshotDue = needsSnapshot || adapter.append === undefined;
   let stateWeight = weight;
@@ -35,22 +38,17 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
   let recorded: JournalOp[] = [];
   /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
   let unsent: JournalRecord[] = [];
+  /** The last state known durable, with the number of its last record: what compaction writes. */
+  let durable: { state: unknown; seq: number } | undefined = needsSnapshot ? undefined : { state: loaded, seq: lastSeq };
 
-  async function snapshot(state: unknown): Promise<void> {
-    // Capture synchronously: ops recorded while the write is under way belong to the next one.
-    const taken = recorded;
-    const takenUnsent = unsent;
-    recorded = [];
-    unsent = [];
-    try {
-      await adapter.write(key, wrap(state, version, seq, new Date()));
-    } catch (error) {
-      recorded = taken.concat(recorded);
-      unsent = takenUnsent;
-      throw error;
-    }
-    stateWeight += journalWeight + weighOps(taken);
-    journalWeight = 0;
+  /** Writes `state` whole as the snapshot at `atSeq`; the adapter then empties the journal. */
+  async function writeSnapshot(state: unknown, atSeq: number): Promise<void> {
+    await adapter.write(key, wrap(state, version, atSeq, new Date()));
+    durable = { state, seq: atSeq };
+    // The state written, not the changes that led to it: a state that keeps its size while its
+    // values change must keep a bounded journal (counting history let the journal grow forever).
+    stateWeight = freezeAndWeigh(state);
+    journalWeight = unsent.reduce((sum, record) => sum + weighOps(record.ops), 0);
     snapshotDue = adapter.append === undefined;
   }
 
@@ -62,20 +60,39 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
 
     /** Makes everything recorded so far durable; `state` is the current state. */
     async persist(state: unknown): Promise<void> {
-      if (snapshotDue) return snapshot(state);
+      if (snapshotDue) {
+        // Capture synchronously: ops recorded while the write is under way belong to the next one.
+        const taken = recorded;
+        const takenUnsent = unsent;
+        recorded = [];
+        unsent = [];
+        try {
+          await writeSnapshot(state, seq);
+        } catch (error) {
+          recorded = taken.concat(recorded);
+          unsent = takenUnsent;
+          throw error;
+        }
+        return;
+      }
       if (recorded.length > 0) {
         unsent.push({ seq: ++seq, ops: recorded });
         journalWeight += weighOps(recorded);
         recorded = [];
       }
-      if (unsent.length === 0) return;
-      await adapter.append!(key, unsent);
-      unsent = [];
+      if (unsent.length > 0) {
+        await adapter.append!(key, unsent);
+        unsent = [];
+      }
+      durable = { state, seq };
     },
 
-    /** Writes `state` as the new snapshot, emptying the journal; nothing to do if it is empty. */
-    async compact(state: unknown): Promise<void> {
-      if (journalWeight > 0 || recorded.length > 0 || unsent.length > 0) await snapshot(state);
+    /**
+     * Folds the journal into a snapshot of the last durable state. Changes recorded since are left
+     * for the next append (numbered after it), so compaction can run while updates keep coming.
+     */
+    async compact(): Promise<void> {
+      if (durable && journalWeight > 0) await writeSnapshot(durable.state, durable.seq);
     },
 
     /** A synchronous best-effort copy of `state` for a page being closed, where the adapter has one. */

@@ -47,7 +47,9 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   const publish = (): void => status$.next(statusNow());
 
   // One attempt: snapshot the revision, write, then everything up to it is durable.
-  // Maintenance follows in the same turn, after durability was announced, so it delays no flush.
+  // Maintenance follows in the same turn, after durability was announced, so it delays no flush
+  // already waiting. It must not wait for a quiet moment: under a steady stream of updates there
+  // is none, and compaction starved for good (found by the torture suite).
   const attempt = defer(async () => {
     if (saved < revision) {
       const target = revision;
@@ -58,7 +60,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       publish();
       saved$.next(saved);
     }
-    if (maintenanceDue && saved >= revision) {
+    if (maintenanceDue) {
       maintenanceDue = false;
       try {
         await busy(maintain);
