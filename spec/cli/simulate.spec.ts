@@ -29,7 +29,7 @@ describe('rx-persistent-store simulate', () => {
     // The store's window is 60 s: only the migration can have written the state before the kill.
     const { code, stdout } = await simulate(['--migrate-after', '0.8', '--grace', '1'], 'simulated-job', { SIM_TARGET: '80' });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/sent migrating \(timeRemainingSecs: 1\) to 1 connection/);
+    expect(stdout).toMatch(/sending migrating \(timeRemainingSecs: 1\) to 1 connection/);
     expect(stdout).toContain('job event migrating {"timeRemainingSecs":1}');
     expect(stdout).toMatch(/run 1: migrating sent; grace time over, killing it \(SIGKILL\)/);
     expect(stdout).toMatch(/run 1 killed by SIGKILL\n.*restarting on the same storage \(restart 1 of 1\)/);
@@ -46,7 +46,7 @@ describe('rx-persistent-store simulate', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('job event aborting {}');
     expect(stdout).toMatch(/run 2: killing it without warning \(SIGKILL\), like a crashed server/);
-    expect(stdout).toMatch(/sent persistState to 1 connection/);
+    expect(stdout).toMatch(/sending persistState to 1 connection/);
     const [first, second, third] = runsOf(stdout);
     expect(second!.start).toBe(first!.counts.at(-1)); // aborting wrote at once
     // The kill gave no warning: run 3 starts from the last persistState write of run 2, no later than its last count.

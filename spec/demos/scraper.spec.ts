@@ -13,7 +13,7 @@ describe('the scraper demo (npm run demo)', () => {
     const { code, stdout, stderr } = await outputOf(child, 90_000);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^run 1: fresh start/m);
-    expect(stdout).toMatch(/sent migrating \(timeRemainingSecs: 2\) to 1 connection/);
+    expect(stdout).toMatch(/sending migrating \(timeRemainingSecs: 2\) to 1 connection/);
     expect(stdout).toMatch(/^run 1: stopped for the platform with \d+ pages to go; all saved/m);
     expect(stdout).toMatch(/run 2: killing it without warning \(SIGKILL\)/);
     expect(stdout).toMatch(/^run 3: resuming: \d+ pages done/m);

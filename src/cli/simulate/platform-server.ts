@@ -8,8 +8,10 @@ export interface PlatformServer {
   /** `http://127.0.0.1:<port>`: the API; the events socket is the same address as `ws://`. */
   readonly url: string;
   readonly socketUrl: string;
-  /** Sends `{ name, data }` to every connected job; returns how many got it. */
-  send(event: Pick<PlatformEvent, 'name' | 'data'>): number;
+  /** Jobs connected to the events socket now. */
+  readonly connections: number;
+  /** Sends `{ name, data }` to every connected job. */
+  send(event: Pick<PlatformEvent, 'name' | 'data'>): void;
   close(): Promise<void>;
 }
 
@@ -29,10 +31,12 @@ export async function startPlatformServer(api: (req: IncomingMessage, res: Serve
   return {
     url: `http://127.0.0.1:${port}`,
     socketUrl: `ws://127.0.0.1:${port}`,
+    get connections() {
+      return clients.size;
+    },
     send(event) {
       const text = JSON.stringify({ name: event.name, data: event.data });
       for (const client of clients) client.send(text);
-      return clients.size;
     },
     async close() {
       for (const client of clients) client.terminate();

@@ -109,7 +109,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       },
     }),
   );
-  const send = (event: Pick<PlatformEvent, 'name' | 'data'>): number => server.send(event);
+  /** Logs, then sends, so the timeline line comes before the job's reaction to it. */
+  const announce = (event: Pick<PlatformEvent, 'name' | 'data'>, detail: string): void => {
+    const reached = server.connections;
+    const lost = reached === 0 ? ' (no job has connected yet: the warning is lost, as it would be on the platform)' : '';
+    log(`sending ${event.name}${detail} to ${plural(reached, 'connection')}${lost}`);
+    server.send(event);
+  };
 
   const env = (run: number): NodeJS.ProcessEnv => ({
     ...baseEnv,
@@ -166,8 +172,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 
     const readings = jobReadings(job.pid);
     void readings().catch(() => {}); // a first reading, so that the first event has a CPU figure
-    timers.push(setInterval(() => log(`sent persistState to ${plural(send({ name: 'persistState', data: { isMigrating: false } }), 'connection')}`), persistMs));
-    timers.push(setInterval(() => void readings().then((data) => send({ name: 'systemInfo', data }), () => {}), systemInfoMs));
+    timers.push(setInterval(() => announce({ name: 'persistState', data: { isMigrating: false } }, ''), persistMs));
+    timers.push(setInterval(() => void readings().then((data) => server.send({ name: 'systemInfo', data }), () => {}), systemInfoMs));
 
     let happened = false;
     if (disruption) {
@@ -180,9 +186,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         }
         const name = disruption.kind === 'migrate' ? 'migrating' : 'aborting';
         const data = disruption.kind === 'migrate' ? { timeRemainingSecs: graceSecs } : {};
-        const reached = send({ name, data } as Pick<PlatformEvent, 'name' | 'data'>);
-        const detail = disruption.kind === 'migrate' ? ` (timeRemainingSecs: ${graceSecs})` : '';
-        log(`sent ${name}${detail} to ${plural(reached, 'connection')}; the run is killed in ${graceSecs} s if still alive`);
+        announce({ name, data } as Pick<PlatformEvent, 'name' | 'data'>, disruption.kind === 'migrate' ? ` (timeRemainingSecs: ${graceSecs})` : '');
+        log(`run ${number} is killed in ${graceSecs} s if still alive`);
         killAfterGrace(`${name} sent`);
       }, disruption.afterSecs * 1000));
     }
