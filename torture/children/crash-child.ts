@@ -1,0 +1,41 @@
+// Opens a store on the file adapter, says what it restored — "ready <n> <t> <ok | why the state
+// is not one the sequence has>", or "corrupt <why>" — then updates it at full speed until killed
+// (see counter-model.ts for the states it passes through). TORTURE_CHECK_ONLY=1: exit after the
+// report. TORTURE_ACK_EVERY=k: await flush() every k updates and print "durable <n>" when done.
+// argv: dir debounceMs maxWaitMs
+import './fault-points.js';
+import { createPersistentStore, fileAdapter, KeyedMap } from '../../src/index.js';
+import { EMPTY } from 'rxjs';
+import { keysOfUpdate, whyNotReal, type CounterState } from './counter-model.js';
+
+const [dir, debounceMs, maxWaitMs] = process.argv.slice(2) as [string, string, string];
+const ackEvery = Number(process.env.TORTURE_ACK_EVERY ?? 0);
+const store = await createPersistentStore<CounterState>({
+  key: 'COUNTER',
+  initial: { n: 0, sum: 0, t: 0, items: new KeyedMap<number>() },
+  adapter: fileAdapter({ dir }),
+  debounceMs: Number(debounceMs),
+  maxWaitMs: Number(maxWaitMs),
+  events: EMPTY,
+}).catch((error: Error) => {
+  console.log(`corrupt ${error.message.replace(/\n/g, ' ')}`);
+  process.exit(3);
+});
+const restored = store.getState();
+console.log(`ready ${restored.n} ${restored.t} ${whyNotReal(restored) ?? 'ok'}`);
+if (process.env.TORTURE_CHECK_ONLY) process.exit(0);
+for (;;) {
+  store.update((s) => {
+    s.n += 1;
+    s.sum += s.n;
+    s.t = Date.now();
+    for (const key of keysOfUpdate(s.n)) s.items.set(key, s.n);
+  });
+  if (ackEvery > 0 && store.getState().n % ackEvery === 0) {
+    const n = store.getState().n;
+    await store.flush();
+    console.log(`durable ${n}`);
+  } else {
+    await new Promise((resolve) => setImmediate(resolve)); // let the pipeline's timers and writes run
+  }
+}

@@ -1,0 +1,91 @@
+// Imported first by a torture child, before the library: wraps the file operations the file
+// adapter uses, to (1) SIGKILL the process at a chosen point inside a write — TORTURE_KILL_AT
+// "<point>:<nth>" — and (2) record every operation that matters for durability to
+// TORTURE_FS_LOG, for the power-loss model (torture/power-loss-model.ts). Records are written with
+// writeSync, so a SIGKILL right after an operation cannot lose its record.
+import { promises as fs, openSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
+
+export type KillPoint = 'append-torn' | 'temp-torn' | 'before-rename' | 'after-rename' | 'after-truncate';
+
+const [point, nth] = (process.env.TORTURE_KILL_AT ?? '').split(':') as [KillPoint | '', string | undefined];
+let remaining = Number(nth ?? 1);
+/** True at the nth time the chosen point is reached. */
+const hit = (at: KillPoint): boolean => at === point && --remaining === 0;
+const die = (at: KillPoint): void => {
+  if (hit(at)) process.kill(process.pid, 'SIGKILL');
+};
+
+const logFd = process.env.TORTURE_FS_LOG ? openSync(process.env.TORTURE_FS_LOG, 'a') : undefined;
+let backups = 0;
+const record = (...fields: Array<string | number>): void => {
+  if (logFd !== undefined) writeSync(logFd, `${fields.join('\t')}\n`);
+};
+/** Keeps what an operation is about to destroy, so the power-loss model can bring it back. */
+async function backup(file: string, how: 'link' | 'copy'): Promise<string> {
+  const kept = path.join(path.dirname(file), `.power-loss-backup-${process.pid}-${++backups}`);
+  try {
+    await (how === 'link' ? fs.link(file, kept) : fs.copyFile(file, kept));
+    return kept;
+  } catch {
+    return '-'; // nothing there yet
+  }
+}
+
+const paths = new WeakMap<object, string>();
+const open = fs.open.bind(fs);
+fs.open = (async (file: string, ...rest: unknown[]) => {
+  const handle = await (open as (...a: unknown[]) => Promise<fs.FileHandle>)(file, ...rest);
+  paths.set(handle, path.resolve(String(file)));
+  return handle;
+}) as typeof fs.open;
+
+const rename = fs.rename.bind(fs);
+fs.rename = async (from, to) => {
+  const kept = logFd === undefined ? '-' : await backup(String(to), 'link');
+  die('before-rename');
+  await rename(from, to);
+  record('rename', path.resolve(String(from)), path.resolve(String(to)), kept);
+  die('after-rename');
+};
+
+const probe = await open(process.execPath, 'r');
+const FileHandle = Object.getPrototypeOf(probe) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+await probe.close();
+
+const wrap = (name: string, around: (this: fs.FileHandle, original: (...args: unknown[]) => Promise<unknown>, args: unknown[]) => Promise<unknown>): void => {
+  const original = FileHandle[name]!;
+  FileHandle[name] = function (this: fs.FileHandle, ...args: unknown[]) {
+    return around.call(this, (...a) => original.apply(this, a), args);
+  };
+};
+const fileOf = (handle: fs.FileHandle): string => paths.get(handle) ?? '?';
+
+for (const name of ['sync', 'datasync']) {
+  wrap(name, async function (original, args) {
+    const result = await original(...args);
+    const stat = await this.stat();
+    record('sync', fileOf(this), stat.isDirectory() ? 'dir' : stat.size);
+    return result;
+  });
+}
+wrap('truncate', async function (original, args) {
+  const kept = logFd === undefined ? '-' : await backup(fileOf(this), 'copy');
+  const result = await original(...args);
+  record('truncate', fileOf(this), Number(args[0] ?? 0), kept);
+  die('after-truncate');
+  return result;
+});
+for (const name of ['appendFile', 'writeFile']) {
+  wrap(name, async function (original, args) {
+    const data = Buffer.from(args[0] as string | Uint8Array);
+    const torn: KillPoint = name === 'appendFile' ? 'append-torn' : 'temp-torn';
+    if (hit(torn)) {
+      await this.write(data.subarray(0, data.length >> 1));
+      process.kill(process.pid, 'SIGKILL');
+    }
+    const result = await original(...args);
+    record('write', fileOf(this), (await this.stat()).size);
+    return result;
+  });
+}

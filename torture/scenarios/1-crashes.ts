@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { kill, waitForLine } from '../../spec/support/processes.js';
+import { buildChildren } from '../children/build.js';
+import type { KillPoint } from '../children/fault-points.js';
+import { spawnChild } from '../children/spawn-child.js';
+import { median, mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
+
+const POINTS: readonly KillPoint[] = ['append-torn', 'temp-torn', 'before-rename', 'after-rename', 'after-truncate'];
+// What a write may add to maxWait on a loaded 2-core machine (stringify, fsync, rename, fsync).
+const WRITE_SLACK_MS = 250;
+
+/**
+ * SIGKILLs of a child updating a store at full speed: 60 % at a random moment from outside, 40 %
+ * from inside at a chosen point of a write (a torn journal append, a torn snapshot temp file,
+ * just before or after the snapshot's rename, just after the journal is emptied). After each kill
+ * the next run's view of storage must load, be a state the child had, not go back, and be at
+ * most the window old.
+ */
+function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenario {
+  return {
+    name: `Crashes: ${kills} SIGKILLs of a writer at full speed (file adapter, debounce ${debounceMs} / maxWait ${maxWaitMs} ms)`,
+    async run({ dir, log, seed }) {
+      const { 'crash-child': child } = await buildChildren(['crash-child']);
+      const next = random(seed);
+      const byPoint = new Map<string, number>();
+      const lost: number[] = [];
+      let lastN = 0;
+      let corrupt = 0;
+      let notReal = 0;
+      let wentBack = 0;
+      /** The last kill, checked by what the next run restores. */
+      let previous: { killedAt: number; readyAt: number; point: string } | undefined;
+
+      /** Starts a child; checks what it restored against the previous kill. */
+      const startAndCheck = async (i: number, env: NodeJS.ProcessEnv): Promise<{ worker: ChildProcess; exited: Promise<unknown>; readyAt: number }> => {
+        const worker = spawnChild(child!, [dir, String(debounceMs), String(maxWaitMs)], env);
+        const exited = once(worker, 'exit');
+        const line = await waitForLine(worker, /^(ready|corrupt) .*/, 30_000).then(([text]) => text, () => undefined);
+        if (line === undefined) {
+          // Its kill point came while opening (the rename that takes over a dead run's lock): a crash
+          // like any other, checked by the next start.
+          await exited;
+          byPoint.set('lock take-over, while opening', (byPoint.get('lock take-over, while opening') ?? 0) + 1);
+          return startAndCheck(i, {});
+        }
+        const readyAt = Date.now();
+        if (previous) {
+          const [word, n, t, ...why] = line.split(' ');
+          const problem = why.join(' ');
+          if (word === 'corrupt') {
+            corrupt++;
+            log(`kill ${i - 1} (${previous.point}): storage did not load: ${line}`);
+          } else {
+            if (problem !== 'ok') {
+              notReal++;
+              log(`kill ${i - 1} (${previous.point}): not a state the child had: ${problem}`);
+            }
+            if (Number(n) < lastN || Number(t) > previous.killedAt) {
+              wentBack++;
+              log(`kill ${i - 1} (${previous.point}): n ${n} after ${lastN}; t ${t}, killed at ${previous.killedAt}`);
+            }
+            const window = previous.killedAt - Math.max(Number(t), previous.readyAt);
+            if (window > maxWaitMs + WRITE_SLACK_MS) log(`kill ${i - 1} (${previous.point}): lost ${window} ms (ran ${previous.killedAt - previous.readyAt} ms)`);
+            lost.push(window);
+            lastN = Number(n);
+          }
+        }
+        return { worker, exited, readyAt };
+      };
+
+      for (let i = 0; i < kills; i++) {
+        const inside = next() < 0.4 ? POINTS[Math.floor(next() * POINTS.length)]! : undefined;
+        const env = inside ? { TORTURE_KILL_AT: `${inside}:${1 + Math.floor(next() * 3)}` } : {};
+        const { worker, exited, readyAt } = await startAndCheck(i, env);
+        let point = 'random moment';
+        let killedAt: number;
+        if (inside && (await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(resolve, 3_000, false))]))) {
+          point = inside;
+          killedAt = Date.now();
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, next() * 200));
+          killedAt = Date.now();
+          await kill(worker, 'SIGKILL');
+        }
+        await exited;
+        byPoint.set(point, (byPoint.get(point) ?? 0) + 1);
+        previous = { killedAt, readyAt, point };
+        if ((i + 1) % 100 === 0) log(`${i + 1} kills, n = ${lastN}`);
+      }
+      const last = await startAndCheck(kills, { TORTURE_CHECK_ONLY: '1' });
+      await last.exited;
+      const worst = Math.max(0, ...lost);
+      const bound = maxWaitMs + WRITE_SLACK_MS;
+      const figures: Figure[] = [
+        { name: 'kills survived', value: `${kills - corrupt} of ${kills}` },
+        ...[...byPoint].sort().map(([name, count]): Figure => ({ name: `  killed at ${name}`, value: count })),
+        mustBeZero('corrupt restores', corrupt),
+        mustBeZero('restored states the child never had', notReal),
+        mustBeZero('restores older than an earlier one', wentBack),
+        { name: 'lost window, median', value: `${median(lost)} ms` },
+        { name: 'lost window, max', value: `${worst} ms`, must: `≤ ${bound} ms`, ok: worst <= bound },
+        { name: 'updates made in all', value: lastN.toLocaleString('en') },
+      ];
+      return figures;
+    },
+  };
+}
+
+export default crashes({ kills: Number(process.env.TORTURE_KILLS ?? 500) });
