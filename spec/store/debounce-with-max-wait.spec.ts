@@ -1,4 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
+import { Subject, VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import { debounceWithMaxWait } from '../../src/store/debounce-with-max-wait.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -46,4 +47,21 @@ describe('debounceWithMaxWait', () => {
       expectObservable(source.pipe(debounceWithMaxWait(10, 100)), '^ 5ms !').toBe('');
     });
   });
+});
+
+test('values faster than the scheduler\'s shortest delay still get through every maxWaitMs (as Node clamps timers to 1 ms)', () => {
+  // Found by the torture suite: a writer at full speed went 2 s without a write. Each value re-set
+  // the max-wait timer; past the deadline it was re-set to "now", which Node makes 1 ms, and the
+  // next value, 0.5 ms later, cancelled it again.
+  const virtual = new VirtualTimeScheduler();
+  const nodeLike: SchedulerLike = {
+    now: () => virtual.now(),
+    schedule: (work, delay = 0, state) => virtual.schedule(work as never, Math.max(1, delay), state),
+  };
+  const values = new Subject<number>();
+  const emitted: number[] = [];
+  values.pipe(debounceWithMaxWait(20, 50, nodeLike)).subscribe(() => emitted.push(virtual.now()));
+  for (let i = 0; i < 400; i++) virtual.schedule(() => values.next(i), i * 0.5); // 200 ms of a value every 0.5 ms
+  virtual.flush();
+  expect(emitted.slice(0, 3)).toEqual([50, 100.5, 151]);
 });

@@ -15,12 +15,15 @@ export function debounceWithMaxWait<T>(
   return (source) =>
     new Observable<T>((subscriber) => {
       let pending: { value: T } | undefined;
-      let burstStart = 0;
-      let timer: Subscription | undefined;
+      let quiet: Subscription | undefined;
+      // Its own timer, set once per burst: were it re-set with each value (as the debounce is), a
+      // stream faster than the scheduler's shortest delay would cancel it forever.
+      let deadline: Subscription | undefined;
 
       const emit = (): void => {
-        timer?.unsubscribe();
-        timer = undefined;
+        quiet?.unsubscribe();
+        deadline?.unsubscribe();
+        quiet = deadline = undefined;
         if (pending === undefined) return;
         const { value } = pending;
         pending = undefined;
@@ -29,12 +32,10 @@ export function debounceWithMaxWait<T>(
 
       const sourceSubscription = source.subscribe({
         next(value) {
-          const now = scheduler.now();
-          if (pending === undefined) burstStart = now;
+          if (pending === undefined) deadline = scheduler.schedule(emit, maxWaitMs);
           pending = { value };
-          timer?.unsubscribe();
-          const wait = Math.max(0, Math.min(dueMs, burstStart + maxWaitMs - now));
-          timer = scheduler.schedule(emit, wait);
+          quiet?.unsubscribe();
+          quiet = scheduler.schedule(emit, dueMs);
         },
         error: (error: unknown) => subscriber.error(error),
         complete() {
@@ -44,7 +45,8 @@ export function debounceWithMaxWait<T>(
       });
 
       return () => {
-        timer?.unsubscribe();
+        quiet?.unsubscribe();
+        deadline?.unsubscribe();
         sourceSubscription.unsubscribe();
       };
     });
