@@ -24,6 +24,24 @@ const store = await createPersistentStore<CounterState>({
 const restored = store.getState();
 console.log(`ready ${restored.n} ${restored.t} ${whyNotReal(restored) ?? 'ok'}`);
 if (process.env.TORTURE_CHECK_ONLY) process.exit(0);
+// Writes (and compactions) that took long, so that the lost window can be told apart from the disk's fsync stalls.
+let savingSince: number | undefined;
+store.status$.subscribe(({ phase, lastError }) => {
+  if (lastError) console.log(`write-error ${lastError.message.replace(/\n/g, ' ')}`);
+  if (phase === 'saving') savingSince ??= Date.now();
+  else if (savingSince !== undefined) {
+    const took = Date.now() - savingSince;
+    savingSince = undefined;
+    if (took >= 50) console.log(`slow-write ${took}`);
+  }
+});
+// Moments the process was not run at all (a loaded machine): they stretch every window alike.
+let tick = Date.now();
+setInterval(() => {
+  const late = Date.now() - tick - 10;
+  tick = Date.now();
+  if (late >= 50) console.log(`stall ${late}`);
+}, 10);
 for (;;) {
   store.update((s) => {
     s.n += 1;

@@ -1,0 +1,29 @@
+// A queue worker on the file adapter (the queue's only worker): seeds `count` items (known ones
+// are skipped), says whether the queue it restored is whole — "ready <items> ok" or
+// "ready <items> <what is wrong>" — then works through it, 4 at a time, until killed or drained.
+// Every handler that finishes appends "<pid> <id>" to the log file (synchronously, so a kill
+// cannot lose the line). argv: dir count log
+import { appendFileSync } from 'node:fs';
+import { EMPTY } from 'rxjs';
+import { createWorkQueue, fileAdapter } from '../../src/index.js';
+
+const [dir, count, log] = process.argv.slice(2) as [string, string, string];
+const queue = await createWorkQueue<{ n: number }>({ key: 'QUEUE', adapter: fileAdapter({ dir }), debounceMs: 10, maxWaitMs: 50, onlyWorker: true, events: EMPTY });
+queue.add(Array.from({ length: Number(count) }, (_, n) => ({ n })), { uniqueKey: (item) => String(item.n) });
+
+const { items, counts } = queue.store.getState();
+const byStatus: Record<string, number> = {};
+for (const item of items.values()) byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
+const wrong = (['pending', 'leased', 'retrying', 'done', 'failed'] as const).filter((status) => counts[status] !== (byStatus[status] ?? 0));
+const problem = items.size !== Number(count) ? `${items.size} items, not ${count}` : wrong.length > 0 ? `counts disagree for ${wrong.join(', ')}` : 'ok';
+console.log(`ready ${items.size} ${counts.done} ${problem}`);
+
+queue
+  .process(
+    async (item) => {
+      await new Promise((resolve) => setTimeout(resolve, 10)); // the work
+      appendFileSync(log, `${process.pid} ${item.id}\n`);
+    },
+    { concurrency: 4, idleMs: 20 },
+  )
+  .subscribe({ complete: () => void queue.close().then(() => console.log('drained')) });
