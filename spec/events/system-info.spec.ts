@@ -21,6 +21,16 @@ describe('system readings', () => {
     expect(await reader.memory()).toEqual({ current: 104_857_600, limit: 536_870_912 });
   });
 
+  test('cgroup v2: the inactive file cache (inactive_file) is left out of memory, as docker stats does', async () => {
+    const v2 = systemReader(await tree({ 'cpu.stat': 'usage_usec 1\n', 'cpu.max': 'max 100000\n', 'memory.current': '1000000\n', 'memory.max': 'max\n', 'memory.stat': 'anon 300000\ninactive_file 600000\nactive_file 100000\n' }));
+    expect((await v2.memory()).current).toBe(400_000);
+  });
+
+  test('cgroup v1: total_inactive_file is left out the same way', async () => {
+    const v1 = systemReader(await tree({ 'cpuacct/cpuacct.usage': '1\n', 'memory/memory.usage_in_bytes': '5000\n', 'memory/memory.limit_in_bytes': '8000\n', 'memory/memory.stat': 'cache 3000\ntotal_inactive_file 1000\n' }));
+    expect((await v1.memory()).current).toBe(4_000);
+  });
+
   test('cgroup v2 without limits: the machine is the limit', async () => {
     const reader = systemReader(await tree({ 'cpu.stat': 'usage_usec 10\n', 'cpu.max': 'max 100000\n', 'memory.current': '2048\n', 'memory.max': 'max\n' }));
     expect(await reader.cpu()).toEqual({ usedMicros: 10, cpus: os.availableParallelism() });

@@ -24,6 +24,16 @@ const readNumber = async (file: string): Promise<number | undefined> => {
   return text === 'max' || !Number.isFinite(value) ? undefined : value;
 };
 
+/**
+ * A field of a cgroup `memory.stat` file, 0 when absent. The inactive file cache it names is
+ * counted in the cgroup's usage but is given back on demand; like `docker stats`, the readings
+ * leave it out, or a tiny job reads as gigabytes after touching a few files.
+ */
+const readStat = async (file: string, field: string): Promise<number> => {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return Number(new RegExp(`^${field} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+};
+
 /** A cgroup v1 limit this large means "no limit". */
 const UNLIMITED_V1 = 2 ** 60;
 
@@ -63,15 +73,16 @@ export function systemReader(root = '/sys/fs/cgroup'): SystemReader {
     async memory() {
       const fallback = { current: process.memoryUsage().rss, limit: os.totalmem() };
       try {
-        const current = await readNumber(`${root}/memory.current`);
+        const usage = await readNumber(`${root}/memory.current`);
         const limit = await readNumber(`${root}/memory.max`).catch(() => undefined);
-        if (current !== undefined) return { current, limit: limit ?? os.totalmem() };
+        if (usage !== undefined) return { current: Math.max(0, usage - (await readStat(`${root}/memory.stat`, 'inactive_file'))), limit: limit ?? os.totalmem() };
       } catch {
         // not cgroup v2
       }
       try {
-        const current = await readNumber(`${root}/memory/memory.usage_in_bytes`);
+        const usage = await readNumber(`${root}/memory/memory.usage_in_bytes`);
         const limit = await readNumber(`${root}/memory/memory.limit_in_bytes`);
+        const current = usage === undefined ? undefined : Math.max(0, usage - (await readStat(`${root}/memory/memory.stat`, 'total_inactive_file')));
         if (current !== undefined) return { current, limit: limit !== undefined && limit < UNLIMITED_V1 ? Math.min(limit, os.totalmem()) : os.totalmem() };
       } catch {
         // outside any cgroup we can read
