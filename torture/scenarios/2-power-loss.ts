@@ -19,7 +19,7 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
     async run({ dir, log, seed }) {
       const { 'crash-child': child } = await buildChildren(['crash-child']);
       const next = random(seed ^ 0x5eed);
-      const fsLog = path.join(dir, '..', `${path.basename(dir)}-fs.log`);
+      const fsLog = path.join(dir, 'fs.log');
       let acked = 0;
       let lostAcked = 0;
       let corrupt = 0;

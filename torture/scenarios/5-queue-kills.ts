@@ -38,7 +38,7 @@ function queueKills({ kills = 300, items = 10_000 } = {}): Scenario {
         const { worker, exited } = start();
         const done = await check(worker, i);
         if (done === items) break; // drained before the kills ran out
-        await new Promise((resolve) => setTimeout(resolve, 20 + next() * 100));
+        await new Promise((resolve) => setTimeout(resolve, 10 + next() * 80));
         killed.add(String(worker.pid));
         await kill(worker, 'SIGKILL');
         await exited;
