@@ -75,6 +75,23 @@ describe('fileAdapter', () => {
     expect(await list()).toEqual(['OTHER.json.tmp-1']);
   });
 
+  test('keys over 200 characters are refused up front (the lock and temp files would pass the 255-character name limit); 200 work throughout', async () => {
+    // Found by the torture suite: 209 characters failed with a raw ENAMETOOLONG.
+    const long = 'k'.repeat(201);
+    await expect(createPersistentStore({ key: long, initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).rejects.toThrow(/takes keys of at most 200 characters.*this one has 201/);
+    const key = 'k'.repeat(200);
+    const store = await createPersistentStore({ key, initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }) });
+    store.update((s) => void s.n++);
+    await store.flush();
+    store.update((s) => void s.n++);
+    await store.close();
+    await fs.writeFile(path.join(tempDir(), `${key}.json`), '{broken');
+    const fresh = await createPersistentStore({ key, initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }), onInvalidStored: 'moveAside' });
+    expect(fresh.getState()).toEqual({ n: 0 });
+    await fresh.close();
+    expect((await list()).some((name) => name.includes('.invalid-'))).toBe(true);
+  });
+
   describe('lock', () => {
     test('a second store in the same process is refused; closing frees the key', async () => {
       const first = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });

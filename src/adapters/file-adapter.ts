@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptStateError, PersistentStoreError } from '../errors.js';
+import { CorruptStateError, InvalidKeyError, PersistentStoreError } from '../errors.js';
 import { syncFolder, writeFileDurably } from './durable-file.js';
 import { acquireFileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
@@ -16,6 +16,9 @@ export interface FileAdapterOptions {
    */
   readonly dir?: string;
 }
+
+/** Keys longer than this would make the lock's and temp files' names too long for a file system. */
+export const MAX_FILE_KEY_LENGTH = 200;
 
 /** The Crawlee / Apify CLI local layout for the default key-value store. */
 export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,6 +48,9 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const folder = path.resolve(dir);
   const fileOf = (key: string): string => {
     assertValidKey(key);
+    if (key.length > MAX_FILE_KEY_LENGTH) {
+      throw new InvalidKeyError(key, `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its lock and temp files add up to 55 to a file name, which may have 255); this one has ${key.length}`);
+    }
     return path.join(folder, `${key}.json`);
   };
   const journalOf = (key: string): string => `${fileOf(key)}.journal`;

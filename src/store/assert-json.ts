@@ -12,6 +12,12 @@ export function assertJson(value: unknown, path: readonly (string | number)[] = 
   check(value, [...path], new Set());
 }
 
+/**
+ * How deep a state may nest. immer's freeze and JSON.stringify recurse, and past some thousand
+ * levels they overflow the stack: a deeper state could be taken in but never written back.
+ */
+export const MAX_DEPTH = 1_000;
+
 function check(value: unknown, path: (string | number)[], ancestors: Set<object>): void {
   const fail = (reason: string): never => {
     throw new UnserializableStateError(formatPath(path), reason);
@@ -35,6 +41,7 @@ function check(value: unknown, path: (string | number)[], ancestors: Set<object>
   if (value === null) return;
   const object = value as object;
   if (ancestors.has(object)) fail('a circular reference');
+  if (path.length > MAX_DEPTH) fail(`a value nested deeper than ${MAX_DEPTH} levels`);
   if (Array.isArray(object)) {
     ancestors.add(object);
     for (let i = 0; i < object.length; i++) {

@@ -2,11 +2,12 @@ import { enablePatches, produce, produceWithPatches, type Draft, type Patch } fr
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { ConflictError, StoreClosedError } from '../errors.js';
+import { ConflictError, StoreClosedError, UnserializableStateError } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { hydrate, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
-import { toJournalOps } from './journal-ops.js';
+import { MAX_DEPTH } from './assert-json.js';
+import { toJournalOps, type JournalOp } from './journal-ops.js';
 import { createJournalWriter } from './journal-writer.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
@@ -161,10 +162,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     update(recipe) {
       if (closing) throw new StoreClosedError(key, 'update');
       const before = state$.getValue();
-      const [next, patches] = produceWithPatches(before, recipe as never) as unknown as [T, Patch[]];
-      if (patches.length === 0) return next;
-      // Checks and journals only what changed: the cost follows the change, not the state.
-      writer.record(toJournalOps(patches, before, next));
+      let next: T;
+      let ops: JournalOp[];
+      try {
+        let patches: Patch[];
+        [next, patches] = produceWithPatches(before, recipe as never) as unknown as [T, Patch[]];
+        if (patches.length === 0) return next;
+        // Checks and journals only what changed: the cost follows the change, not the state.
+        ops = toJournalOps(patches, before, next);
+      } catch (error) {
+        // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
+        if (error instanceof RangeError) throw new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`);
+        throw error;
+      }
+      writer.record(ops);
       unwritten?.push(recipe);
       state$.next(next);
       pipeline.changed();

@@ -37,11 +37,11 @@ export function unwrap(stored: unknown, key: string, location: string): Decoded 
   }
   const { $rxps, version, state, seq = 0 } = stored as Partial<Envelope>;
   if ($rxps !== FORMAT) throw new CorruptStateError(key, location, `unknown format ${JSON.stringify($rxps)} (this library writes ${FORMAT})`);
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
-    throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a non-negative integer`);
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
+    throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a whole number from 0 to 2^53 − 1`);
   }
-  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) {
-    throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a non-negative integer`);
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a whole number from 0 to 2^53 − 1`);
   }
   if (!('state' in stored)) throw new CorruptStateError(key, location, 'the envelope has no state');
   return { version, seq, state, unversioned: false };

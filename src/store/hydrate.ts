@@ -1,6 +1,6 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage } from '../errors.js';
-import { assertJson } from './assert-json.js';
+import { assertJson, MAX_DEPTH } from './assert-json.js';
 import { unwrap } from './envelope.js';
 import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
@@ -56,8 +56,9 @@ export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T
   } catch (error) {
     if (options.onInvalidStored !== 'moveAside' || !isRecoverable(error)) throw error;
     const aside = asideKey(key, new Date());
+    const started = fresh(options, aside); // an unusable `initial` must fail before anything is moved
     await adapter.rename(key, aside);
-    return fresh(options, aside);
+    return started;
   }
 }
 
@@ -98,6 +99,12 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     }
     current = validate(migrated, schema, key, 'migrated');
   }
+  let weight: number;
+  try {
+    weight = freezeAndWeigh(current, MAX_DEPTH);
+  } catch (error) {
+    throw new CorruptStateError(key, location, errorMessage(error), { cause: error });
+  }
   return {
     state: current,
     restored: true,
@@ -105,7 +112,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     seq: replayed.seq,
     // A bare value or an older version is still what storage holds: the next write replaces it whole.
     needsSnapshot: decoded.unversioned || decoded.version !== version,
-    weight: freezeAndWeigh(current),
+    weight,
     journalWeight: replayed.weight,
   };
 }
@@ -116,7 +123,7 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
   let weight = 0;
   for (const [index, record] of journal.entries()) {
     const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
-    if (typeof recordSeq !== 'number' || !Array.isArray(ops)) {
+    if (typeof recordSeq !== 'number' || !Number.isSafeInteger(recordSeq) || !Array.isArray(ops)) {
       throw new CorruptStateError(key, location, `journal record ${index + 1} is not a { seq, ops } record`);
     }
     if (recordSeq <= seq) continue; // already in the snapshot, or written twice by a retried append
@@ -157,7 +164,8 @@ function isRecoverable(error: unknown): boolean {
 }
 
 /** `KEY.invalid-20261123T005100123Z`, shortened so it stays a valid key. */
+/** At most 200 characters, so that the name fits every adapter (the file adapter's limit). */
 function asideKey(key: string, now: Date): string {
   const suffix = `.invalid-${now.toISOString().replace(/[-:]/g, '')}`;
-  return key.slice(0, 256 - suffix.length) + suffix;
+  return key.slice(0, 200 - suffix.length) + suffix;
 }

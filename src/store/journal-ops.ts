@@ -18,10 +18,25 @@ export function weighOps(ops: readonly JournalOp[]): number {
   return weight;
 }
 
+/** Follows a path through own properties only: a stored path must never reach a prototype. */
 function getIn(state: unknown, path: Path): unknown {
   let at = state;
-  for (const part of path) at = (at as Record<string | number, unknown> | undefined)?.[part];
+  for (const part of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, part)) return undefined;
+    at = (at as Record<string | number, unknown>)[part];
+  }
   return at;
+}
+
+const OPS = new Set(['add', 'replace', 'remove', 'map']);
+
+/** Why a stored op is not one this library writes, or undefined when it is. */
+function malformed(op: unknown): string | undefined {
+  const { op: name, path, changes } = (op ?? {}) as { op?: unknown; path?: unknown; changes?: unknown };
+  if (typeof name !== 'string' || !OPS.has(name)) return `unknown op ${JSON.stringify(name)}`;
+  if (!Array.isArray(path) || !path.every((part) => typeof part === 'string' || typeof part === 'number')) return 'its path is not a list of keys';
+  if (name === 'map' && !Array.isArray(changes)) return 'a map op without changes';
+  return undefined;
 }
 
 /**
@@ -55,6 +70,8 @@ export function toJournalOps(patches: readonly Patch[], before: unknown, after: 
 export function applyJournalOps(state: unknown, ops: readonly JournalOp[]): unknown {
   let root = state;
   for (const op of ops) {
+    const problem = malformed(op);
+    if (problem) throw new Error(problem);
     if (op.op === 'map') {
       const map = getIn(root, op.path);
       if (!(map instanceof KeyedMap)) throw new Error(`no KeyedMap at ${JSON.stringify(op.path)}`);
@@ -67,16 +84,19 @@ export function applyJournalOps(state: unknown, ops: readonly JournalOp[]): unkn
     }
     const parent = getIn(root, op.path.slice(0, -1));
     const key = op.path[op.path.length - 1]!;
-    if (typeof parent !== 'object' || parent === null) throw new Error(`no container at ${JSON.stringify(op.path)}`);
+    if (typeof parent !== 'object' || parent === null || parent instanceof KeyedMap) throw new Error(`no container at ${JSON.stringify(op.path)}`);
     if (Array.isArray(parent)) {
       const index = Number(key);
+      const last = op.op === 'add' ? parent.length : parent.length - 1;
+      if (!Number.isInteger(index) || index < 0 || index > last) throw new Error(`no index ${JSON.stringify(key)} in the list at ${JSON.stringify(op.path)}`);
       if (op.op === 'remove') parent.splice(index, 1);
       else if (op.op === 'add') parent.splice(index, 0, reviveMaps(op.value));
       else parent[index] = reviveMaps(op.value);
     } else if (op.op === 'remove') {
-      delete (parent as Record<string, unknown>)[key];
+      if (Object.hasOwn(parent, key)) delete (parent as Record<string, unknown>)[key];
     } else {
-      (parent as Record<string, unknown>)[key] = reviveMaps(op.value);
+      // An own property whatever the key: assigning "__proto__" would set the prototype instead.
+      Object.defineProperty(parent, key, { value: reviveMaps(op.value), writable: true, enumerable: true, configurable: true });
     }
   }
   return root;

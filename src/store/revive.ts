@@ -28,11 +28,13 @@ export function reviveMaps(value: unknown): unknown {
  * weight: the number of values in it, counting a KeyedMap by its entries (frozen on its own level
  * only: its contents are immutable by construction). The weight sizes the journal's compaction.
  */
-export function freezeAndWeigh(value: unknown): number {
+export function freezeAndWeigh(value: unknown, maxDepth = Infinity, depth = 0): number {
   if (typeof value !== 'object' || value === null) return 1;
+  // A state this deep could not be written back (see MAX_DEPTH): say so rather than overflow later.
+  if (depth > maxDepth) throw new Error(`the state is nested deeper than ${maxDepth} levels`);
   Object.freeze(value);
   if (value instanceof KeyedMap) return 1 + value.size;
   let weight = 1;
-  for (const key in value) weight += freezeAndWeigh((value as Record<string, unknown>)[key]);
+  for (const key in value) weight += freezeAndWeigh((value as Record<string, unknown>)[key], maxDepth, depth + 1);
   return weight;
 }
