@@ -3,7 +3,7 @@
 import { EMPTY } from 'rxjs';
 import { z } from 'zod';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { CorruptStateError, InvalidStateError, UnserializableStateError } from '../../src/errors.js';
+import { CorruptStateError, InvalidOptionError, InvalidStateError, UnserializableStateError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 
 const envelope = (state: unknown, seq = 0) => JSON.stringify({ $rxps: 1, version: 0, savedAt: '2026-01-01T00:00:00.000Z', seq, state });
@@ -41,6 +41,8 @@ describe('untrusted storage', () => {
 
   test('a sequence number past 2^53 − 1 is refused: counting on from it would lose every later record', async () => {
     await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53)]]))).rejects.toThrow(/journal sequence 9007199254740992 is not a whole number from 0 to 2\^53 − 1/);
+    // nor may a store write a version it could not read back
+    await expect(open(new Map(), { version: 2 ** 53 })).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
   test('a state nested too deep to be written back is refused at open (moveAside starts afresh), and refused at update', async () => {

@@ -78,8 +78,8 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
     throw new InvalidOptionError('maxWaitMs', `must be at least debounceMs (${options.debounceMs ?? 1_000}), got ${options.maxWaitMs}`);
   }
   const { version } = options;
-  if (version !== undefined && !(Number.isInteger(version) && version >= 0)) {
-    throw new InvalidOptionError('version', `expected an integer ≥ 0, got ${String(version)}`);
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 0)) {
+    throw new InvalidOptionError('version', `expected a whole number from 0 to 2^53 − 1, got ${String(version)}`);
   }
   if (options.migrate !== undefined && typeof options.migrate !== 'function') throw new InvalidOptionError('migrate', 'expected a function');
   if (options.schema !== undefined && typeof options.schema?.safeParse !== 'function') {

@@ -11,12 +11,12 @@ import type { Figure, Scenario } from '../scenario.js';
 const MB = 1024 * 1024;
 /**
  * The heap after a full GC may grow this much between the end of the warm-up and the end of the
- * run. Both points hold the same state (all the keys are written in the first KEYS / RATE
- * seconds, well inside the warm-up; later updates overwrite them with numbers of the same size),
- * so the live heap should not grow at all; 20 % leaves room for V8's layout of old space and the
- * writer's buffers. A leak of 16 bytes per update (600,000 updates) already breaks it on a heap
- * of about 40 MB, and what leaks in practice (a map version, an op, a status object per update)
- * is 10× that.
+ * run. Both points are measured the same way (everything flushed, then a full GC) and hold the
+ * same state: all the keys are written in the first KEYS / RATE seconds, well inside the warm-up,
+ * and later updates overwrite them with numbers of the same size. So the live heap should not
+ * grow at all; 20 % leaves room for V8's layout of old space. On the ~14 MB this state takes, a
+ * leak of 6 bytes per update (500,000 updates after the warm-up) already breaks it, and what
+ * leaks in practice (a map version, an op, a status object kept per update) is 10× that.
  */
 const HEAP_GROWTH_BOUND = 0.2;
 
