@@ -173,7 +173,7 @@ describe('createPersistentStore', () => {
       [{ debounceMs: Number.NaN }, /"debounceMs"/],
       [{ maxWaitMs: 10, debounceMs: 100 }, /"maxWaitMs": must be at least debounceMs \(100\)/],
       [{ flushTimeoutMs: '5' }, /"flushTimeoutMs"/],
-      [{ version: 1.5 }, /"version": expected an integer/],
+      [{ version: 1.5 }, /"version": expected a whole number from 0 to 2\^53 − 1, got 1.5/],
       [{ migrate: 'x' }, /"migrate": expected a function/],
       [{ schema: {} }, /"schema": expected a zod schema/],
       [{ onInvalidStored: 'ignore' }, /"onInvalidStored"/],
