@@ -142,6 +142,19 @@ describe('fileAdapter', () => {
       }
     });
 
+    test('six processes taking over one stale lock at the same moment: exactly one gets it, the others are refused', async () => {
+      // Found by the torture suite: moving the stale lock aside could move a racer's fresh one, and a third took the key meanwhile.
+      for (let round = 0; round < 3; round++) {
+        const dir = path.join(tempDir(), `round-${round}`);
+        await fs.mkdir(dir);
+        await fs.writeFile(path.join(dir, 'K.json.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), since: 'then', token: 'stale' }));
+        const goAt = String(Date.now() + 2_500);
+        const racers = Array.from({ length: 6 }, () => startFixture('lock-racer', [dir, goAt]));
+        const lines = await Promise.all(racers.map((racer) => waitForLine(racer, /^(got|refused .*)$/, 20_000).then(([line]) => line)));
+        expect({ round, lines: lines.sort() }).toEqual({ round, lines: ['got', ...Array<string>(5).fill('refused STORE_LOCKED')] });
+      }
+    }, 40_000);
+
     test('a lock from another host cannot be checked: refused, with how to clear it', async () => {
       await fs.writeFile(path.join(tempDir(), 'K.json.lock'), JSON.stringify({ pid: 1, host: 'elsewhere', since: 'then', token: 't' }));
       await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/by process 1 on host elsewhere since then .* delete the lock file/);

@@ -24,8 +24,8 @@ export async function acquireFileLock(lockPath: string, key: string): Promise<()
   heldHere.add(lockPath);
   try {
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
-    // A few rounds: each lost race against another process taking over a stale lock costs one.
-    for (let round = 0; round < 5; round++) {
+    // Rounds: each lost race against another process taking over a stale lock costs one.
+    for (let round = 0; round < 50; round++) {
       if (await tryCreate(lockPath, me)) return () => release(lockPath, me.token);
       const owner = await readOwner(lockPath);
       if (owner === undefined) continue; // released meanwhile
@@ -98,20 +98,34 @@ function isZombie(pid: number): boolean {
 }
 
 /** Removes a stale lock unless another process replaced it between our read and now. */
+/**
+ * Removes a dead process's lock, unless it was replaced meanwhile. Takers of stale locks go one at
+ * a time, through `<lock>.takeover` (created exclusively): moving the lock aside to look at it, as
+ * this once did, could move a racing process's fresh lock, and a third could then take the key
+ * while it was away — two holders (found by the torture suite).
+ */
 async function removeIfStill(lockPath: string, stale: LockOwner): Promise<void> {
-  const aside = `${lockPath}.stale-${randomUUID()}`;
+  const guard = `${lockPath}.takeover`;
+  let handle: fs.FileHandle;
   try {
-    await fs.rename(lockPath, aside);
+    handle = await fs.open(guard, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Someone else is taking over; its guard lives for a moment, unless it died inside it.
+    const owner = Number(await fs.readFile(guard, 'utf8').catch(() => ''));
+    const age = Date.now() - (await fs.stat(guard).then((s) => s.mtimeMs, () => Date.now()));
+    if (age > 1_000 && !isLive({ pid: owner, host: hostname(), since: '', token: '' })) await fs.rm(guard, { force: true });
+    await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    return;
   }
-  const moved = await readOwner(aside);
-  if (moved !== undefined && moved.token !== stale.token) {
-    // A fresh lock of a racing process: put it back (link never overwrites).
-    await fs.link(aside, lockPath).catch(() => undefined);
+  try {
+    await handle.writeFile(String(process.pid));
+    // Under the guard no one else removes the lock: if it still is the stale one, it stays so until removed.
+    if ((await readOwner(lockPath))?.token === stale.token) await fs.rm(lockPath, { force: true });
+  } finally {
+    await handle.close();
+    await fs.rm(guard, { force: true });
   }
-  await fs.rm(aside, { force: true });
 }
 
 async function release(lockPath: string, token: string): Promise<void> {
