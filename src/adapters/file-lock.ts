@@ -24,8 +24,8 @@ export async function acquireFileLock(lockPath: string, key: string): Promise<()
   heldHere.add(lockPath);
   try {
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
-    // Rounds: each lost race against another process taking over a stale lock costs one.
-    for (let round = 0; round < 50; round++) {
+    // Rounds (of 5–25 ms while another takes over): enough to outlast a stale takeover guard.
+    for (let round = 0; round < 400; round++) {
       if (await tryCreate(lockPath, me)) return () => release(lockPath, me.token);
       const owner = await readOwner(lockPath);
       if (owner === undefined) continue; // released meanwhile
@@ -114,7 +114,8 @@ async function removeIfStill(lockPath: string, stale: LockOwner): Promise<void> 
     // Someone else is taking over; its guard lives for a moment, unless it died inside it.
     const owner = Number(await fs.readFile(guard, 'utf8').catch(() => ''));
     const age = Date.now() - (await fs.stat(guard).then((s) => s.mtimeMs, () => Date.now()));
-    if (age > 1_000 && !isLive({ pid: owner, host: hostname(), since: '', token: '' })) await fs.rm(guard, { force: true });
+    // A guard older than 5 s is stale whatever it says (its pid may be torn, or reused).
+    if (age > 5_000 || (age > 1_000 && !isLive({ pid: owner, host: hostname(), since: '', token: '' }))) await fs.rm(guard, { force: true });
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     return;
   }
