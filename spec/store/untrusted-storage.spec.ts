@@ -40,7 +40,8 @@ describe('untrusted storage', () => {
   });
 
   test('a sequence number past 2^53 − 1 is refused: counting on from it would lose every later record', async () => {
-    await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53)]]))).rejects.toThrow(/journal sequence 9007199254740992 is not a whole number from 0 to 2\^53 − 1/);
+    await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53)]]))).rejects.toThrow(/journal sequence 9007199254740992 is not a whole number from 0 to 2\^52 − 1/);
+    await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53 - 1)]]))).rejects.toBeInstanceOf(CorruptStateError); // no room left to count on
     // nor may a store write a version it could not read back
     await expect(open(new Map(), { version: 2 ** 53 })).rejects.toBeInstanceOf(InvalidOptionError);
   });

@@ -40,8 +40,9 @@ export function unwrap(stored: unknown, key: string, location: string): Decoded 
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
     throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a whole number from 0 to 2^53 − 1`);
   }
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-    throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a whole number from 0 to 2^53 − 1`);
+  // Below 2^52, so that counting on from it stays exact for 2^52 more records.
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || seq >= 2 ** 52) {
+    throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a whole number from 0 to 2^52 − 1`);
   }
   if (!('state' in stored)) throw new CorruptStateError(key, location, 'the envelope has no state');
   return { version, seq, state, unversioned: false };
