@@ -11,12 +11,14 @@ export interface PowerLoss {
  * Turns the folder into what a power cut at the moment of the kill could leave on disk, from the
  * operations the child recorded (children/fault-points.ts): a rename not followed by an fsync of
  * its folder may be undone (the old file returns), a truncate not followed by an fsync of its file
- * may be undone, and bytes written after a file's last fsync may be lost, in part or whole (cut at
- * a random point, so records can be torn). Then removes the recorder's backups.
+ * may be undone, and bytes written after a file's last fsync — or, never synced, after its size
+ * when opened — may be lost, in part or whole (cut at a random point, so records can be torn). A
+ * file keeps what was synced under its old name when renamed. Then removes the recorder's backups.
  */
 export async function losePower(dir: string, logFile: string, next: () => number): Promise<PowerLoss> {
   const entries = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split('\t'));
   const syncedLater = (index: number, file: string) => entries.slice(index + 1).some(([op, target]) => op === 'sync' && target === file);
+  const undone = new Set<number>();
   let renamesUndone = 0;
   let truncatesUndone = 0;
   for (let i = entries.length - 1; i >= 0; i--) {
@@ -24,6 +26,7 @@ export async function losePower(dir: string, logFile: string, next: () => number
     if (op === 'rename' && !syncedLater(i, path.dirname(b!))) {
       if (c === '-') await rm(b!, { force: true });
       else await copyFile(c!, b!);
+      undone.add(i);
       renamesUndone++;
     }
     if (op === 'truncate' && !syncedLater(i, a!) && c !== '-') {
@@ -31,11 +34,19 @@ export async function losePower(dir: string, logFile: string, next: () => number
       truncatesUndone++;
     }
   }
+  // How many bytes of each file (by its name at the end) are on the disk for sure.
+  const durable = new Map<string, number>();
+  entries.forEach(([op, a, b], i) => {
+    if (op === 'open' && !durable.has(a!)) durable.set(a!, Number(b));
+    if (op === 'sync' && b !== 'dir') durable.set(a!, Number(b));
+    if (op === 'rename' && !undone.has(i) && durable.has(a!)) {
+      durable.set(b!, durable.get(a!)!);
+      durable.delete(a!);
+    }
+  });
   let tailsCut = 0;
-  const lastSynced = new Map<string, number>();
-  for (const [op, file, size] of entries) if (op === 'sync' && size !== 'dir') lastSynced.set(file!, Number(size));
-  for (const [file, synced] of lastSynced) {
-    const size = await stat(file).then((s) => s.size, () => undefined);
+  for (const [file, synced] of durable) {
+    const size = await stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
     if (size === undefined || size <= synced) continue;
     await truncate(file, synced + Math.floor(next() * (size - synced)));
     tailsCut++;

@@ -5,8 +5,7 @@
 // writeSync, so a SIGKILL right after an operation cannot lose its record.
 import { promises as fs, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-
-export type KillPoint = 'append-torn' | 'temp-torn' | 'before-rename' | 'after-rename' | 'after-truncate';
+import type { KillPoint } from './kill-points.js';
 
 const [point, nth] = (process.env.TORTURE_KILL_AT ?? '').split(':') as [KillPoint | '', string | undefined];
 let remaining = Number(nth ?? 1);
@@ -37,6 +36,7 @@ const open = fs.open.bind(fs);
 fs.open = (async (file: string, ...rest: unknown[]) => {
   const handle = await (open as (...a: unknown[]) => Promise<fs.FileHandle>)(file, ...rest);
   paths.set(handle, path.resolve(String(file)));
+  if (logFd !== undefined) record('open', path.resolve(String(file)), (await handle.stat()).size);
   return handle;
 }) as typeof fs.open;
 

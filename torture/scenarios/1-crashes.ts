@@ -4,11 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { kill, waitForLine } from '../../spec/support/processes.js';
 import { buildChildren } from '../children/build.js';
-import type { KillPoint } from '../children/fault-points.js';
+import { KILL_POINTS } from '../children/kill-points.js';
 import { spawnChild } from '../children/spawn-child.js';
 import { median, mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
 
-const POINTS: readonly KillPoint[] = ['append-torn', 'temp-torn', 'before-rename', 'after-rename', 'after-truncate'];
 // What a write may add to maxWait on a loaded 2-core machine (stringify, fsync, rename, fsync).
 const WRITE_SLACK_MS = 250;
 
@@ -99,7 +98,7 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
         };
 
         for (let i = 0; i < laneKills; i++) {
-          const inside = next() < 0.4 ? POINTS[Math.floor(next() * POINTS.length)]! : undefined;
+          const inside = next() < 0.4 ? KILL_POINTS[Math.floor(next() * KILL_POINTS.length)]! : undefined;
           const env = inside ? { TORTURE_KILL_AT: `${inside}:${1 + Math.floor(next() * 3)}` } : {};
           const { worker, exited, readyAt, delays } = await startAndCheck(i, env);
           let point = 'random moment';
