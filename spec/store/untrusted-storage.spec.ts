@@ -46,6 +46,13 @@ describe('untrusted storage', () => {
     await expect(open(new Map(), { version: 2 ** 53 })).rejects.toBeInstanceOf(InvalidOptionError);
   });
 
+  test('a write lineage that is not a map of writers to write numbers is corruption', async () => {
+    for (const writes of [[], null, 'w1', { w1: 0 }, { w1: 1.5 }, { w1: '3' }]) {
+      const stored = JSON.stringify({ $rxps: 1, version: 0, savedAt: '2026-01-01T00:00:00.000Z', seq: 0, writes, state: { n: 0 } });
+      await expect(open(new Map([['K', stored]]))).rejects.toThrow(/the write lineage \("writes"\) is not a map/);
+    }
+  });
+
   test('a state nested too deep to be written back is refused at open (moveAside starts afresh), and refused at update', async () => {
     const records = new Map([['K', envelope(nest(1_500))]]);
     await expect(open(records)).rejects.toThrow(/nested deeper than 1000 levels/);

@@ -12,6 +12,7 @@ import { createJournalWriter } from './journal-writer.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
+import { createWriteLineage } from './write-lineage.js';
 
 enablePatches();
 
@@ -90,11 +91,15 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   const writer = createJournalWriter({ key, adapter, version, ...hydrated });
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
   const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
+  const lineage = createWriteLineage(hydrated.writes);
 
   /** Re-reads the stored state and re-applies the unwritten recipes (if any) on it. */
   async function rebase(): Promise<void> {
     const stored = await adapter.read(key);
-    let next = stored === undefined ? options.initial : (await restore(stored, [], hydrateOptions)).state;
+    const restored = stored === undefined ? undefined : await restore(stored, [], hydrateOptions);
+    // A write of ours whose answer was lost may be in it, kept by a writer who wrote on top: those recipes are applied already.
+    unwritten?.splice(0, lineage.rebasedOn(restored?.writes ?? {}));
+    let next = restored === undefined ? options.initial : restored.state;
     for (const recipe of unwritten ?? []) next = produce(next, recipe as never) as T;
     state$.next(next);
   }
@@ -105,10 +110,10 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     maxWaitMs,
     async write() {
       for (;;) {
-        const included = unwritten?.length ?? 0;
+        const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
         try {
-          await writer.persist(state$.getValue());
-          unwritten?.splice(0, included);
+          await writer.persist(state$.getValue(), writes);
+          unwritten?.splice(0, lineage.landed(writes));
           break;
         } catch (error) {
           if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
@@ -197,7 +202,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     switch (event.name) {
       case 'persistState':
         // The page may be going away: an asynchronous write may never finish, so copy now too.
-        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(state$.getValue());
+        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(state$.getValue(), lineage.current());
         return pipeline.writeNow();
       case 'migrating':
         // Write at once, then fold the journal into a snapshot so the next start is quick.

@@ -1,4 +1,5 @@
 import { CorruptStateError } from '../errors.js';
+import type { WriteLineage } from './write-lineage.js';
 
 /** Marks a stored value as ours, so a bare value (e.g. Crawlee's `useState`) is told apart. */
 const FORMAT = 1;
@@ -12,6 +13,8 @@ export interface Envelope {
   readonly version: number;
   readonly savedAt: string;
   readonly seq: number;
+  /** Left out when empty (a store that holds a lock, or never rebases). */
+  readonly writes?: WriteLineage;
   readonly state: unknown;
 }
 
@@ -19,12 +22,13 @@ export interface Envelope {
 export interface Decoded {
   readonly version: number;
   readonly seq: number;
+  readonly writes: WriteLineage;
   readonly state: unknown;
   readonly unversioned: boolean;
 }
 
-export function wrap(state: unknown, version: number, seq: number, savedAt: Date): Envelope {
-  return { $rxps: FORMAT, version, savedAt: savedAt.toISOString(), seq, state };
+export function wrap(state: unknown, version: number, seq: number, savedAt: Date, writes: WriteLineage = {}): Envelope {
+  return { $rxps: FORMAT, version, savedAt: savedAt.toISOString(), seq, ...(Object.keys(writes).length > 0 && { writes }), state };
 }
 
 /**
@@ -33,9 +37,9 @@ export function wrap(state: unknown, version: number, seq: number, savedAt: Date
  */
 export function unwrap(stored: unknown, key: string, location: string): Decoded {
   if (typeof stored !== 'object' || stored === null || !('$rxps' in stored)) {
-    return { version: 0, seq: 0, state: stored, unversioned: true };
+    return { version: 0, seq: 0, writes: {}, state: stored, unversioned: true };
   }
-  const { $rxps, version, state, seq = 0 } = stored as Partial<Envelope>;
+  const { $rxps, version, state, seq = 0, writes = {} } = stored as Partial<Envelope>;
   if ($rxps !== FORMAT) throw new CorruptStateError(key, location, `unknown format ${JSON.stringify($rxps)} (this library writes ${FORMAT})`);
   if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) {
     throw new CorruptStateError(key, location, `the version ${JSON.stringify(version)} is not a whole number from 0 to 2^53 − 1`);
@@ -44,6 +48,9 @@ export function unwrap(stored: unknown, key: string, location: string): Decoded 
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0 || seq >= 2 ** 52) {
     throw new CorruptStateError(key, location, `the journal sequence ${JSON.stringify(seq)} is not a whole number from 0 to 2^52 − 1`);
   }
+  if (typeof writes !== 'object' || writes === null || Array.isArray(writes) || !Object.values(writes).every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new CorruptStateError(key, location, 'the write lineage ("writes") is not a map of writers to write numbers');
+  }
   if (!('state' in stored)) throw new CorruptStateError(key, location, 'the envelope has no state');
-  return { version, seq, state, unversioned: false };
+  return { version, seq, writes, state, unversioned: false };
 }

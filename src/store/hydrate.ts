@@ -6,6 +6,7 @@ import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
 import { freezeAndWeigh, reviveMaps } from './revive.js';
 import type { StateSchema } from './state-schema.js';
+import type { WriteLineage } from './write-lineage.js';
 
 export interface HydrateOptions<T> {
   readonly key: string;
@@ -32,6 +33,8 @@ export interface Hydrated<T> {
   readonly weight: number;
   /** Weight of the journal records replayed on the snapshot. */
   readonly journalWeight: number;
+  /** The writes the stored state includes. */
+  readonly writes: WriteLineage;
 }
 
 /** One line of the journal: the ops of one write, numbered. */
@@ -65,7 +68,7 @@ export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T
 function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
   assertJson(initial);
   const state = validate(initial, schema, key, 'initial');
-  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: 0 };
+  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: 0, writes: {} };
 }
 
 /** Turns a stored value and its journal into the current state: unwrap, replay, migrate, validate. */
@@ -114,6 +117,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     needsSnapshot: decoded.unversioned || decoded.version !== version,
     weight,
     journalWeight: replayed.weight,
+    writes: decoded.writes,
   };
 }
 

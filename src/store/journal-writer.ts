@@ -3,6 +3,7 @@ import { wrap } from './envelope.js';
 import type { JournalRecord } from './hydrate.js';
 import { weighOps, type JournalOp } from './journal-ops.js';
 import { freezeAndWeigh } from './revive.js';
+import type { WriteLineage } from './write-lineage.js';
 
 export interface JournalWriterOptions {
   readonly key: string;
@@ -18,6 +19,8 @@ export interface JournalWriterOptions {
   readonly journalWeight: number;
   /** The state as loaded: durable as it is, unless `needsSnapshot`. */
   readonly state: unknown;
+  /** The writes the loaded state includes. */
+  readonly writes: WriteLineage;
 }
 
 /** Journals smaller than this are never compacted for size: replaying them costs little. */
@@ -30,7 +33,7 @@ const MIN_COMPACT_WEIGHT = 10_000;
  * journal outweighs a quarter of the state, so its cost, amortised over the changes, stays flat
  * and replaying the journal on start never costs much more than parsing the snapshot.
  */
-export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded }: JournalWriterOptions) {
+export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded, writes: loadedWrites }: JournalWriterOptions) {
   let seq = lastSeq;
   let snapshotDue = needsSnapshot || adapter.append === undefined;
   let stateWeight = weight;
@@ -38,13 +41,13 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
   let recorded: JournalOp[] = [];
   /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
   let unsent: JournalRecord[] = [];
-  /** The last state known durable, with the number of its last record: what compaction writes. */
-  let durable: { state: unknown; seq: number } | undefined = needsSnapshot ? undefined : { state: loaded, seq: lastSeq };
+  /** The last state known durable, with the number of its last record and its lineage: what compaction writes. */
+  let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined = needsSnapshot ? undefined : { state: loaded, seq: lastSeq, writes: loadedWrites };
 
   /** Writes `state` whole as the snapshot at `atSeq`; the adapter then empties the journal. */
-  async function writeSnapshot(state: unknown, atSeq: number): Promise<void> {
-    await adapter.write(key, wrap(state, version, atSeq, new Date()));
-    durable = { state, seq: atSeq };
+  async function writeSnapshot(state: unknown, atSeq: number, writes: WriteLineage): Promise<void> {
+    await adapter.write(key, wrap(state, version, atSeq, new Date(), writes));
+    durable = { state, seq: atSeq, writes };
     // The state written, not the changes that led to it: a state that keeps its size while its
     // values change must keep a bounded journal (counting history let the journal grow forever).
     stateWeight = freezeAndWeigh(state);
@@ -58,8 +61,8 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
       for (const op of ops) recorded.push(op);
     },
 
-    /** Makes everything recorded so far durable; `state` is the current state. */
-    async persist(state: unknown): Promise<void> {
+    /** Makes everything recorded so far durable; `state` is the current state, `writes` its lineage. */
+    async persist(state: unknown, writes: WriteLineage): Promise<void> {
       if (snapshotDue) {
         // Capture synchronously: ops recorded while the write is under way belong to the next one.
         const taken = recorded;
@@ -67,7 +70,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
         recorded = [];
         unsent = [];
         try {
-          await writeSnapshot(state, seq);
+          await writeSnapshot(state, seq, writes);
         } catch (error) {
           recorded = taken.concat(recorded);
           unsent = takenUnsent;
@@ -84,7 +87,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
         await adapter.append!(key, unsent);
         unsent = [];
       }
-      durable = { state, seq };
+      durable = { state, seq, writes };
     },
 
     /**
@@ -92,12 +95,12 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
      * for the next append (numbered after it), so compaction can run while updates keep coming.
      */
     async compact(): Promise<void> {
-      if (durable && journalWeight > 0) await writeSnapshot(durable.state, durable.seq);
+      if (durable && journalWeight > 0) await writeSnapshot(durable.state, durable.seq, durable.writes);
     },
 
     /** A synchronous best-effort copy of `state` for a page being closed, where the adapter has one. */
-    persistSync(state: unknown): void {
-      adapter.writeSync?.(key, wrap(state, version, seq, new Date()));
+    persistSync(state: unknown, writes: WriteLineage): void {
+      adapter.writeSync?.(key, wrap(state, version, seq, new Date(), writes));
     },
 
     /** True once the journal is worth folding into a snapshot. */

@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
+import type { FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { ConflictError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
@@ -70,6 +71,39 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     const c = await open('fail');
     expect(c.getState()).toEqual({ n: 11 }); // a's write never replaced b's
     await c.close();
+  });
+
+  test("'rebase' applies a write once when its answer was lost after it landed and another writer wrote on top", async () => {
+    let interfere: (() => Promise<void>) | undefined;
+    // The first snapshot write lands in etcd, then its answer is lost; before the retry, b writes.
+    const losingFetch: FetchLike = async (url, init) => {
+      const response = await fetch(url, init);
+      const now = interfere;
+      if (now && url.endsWith('/v3/kv/txn')) {
+        interfere = undefined;
+        await response.text();
+        await now();
+        throw new TypeError('fetch failed (connection reset)');
+      }
+      return response;
+    };
+    const open = (fetchImpl?: FetchLike) => createPersistentStore({ key: 'C', initial: { n: 0 }, adapter: adapter(etcd.url, fetchImpl && { fetch: fetchImpl }), events: EMPTY, onConflict: 'rebase' });
+    const a = await open(losingFetch);
+    interfere = async () => {
+      const b = await open();
+      expect(b.getState()).toEqual({ n: 1 }); // a's write landed
+      b.update((s) => void (s.n += 10));
+      await b.close();
+    };
+    a.update((s) => void (s.n += 1));
+    await a.flush(); // retried: a conflict with b's write, which already holds a's +1
+    expect(interfere).toBeUndefined();
+    expect(a.getState()).toEqual({ n: 11 });
+    a.update((s) => void (s.n += 100));
+    await a.close();
+    const check = await open();
+    expect(check.getState()).toEqual({ n: 111 });
+    await check.close();
   });
 
   test('through a proxy that drops, stalls and answers 503 or 429, the final state arrives intact', async () => {
