@@ -57,8 +57,9 @@ export interface PersistentStoreOptions<T> {
    * writes: another process wrote the key since this store read it). `'fail'`: nothing is
    * overwritten, `status$` says `error` and `flush()` rejects with the ConflictError. `'rebase'`:
    * re-read the stored state, re-apply the recipes not yet written, and write again, until it
-   * lands: right for counters and maps that several workers share. Recipes must then depend on
-   * the draft only, as they may run more than once.
+   * lands: right for counters and maps that several workers share. A write of ours that landed
+   * although its answer was lost is recognised in the state read back, never applied twice.
+   * Recipes must then depend on the draft only, as they may run more than once.
    * @default 'fail'
    */
   readonly onConflict?: 'fail' | 'rebase';
