@@ -13,7 +13,7 @@ export interface Envelope {
   readonly version: number;
   readonly savedAt: string;
   readonly seq: number;
-  /** Left out when empty (a store that holds a lock, or never rebases). */
+  /** Which writes the state includes (see write-lineage.ts); left out when empty. */
   readonly writes?: WriteLineage;
   readonly state: unknown;
 }
