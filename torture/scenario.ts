@@ -41,3 +41,7 @@ export const median = (values: readonly number[]): number => {
 
 /** A figure that must be zero. */
 export const mustBeZero = (name: string, value: number): Figure => ({ name, value, must: '= 0', ok: value === 0 });
+
+/** True if `exited` settles within `ms`: a child that was to kill itself at a point inside a write did. */
+export const exitsWithin = (exited: Promise<unknown>, ms: number): Promise<boolean> =>
+  Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, ms, false))]);

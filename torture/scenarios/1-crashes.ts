@@ -6,7 +6,7 @@ import { kill, waitForLine } from '../../spec/support/processes.js';
 import { buildChildren } from '../children/build.js';
 import { KILL_POINTS } from '../children/kill-points.js';
 import { spawnChild } from '../children/spawn-child.js';
-import { median, mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
+import { exitsWithin, median, mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
 
 // What a write may add to maxWait on a loaded 2-core machine (stringify, fsync, rename, fsync).
 const WRITE_SLACK_MS = 250;
@@ -103,7 +103,7 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
           const { worker, exited, readyAt, delays } = await startAndCheck(i, env);
           let point = 'random moment';
           let killedAt: number;
-          if (inside && (await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(resolve, 3_000, false))]))) {
+          if (inside && (await exitsWithin(exited, 3_000))) {
             point = inside;
             killedAt = Date.now();
           } else {

@@ -5,7 +5,7 @@ import { buildChildren } from '../children/build.js';
 import { KILL_POINTS } from '../children/kill-points.js';
 import { spawnChild } from '../children/spawn-child.js';
 import { losePower } from '../power-loss-model.js';
-import { mustBeZero, random, type Scenario } from '../scenario.js';
+import { exitsWithin, mustBeZero, random, type Scenario } from '../scenario.js';
 
 /**
  * Power cuts: the crash child is SIGKILLed, then the folder is made into what a power cut could
@@ -69,7 +69,7 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
           worker.stdout!.on('data', (chunk: Buffer) => {
             for (const [, m] of chunk.toString().matchAll(/^durable (\d+)$/gm)) acked = Math.max(acked, Number(m));
           });
-          if (inside && (await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(resolve, 3_000, false))]))) {
+          if (inside && (await exitsWithin(exited, 3_000))) {
             point = inside;
           } else {
             await new Promise((resolve) => setTimeout(resolve, 50 + next() * 200));
