@@ -195,7 +195,6 @@ async function wholeRecordsEnd(file: string): Promise<number> {
   return bytes.lastIndexOf(0x0a) + 1;
 }
 
-/** Makes a rename or unlink in `folder` durable; folders cannot be fsynced on every platform. */
 /** Temp files of writes cut short by a crash; only the lock holder may remove them. */
 async function removeTempFiles(folder: string, prefix: string): Promise<void> {
   const names = await fs.readdir(folder);

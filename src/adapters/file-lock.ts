@@ -74,14 +74,17 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 }
 
 function isLive(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return true; // cannot check another machine's processes
-  if (owner.pid === process.pid || owner.pid <= 0) return false; // ours would be in heldHere
+  return owner.host !== hostname() || isRunning(owner.pid); // cannot check another machine's processes
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid || pid <= 0) return false; // ours would be in heldHere
   try {
-    process.kill(owner.pid, 0);
+    process.kill(pid, 0);
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but someone else's
   }
-  return !isZombie(owner.pid);
+  return !isZombie(pid);
 }
 
 /**
@@ -97,7 +100,6 @@ function isZombie(pid: number): boolean {
   }
 }
 
-/** Removes a stale lock unless another process replaced it between our read and now. */
 /**
  * Removes a dead process's lock, unless it was replaced meanwhile. Takers of stale locks go one at
  * a time, through `<lock>.takeover` (created exclusively): moving the lock aside to look at it, as
@@ -115,7 +117,7 @@ async function removeIfStill(lockPath: string, stale: LockOwner): Promise<void> 
     const owner = Number(await fs.readFile(guard, 'utf8').catch(() => ''));
     const age = Date.now() - (await fs.stat(guard).then((s) => s.mtimeMs, () => Date.now()));
     // A guard older than 5 s is stale whatever it says (its pid may be torn, or reused).
-    if (age > 5_000 || (age > 1_000 && !isLive({ pid: owner, host: hostname(), since: '', token: '' }))) await fs.rm(guard, { force: true });
+    if (age > 5_000 || (age > 1_000 && !isRunning(owner))) await fs.rm(guard, { force: true });
     await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
     return;
   }

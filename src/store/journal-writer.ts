@@ -50,7 +50,8 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
     durable = { state, seq: atSeq, writes };
     // The state written, not the changes that led to it: a state that keeps its size while its
     // values change must keep a bounded journal (counting history let the journal grow forever).
-    stateWeight = freezeAndWeigh(state);
+    // Without a journal there is nothing to size, and the walk would cost the state's size per write.
+    if (adapter.append !== undefined) stateWeight = freezeAndWeigh(state);
     journalWeight = unsent.reduce((sum, record) => sum + weighOps(record.ops), 0);
     snapshotDue = adapter.append === undefined;
   }
