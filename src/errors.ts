@@ -102,6 +102,126 @@ export class FlushError extends PersistentStoreError {
   }
 }
 
+/** A recipe called `update()` (of the same store) while it ran. Neither update was applied. */
+export class ReentrantUpdateError extends PersistentStoreError {
+  constructor(readonly key: string) {
+    super('REENTRANT_UPDATE', `store.update() was called inside a recipe of the store "${key}": an update cannot start another. Neither was applied; make the change in the outer recipe instead.`);
+  }
+}
+
+/** A move (`onInvalidStored: 'moveAside'`) whose target already holds data. Nothing was moved. */
+export class TargetExistsError extends PersistentStoreError {
+  constructor(readonly key: string, readonly target: string) {
+    super('TARGET_EXISTS', `Cannot move "${key}" to ${target}: something is stored there already. Nothing was moved.`);
+  }
+}
+
+/** A value over the backend's size limit; refused before sending. Retrying cannot help. */
+export class ValueTooLargeError extends PersistentStoreError {
+  readonly retryable = false;
+  constructor(readonly key: string, readonly bytes: number, readonly limit: number, backend: string) {
+    super('VALUE_TOO_LARGE', `The value for key "${key}" is ${bytes} bytes; ${backend} takes at most ${limit} in one request. Nothing was sent; the state is kept in memory.`);
+  }
+}
+
+/** The browser refused a write for lack of storage quota. The state is kept in memory. */
+export class QuotaExceededError extends PersistentStoreError {
+  constructor(readonly key: string, readonly bytes: number, options?: { cause?: unknown }) {
+    super('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${bytes} bytes): the storage quota is exceeded. The state is kept in memory.`, options);
+  }
+}
+
+/** No adapter was given and the environment has no default (neither Node nor IndexedDB). */
+export class NoDefaultAdapterError extends PersistentStoreError {
+  constructor() {
+    super('NO_DEFAULT_ADAPTER', 'No default storage adapter here (neither Node nor IndexedDB): pass `adapter`, for example memoryAdapter().');
+  }
+}
+
+/** A `KeyedMap` used wrongly: a key that is not a string, or a snapshot's map changed outside `update()`. */
+export class KeyedMapError extends PersistentStoreError {
+  constructor(code: 'INVALID_MAP_KEY' | 'READ_ONLY_MAP', message: string) {
+    super(code, message);
+  }
+}
+
+/**
+ * The operating system refused a storage operation. `osCode` is the system's code (`ENOSPC`,
+ * `EACCES`, …); the subclasses say which kind. The failed operation left the stored copy as it was.
+ */
+export class StorageError extends PersistentStoreError {
+  /** Only a full disk or an I/O hiccup may clear up by itself; the others need someone to act. */
+  readonly retryable: boolean;
+  constructor(readonly location: string, readonly osCode: string | undefined, message: string, options: { cause?: unknown; retryable?: boolean } = {}, code = 'STORAGE_IO') {
+    super(code, message, { cause: options.cause });
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/** No space left (ENOSPC, EDQUOT, EFBIG). Retried with backoff: space may be freed. */
+export class StorageFullError extends StorageError {
+  constructor(location: string, osCode: string, action: string, cause: unknown) {
+    super(location, osCode, `Cannot ${action} at ${location}: no space left (${osCode}). The stored copy was not modified; the write is retried.`, { cause, retryable: true }, 'STORAGE_FULL');
+  }
+}
+
+/** Not allowed (EACCES, EPERM, EROFS): a read-only folder or file, or another user's. */
+export class StorageAccessError extends StorageError {
+  constructor(location: string, osCode: string, action: string, cause: unknown) {
+    super(location, osCode, `Cannot ${action} at ${location}: permission denied (${osCode}; a read-only folder or file?). The stored copy was not modified.`, { cause, retryable: false }, 'STORAGE_ACCESS');
+  }
+}
+
+/** A path that is not what the store expects: a symbolic link, a folder, a name too long. */
+export class StoragePathError extends StorageError {
+  constructor(location: string, osCode: string, action: string, cause: unknown) {
+    const what =
+      osCode === 'ELOOP' ? 'it is a symbolic link, which the store never follows'
+      : osCode === 'ENAMETOOLONG' ? 'the path is too long'
+      : 'a file or folder is not where or what it should be';
+    super(location, osCode, `Cannot ${action} at ${location}: ${what} (${osCode}). Nothing was followed or modified.`, { cause, retryable: false }, 'STORAGE_PATH');
+  }
+}
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+const ACCESS = new Set(['EACCES', 'EPERM', 'EROFS']);
+const PATH = new Set(['ELOOP', 'EISDIR', 'ENOTDIR', 'ENAMETOOLONG', 'EMLINK']);
+
+/**
+ * The typed error for a failed system call on storage: `action` says what was being done
+ * ("append to the journal"), `location` where. A `PersistentStoreError` is returned as it is.
+ *
+ * @example throw storageErrorFrom(error, 'append to the journal', file);
+ */
+export function storageErrorFrom(error: unknown, action: string, location: string): PersistentStoreError {
+  if (error instanceof PersistentStoreError) return error;
+  const raw = (error as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : undefined;
+  if (code !== undefined && FULL.has(code)) return new StorageFullError(location, code, action, error);
+  if (code !== undefined && ACCESS.has(code)) return new StorageAccessError(location, code, action, error);
+  if (code !== undefined && PATH.has(code)) return new StoragePathError(location, code, action, error);
+  return new StorageError(location, code, `Cannot ${action} at ${location}: ${errorMessage(error)}. The stored copy was not modified by this attempt.`, { cause: error });
+}
+
+/**
+ * The store's files were removed or replaced behind its back (a purged or deleted storage folder,
+ * a file swapped for another): what it appended since would have gone nowhere. The store writes
+ * its whole state again instead.
+ */
+export class StorageReplacedError extends PersistentStoreError {
+  constructor(readonly key: string, readonly location: string, what: string) {
+    super('STORAGE_REPLACED', `The stored files of "${key}" at ${location} were ${what} while the store was open; nothing more is appended to them.`);
+  }
+}
+
+/** Another process took the key's lock while this store had it open (after its lock file was removed). */
+export class LockLostError extends PersistentStoreError {
+  readonly retryable = false;
+  constructor(readonly key: string, detail: string) {
+    super('LOCK_LOST', `The store "${key}" lost its lock: ${detail}. It writes nothing more; its state is kept in memory.`);
+  }
+}
+
 /** Short, safe rendering of an arbitrary value for an error message. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir, fileAdapter } from '../../src/adapters/file-adapter.js';
-import { CorruptStateError, InvalidKeyError, StoreLockedError } from '../../src/errors.js';
+import { CorruptStateError, InvalidKeyError, StoreLockedError, TargetExistsError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -57,7 +57,7 @@ describe('fileAdapter', () => {
     const adapter = fileAdapter({ dir: tempDir() });
     await adapter.write('A', 'a');
     await adapter.write('B', 'b');
-    await expect(adapter.rename('A', 'B')).rejects.toThrow(/that file exists/);
+    await expect(adapter.rename('A', 'B')).rejects.toThrow(TargetExistsError);
     expect(await adapter.read('B')).toBe('b');
     await adapter.rename('A', 'C');
     expect(await list()).toEqual(['B.json', 'C.json']);

@@ -50,7 +50,7 @@ describe('file adapter journal', () => {
     expect(await list()).toEqual(['B.json', 'B.json.journal']);
     await adapter.write('C', 1);
     await adapter.append!('C', [{ seq: 1 }]);
-    await expect(adapter.rename('C', 'B')).rejects.toThrow(/B\.json: that file exists/);
+    await expect(adapter.rename('C', 'B')).rejects.toThrow(/B\.json: something is stored there already/);
     expect(await list()).toEqual(['B.json', 'B.json.journal', 'C.json', 'C.json.journal']);
   });
 

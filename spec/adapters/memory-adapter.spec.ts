@@ -1,5 +1,5 @@
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { CorruptStateError, InvalidKeyError } from '../../src/errors.js';
+import { CorruptStateError, InvalidKeyError, TargetExistsError } from '../../src/errors.js';
 
 describe('memoryAdapter', () => {
   test('round-trips through JSON: no shared references, undefined dropped', async () => {
@@ -21,7 +21,7 @@ describe('memoryAdapter', () => {
   test('rename never overwrites, delete forgets, bad text is corrupt, bad keys are refused', async () => {
     const records = new Map([['A', '1'], ['B', '2'], ['BAD', '{']]);
     const adapter = memoryAdapter({ records });
-    await expect(adapter.rename('A', 'B')).rejects.toThrow(/that key exists/);
+    await expect(adapter.rename('A', 'B')).rejects.toThrow(TargetExistsError);
     await adapter.rename('A', 'C');
     expect([...records.keys()].sort()).toEqual(['B', 'BAD', 'C']);
     await adapter.delete('B');

@@ -1,4 +1,4 @@
-import { PersistentStoreError } from '../errors.js';
+import { NoDefaultAdapterError } from '../errors.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
 /**
@@ -20,5 +20,5 @@ export async function defaultAdapter(): Promise<StorageAdapter> {
     const { indexedDbAdapter } = await import('./indexeddb-adapter.js');
     return indexedDbAdapter();
   }
-  throw new PersistentStoreError('NO_DEFAULT_ADAPTER', 'No default storage adapter here (neither Node nor IndexedDB): pass `adapter`, for example memoryAdapter().');
+  throw new NoDefaultAdapterError();
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptStateError, InvalidKeyError, PersistentStoreError } from '../errors.js';
+import { CorruptStateError, InvalidKeyError, TargetExistsError } from '../errors.js';
 import { syncFolder, writeFileDurably } from './durable-file.js';
 import { acquireFileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
@@ -161,7 +161,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     async rename(key, toKey) {
       await closeJournal(key);
       for (const target of [fileOf(toKey), journalOf(toKey)]) {
-        if (await exists(target)) throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to ${target}: that file exists.`);
+        if (await exists(target)) throw new TargetExistsError(key, target);
       }
       const moved = [await linkOnce(fileOf(key), fileOf(toKey)), await linkOnce(journalOf(key), journalOf(toKey))];
       if (!moved.includes(true)) return;
@@ -180,7 +180,7 @@ async function linkOnce(from: string, to: string): Promise<boolean> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
-    if (code === 'EEXIST') throw new PersistentStoreError('TARGET_EXISTS', `Cannot move to ${to}: that file exists.`);
+    if (code === 'EEXIST') throw new TargetExistsError(path.basename(from), to);
     throw error;
   }
 }

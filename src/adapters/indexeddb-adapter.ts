@@ -1,5 +1,5 @@
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { ConflictError, PersistentStoreError } from '../errors.js';
+import { ConflictError, QuotaExceededError } from '../errors.js';
 import { jsonCompatible } from './json-compatible.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
@@ -89,7 +89,7 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
           if (conflict) throw new ConflictError(key, where(key));
           const cause = failure ?? error;
           if (cause instanceof DOMException && cause.name === 'QuotaExceededError') {
-            throw new PersistentStoreError('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${JSON.stringify(value).length} bytes): the storage quota is exceeded. The state is kept in memory.`, { cause });
+            throw new QuotaExceededError(key, JSON.stringify(value).length, { cause });
           }
           throw cause;
         },

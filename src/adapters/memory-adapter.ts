@@ -1,4 +1,4 @@
-import { CorruptStateError, PersistentStoreError, StoreLockedError } from '../errors.js';
+import { CorruptStateError, StoreLockedError, TargetExistsError } from '../errors.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
@@ -66,7 +66,7 @@ export function memoryAdapter({ records = new Map<string, string>() }: MemoryAda
       assertValidKey(key);
       assertValidKey(toKey);
       if (records.has(toKey) || records.has(journalOf(toKey))) {
-        throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to "${toKey}": that key exists.`);
+        throw new TargetExistsError(key, `"${toKey}"`);
       }
       move(key, toKey);
       move(journalOf(key), journalOf(toKey));

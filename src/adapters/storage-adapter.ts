@@ -43,6 +43,14 @@ export interface StorageAdapter {
    */
   readJournal?(key: string): Promise<unknown[]>;
   /**
+   * Optional: throws `StorageReplacedError` when what is stored under `key` is no longer what this
+   * adapter last wrote or read (a purged or deleted folder, a file swapped behind its back), so
+   * that the store writes its whole state again instead of appending to what is gone. A lock whose
+   * file was removed is taken again, or `LockLostError` is thrown when another process took it
+   * meanwhile. `append` makes the same checks before it writes and again once it is durable.
+   */
+  verify?(key: string): Promise<void>;
+  /**
    * Optional synchronous best-effort copy, for a page being closed: an asynchronous write started
    * then may never finish. `read` returns this copy when it is newer than the durable one.
    */

@@ -1,5 +1,5 @@
 import { freeze, immerable, isDraft } from 'immer';
-import { PersistentStoreError } from '../errors.js';
+import { KeyedMapError } from '../errors.js';
 import { assertJson } from './assert-json.js';
 import { CHECKED_JSON } from './checked-json.js';
 import { EMPTY_TRIE, trieCount, trieDelete, trieEntries, trieGet, trieHas, trieSet, type TrieNode } from './hash-trie.js';
@@ -72,7 +72,7 @@ export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
 
   /** Sets `key`; inside `store.update()` only, once the map is in a store. */
   set(key: string, value: V): this {
-    if (typeof key !== 'string') throw new PersistentStoreError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
+    if (typeof key !== 'string') throw new KeyedMapError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
     assertJson(value, [key]);
     const { node, added } = trieSet(this.root.node, ownCopy(key), freeze(value, true));
     this.change(new MapRoot(node, this.root.size + (added ? 1 : 0)), ['set', key, value]);
@@ -122,7 +122,7 @@ export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
 
   private change(next: MapRoot, change: MapChange): void {
     if (Object.isFrozen(this)) {
-      throw new PersistentStoreError('READ_ONLY_MAP', 'This KeyedMap belongs to a store snapshot and is read-only: change it inside store.update().');
+      throw new KeyedMapError('READ_ONLY_MAP', 'This KeyedMap belongs to a store snapshot and is read-only: change it inside store.update().');
     }
     if (isDraft(this)) next.step = { from: this.root, change };
     this.root = next;

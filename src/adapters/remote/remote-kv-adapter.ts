@@ -1,4 +1,4 @@
-import { ConflictError, CorruptStateError, InvalidOptionError, PersistentStoreError } from '../../errors.js';
+import { ConflictError, CorruptStateError, InvalidOptionError, TargetExistsError, ValueTooLargeError } from '../../errors.js';
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
 import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
@@ -86,10 +86,7 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
   const put = async (key: string, text: string, expected: ValueVersion | null | undefined): Promise<void> => {
     const bytes = new TextEncoder().encode(text).length;
     if (dialect.maxValueBytes !== undefined && bytes > dialect.maxValueBytes) {
-      throw Object.assign(
-        new PersistentStoreError('VALUE_TOO_LARGE', `The state for key "${key}" is ${bytes} bytes; ${dialect.name} takes at most ${dialect.maxValueBytes}. Nothing was sent.`),
-        { retryable: false },
-      );
+      throw new ValueTooLargeError(key, bytes, dialect.maxValueBytes, dialect.name);
     }
     let version: ValueVersion | undefined;
     try {
@@ -140,7 +137,7 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
       if (found === undefined) return;
       // Create-if-absent where possible, so the move never replaces anything at `toKey`.
       if (!conditional && (await dialect.get(request, toKey)) !== undefined) {
-        throw new PersistentStoreError('TARGET_EXISTS', `Cannot move "${key}" to "${toKey}": that key exists.`);
+        throw new TargetExistsError(key, `"${toKey}"`);
       }
       await put(toKey, found.text, conditional ? null : undefined);
       await dialect.delete(request, key);
