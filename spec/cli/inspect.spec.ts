@@ -62,6 +62,44 @@ describe('rx-persistent-store inspect', () => {
     expect(stdout).toContain('"done": 4');
   });
 
+  describe('stored text holding terminal escapes is shown escaped, never obeyed', () => {
+    // ESC sequences (clear screen, retitle), CSI as one C1 byte, BEL, backspace, bidi overrides.
+    const NAME = '\u001b[2J\u001b]0;pwned\u0007\u009b31m\b\u202eevil\u2066x\u2069'; // file names and arguments hold no NUL
+    const HOSTILE = `${NAME}\u0000`;
+    /** Every control character printed, other than the newline that ends each line. */
+    const rawControls = (text: string) => [...text.matchAll(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g)].map((m) => m[0].charCodeAt(0).toString(16));
+
+    test('in the state (values and map keys), pretty and --json', async () => {
+      const store = await createPersistentStore({ key: 'HOSTILE', initial: { label: HOSTILE, seen: new KeyedMap<string>() }, adapter: fileAdapter({ dir: dir() }), events: EMPTY });
+      store.update((s) => void s.seen.set(HOSTILE, HOSTILE));
+      await store.close();
+      for (const args of [['inspect', 'HOSTILE', '--dir', dir()], ['inspect', 'HOSTILE', '--dir', dir(), '--json']]) {
+        const { code, stdout, stderr } = await runCli(args);
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        expect(rawControls(stdout)).toEqual([]);
+        expect(stdout).toContain('\\u009b31m');
+        expect(stdout).toContain('\\u202eevil');
+      }
+      const { stdout } = await runCli(['inspect', 'HOSTILE', '--dir', dir(), '--json']);
+      expect(JSON.parse(stdout).state.label).toBe(HOSTILE); // the escapes are JSON's own: nothing lost
+    });
+
+    test('in file names and arguments, on the error line', async () => {
+      await (await makeStore('CRAWL')).close();
+      await fs.writeFile(path.join(dir(), `${NAME}.json`), '{}');
+      const missing = await runCli(['inspect', 'NOPE', '--dir', dir()]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('\\u001b]0;pwned\\u0007');
+      const file = await runCli(['inspect', path.join(dir(), `${NAME}.json`)]);
+      const flag = await runCli(['inspect', 'K', `--${NAME}`]);
+      expect(flag.code).toBe(2);
+      for (const { stdout, stderr } of [missing, file, flag]) {
+        expect(rawControls(stdout + stderr)).toEqual([]);
+        expect(stderr.split('\n')).toHaveLength(2); // one line, then the end
+      }
+    });
+  });
+
   describe('bad input: one line on stderr, a non-zero exit, nothing changed', () => {
     test('a key that does not exist names the folder and the stores that are there', async () => {
       await (await makeStore('CRAWL')).close();

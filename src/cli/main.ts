@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `rx-persistent-store` command. Every mistake ends in one line on stderr, never a stack trace.
+// The `rx-persistent-store` command. Every mistake ends in one line on stderr, never a stack trace;
+// its own text goes out through printLine only, escaped.
 import { CommandError, UsageError } from './cli-error.js';
 import { runInspect } from './inspect-command.js';
 import { parseSimulateArgs, SIMULATE_USAGE } from './simulate-command.js';
 import { simulate } from './simulate/simulate.js';
 import { timeline } from './simulate/timeline.js';
+import { printLine } from './terminal.js';
 
 const USAGE = `usage: rx-persistent-store <command>
 
@@ -15,17 +17,17 @@ const USAGE = `usage: rx-persistent-store <command>
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    printLine('stdout', USAGE);
     return command === undefined ? 2 : 0;
   }
   if (command === 'inspect') {
-    console.log(await runInspect(rest));
+    printLine('stdout', await runInspect(rest));
     return 0;
   }
   if (command === 'simulate') {
     const options = parseSimulateArgs(rest);
     if (options === 'help') {
-      console.log(SIMULATE_USAGE);
+      printLine('stdout', SIMULATE_USAGE);
       return 0;
     }
     const stop = new AbortController();
@@ -51,7 +53,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof CommandError;
     const hint = error instanceof UsageError ? ' (--help for usage)' : '';
-    console.error(`rx-persistent-store: ${known ? error.message : `unexpected error: ${String(error)}`}${hint}`);
+    printLine('stderr', `rx-persistent-store: ${known ? error.message : `unexpected error: ${String(error)}`}${hint}`, { oneLine: true });
     process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );
