@@ -4,6 +4,7 @@ import type { EventDiagnostic } from '../../src/events/event-diagnostic.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { reconnectDelay } from '../../src/events/apify-socket-source.js';
 import { startPlatformServer } from '../support/platform-server.js';
+import { startSilentServer } from '../support/silent-server.js';
 
 let server: Awaited<ReturnType<typeof startPlatformServer>>;
 let subscriptions: Subscription[];
@@ -126,6 +127,27 @@ describe('Apify platform socket', () => {
         delete process.env[name];
       }
     }
+  });
+
+  test('an upgrade that is never answered times out, is reported, and is tried again', async () => {
+    const silent = await startSilentServer();
+    try {
+      const { diagnostics } = listen(createEventSource({ mode: 'apify', url: silent.url, signals: false, reconnectDelayMs: 20, handshakeTimeoutMs: 100 }));
+      await silent.connected(2); // the first upgrade was given up, and a second connection made
+      expect(diagnostics).toEqual(
+        expect.arrayContaining([
+          { type: 'socket-error', message: expect.stringMatching(/no answer to the socket's opening handshake within 100 ms/) },
+          { type: 'reconnecting', message: expect.stringMatching(/reconnecting in \d+ ms/) },
+        ]),
+      );
+    } finally {
+      for (const s of subscriptions.splice(0)) s.unsubscribe();
+      await silent.stop();
+    }
+  });
+
+  test('handshakeTimeoutMs is checked like the other durations', () => {
+    expect(() => createEventSource({ handshakeTimeoutMs: 0 })).toThrow(/Invalid option "handshakeTimeoutMs": expected a duration in ms/);
   });
 
   test('reconnect delays grow exponentially with jitter, up to the cap', () => {

@@ -13,6 +13,8 @@ export interface SocketSourceOptions {
   /** First reconnect delay; doubles per failed attempt, with jitter. */
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
+  /** An upgrade unanswered this long is dropped (and retried): a silent server must not hang us. @default 10000 */
+  readonly handshakeTimeoutMs?: number;
   readonly report: (diagnostic: EventDiagnostic) => void;
 }
 
@@ -27,9 +29,10 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
  * dropped socket is reopened (with backoff and jitter, except after a close code that says
  * retrying is pointless), so a later `migrating` is not missed. A `migrating` is followed by
  * `persistState { isMigrating: true }`, as the SDK does. Malformed or unknown messages are
- * reported and dropped. The socket never keeps the process alive on its own.
+ * reported and dropped. An upgrade left unanswered for `handshakeTimeoutMs` counts as a dropped
+ * socket. The socket never keeps the process alive on its own.
  */
-export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, report }: SocketSourceOptions): Observable<PlatformEvent> {
+export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, handshakeTimeoutMs = 10_000, report }: SocketSourceOptions): Observable<PlatformEvent> {
   return new Observable<PlatformEvent>((subscriber) => {
     let socket: WebSocket | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
@@ -56,6 +59,7 @@ export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, 
 
     const open = (): void => {
       const ws = new WebSocket(url, {
+        handshakeTimeout: handshakeTimeoutMs,
         // The socket must not hold the process open: unref it as soon as it exists.
         createConnection: (options: object) => {
           const raw = url.startsWith('wss:') ? tlsConnect(options) : connect(options as { port: number });
@@ -69,7 +73,11 @@ export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, 
         report({ type: 'connected', message: `connected to ${url}` });
       });
       ws.on('message', onMessage);
-      ws.on('error', (error) => report({ type: 'socket-error', message: error.message }));
+      ws.on('error', (error) => {
+        // ws gives up an unanswered upgrade with this message; say what it means and for how long.
+        const hung = ws.readyState !== WebSocket.OPEN && /handshake has timed out/i.test(error.message);
+        report({ type: 'socket-error', message: hung ? `no answer to the socket's opening handshake within ${handshakeTimeoutMs} ms` : error.message });
+      });
       ws.on('close', (code) => {
         if (stopped) return;
         if (FINAL_CLOSE_CODES.has(code)) {

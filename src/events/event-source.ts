@@ -31,6 +31,12 @@ export interface EventSourceOptions {
   readonly reconnectDelayMs?: number;
   /** Longest delay between reconnect attempts. @default 30000 */
   readonly maxReconnectDelayMs?: number;
+  /**
+   * How long the platform socket's opening handshake may go unanswered before it is given up,
+   * reported on `diagnostics$` and tried again like a dropped socket.
+   * @default 10000
+   */
+  readonly handshakeTimeoutMs?: number;
 }
 
 /** Platform events, plus what the source noticed along the way. */
@@ -42,7 +48,7 @@ export interface EventSource extends Observable<PlatformEvent> {
 const env = (name: string): string | undefined => (typeof process === 'undefined' ? undefined : process.env[name]) || undefined;
 const isBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-const DURATIONS = ['persistStateIntervalMs', 'systemInfoIntervalMs', 'shutdownTimeoutMs', 'reconnectDelayMs', 'maxReconnectDelayMs'] as const;
+const DURATIONS = ['persistStateIntervalMs', 'systemInfoIntervalMs', 'shutdownTimeoutMs', 'reconnectDelayMs', 'maxReconnectDelayMs', 'handshakeTimeoutMs'] as const;
 
 function assertValidOptions(options: EventSourceOptions): void {
   for (const name of DURATIONS) {
@@ -71,6 +77,7 @@ function resolve(options: EventSourceOptions) {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,
     reconnectDelayMs: options.reconnectDelayMs ?? 500,
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? 30_000,
+    handshakeTimeoutMs: options.handshakeTimeoutMs, // the socket's own default when absent
   };
 }
 
