@@ -56,7 +56,7 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
     const big = 'x'.repeat(9 * 1024 * 1024);
     const error = await adapter().write('HUGE', big).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PersistentStoreError);
-    expect((error as Error).message).toMatch(/"HUGE" is 943718\d bytes; apify takes at most 9437184\. Nothing was sent/);
+    expect((error as Error).message).toMatch(/"HUGE" is 943718\d bytes; apify takes at most 9437184 in one request\. Nothing was sent/);
     expect((error as { retryable?: boolean }).retryable).toBe(false);
     expect(api.requests).toHaveLength(0);
   });

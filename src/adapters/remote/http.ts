@@ -1,8 +1,15 @@
 import { PersistentStoreError, errorMessage } from '../../errors.js';
+import { toBase64 } from './base64.js';
+import { Redactor } from './redact.js';
 
-/** The subset of the Fetch API the adapter uses: node-fetch, the global fetch, or a test double. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal }) => Promise<{
+/**
+ * The subset of the Fetch API the adapter uses: node-fetch, the global fetch, or a test double.
+ * Every request is sent with `redirect: 'manual'`: the adapter decides which redirects to follow.
+ */
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<{
   status: number;
+  /** `'opaqueredirect'` for a redirect a browser will not show. */
+  type?: string;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
 }>;
@@ -23,6 +30,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   readonly body: string;
+  /** The body for an error message: without the request's credentials, at most 200 characters, control characters escaped. */
+  excerpt(): string;
 }
 
 /** A request the server refused, or that could not be made; `retryable` says whether trying later may help. */
@@ -37,6 +46,10 @@ export class RemoteStorageError extends PersistentStoreError {
   }
 }
 
+/** Redirects followed for one request, at most. */
+export const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
 
 /** Seconds or an HTTP date, as ms from now; undefined if absent or unreadable. */
@@ -48,26 +61,101 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+interface Hop {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+}
+
+/**
+ * Fetch refuses URLs with `user:password@`; send them as Basic authorization instead (unless the
+ * request has its own), so the URL itself never carries them.
+ */
+function withoutUserinfo(url: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, headers }; // fetch says what is wrong with it
+  }
+  if (parsed.username === '' && parsed.password === '') return { url, headers };
+  const basic = toBase64(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`);
+  parsed.username = '';
+  parsed.password = '';
+  const hasOwn = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return { url: parsed.href, headers: hasOwn ? headers : { ...headers, authorization: `Basic ${basic}` } };
+}
+
+/**
+ * Sends one hop after another, following a redirect only where it cannot leak: within the same
+ * origin (307/308 as they are; 301/302/303 only for GET and HEAD), or to another origin for a
+ * GET or HEAD sent bare (no header, no body), never from https to http, at most MAX_REDIRECTS.
+ * Anything else is refused before a byte goes to the new place.
+ */
+async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal: AbortSignal, redactor: Redactor) {
+  let hop = first;
+  for (let redirects = 0; ; redirects++) {
+    const response = await fetch(hop.url, { method: hop.method, headers: hop.headers, body: hop.body, signal, redirect: 'manual' });
+    const refuse = (reason: string): never => {
+      throw new RemoteStorageError(redactor.message(`${what}: ${reason}; not followed, nothing was sent there`), response.status, false);
+    };
+    if (response.status === 0 || response.type === 'opaqueredirect') refuse('the server redirected the request to a place the browser does not reveal');
+    if (!REDIRECTS.has(response.status)) return response;
+    await response.text().catch(() => ''); // frees the connection
+    const location = response.headers.get('location');
+    let target: URL | undefined;
+    try {
+      target = location === null ? undefined : new URL(location, hop.url);
+    } catch {
+      // refused below
+    }
+    if (target === undefined || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
+      return refuse(`the server answered ${response.status} ${location === null ? 'without a Location' : `with an unusable Location ${JSON.stringify(redactor.excerpt(location))}`}`);
+    }
+    const from = new URL(hop.url);
+    const redirected = `the server redirected the ${hop.method} to ${target.origin}`;
+    if (redirects >= MAX_REDIRECTS) refuse(`${redirected}, after ${MAX_REDIRECTS} redirects already`);
+    if (from.protocol === 'https:' && target.protocol === 'http:') refuse(`${redirected}: from https to plain http`);
+    const safe = hop.method === 'GET' || hop.method === 'HEAD';
+    target.username = '';
+    target.password = '';
+    redactor.addRequest(target.href); // a signed URL's own signature
+    if (target.origin === from.origin) {
+      if (!safe && response.status !== 307 && response.status !== 308) refuse(`${redirected} with ${response.status}, which would turn it into a GET`);
+      hop = { ...hop, url: target.href };
+    } else {
+      if (!safe) refuse(`${redirected}, another origin`);
+      hop = { url: target.href, method: hop.method, headers: {} };
+    }
+  }
+}
+
 /**
  * Sends one request with a timeout per attempt, retrying network errors, timeouts, 429 and 5xx
- * with exponential backoff and jitter (honouring Retry-After), never other statuses. `what`
- * names the request in errors; it must not contain credentials, and neither do the errors.
+ * with exponential backoff and jitter (honouring Retry-After), never other statuses. Redirects
+ * are followed only where they cannot leak (see above). `what` names the request in errors; the
+ * errors carry no credential of the request (nor of `redactor`, which learns this request's).
  */
-export async function send(http: HttpOptions, what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<HttpResponse> {
+export async function send(http: HttpOptions, what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }, redactor = new Redactor()): Promise<HttpResponse> {
+  redactor.addRequest(url, init.headers);
+  const request = withoutUserinfo(url, init.headers ?? {});
+  redactor.addRequest(request.url, request.headers);
   for (let attempt = 0; ; attempt++) {
     let failure: RemoteStorageError;
     let wait: number | undefined;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), http.timeoutMs);
     try {
-      const response = await http.fetch(url, { method: init.method, headers: init.headers ?? {}, body: init.body, signal: controller.signal });
+      const response = await fetchFollowing(http.fetch, what, { ...request, method: init.method, body: init.body }, controller.signal, redactor);
       const body = await response.text();
-      if (!isRetryableStatus(response.status)) return { status: response.status, headers: response.headers, body };
+      if (!isRetryableStatus(response.status)) return { status: response.status, headers: response.headers, body, excerpt: () => redactor.excerpt(body) };
       failure = new RemoteStorageError(`${what}: the server answered ${response.status}`, response.status, true);
       wait = retryAfterMs(response.headers.get('retry-after'));
     } catch (error) {
+      if (error instanceof RemoteStorageError) throw error; // a refused redirect: retrying would repeat it
       const reason = controller.signal.aborted ? `no answer within ${http.timeoutMs} ms` : `network error: ${errorMessage(error)}`;
-      failure = new RemoteStorageError(`${what}: ${reason}`, undefined, true, { cause: error });
+      failure = redactor.error(new RemoteStorageError(`${what}: ${reason}`, undefined, true, { cause: error })) as RemoteStorageError;
     } finally {
       clearTimeout(timer);
     }

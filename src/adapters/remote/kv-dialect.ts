@@ -20,6 +20,12 @@ export interface KvDialect {
   readonly conditionalWrites: boolean;
   /** Values larger than this many bytes are refused before sending. */
   readonly maxValueBytes?: number;
+  /**
+   * Credentials of the dialect (a token, a password) that must never be shown. The adapter
+   * removes them, and every request's own credentials, from each error and from `locate`.
+   * Show a body in a message through `response.excerpt()`, never `response.body`.
+   */
+  readonly secrets?: readonly string[];
   /** The value and its version, or undefined when the key is absent. */
   get(send: Send, key: string): Promise<{ text: string; version: ValueVersion | undefined } | undefined>;
   /**

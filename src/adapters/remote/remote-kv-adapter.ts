@@ -1,11 +1,12 @@
-import { ConflictError, CorruptStateError, InvalidOptionError, TargetExistsError, ValueTooLargeError } from '../../errors.js';
+import { ConflictError, CorruptStateError, InvalidOptionError, PersistentStoreError, TargetExistsError, ValueTooLargeError, errorMessage } from '../../errors.js';
 import { assertValidKey } from '../keys.js';
-import type { StorageAdapter } from '../storage-adapter.js';
+import { isRetryable, type StorageAdapter } from '../storage-adapter.js';
 import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
 import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
-import { send, type FetchLike, type HttpOptions } from './http.js';
+import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
 import type { KvDialect, Send, ValueVersion } from './kv-dialect.js';
+import { Redactor } from './redact.js';
 
 export interface RemoteKvAdapterOptions {
   /**
@@ -13,7 +14,10 @@ export interface RemoteKvAdapterOptions {
    * your own.
    */
   readonly dialect: KvDialect | ({ readonly dialect: 'apify' } & ApifyDialectOptions) | ({ readonly dialect: 'etcd' } & EtcdDialectOptions) | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
-  /** @default the page's fetch in a browser, node-fetch in Node (loaded on first use) */
+  /**
+   * Called with `redirect: 'manual'` on every request: the adapter follows redirects itself.
+   * @default the page's fetch in a browser, node-fetch in Node (loaded on first use)
+   */
   readonly fetch?: FetchLike;
   /** Per request, through an AbortController. @default 10000 */
   readonly timeoutMs?: number;
@@ -57,7 +61,8 @@ function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
  * key-value store, etcd, or a WebDAV server, or any service given a `KvDialect`. Every request
  * has a timeout and is retried with backoff on transient failures; writes are conditional where
  * the service allows, so two writers never overwrite each other unknowingly. No journal: each
- * write is a whole snapshot. Credentials never appear in errors.
+ * write is a whole snapshot. Every error is a typed `PersistentStoreError` and carries no
+ * credential (see `Redactor`); redirects are followed only where they cannot leak (see `send`).
  *
  * @example
  * const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:2379' } });
@@ -77,13 +82,31 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
   }
   if (!(Number.isInteger(http.retries) && http.retries >= 0)) throw new InvalidOptionError('retries', `expected an integer ≥ 0, got ${String(http.retries)}`);
   const conditional = (options.conditionalWrites ?? true) && dialect.conditionalWrites;
-  const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init);
+  const dialectSecrets = dialect.secrets ?? [];
+  const locate = (key: string): string => new Redactor(dialectSecrets).message(dialect.locate(key));
+
+  /**
+   * Runs one operation of the adapter. Every error it ends in passes here, whatever threw it (the
+   * HTTP layer, a dialect, JSON.parse): it leaves without any credential of the operation's
+   * requests or of the dialect, and as a typed `PersistentStoreError`.
+   */
+  const operation = async <T>(action: string, key: string, run: (request: Send) => Promise<T>): Promise<T> => {
+    const redactor = new Redactor(dialectSecrets);
+    const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init, redactor);
+    try {
+      return await run(request);
+    } catch (error) {
+      const clean = redactor.error(error);
+      if (clean instanceof PersistentStoreError) throw clean;
+      throw new RemoteStorageError(redactor.message(`${dialect.name}: cannot ${action} "${key}": ${errorMessage(clean)}`), undefined, isRetryable(error), { cause: clean });
+    }
+  };
   /** The version of each key as this adapter last saw it: null for "absent". */
   const seen = new Map<string, ValueVersion | null>();
   /** A write whose answer was lost (timeout, dropped connection): it may have landed. */
   const unconfirmed = new Map<string, string>();
 
-  const put = async (key: string, text: string, expected: ValueVersion | null | undefined): Promise<void> => {
+  const put = async (request: Send, key: string, text: string, expected: ValueVersion | null | undefined): Promise<void> => {
     const bytes = new TextEncoder().encode(text).length;
     if (dialect.maxValueBytes !== undefined && bytes > dialect.maxValueBytes) {
       throw new ValueTooLargeError(key, bytes, dialect.maxValueBytes, dialect.name);
@@ -109,39 +132,45 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
 
   return {
     name: dialect.name,
-    locate: (key) => dialect.locate(key),
+    locate,
     async read(key) {
       assertValidKey(key);
-      const found = await dialect.get(request, key);
-      seen.set(key, found === undefined ? null : (found.version ?? null));
-      if (found === undefined) return undefined;
-      try {
-        return JSON.parse(found.text) as unknown;
-      } catch (error) {
-        throw new CorruptStateError(key, dialect.locate(key), `not valid JSON (${(error as Error).message})`, { cause: error });
-      }
+      return operation('read', key, async (request) => {
+        const found = await dialect.get(request, key);
+        seen.set(key, found === undefined ? null : (found.version ?? null));
+        if (found === undefined) return undefined;
+        try {
+          return JSON.parse(found.text) as unknown;
+        } catch (error) {
+          throw new CorruptStateError(key, locate(key), `not valid JSON (${(error as Error).message})`, { cause: error });
+        }
+      });
     },
     async write(key, value) {
       assertValidKey(key);
-      await put(key, JSON.stringify(value), conditional ? seen.get(key) : undefined);
+      return operation('write', key, (request) => put(request, key, JSON.stringify(value), conditional ? seen.get(key) : undefined));
     },
     async delete(key) {
       assertValidKey(key);
-      await dialect.delete(request, key);
-      seen.set(key, null);
+      return operation('delete', key, async (request) => {
+        await dialect.delete(request, key);
+        seen.set(key, null);
+      });
     },
     async rename(key, toKey) {
       assertValidKey(key);
       assertValidKey(toKey);
-      const found = await dialect.get(request, key);
-      if (found === undefined) return;
-      // Create-if-absent where possible, so the move never replaces anything at `toKey`.
-      if (!conditional && (await dialect.get(request, toKey)) !== undefined) {
-        throw new TargetExistsError(key, `"${toKey}"`);
-      }
-      await put(toKey, found.text, conditional ? null : undefined);
-      await dialect.delete(request, key);
-      seen.set(key, null);
+      return operation('rename', key, async (request) => {
+        const found = await dialect.get(request, key);
+        if (found === undefined) return;
+        // Create-if-absent where possible, so the move never replaces anything at `toKey`.
+        if (!conditional && (await dialect.get(request, toKey)) !== undefined) {
+          throw new TargetExistsError(key, `"${toKey}"`);
+        }
+        await put(request, toKey, found.text, conditional ? null : undefined);
+        await dialect.delete(request, key);
+        seen.set(key, null);
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from '../../../errors.js';
 import { RemoteStorageError } from '../http.js';
 import type { KvDialect } from '../kv-dialect.js';
+import { requestSecrets } from '../redact.js';
 
 export interface ApifyDialectOptions {
   /** @default process.env.APIFY_TOKEN */
@@ -36,6 +37,7 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     locate: urlOf,
     conditionalWrites: false,
     maxValueBytes: APIFY_MAX_RECORD_BYTES,
+    secrets: [token, ...requestSecrets(base)],
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: auth });
       if (response.status === 404) return undefined;

@@ -1,6 +1,7 @@
 import { ConflictError } from '../../../errors.js';
-import { RemoteStorageError } from '../http.js';
+import { RemoteStorageError, type HttpResponse } from '../http.js';
 import type { KvDialect } from '../kv-dialect.js';
+import { requestSecrets } from '../redact.js';
 
 export interface WebDavDialectOptions {
   /** The collection URL, e.g. `http://127.0.0.1:8080/state`; keys become `<base>/<key>.json`. */
@@ -19,29 +20,30 @@ export interface WebDavDialectOptions {
 export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): KvDialect {
   const base = baseUrl.replace(/\/+$/, '');
   const urlOf = (key: string) => `${base}/${encodeURIComponent(key)}.json`;
-  const refuse = (what: string, status: number, body: string): never => {
-    throw new RemoteStorageError(`${what}: the server answered ${status} ${body.slice(0, 200)}`, status, false);
+  const refuse = (what: string, response: HttpResponse): never => {
+    throw new RemoteStorageError(`${what}: the server answered ${response.status} ${response.excerpt()}`, response.status, false);
   };
   return {
     name: 'webdav',
-    locate: (key) => urlOf(key).replace(/\/\/[^/@]*@/, '//'),
+    locate: urlOf,
     conditionalWrites: true,
+    secrets: requestSecrets(base, headers),
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: { ...headers } });
       if (response.status === 404) return undefined;
-      if (response.status !== 200) refuse(`read ${key}`, response.status, response.body);
+      if (response.status !== 200) refuse(`read ${key}`, response);
       return { text: response.body, version: response.headers.get('etag') ?? undefined };
     },
     async put(send, key, text, expected) {
       const condition: Record<string, string> = expected === null ? { 'if-none-match': '*' } : expected === undefined ? {} : { 'if-match': expected };
       const response = await send(`write ${key}`, urlOf(key), { method: 'PUT', headers: { ...headers, ...condition, 'content-type': 'application/json' }, body: text });
       if (response.status === 412) throw new ConflictError(key, urlOf(key));
-      if (response.status < 200 || response.status >= 300) refuse(`write ${key}`, response.status, response.body);
+      if (response.status < 200 || response.status >= 300) refuse(`write ${key}`, response);
       return response.headers.get('etag') ?? (await digestETag(text));
     },
     async delete(send, key) {
       const response = await send(`delete ${key}`, urlOf(key), { method: 'DELETE', headers: { ...headers } });
-      if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response.status, response.body);
+      if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response);
     },
   };
 }
