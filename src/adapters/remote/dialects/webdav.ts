@@ -21,7 +21,7 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
   const base = baseUrl.replace(/\/+$/, '');
   const urlOf = (key: string) => `${base}/${encodeURIComponent(key)}.json`;
   const refuse = (what: string, response: HttpResponse): never => {
-    throw new RemoteStorageError(`${what}: the server answered ${response.status} ${response.excerpt()}`, response.status, false);
+    throw new RemoteStorageError(`${what}: the WebDAV server answered ${response.status} ${response.excerpt()}`, response.status, false);
   };
   return {
     name: 'webdav',
