@@ -155,6 +155,7 @@ describe('Redactor', () => {
     });
     expect(secrets).toEqual(expect.arrayContaining(['us@er', 'p/w', 'us%40er:p%2Fw', 'T1', 'K%2B1', 'K+1', 'S1', 'S2', 'Bearer B1', 'B1', 'C1']));
     for (const safe of ['2', 'application/json', '"etag"']) expect(secrets).not.toContain(safe);
+    expect(requestSecrets('http://u:p@ss@h/')).toContain('p@ss'); // userinfo runs to the last @, as URL reads it
     expect(new Redactor(secrets).text('to https://us%40er:p%2Fw@h/x with B1 and K+1, page 2')).toBe('to https://h/x with [redacted] and [redacted], page 2');
   });
 });

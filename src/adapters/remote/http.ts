@@ -80,7 +80,14 @@ function withoutUserinfo(url: string, headers: Record<string, string>): { url: s
     return { url, headers }; // fetch says what is wrong with it
   }
   if (parsed.username === '' && parsed.password === '') return { url, headers };
-  const basic = toBase64(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`);
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const basic = toBase64(`${decode(parsed.username)}:${decode(parsed.password)}`);
   parsed.username = '';
   parsed.password = '';
   const hasOwn = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');

@@ -7,14 +7,15 @@ const SAFE_HEADERS = new Set(['content-type', 'accept', 'if-match', 'if-none-mat
 /** Query parameters whose values are credentials: `token`, `api_key`, `X-Amz-Signature`, `sig`, … */
 const SECRET_PARAM = /token|key|secret|password|auth|signature|sig|credential/i;
 /** `scheme://user:password@`, in any text: the userinfo goes even when its value is not known. */
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi;
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
 const MARK = '[redacted]';
 /** How deep a cause chain is copied; deeper causes are dropped. */
 const MAX_CAUSES = 8;
 
-const decode = (text: string): string => {
+/** Percent-decoded; in a query, `+` is a space too. */
+const decode = (text: string, query = false): string => {
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(query ? text.replace(/\+/g, ' ') : text);
   } catch {
     return text;
   }
@@ -25,16 +26,16 @@ const decode = (text: string): string => {
  * secret-looking names, every header value but content-type, accept, if-match, if-none-match and
  * content-length, and what follows `Bearer ` / `Basic ` (with Basic's decoded `user:password`).
  *
- * @example requestSecrets('https://u:p@h/x?token=t', { authorization: 'Bearer abc' }); // ['u', 'p', 't', 'Bearer abc', 'abc']
+ * @example requestSecrets('https://u:p@h/x?token=t', { authorization: 'Bearer abc' }); // has 'u', 'p', 't', 'Bearer abc' and 'abc'
  */
 export function requestSecrets(url: string, headers: Readonly<Record<string, string>> = {}): string[] {
   const found: string[] = [];
-  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]*)@/i.exec(url)?.[1];
-  if (userinfo) found.push(...userinfo.split(':').map(decode), userinfo);
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url)?.[1]; // up to the last @, as URL reads it
+  if (userinfo) found.push(...userinfo.split(/:(.*)/s).filter(Boolean).flatMap((part) => [part, decode(part)]), userinfo);
   const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
   for (const pair of query.split('&')) {
     const [name = '', value = ''] = pair.split(/=(.*)/s);
-    if (value !== '' && SECRET_PARAM.test(decode(name))) found.push(value, decode(value));
+    if (value !== '' && SECRET_PARAM.test(decode(name, true))) found.push(value, decode(value, true));
   }
   for (const [name, value] of Object.entries(headers)) {
     if (SAFE_HEADERS.has(name.toLowerCase()) || value.trim() === '') continue;
