@@ -124,8 +124,9 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     }
     current = validate(migrated, schema, key, 'migrated');
   }
-  if (decoded.unversioned && schema === undefined) {
-    // Without a schema, a stray 200 page from a gateway would be taken for the state, then overwritten.
+  // Without a schema, a stray 200 page from a gateway would be taken for the state, then overwritten.
+  // No `initial` (the CLI's inspect, which only shows what is stored): nothing to compare with.
+  if (decoded.unversioned && schema === undefined && options.initial !== undefined) {
     const why = whyNotAdoptable(current, options.initial);
     if (why !== undefined) {
       throw new CorruptStateError(

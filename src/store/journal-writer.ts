@@ -133,8 +133,8 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
             return;
           }
         }
-        // Nothing new for a snapshot-only adapter whose stored copy is this very state: skip the write.
-        if (!replaced && taken.length === 0 && unsent.length === 0 && durable?.state === state) return;
+        // Nothing recorded and storage intact (the check at close on an idle store): nothing to write.
+        if (!replaced && taken.length === 0 && unsent.length === 0) return;
         unsent = [];
         await writeSnapshot(state, atSeq, writes);
       } catch (error) {
