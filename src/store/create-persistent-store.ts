@@ -57,7 +57,11 @@ export interface PersistentStore<T> {
    * 'rebase'`; otherwise only when there are none). Does nothing on an adapter that locks the key.
    */
   refresh(): Promise<void>;
-  /** Final flush, then releases timers, subscriptions and the storage lock. Idempotent. */
+  /**
+   * Final flush, then releases timers, subscriptions and the storage lock. Idempotent. With an
+   * adapter that can verify its stored files, first checks they are still there and, if they were
+   * removed meanwhile (a purged folder), writes the state whole again before letting go.
+   */
   close(): Promise<void>;
 }
 

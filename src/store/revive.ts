@@ -78,7 +78,7 @@ function walk(value: unknown, maxDepth: number, depth: number, freeze: boolean, 
     const entries: Weight = { values: 0, bytes: 0 };
     for (const [key, entry] of value.entries()) {
       entries.bytes += stringBytes(key) + KEY_BYTES;
-      walk(entry, Infinity, 0, false, entries);
+      walk(entry, maxDepth, depth + 1, false, entries);
     }
     into.bytes += entries.bytes;
     return;
