@@ -43,9 +43,10 @@ const MIN_COMPACT_BYTES = 1 << 20;
  * storage has no snapshot of this version yet, when its files were removed or replaced behind the
  * store's back, or when compacting. Compaction is due once the journal outweighs a quarter of the
  * state, in values or in bytes, so its cost, amortised over the changes, stays flat and replaying
- * the journal on start never costs much more than parsing the snapshot. The journal so stays
- * under max(10,000 changes, a quarter of the state's values) and max(1 MiB, a quarter of the
- * state's bytes), plus the records of the writes made while a compaction is under way.
+ * the journal on start never costs much more than parsing the snapshot. Before each write the
+ * journal so stays under max(10,000 changes, a quarter of the state's values) and under
+ * max(1 MiB, a quarter of the state's bytes); the write that crosses a bound (compaction follows
+ * it) and those made while the compaction is under way come on top.
  */
 export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded, writes: loadedWrites, notices }: JournalWriterOptions) {
   let seq = lastSeq;
