@@ -65,6 +65,17 @@ describe('stored files removed or replaced while the store is open', () => {
     expect(await reopen(control.records)).toEqual({ n: 2 });
   });
 
+  test('the check at close writes nothing when the storage is intact, nor for a store that never changed', async () => {
+    const { control, store } = await openWritten({ verify: true });
+    await store.close();
+    expect({ writes: control.attempts, appends: control.appends }).toEqual({ writes: 1, appends: 1 });
+    const fresh = controlledAdapter(new Map(), { journal: true, verify: true });
+    const idle = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: fresh.adapter, events: EMPTY });
+    await idle.close();
+    expect(fresh.verifications).toBe(1);
+    expect([...fresh.records.keys()]).toEqual([]);
+  });
+
   test('reported once per episode on console.warn when nobody listens, however many writes notice it', async () => {
     const { control, store } = await openWritten({ verify: true });
     control.purge('R');
