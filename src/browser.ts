@@ -2,6 +2,7 @@
 export { createPersistentStore, type PersistentStore, type Recipe } from './store/create-persistent-store.js';
 export type { PersistentStoreOptions } from './store/store-options.js';
 export type { PersistenceStatus } from './store/persistence-status.js';
+export type { StoreDiagnostic } from './store/notices.js';
 export type { StateSchema, SchemaIssue } from './store/state-schema.js';
 export { EventType, eventDataSchemas, type EventName, type EventDataMap, type PlatformEvent, type SystemInfoData } from './events/event-types.js';
 export { ofType } from './events/of-type.js';

@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { EMPTY, Subject } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { InvalidKeyError, InvalidOptionError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
+import { InvalidKeyError, InvalidOptionError, PersistentStoreError, StorageAccessError, StorageError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
+import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
@@ -212,6 +213,27 @@ describe('createPersistentStore', () => {
     await locked.refresh();
     expect(locked.getState()).toEqual({ n: 0 }); // nobody else may write a locked key
     await locked.close();
+  });
+
+  describe('an untyped failure of the adapter at open comes out as a typed StorageError', () => {
+    const osError = (code: string) => Object.assign(new Error(`${code}: refused`), { code });
+
+    test('from lock', async () => {
+      const adapter: StorageAdapter = { ...memoryAdapter(), lock: () => Promise.reject(osError('EACCES')) };
+      const error = await createPersistentStore({ key: 'T', initial: {}, adapter }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageAccessError);
+      expect(error).toMatchObject({ code: 'STORAGE_ACCESS', location: 'memory:T' });
+    });
+
+    test('from read, and the lock is released', async () => {
+      const inner = memoryAdapter();
+      const adapter: StorageAdapter = { ...inner, read: () => Promise.reject(new Error('socket hang up')) };
+      const error = await createPersistentStore({ key: 'T', initial: {}, adapter }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error).toBeInstanceOf(PersistentStoreError);
+      expect((error as Error).message).toMatch(/Cannot read the stored state at memory:T: socket hang up/);
+      await expect(createPersistentStore({ key: 'T', initial: {}, adapter })).rejects.toBeInstanceOf(StorageError); // not STORE_LOCKED
+    });
   });
 
   test('a second store on the same key and adapter is refused until the first closes', async () => {

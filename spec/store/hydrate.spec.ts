@@ -155,6 +155,38 @@ describe('hydration', () => {
       await store.close();
     });
 
+    describe('without a schema, only a value that looks like initial is adopted', () => {
+      const noSchema = { schema: undefined };
+
+      test("a gateway's own 200 page is refused, says why and how to adopt it, and is left as it was", async () => {
+        const page = JSON.stringify({ error: 'Bad Gateway', status: 502 });
+        await expectRefused(page, noSchema, CorruptStateError, /bare value .* does not look like this store's state: it has no key "done", which initial has\. To adopt it anyway, pass a `schema`.*adoptUnversioned: false/);
+      });
+
+      test('a value of another kind, or a key of another kind, is refused', async () => {
+        await expectRefused(JSON.stringify([1, 2]), noSchema, CorruptStateError, /it is a JSON array where initial is a JSON object/);
+        await expectRefused(JSON.stringify({ done: '12', seen: {} }), noSchema, CorruptStateError, /its key "done" holds a JSON string where initial has a JSON number/);
+      });
+
+      test('with moveAside it is moved aside, never overwritten, and the store starts from initial', async () => {
+        const page = JSON.stringify({ error: 'Bad Gateway' });
+        const { records, open } = await openOver(page, { ...noSchema, onInvalidStored: 'moveAside' });
+        const store = await open();
+        expect(store.getState()).toEqual(initial);
+        expect(records.get(store.movedAside!)).toBe(page);
+        await store.close();
+      });
+
+      test("a Crawlee useState value (the whole state, maybe with more keys) is adopted", async () => {
+        const crawleeState = { done: 12, seen: { 'https://a.example/': true }, startedAt: '2026-01-01' };
+        const { open } = await openOver(JSON.stringify(crawleeState), noSchema);
+        const store = await open();
+        expect(store.restored).toBe(true);
+        expect(store.getState()).toEqual(crawleeState);
+        await store.close();
+      });
+    });
+
     test('with adoptUnversioned: false it is refused and kept', async () => {
       await expectRefused(JSON.stringify(initial), { adoptUnversioned: false }, CorruptStateError, /bare value without the store envelope/);
     });

@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { EMPTY, Subject } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
@@ -92,6 +92,32 @@ describe('journal writer', () => {
     // 10,000 changes (the floor) are 10 records of 1,000; a journal sized by history would reach ~40.
     expect(longest).toBeLessThanOrEqual(11);
     expect(counts.writes).toBeGreaterThanOrEqual(200 / 11);
+  });
+
+  test('compaction counts bytes too: a 1 MB field replaced 50 times keeps the journal under 1 MiB plus one write', async () => {
+    // Found by an adversarial review: counted in values, 600 replacements made a 619 MB journal
+    // that could no longer be read. The bound: max(1 MiB, a quarter of the state's bytes) before
+    // a write, plus that write's own record (compaction follows the write that crosses it).
+    const records = new Map<string, string>();
+    const { adapter, counts } = countingAdapter(records);
+    const store = await createPersistentStore({ key: 'J', initial: { big: '', n: 0 }, adapter, events: EMPTY });
+    const megabyte = 1_000_000;
+    let longest = 0;
+    for (let i = 0; i < 50; i++) {
+      store.update((s) => {
+        s.big = String.fromCharCode(97 + (i % 26)).repeat(megabyte);
+        s.n = i;
+      });
+      await store.flush();
+      longest = Math.max(longest, (records.get('J#journal') ?? '').length);
+    }
+    await store.close();
+    expect(longest).toBeGreaterThan(megabyte); // it did journal
+    expect(longest).toBeLessThanOrEqual(2 ** 20 + megabyte + 1_000);
+    expect(counts.writes).toBeGreaterThanOrEqual(50 / 2);
+    const again = await createPersistentStore({ key: 'J', initial: { big: '', n: 0 }, adapter: memoryAdapter({ records }), events: EMPTY });
+    expect(again.getState().n).toBe(49);
+    await again.close();
   });
 
   test('compaction is not starved by a steady stream of updates (changes arrive during every write)', async () => {

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
-import { EMPTY } from 'rxjs';
+import { EMPTY, Subject } from 'rxjs';
+import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { FlushError } from '../../src/errors.js';
 import { retryDelayMs } from '../../src/store/persistence-pipeline.js';
@@ -81,6 +82,26 @@ describe('persistence pipeline', () => {
     expect(control.written).toEqual([{ n: 2 }]);
     expect(store.getStatus()).toMatchObject({ phase: 'idle', pending: 0, lastError: null });
     expect(phases).toEqual(['idle', 'dirty', 'saving', 'error', 'idle']);
+    await store.close();
+  });
+
+  test('a compaction that fails once, then succeeds, leaves status idle without the old error', async () => {
+    const control = controlledAdapter(new Map(), { journal: true });
+    const events = new Subject<PlatformEvent>();
+    const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, events, debounceMs: 100, maxWaitMs: 500 });
+    store.update((d) => void d.n++);
+    await tick(100); // the first write is a snapshot
+    store.update((d) => void d.n++);
+    await tick(100); // then an append
+    expect({ written: control.written.length, appends: control.appends }).toEqual({ written: 1, appends: 1 });
+    control.failNext(new Error('rename failed'));
+    events.next({ name: 'migrating', data: { timeRemainingSecs: 30 } }); // compacts at once
+    await tick(0);
+    expect(store.getStatus()).toMatchObject({ phase: 'error', pending: 0 });
+    expect(store.getStatus().lastError?.message).toBe('rename failed');
+    await tick(100); // retried after the backoff, and it succeeds
+    expect(control.written).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(store.getStatus()).toMatchObject({ phase: 'idle', pending: 0, lastError: null });
     await store.close();
   });
 

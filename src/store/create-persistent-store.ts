@@ -2,13 +2,14 @@ import { enablePatches, produce, produceWithPatches, type Draft, type Patch } fr
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { ConflictError, StoreClosedError, UnserializableStateError } from '../errors.js';
+import { ConflictError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
-import { hydrate, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
+import { hydrate, readStored, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
 import { MAX_DEPTH } from './assert-json.js';
 import { toJournalOps, type JournalOp } from './journal-ops.js';
 import { createJournalWriter } from './journal-writer.js';
+import { createNotices, type StoreDiagnostic } from './notices.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
@@ -31,8 +32,19 @@ export interface PersistentStore<T> {
   readonly state$: Observable<T>;
   /** A slice of the state, emitted only when it changes (by `===`). */
   select<S>(selector: (state: T) => S): Observable<S>;
-  /** Applies an immer recipe and schedules a write; returns the new snapshot. Throws on non-JSON values. */
+  /**
+   * Applies an immer recipe and schedules a write; returns the new snapshot. Throws
+   * `UnserializableStateError` on non-JSON values, `ReentrantUpdateError` when called from inside
+   * a recipe (neither update is then applied), and whatever the recipe itself throws, unchanged.
+   */
   update(recipe: Recipe<T>): T;
+  /**
+   * What happened to the stored data that the user must hear of although the store coped: its
+   * files removed or replaced behind its back (it wrote its whole state again), its lock taken
+   * by another process (it writes nothing more). While nobody subscribes, each episode is
+   * written once to console.warn instead, prefixed `rx-persistent-store:`.
+   */
+  readonly diagnostics$: Observable<StoreDiagnostic>;
   /** Persistence status, replaying the current one. */
   readonly status$: Observable<PersistenceStatus>;
   /** The current persistence status. */
@@ -45,7 +57,11 @@ export interface PersistentStore<T> {
    * 'rebase'`; otherwise only when there are none). Does nothing on an adapter that locks the key.
    */
   refresh(): Promise<void>;
-  /** Final flush, then releases timers, subscriptions and the storage lock. Idempotent. */
+  /**
+   * Final flush, then releases timers, subscriptions and the storage lock. Idempotent. With an
+   * adapter that can verify its stored files, first checks they are still there and, if they were
+   * removed meanwhile (a purged folder), writes the state whole again before letting go.
+   */
   close(): Promise<void>;
 }
 
@@ -68,7 +84,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   const maxWaitMs = options.maxWaitMs ?? Math.max(5_000, debounceMs);
   const flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
 
-  const unlock = (await adapter.lock?.(key)) ?? (async () => undefined);
+  const location = adapter.locate(key);
+  let release: () => Promise<void>;
+  try {
+    release = (await adapter.lock?.(key)) ?? (async () => undefined);
+  } catch (error) {
+    throw storageErrorFrom(error, 'lock the key', location);
+  }
+  const unlock = async (): Promise<void> => {
+    try {
+      await release();
+    } catch (error) {
+      throw storageErrorFrom(error, 'release the lock', location);
+    }
+  };
   const hydrateOptions: HydrateOptions<T> = {
     key,
     adapter,
@@ -83,19 +112,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   try {
     hydrated = await hydrate(hydrateOptions);
   } catch (error) {
-    await unlock();
+    await unlock().catch(() => undefined); // the failure to open is what the caller must see
     throw error;
   }
 
   const state$ = new BehaviorSubject<T>(hydrated.state);
-  const writer = createJournalWriter({ key, adapter, version, ...hydrated });
+  const notices = createNotices();
+  const writer = createJournalWriter({ key, adapter, version, ...hydrated, notices });
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
   const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
   const lineage = createWriteLineage(hydrated.writes);
 
   /** Re-reads the stored state and re-applies the unwritten recipes (if any) on it. */
   async function rebase(): Promise<void> {
-    const stored = await adapter.read(key);
+    const stored = await readStored(adapter, key);
     const restored = stored === undefined ? undefined : await restore(stored, [], hydrateOptions);
     // A write of ours whose answer was lost may be in it, kept by a writer who wrote on top: those recipes are applied already.
     unwritten?.splice(0, lineage.rebasedOn(restored?.writes ?? {}));
@@ -126,6 +156,9 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   });
 
   let closing: Promise<void> | undefined;
+  /** True while a recipe runs; `reentered` once it called update() (refused). */
+  let updating = false;
+  let reentered = false;
   let disposed = false;
   let eventSubscription: Subscription | undefined;
 
@@ -146,6 +179,12 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     (closing ??= (async () => {
       try {
         await flush();
+        // An idle store whose files were removed meanwhile (a purged folder) writes them again
+        // before letting go: the write checks the storage first (see JournalWriter.persist).
+        if (adapter.verify) {
+          pipeline.changed();
+          await flush();
+        }
       } finally {
         disposed = true;
         eventSubscription?.unsubscribe();
@@ -153,6 +192,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         pipeline.dispose();
         await pipeline.settled(); // a compaction under way finishes before the lock is released
         state$.complete();
+        notices.complete();
         await unlock();
       }
     })());
@@ -166,19 +206,41 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     select: (selector) => state$.pipe(map(selector), distinctUntilChanged()),
     update(recipe) {
       if (closing) throw new StoreClosedError(key, 'update');
+      // The inner update would be journalled but lost in memory when the outer one replaces the state.
+      if (updating) {
+        reentered = true;
+        throw new ReentrantUpdateError(key);
+      }
       const before = state$.getValue();
       let next: T;
       let ops: JournalOp[];
+      /** What the recipe itself threw: the user's own error, passed on unchanged. */
+      let thrown: { error: unknown } | undefined;
+      updating = true;
+      reentered = false;
       try {
         let patches: Patch[];
-        [next, patches] = produceWithPatches(before, recipe as never) as unknown as [T, Patch[]];
+        const run = (draft: Draft<T>): void | T => {
+          try {
+            return recipe(draft);
+          } catch (error) {
+            thrown = { error };
+            throw error;
+          }
+        };
+        [next, patches] = produceWithPatches(before, run as never) as unknown as [T, Patch[]];
+        // A recipe that caught the ReentrantUpdateError still made a change it did not mean.
+        if (reentered) throw new ReentrantUpdateError(key);
         if (patches.length === 0) return next;
         // Checks and journals only what changed: the cost follows the change, not the state.
         ops = toJournalOps(patches, before, next);
       } catch (error) {
+        if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
         if (error instanceof RangeError) throw new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`);
         throw error;
+      } finally {
+        updating = false;
       }
       writer.record(ops);
       unwritten?.push(recipe);
@@ -186,6 +248,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       pipeline.changed();
       return next;
     },
+    diagnostics$: notices.diagnostics$,
     status$: pipeline.status$,
     getStatus: pipeline.status,
     flush,

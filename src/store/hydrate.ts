@@ -1,10 +1,11 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
-import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage } from '../errors.js';
+import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage, storageErrorFrom } from '../errors.js';
+import { whyNotAdoptable } from './adoptable.js';
 import { assertJson, MAX_DEPTH } from './assert-json.js';
 import { unwrap } from './envelope.js';
 import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
-import { freezeAndWeigh, reviveMaps } from './revive.js';
+import { freezeAndWeigh, reviveMaps, type Weight } from './revive.js';
 import type { StateSchema } from './state-schema.js';
 import type { WriteLineage } from './write-lineage.js';
 
@@ -29,10 +30,10 @@ export interface Hydrated<T> {
   readonly seq: number;
   /** Storage holds no snapshot of this state at this version: the first write must be one. */
   readonly needsSnapshot: boolean;
-  /** Number of values in the state, which sizes journal compaction. */
-  readonly weight: number;
+  /** Weight of the state, which sizes journal compaction. */
+  readonly weight: Weight;
   /** Weight of the journal records replayed on the snapshot. */
-  readonly journalWeight: number;
+  readonly journalWeight: Weight;
   /** The writes the stored state includes. */
   readonly writes: WriteLineage;
 }
@@ -51,8 +52,8 @@ export interface JournalRecord {
 export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T>> {
   const { key, adapter } = options;
   try {
-    const stored = await adapter.read(key);
-    const journal = (await adapter.readJournal?.(key)) ?? [];
+    const stored = await readStored(adapter, key);
+    const journal = await readStoredJournal(adapter, key);
     if (stored !== undefined) return await restore(stored, journal, options);
     if (journal.length > 0) throw new CorruptStateError(key, adapter.locate(key), 'there is a journal but no snapshot to apply it to');
     return fresh(options, undefined);
@@ -60,15 +61,36 @@ export async function hydrate<T>(options: HydrateOptions<T>): Promise<Hydrated<T
     if (options.onInvalidStored !== 'moveAside' || !isRecoverable(error)) throw error;
     const aside = asideKey(key, new Date());
     const started = fresh(options, aside); // an unusable `initial` must fail before anything is moved
-    await adapter.rename(key, aside);
+    try {
+      await adapter.rename(key, aside);
+    } catch (renameError) {
+      throw storageErrorFrom(renameError, `move the unusable stored state aside to "${aside}"`, adapter.locate(key));
+    }
     return started;
+  }
+}
+
+/** `adapter.read`, with any untyped failure turned into a typed `StorageError` (a typed one passes as it is). */
+export async function readStored(adapter: StorageAdapter, key: string): Promise<unknown> {
+  try {
+    return await adapter.read(key);
+  } catch (error) {
+    throw storageErrorFrom(error, 'read the stored state', adapter.locate(key));
+  }
+}
+
+async function readStoredJournal(adapter: StorageAdapter, key: string): Promise<unknown[]> {
+  try {
+    return (await adapter.readJournal?.(key)) ?? [];
+  } catch (error) {
+    throw storageErrorFrom(error, 'read the journal', adapter.locate(key));
   }
 }
 
 function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
   assertJson(initial);
   const state = validate(initial, schema, key, 'initial');
-  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: 0, writes: {} };
+  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: { values: 0, bytes: 0 }, writes: {} };
 }
 
 /** Turns a stored value and its journal into the current state: unwrap, replay, migrate, validate. */
@@ -102,7 +124,19 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     }
     current = validate(migrated, schema, key, 'migrated');
   }
-  let weight: number;
+  // Without a schema, a stray 200 page from a gateway would be taken for the state, then overwritten.
+  // No `initial` (the CLI's inspect, which only shows what is stored): nothing to compare with.
+  if (decoded.unversioned && schema === undefined && options.initial !== undefined) {
+    const why = whyNotAdoptable(current, options.initial);
+    if (why !== undefined) {
+      throw new CorruptStateError(
+        key,
+        location,
+        `it holds a bare value (no store envelope) that does not look like this store's state: ${why}. To adopt it anyway, pass a \`schema\` that accepts it; to refuse bare values always, pass adoptUnversioned: false`,
+      );
+    }
+  }
+  let weight: Weight;
   try {
     weight = freezeAndWeigh(current, MAX_DEPTH);
   } catch (error) {
@@ -124,7 +158,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
 /** Applies the journal records that follow the snapshot, in order; a gap or a bad record is corruption. */
 function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string) {
   let seq = fromSeq;
-  let weight = 0;
+  const weight: Weight = { values: 0, bytes: 0 };
   for (const [index, record] of journal.entries()) {
     const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
     if (typeof recordSeq !== 'number' || !Number.isSafeInteger(recordSeq) || !Array.isArray(ops)) {
@@ -140,7 +174,9 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
       throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
     }
     seq = recordSeq;
-    weight += weighOps(ops);
+    const added = weighOps(ops);
+    weight.values += added.values;
+    weight.bytes += added.bytes;
   }
   return { state, seq, weight };
 }

@@ -1,7 +1,7 @@
 import type { Patch } from 'immer';
 import { assertJson } from './assert-json.js';
 import { KeyedMap, MapRoot, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
-import { reviveMaps } from './revive.js';
+import { addWeight, reviveMaps, stringBytes, type Weight } from './revive.js';
 
 export type Path = readonly (string | number)[];
 
@@ -11,11 +11,37 @@ export type JournalOp =
   | { readonly op: 'remove'; readonly path: Path }
   | { readonly op: 'map'; readonly path: Path; readonly changes: readonly MapChange[] };
 
-/** How much a list of ops adds to the journal: one per patch, one per map change. */
-export function weighOps(ops: readonly JournalOp[]): number {
-  let weight = 0;
-  for (const op of ops) weight += op.op === 'map' ? op.changes.length : 1;
+/** The JSON around an op or a map change: its name, brackets, commas. */
+const OP_BYTES = 24;
+
+/**
+ * How much a list of ops adds to the journal: one value per patch and per map change, and the
+ * approximate bytes of their JSON. Walks only the changed values: costs the size of the change.
+ */
+export function weighOps(ops: readonly JournalOp[]): Weight {
+  const weight: Weight = { values: 0, bytes: 0 };
+  for (const op of ops) {
+    weight.bytes += OP_BYTES;
+    for (const part of op.path) weight.bytes += typeof part === 'string' ? stringBytes(part) : 8;
+    if (op.op === 'map') {
+      weight.values += op.changes.length;
+      for (const change of op.changes) {
+        weight.bytes += OP_BYTES;
+        if (change[0] !== 'clear') weight.bytes += stringBytes(change[1]);
+        if (change[0] === 'set') weight.bytes += bytesOf(change[2]);
+      }
+      continue;
+    }
+    weight.values++;
+    if (op.op !== 'remove') weight.bytes += bytesOf(op.value);
+  }
   return weight;
+}
+
+function bytesOf(value: unknown): number {
+  const weight: Weight = { values: 0, bytes: 0 };
+  addWeight(value, weight);
+  return weight.bytes;
 }
 
 /** Follows a path through own properties only: a stored path must never reach a prototype. */

@@ -1,8 +1,10 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
+import { LockLostError, StorageReplacedError } from '../errors.js';
 import { wrap } from './envelope.js';
 import type { JournalRecord } from './hydrate.js';
 import { weighOps, type JournalOp } from './journal-ops.js';
-import { freezeAndWeigh } from './revive.js';
+import type { Notices } from './notices.js';
+import { freezeAndWeigh, type Weight } from './revive.js';
 import type { WriteLineage } from './write-lineage.js';
 
 export interface JournalWriterOptions {
@@ -13,36 +15,53 @@ export interface JournalWriterOptions {
   readonly seq: number;
   /** Storage holds no snapshot of the current state's version: write one before any append. */
   readonly needsSnapshot: boolean;
-  /** Number of values in the state when it was loaded. */
-  readonly weight: number;
+  /** Weight of the state when it was loaded. */
+  readonly weight: Weight;
   /** Weight of the journal records in storage after the snapshot. */
-  readonly journalWeight: number;
+  readonly journalWeight: Weight;
   /** The state as loaded: durable as it is, unless `needsSnapshot`. */
   readonly state: unknown;
   /** The writes the loaded state includes. */
   readonly writes: WriteLineage;
+  /** Where files removed behind the store's back and a lost lock are reported. */
+  readonly notices: Notices;
 }
 
-/** Journals smaller than this are never compacted for size: replaying them costs little. */
-const MIN_COMPACT_WEIGHT = 10_000;
+/** Journals with fewer changes than this are never compacted for size: replaying them costs little. */
+const MIN_COMPACT_VALUES = 10_000;
+/**
+ * Nor journals smaller than this, in bytes (1 MiB): parsing and replaying 1 MiB takes a few
+ * milliseconds on start, and a floor this low keeps a journal of large values (a 1 MB field
+ * rewritten again and again) at a few MB, while a small state with small changes is still
+ * compacted no more often than every 10,000 changes.
+ */
+const MIN_COMPACT_BYTES = 1 << 20;
 
 /**
  * Decides what a write is: the ops recorded since the last one, appended to the journal (cost
  * of the change), or a whole snapshot (cost of the state) when the adapter has no journal, when
- * storage has no snapshot of this version yet, or when compacting. Compaction is due once the
- * journal outweighs a quarter of the state, so its cost, amortised over the changes, stays flat
- * and replaying the journal on start never costs much more than parsing the snapshot.
+ * storage has no snapshot of this version yet, when its files were removed or replaced behind the
+ * store's back, or when compacting. Compaction is due once the journal outweighs a quarter of the
+ * state, in values or in bytes, so its cost, amortised over the changes, stays flat and replaying
+ * the journal on start never costs much more than parsing the snapshot. Before each write the
+ * journal so stays under max(10,000 changes, a quarter of the state's values) and under
+ * max(1 MiB, a quarter of the state's bytes); the write that crosses a bound (compaction follows
+ * it) and those made while the compaction is under way come on top.
  */
-export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded, writes: loadedWrites }: JournalWriterOptions) {
+export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded, writes: loadedWrites, notices }: JournalWriterOptions) {
   let seq = lastSeq;
   let snapshotDue = needsSnapshot || adapter.append === undefined;
   let stateWeight = weight;
-  let journalWeight = storedJournal;
+  let journalWeight = { ...storedJournal };
   let recorded: JournalOp[] = [];
   /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
   let unsent: JournalRecord[] = [];
   /** The last state known durable, with the number of its last record and its lineage: what compaction writes. */
   let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined = needsSnapshot ? undefined : { state: loaded, seq: lastSeq, writes: loadedWrites };
+  /** Set once another process took the key: from then on nothing is written. */
+  let lockLost: LockLostError | undefined;
+  /** The stored files were found removed or replaced: the next snapshot rewrites them whole. */
+  let replaced = false;
 
   /** Writes `state` whole as the snapshot at `atSeq`; the adapter then empties the journal. */
   async function writeSnapshot(state: unknown, atSeq: number, writes: WriteLineage): Promise<void> {
@@ -52,8 +71,34 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
     // values change must keep a bounded journal (counting history let the journal grow forever).
     // Without a journal there is nothing to size, and the walk would cost the state's size per write.
     if (adapter.append !== undefined) stateWeight = freezeAndWeigh(state);
-    journalWeight = unsent.reduce((sum, record) => sum + weighOps(record.ops), 0);
+    journalWeight = { values: 0, bytes: 0 };
+    for (const record of unsent) addTo(journalWeight, weighOps(record.ops));
     snapshotDue = adapter.append === undefined;
+    if (replaced) {
+      replaced = false;
+      notices.settled('storage-replaced');
+    }
+  }
+
+  /** Runs an adapter call; resolves false when it found the stored files removed or replaced. */
+  async function checked(call: () => Promise<void>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (!(error instanceof StorageReplacedError)) throw error;
+      replaced = true;
+      snapshotDue = true;
+      notices.report({ type: 'storage-replaced', key, message: `${error.message} Writing the whole state again (record ${seq}).`, error });
+      return false;
+    }
+  }
+
+  /** Another process owns the key now: remember it, so that nothing more is ever written. */
+  function noteLockLost(error: unknown): void {
+    if (!(error instanceof LockLostError) || lockLost) return;
+    lockLost = error;
+    notices.report({ type: 'lock-lost', key, message: error.message, error });
   }
 
   return {
@@ -62,33 +107,43 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
       for (const op of ops) recorded.push(op);
     },
 
-    /** Makes everything recorded so far durable; `state` is the current state, `writes` its lineage. */
+    /**
+     * Makes everything recorded so far durable; `state` is the current state, `writes` its lineage.
+     * First asks the adapter whether its stored files are still the ones it wrote; if they were
+     * removed or replaced (or an append finds so), writes the whole state instead, in this same call.
+     */
     async persist(state: unknown, writes: WriteLineage): Promise<void> {
-      if (snapshotDue) {
-        // Capture synchronously: ops recorded while the write is under way belong to the next one.
-        const taken = recorded;
-        const takenUnsent = unsent;
-        recorded = [];
-        unsent = [];
-        try {
-          await writeSnapshot(state, seq, writes);
-        } catch (error) {
-          recorded = taken.concat(recorded);
-          unsent = takenUnsent;
-          throw error;
-        }
-        return;
-      }
-      if (recorded.length > 0) {
+      if (lockLost) throw lockLost;
+      // Synchronously, before any wait: everything recorded so far is in `state`, while what is
+      // recorded during the adapter's calls belongs to the next persist.
+      const taken = snapshotDue ? recorded : [];
+      if (snapshotDue) recorded = [];
+      else if (recorded.length > 0) {
         unsent.push({ seq: ++seq, ops: recorded });
-        journalWeight += weighOps(recorded);
+        addTo(journalWeight, weighOps(recorded));
         recorded = [];
       }
-      if (unsent.length > 0) {
-        await adapter.append!(key, unsent);
+      const atSeq = seq;
+      const takenUnsent = unsent;
+      try {
+        if (adapter.verify) await checked(() => adapter.verify!(key));
+        if (!snapshotDue) {
+          if (unsent.length === 0 || (await checked(() => adapter.append!(key, unsent)))) {
+            unsent = [];
+            durable = { state, seq: atSeq, writes };
+            return;
+          }
+        }
+        // Nothing recorded and storage intact (the check at close on an idle store): nothing to write.
+        if (!replaced && taken.length === 0 && unsent.length === 0) return;
         unsent = [];
+        await writeSnapshot(state, atSeq, writes);
+      } catch (error) {
+        recorded = taken.concat(recorded);
+        unsent = takenUnsent;
+        noteLockLost(error);
+        throw error;
       }
-      durable = { state, seq, writes };
     },
 
     /**
@@ -96,17 +151,29 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
      * for the next append (numbered after it), so compaction can run while updates keep coming.
      */
     async compact(): Promise<void> {
-      if (durable && journalWeight > 0) await writeSnapshot(durable.state, durable.seq, durable.writes);
+      if (lockLost) throw lockLost;
+      if (!durable || (journalWeight.values === 0 && journalWeight.bytes === 0)) return;
+      await writeSnapshot(durable.state, durable.seq, durable.writes).catch((error: unknown) => {
+        noteLockLost(error);
+        throw error;
+      });
     },
 
     /** A synchronous best-effort copy of `state` for a page being closed, where the adapter has one. */
     persistSync(state: unknown, writes: WriteLineage): void {
-      adapter.writeSync?.(key, wrap(state, version, seq, new Date(), writes));
+      if (!lockLost) adapter.writeSync?.(key, wrap(state, version, seq, new Date(), writes));
     },
 
-    /** True once the journal is worth folding into a snapshot. */
-    compactionDue: (): boolean => !snapshotDue && journalWeight >= Math.max(MIN_COMPACT_WEIGHT, stateWeight / 4),
+    /** True once the journal is worth folding into a snapshot: by its number of changes or by its bytes. */
+    compactionDue: (): boolean =>
+      !snapshotDue &&
+      (journalWeight.values >= Math.max(MIN_COMPACT_VALUES, stateWeight.values / 4) || journalWeight.bytes >= Math.max(MIN_COMPACT_BYTES, stateWeight.bytes / 4)),
   };
+}
+
+function addTo(sum: Weight, weight: Weight): void {
+  sum.values += weight.values;
+  sum.bytes += weight.bytes;
 }
 
 export type JournalWriter = ReturnType<typeof createJournalWriter>;

@@ -68,6 +68,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
         maintenanceDue = true; // retried with the write's backoff
         throw error;
       }
+      lastError = null; // a maintenance that failed before has now succeeded: nothing is in error
       publish();
     }
   });

@@ -39,6 +39,18 @@ export interface PersistentStoreOptions<T> {
   /**
    * Take a stored value without this library's envelope (what Crawlee's `useState` and the
    * Apify SDK's `setValue` write) as version 0, so a running crawl can switch to this library.
+   *
+   * With a `schema`, the schema alone decides whether the bare value (or what `migrate` makes of
+   * it) is adopted. Without one, it is adopted only if it looks like this store's state, so that
+   * a stray answer (a gateway's own `200` JSON page) is never taken for the state and then
+   * overwritten by the first write: the bare value (or, when `version` is above 0, what `migrate`
+   * returns for it) must be of the same JSON kind as `initial` (object, array, string, number,
+   * boolean or null) and, when `initial` is a non-empty plain object, have every top-level key of
+   * `initial` with a value of the same kind, except that a key `initial` sets to `null` may hold
+   * anything. Extra keys are allowed (Crawlee's `useState` stores the whole state, so its values
+   * pass). Otherwise opening rejects with a `CorruptStateError` that says why, and nothing is
+   * written; with `onInvalidStored: 'moveAside'` the value is moved aside, never overwritten. To
+   * adopt such a value, pass a `schema` that accepts it. `false` refuses every bare value.
    * @default true
    */
   readonly adoptUnversioned?: boolean;

@@ -47,7 +47,7 @@ const adapter: StorageAdapter = {
     const at = performance.now();
     await file.write(key, value);
     snapshots.push(performance.now() - at);
-    stateWeight = freezeAndWeigh((value as { state: unknown }).state);
+    stateWeight = freezeAndWeigh((value as { state: unknown }).state).values;
     threshold = Math.max(10_000, stateWeight / 4);
     maxThreshold = Math.max(maxThreshold, threshold);
     journalOps = 0;
@@ -58,7 +58,7 @@ const adapter: StorageAdapter = {
     await file.append!(key, records);
     appends.push(performance.now() - at);
     if (journalOps >= threshold) appendsOverThreshold++;
-    const ops = records.reduce((sum: number, record) => sum + weighOps((record as JournalRecord).ops), 0);
+    const ops = records.reduce((sum: number, record) => sum + weighOps((record as JournalRecord).ops).values, 0);
     largestRecordOps = Math.max(largestRecordOps, ops);
     journalOps += ops;
     journalMaxOps = Math.max(journalMaxOps, journalOps);
