@@ -7,8 +7,11 @@ const storage = useTempDir('simulate');
 afterEach(killAll);
 
 const job = (fixture: string) => [process.execPath, '--import', 'tsx', path.join('spec', 'fixtures', `${fixture}.ts`)];
+// Bounds, not pacing: generous, so that a busy machine (2 CPU burners on 2 cores: 30 s for the SDK job's test) stays inside.
+const BOUND_MS = 80_000;
+const TEST_MS = BOUND_MS + 10_000;
 const simulate = (flags: string[], fixture: string, env: NodeJS.ProcessEnv = {}) =>
-  runCli(['simulate', '--storage', storage(), ...flags, '--', ...job(fixture)], env, 45_000);
+  runCli(['simulate', '--storage', storage(), ...flags, '--', ...job(fixture)], env, BOUND_MS);
 
 /** The values a run of `simulated-job` printed: where it started and the counts it reached. */
 function runsOf(stdout: string): Array<{ start: number; counts: number[] }> {
@@ -41,7 +44,7 @@ describe('rx-persistent-store simulate', () => {
     expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 2 runs, 1 restart/);
     expect(stdout).toMatch(/run 1: .*migrate at \d+\.\d s \(on "job count 20"\), then killed by SIGKILL/);
     expect((await stored('SIM_COUNTER')).state.count).toBe(80); // through the emulated key-value store API
-  });
+  }, TEST_MS);
 
   test('aborting works the same way; each disruption hits the next run, in the order given', async () => {
     // --persist-interval 0.3 with --grace 0.5: a persistState is due during run 1's grace time, while it is connected.
@@ -57,7 +60,7 @@ describe('rx-persistent-store simulate', () => {
     expect(third!.start).toBeGreaterThanOrEqual(second!.start);
     expect(third!.start).toBeLessThanOrEqual(second!.counts.at(-1)!);
     expect(stdout).toMatch(/run 1: .*abort at \d+\.\d s \(on "job count 10"\), then killed by SIGKILL\n.*run 2: .*kill at \d+\.\d s \(on "job count 60"\), then killed by SIGKILL\n.*run 3: .*exited with code 0/);
-  });
+  }, TEST_MS);
 
   test('a warning paced on a line the job prints before it connects waits for its connection; the timed ones count from it', async () => {
     const { code, stdout } = await simulate(['--abort-on', 'job ready', '--migrate-after', '0', '--grace', '0.5'], 'simulated-job', { SIM_TARGET: '20', SIM_SAY_FIRST: 'job ready' });
@@ -70,14 +73,14 @@ describe('rx-persistent-store simulate', () => {
     expect(stdout).not.toMatch(/to 0 connections/);
     expect(stdout).toMatch(/run 2: .*migrate at \d+\.\d s \(0 s after the run connected\), then killed by SIGKILL/);
     expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 3 runs, 2 restarts/);
-  });
+  }, TEST_MS);
 
   test('a run that never prints the text ends by itself; the timeline says its disruption did not happen', async () => {
     const { code, stdout } = await simulate(['--kill-on', 'job count 999'], 'simulated-job', { SIM_TARGET: '5' });
     expect(code).toBe(0);
     expect(stdout).toMatch(/run 1 exited with code 0\n.*run 1 ended before its kill \(on "job count 999"\)/);
     expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 1 run, 0 restarts/);
-  });
+  }, TEST_MS);
 
   test('systemInfo carries readings of the job\'s own processes', async () => {
     // The job ends only once it has heard a systemInfo, however slow the readings come.
@@ -87,7 +90,7 @@ describe('rx-persistent-store simulate', () => {
     expect(info.memCurrentBytes).toBeLessThan(info.memMaxBytes);
     expect(info.cpuCurrentUsage).toBeGreaterThanOrEqual(0);
     expect(Date.parse(info.createdAt)).not.toBeNaN();
-  });
+  }, TEST_MS);
 
   test('a job that keeps failing is restarted until the restarts run out; the exit code says it did not finish', async () => {
     const { code, stdout } = await simulate(['--restarts', '1'], 'simulated-job', { SIM_TARGET: '3', SIM_EXIT_CODE: '3' });
@@ -95,7 +98,7 @@ describe('rx-persistent-store simulate', () => {
     expect(stdout).toMatch(/run 1 exited with code 3\n.*restarting on the same storage \(restart 1 of 1\)/);
     expect(stdout).toMatch(/no restarts left \(--restarts 1\)/);
     expect(stdout).toMatch(/summary: the job did not finish: its last run exited with code 3; 2 runs, 1 restart/);
-  });
+  }, TEST_MS);
 
   test('a job written with the real Apify SDK: its events arrive, its useState and dataset go through the emulated API, its reboot on migrating restarts it', async () => {
     const { code, stdout, stderr } = await simulate(['--migrate-on', 'sdk count 50', '--grace', '5', '--persist-interval', '1'], 'apify-sdk-job');
@@ -108,12 +111,12 @@ describe('rx-persistent-store simulate', () => {
     expect(await stored('SDK_STATE')).toEqual({ count: 150 });
     expect(JSON.parse(await fs.readFile(path.join(storage(), 'datasets', 'default', '000000001.json'), 'utf8'))).toEqual({ count: 150 });
     expect(stdout).not.toContain('does not emulate');
-  });
+  }, TEST_MS);
 
   test('SIGTERM to the simulator: passed on to the job, no restart, exit code 143', async () => {
     const simulator = startCli(['simulate', '--storage', storage(), '--grace', '5', '--', ...job('simulated-job')], { SIM_TARGET: '100000', SIM_STEP_MS: '5' });
-    const done = outputOf(simulator, 30_000);
-    await waitForLine(simulator, /^job count 5$/);
+    const done = outputOf(simulator, BOUND_MS);
+    await waitForLine(simulator, /^job count 5$/, BOUND_MS);
     simulator.kill('SIGTERM');
     const { code, stdout } = await done;
     expect(code).toBe(143);
@@ -122,7 +125,7 @@ describe('rx-persistent-store simulate', () => {
     expect(stdout).toMatch(/summary: stopped from outside; 1 run, 0 restarts/);
     const counts = runsOf(stdout)[0]!.counts;
     expect((await stored('SIM_COUNTER')).state.count).toBe(counts.at(-1));
-  });
+  }, TEST_MS);
 
   describe('bad input: one line on stderr, no stack trace, a non-zero exit', () => {
     test.each([

@@ -15,7 +15,7 @@ describe('the events demo', () => {
       ['simulate', '--storage', storage(), '--migrate-on', 'save now (periodic)', '--grace', '1', '--persist-interval', '0.5',
         '--', process.execPath, '--import', 'tsx', path.join('demos', 'events', 'main.ts')],
       { EVENTS_DEMO_SECONDS: '4' },
-      30_000,
+      60_000,
     );
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^listening to the simulator's events socket \(run 1\) for 4 s$/m);
@@ -31,5 +31,5 @@ describe('the events demo', () => {
     expect(stdout).toMatch(line('done', '\\d+ events in 4 s; peak CPU \\d+\\.\\d %, peak memory \\d+\\.\\d MB'));
     expect(stdout).toMatch(/run 2 exited with code 0/);
     expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 2 runs, 1 restart/);
-  }, 35_000);
+  }, 70_000);
 });

@@ -15,7 +15,7 @@ describe('the scraper demo (npm run demo)', () => {
     // finish its 437 pages before its disruption, however fast the machine.
     const env = { ...process.env, DEMO_STORAGE: storage(), DEMO_LATENCY_MS: '100' };
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('demos', 'scraper', 'main.ts')], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    const { code, stdout, stderr } = await outputOf(child, 90_000);
+    const { code, stdout, stderr } = await outputOf(child, 120_000);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toMatch(/^run 1: fresh start/m);
     expect(stdout).toMatch(/sending migrating \(timeRemainingSecs: 2\) to 1 connection/);
@@ -30,7 +30,7 @@ describe('the scraper demo (npm run demo)', () => {
     const twice = Number(/^ {2}pages fetched twice (\d+)/m.exec(stdout)![1]);
     expect(twice).toBeLessThanOrEqual(50);
     expect(stdout).toMatch(/^progress: \d+\/\d+ pages, \d+ products$/m); // not a terminal: plain progress lines
-  }, 100_000);
+  }, 130_000);
 
   test('the page reader finds same-site links (once each) and the product of a product page', () => {
     const [product] = generateProducts({ products: 1 });
