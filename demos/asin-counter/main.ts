@@ -3,16 +3,19 @@
 // or a kill, it starts again where its last saved state left it, and its final counts are exact:
 // no offer lost, none counted twice.
 //
-//   npm run cli -- simulate --migrate-after 5 --kill-after 4 -- npx tsx demos/asin-counter/main.ts
+//   npm run cli -- simulate --migrate-on '200 of 630 offers counted' --kill-on '400 of 630 offers counted' -- npx tsx demos/asin-counter/main.ts
 //
-// env: ASIN_WORK_MS       simulated work per offer (default 20: the whole feed takes ~14 s)
-//      ASIN_LOG_EVERY_MS  how often the whole map is printed (default 10000)
+// env: ASIN_WORK_MS         simulated work per offer (default 20: the whole feed takes ~14 s)
+//      ASIN_LOG_EVERY_MS    how often the whole map is printed (default 10000)
+//      ASIN_PROGRESS_EVERY  print "N of 630 offers counted" every this many offers (default 100):
+//                           a point in the work the simulator can pace a disruption on
 import { z } from 'zod';
 import { createPersistentStore, events$, ofType, type PlatformEvent } from '../../src/index.js';
 import { generateFeed } from './feed.js';
 
 const workMs = Number(process.env.ASIN_WORK_MS ?? 20);
 const logEveryMs = Number(process.env.ASIN_LOG_EVERY_MS ?? 10_000);
+const progressEvery = Number(process.env.ASIN_PROGRESS_EVERY ?? 100);
 const run = process.env.RXPS_SIMULATED_RUN; // set by the simulator: the run's number
 const tag = run ? `[asin-counter run ${run}]` : '[asin-counter]';
 
@@ -79,6 +82,7 @@ while (store.getState().next < feed.length && !stoppedBy) {
     s.counts[asin] = (s.counts[asin] ?? 0) + 1;
     s.next = position + 1;
   });
+  if ((position + 1) % progressEvery === 0) console.log(`${tag} ${position + 1} of ${feed.length} offers counted`);
 }
 clearInterval(logTimer);
 

@@ -17,19 +17,23 @@ describe('the ASIN counter demo', () => {
   test('migrated in run 1 and killed without warning in run 2, it ends with exactly the feed\'s counts: no offer lost, none counted twice', async () => {
     const truth = countOffers(generateFeed());
     const offers = Object.values(truth).reduce((sum, n) => sum + n, 0);
+    // Paced by the job's own progress lines, not by the clock: migrated at offer 100 in run 1,
+    // killed at offer 400 in run 2, whatever the speed of the machine (each leaves ≥ 2.3 s of
+    // work, 10 ms per offer, for the simulator to react in). persistState every 0.5 s: run 2
+    // saves some progress before its kill, and redoes the rest.
     const { code, stdout, stderr } = await runCli(
-      // persistState every 0.5 s: run 2 saves some progress before its kill, and redoes the rest
-      ['simulate', '--storage', storage(), '--migrate-after', '2', '--grace', '1', '--kill-after', '2', '--persist-interval', '0.5',
+      ['simulate', '--storage', storage(), '--migrate-on', '100 of 630 offers counted', '--grace', '1', '--kill-on', '400 of 630 offers counted', '--persist-interval', '0.5',
         '--', process.execPath, '--import', 'tsx', path.join('demos', 'asin-counter', 'main.ts')],
-      { ASIN_WORK_MS: '5', ASIN_LOG_EVERY_MS: '500' },
-      40_000,
+      { ASIN_WORK_MS: '10', ASIN_LOG_EVERY_MS: '500' },
+      60_000,
     );
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
 
     // The simulator's timeline: a migration, a kill, two restarts, the job finished.
-    expect(stdout).toMatch(/sending migrating \(timeRemainingSecs: 1\) to 1 connection/);
+    expect(stdout).toMatch(/run 1 printed "100 of 630 offers counted"\n.*sending migrating \(timeRemainingSecs: 1\) to 1 connection/);
     expect(stdout).toMatch(/run 1: migrating sent; grace time over, killing it \(SIGKILL\)/);
-    expect(stdout).toMatch(/run 2: killing it without warning \(SIGKILL\)/);
+    expect(stdout).toMatch(/run 2 printed "400 of 630 offers counted"\n.*run 2: killing it without warning \(SIGKILL\)/);
+    expect(stdout).toMatch(/^\[asin-counter run 2\] 400 of 630 offers counted$/m);
     expect(stdout).toMatch(/restarting on the same storage \(restart 2 of 2\)/);
     expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 3 runs, 2 restarts/);
 
@@ -37,7 +41,8 @@ describe('the ASIN counter demo', () => {
     expect(stdout).toMatch(/^\[asin-counter run 1\] fresh start: \d+ offers for 40 products/m);
     expect(stdout).toMatch(/^\[asin-counter run 1\] migrating \(1 s left\): taking no more offers; the store saves at once/m);
     const stoppedAt = Number(/^\[asin-counter run 1\] stopped at offer (\d+) of \d+, saved/m.exec(stdout)?.[1]);
-    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeGreaterThanOrEqual(100);
+    expect(stoppedAt).toBeLessThan(400);
     const resumed = [...stdout.matchAll(/^\[asin-counter run (\d)\] resuming at offer (\d+) of/gm)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(resumed.map(([run]) => run)).toEqual([2, 3]);
     expect(resumed[0]![1]).toBe(stoppedAt); // migrating saved at once: nothing lost
@@ -49,7 +54,7 @@ describe('the ASIN counter demo', () => {
     expect(finalCountsOf(stdout)).toEqual(truth);
     const stored = JSON.parse(await fs.readFile(path.join(storage(), 'key_value_stores', 'default', 'ASIN_COUNTS.json'), 'utf8'));
     expect(stored.state).toEqual({ next: offers, counts: truth });
-  }, 45_000);
+  }, 65_000);
 
   test('the feed is deterministic: 40 ASINs (B0 + 8 characters) with 1 to 30 offers each', () => {
     const counts = countOffers(generateFeed());

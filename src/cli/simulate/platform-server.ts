@@ -10,6 +10,10 @@ export interface PlatformServer {
   readonly socketUrl: string;
   /** Jobs connected to the events socket now. */
   readonly connections: number;
+  /** Resolves once a job is connected to the events socket (at once if one is). */
+  whenConnected(): Promise<void>;
+  /** Drops every connection: those of a run that has ended must not count as the next run's. */
+  disconnectAll(): void;
   /** Sends `{ name, data }` to every connected job. */
   send(event: Pick<PlatformEvent, 'name' | 'data'>): void;
   close(): Promise<void>;
@@ -20,8 +24,11 @@ export async function startPlatformServer(api: (req: IncomingMessage, res: Serve
   const server = createServer(api);
   const sockets = new WebSocketServer({ server });
   const clients = new Set<WebSocket>();
+  let waiting: Array<() => void> = [];
   sockets.on('connection', (socket) => {
     clients.add(socket);
+    for (const resolve of waiting) resolve();
+    waiting = [];
     socket.on('close', () => clients.delete(socket));
     socket.on('error', () => clients.delete(socket));
   });
@@ -33,6 +40,13 @@ export async function startPlatformServer(api: (req: IncomingMessage, res: Serve
     socketUrl: `ws://127.0.0.1:${port}`,
     get connections() {
       return clients.size;
+    },
+    whenConnected() {
+      return clients.size > 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    disconnectAll() {
+      for (const client of clients) client.terminate();
+      clients.clear();
     },
     send(event) {
       const text = JSON.stringify({ name: event.name, data: event.data });

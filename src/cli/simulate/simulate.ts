@@ -12,16 +12,32 @@ import { startPlatformServer } from './platform-server.js';
 /** What the platform does to a run: `migrate` and `abort` warn over the socket first, `kill` does not. */
 export type DisruptionKind = 'migrate' | 'abort' | 'kill';
 
-export interface Disruption {
-  readonly kind: DisruptionKind;
-  /** Seconds after the start of the run it hits. */
-  readonly afterSecs: number;
-}
+/**
+ * When a disruption hits its run: after a time, or at a point in the job's work. A warning
+ * (`migrate`, `abort`) is only ever sent to a job connected to the events socket, since one sent
+ * earlier would be lost: its time counts from the run's connection, and a line printed before it
+ * waits for it. A kill needs no socket: its time counts from the run's start.
+ */
+export type Disruption =
+  | {
+      readonly kind: DisruptionKind;
+      /** Seconds after the run connects to the events socket (`migrate`, `abort`) or starts (`kill`). */
+      readonly afterSecs: number;
+    }
+  | {
+      readonly kind: DisruptionKind;
+      /** Hits when the job prints a line (stdout or stderr) containing this text. */
+      readonly onText: string;
+    };
 
 export interface SimulateOptions {
   readonly command: string;
   readonly args?: readonly string[];
-  /** One disruption per run, in order: the first hits run 1, the second run 2, and so on. @default [] */
+  /**
+   * One disruption per run, in order: the first hits run 1, the second run 2, and so on. With any
+   * `onText` among them, the job's output goes through this process (to its stdout and stderr),
+   * for every run. @default []
+   */
   readonly disruptions?: readonly Disruption[];
   /** How often `persistState` is sent. @default 60 (as on the platform) */
   readonly persistIntervalSecs?: number;
@@ -47,8 +63,8 @@ export interface RunRecord {
   readonly startedAtMs: number;
   readonly endedAtMs: number;
   readonly exit: JobExit;
-  /** The disruption of this run, with whether it happened before the job ended. */
-  readonly disruption: (Disruption & { readonly happened: boolean }) | undefined;
+  /** The disruption of this run, with whether it happened before the job ended, and when (ms since the simulation started). */
+  readonly disruption: (Disruption & { readonly happened: boolean; readonly atMs?: number }) | undefined;
   readonly rebootRequested: boolean;
 }
 
@@ -63,16 +79,24 @@ export interface SimulationResult {
 
 const describeExit = ({ code, signal }: JobExit): string => (signal ? `killed by ${signal}` : `exited with code ${code}`);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const warningOf = (kind: DisruptionKind): string => (kind === 'migrate' ? 'migrating' : 'aborting');
+
+/** What a disruption waits for, as the timeline says it. */
+export function describeTrigger(disruption: Disruption): string {
+  if ('onText' in disruption) return `on ${JSON.stringify(disruption.onText)}`;
+  return `${disruption.afterSecs} s after the run ${disruption.kind === 'kill' ? 'started' : 'connected'}`;
+}
 
 /**
  * Runs a job the way the Apify platform does, on this machine: the platform's events socket and
  * the run's part of its API on 127.0.0.1, `persistState` and `systemInfo` on their timers, and
  * the disruptions asked for (`migrating` or `aborting`, then a kill after the grace time; or a
- * kill without warning). A disrupted or failed run is started again on the same storage until
- * the job exits 0 or the restarts run out.
+ * kill without warning), each after a time or when the job prints a given text (see
+ * `Disruption`). A disrupted or failed run is started again on the same storage until the job
+ * exits 0 or the restarts run out.
  *
  * @example
- * const result = await simulate({ command: 'node', args: ['job.js'], disruptions: [{ kind: 'migrate', afterSecs: 5 }], log: console.log });
+ * const result = await simulate({ command: 'node', args: ['job.js'], disruptions: [{ kind: 'migrate', onText: 'page 100 done' }], log: console.log });
  * if (!result.succeeded) process.exitCode = 1;
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
@@ -85,6 +109,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const storageDir = path.resolve(options.storageDir ?? (baseEnv.CRAWLEE_STORAGE_DIR || baseEnv.APIFY_LOCAL_STORAGE_DIR || './storage'));
   const log = options.log ?? (() => {});
   const commandLine = [options.command, ...(options.args ?? [])].join(' ');
+  const watchOutput = disruptions.some((disruption) => 'onText' in disruption);
   const started = Date.now();
   const runId = `simulated-${randomUUID().slice(0, 8)}`;
   const token = randomUUID();
@@ -112,7 +137,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   /** Logs, then sends, so the timeline line comes before the job's reaction to it. */
   const announce = (event: Pick<PlatformEvent, 'name' | 'data'>, detail: string): void => {
     const reached = server.connections;
-    const lost = reached === 0 ? ' (no job has connected yet: the warning is lost, as it would be on the platform)' : '';
+    const lost = reached === 0 ? ' (no job is connected: it is lost, as it would be on the platform)' : '';
     log(`sending ${event.name}${detail} to ${plural(reached, 'connection')}${lost}`);
     server.send(event);
   };
@@ -152,9 +177,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   options.signal?.addEventListener('abort', onStop);
 
   const runOnce = async (number: number, disruption: Disruption | undefined): Promise<RunRecord> => {
+    server.disconnectAll(); // a socket the previous run left must not count as this run's
+    let onLine: ((line: string) => void) | undefined;
     let job: JobProcess;
     try {
-      job = await startJob(options.command, options.args ?? [], env(number));
+      job = await startJob(options.command, options.args ?? [], env(number), watchOutput ? (line) => onLine?.(line) : undefined);
     } catch (error) {
       throw new CommandError(`cannot start ${JSON.stringify(options.command)}: ${(error as Error).message}`);
     }
@@ -162,13 +189,23 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     current = run;
     const startedAtMs = Date.now() - started;
     log(`run ${number} started (pid ${job.pid}): ${commandLine}`);
+    let ended = false;
     const timers: Array<ReturnType<typeof setTimeout>> = [];
+    const later = (ms: number, action: () => void): void => {
+      if (!ended) timers.push(setTimeout(action, ms));
+    };
     const killAfterGrace = (why: string) =>
-      timers.push(setTimeout(() => {
+      later(graceSecs * 1000, () => {
         if (!job.alive()) return;
         log(`run ${number}: ${why}; grace time over, killing it (SIGKILL)`);
         job.signal('SIGKILL');
-      }, graceSecs * 1000));
+      });
+    let isConnected = false;
+    const connected = server.whenConnected().then(() => {
+      if (ended) return;
+      isConnected = true;
+      log(`run ${number} connected to the events socket`);
+    });
 
     const readings = jobReadings(job.pid);
     void readings().catch(() => {}); // a first reading, so that the first event has a CPU figure
@@ -176,20 +213,37 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     timers.push(setInterval(() => void readings().then((data) => server.send({ name: 'systemInfo', data }), () => {}), systemInfoMs));
 
     let happened = false;
-    if (disruption) {
-      timers.push(setTimeout(() => {
-        happened = true;
-        if (disruption.kind === 'kill') {
-          log(`run ${number}: killing it without warning (SIGKILL), like a crashed server`);
-          job.signal('SIGKILL');
-          return;
-        }
-        const name = disruption.kind === 'migrate' ? 'migrating' : 'aborting';
-        const data = disruption.kind === 'migrate' ? { timeRemainingSecs: graceSecs } : {};
-        announce({ name, data } as Pick<PlatformEvent, 'name' | 'data'>, disruption.kind === 'migrate' ? ` (timeRemainingSecs: ${graceSecs})` : '');
-        log(`run ${number} is killed in ${graceSecs} s if still alive`);
-        killAfterGrace(`${name} sent`);
-      }, disruption.afterSecs * 1000));
+    let atMs: number | undefined;
+    const hit = (kind: DisruptionKind): void => {
+      if (ended || happened) return;
+      happened = true;
+      atMs = Date.now() - started;
+      if (kind === 'kill') {
+        log(`run ${number}: killing it without warning (SIGKILL), like a crashed server`);
+        job.signal('SIGKILL');
+        return;
+      }
+      const name = warningOf(kind);
+      const data = kind === 'migrate' ? { timeRemainingSecs: graceSecs } : {};
+      announce({ name, data } as Pick<PlatformEvent, 'name' | 'data'>, kind === 'migrate' ? ` (timeRemainingSecs: ${graceSecs})` : '');
+      log(`run ${number} is killed in ${graceSecs} s if still alive`);
+      killAfterGrace(`${name} sent`);
+    };
+    if (disruption && 'onText' in disruption) {
+      const { kind, onText } = disruption;
+      onLine = (line) => {
+        if (!line.includes(onText)) return;
+        onLine = undefined;
+        const waits = kind !== 'kill' && server.connections === 0;
+        log(`run ${number} printed ${JSON.stringify(onText)}${waits ? `; ${warningOf(kind)} waits until it connects to the events socket` : ''}`);
+        if (waits) void connected.then(() => hit(kind));
+        else hit(kind);
+      };
+    } else if (disruption?.kind === 'kill') {
+      later(disruption.afterSecs * 1000, () => hit('kill'));
+    } else if (disruption) {
+      const { kind, afterSecs } = disruption;
+      void connected.then(() => later(afterSecs * 1000, () => hit(kind)));
     }
     stopJob = () => {
       log(`stopping: SIGTERM to run ${number}, SIGKILL in ${graceSecs} s if still alive`);
@@ -199,19 +253,28 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (stopped) stopJob();
 
     const exit = await job.exited;
+    ended = true;
+    onLine = undefined;
     for (const timer of timers) clearTimeout(timer);
     stopJob = undefined;
     job.signal('SIGKILL'); // whatever the job left behind in its group
     if (!(await groupGone(job.pid, 5_000))) log(`run ${number}: processes of its group outlived SIGKILL for 5 s`);
+    // The job's last lines before the simulator's own (bounded: a process outside its group may hold the pipe).
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([job.outputDone, new Promise((resolve) => (bound = setTimeout(resolve, 1_000)))]);
+    clearTimeout(bound);
     log(`run ${number} ${describeExit(exit)}`);
-    if (disruption && !happened) log(`run ${number} ended before its ${disruption.kind} at ${disruption.afterSecs} s`);
+    if (disruption && !happened) {
+      const why = disruption.kind !== 'kill' && !isConnected ? ': it never connected to the events socket' : '';
+      log(`run ${number} ended before its ${disruption.kind} (${describeTrigger(disruption)})${why}`);
+    }
     return {
       run: number,
       pid: job.pid,
       startedAtMs,
       endedAtMs: Date.now() - started,
       exit,
-      disruption: disruption && { ...disruption, happened },
+      disruption: disruption && { ...disruption, happened, ...(atMs !== undefined && { atMs }) },
       rebootRequested: run.rebootRequested,
     };
   };
@@ -251,7 +314,8 @@ export function summarize({ succeeded, stopped, runs, restarts, durationMs }: Si
   const outcome = succeeded ? 'the job finished (exit code 0)' : stopped ? 'stopped from outside' : `the job did not finish: its last run ${last ? describeExit(last.exit) : 'never started'}`;
   const lines = [`summary: ${outcome}; ${plural(runs.length, 'run')}, ${plural(restarts, 'restart')}, ${(durationMs / 1000).toFixed(1)} s`];
   for (const run of runs) {
-    const what = run.disruption?.happened ? `${run.disruption.kind} at ${run.disruption.afterSecs} s, then ` : '';
+    const { disruption } = run;
+    const what = disruption?.happened ? `${disruption.kind} at ${((disruption.atMs ?? 0) / 1000).toFixed(1)} s (${describeTrigger(disruption)}), then ` : '';
     const reboot = run.rebootRequested ? 'asked for a reboot, then ' : '';
     lines.push(`  run ${run.run}: ${(run.startedAtMs / 1000).toFixed(1)}–${(run.endedAtMs / 1000).toFixed(1)} s, ${what}${reboot}${describeExit(run.exit)}`);
   }
