@@ -7,6 +7,8 @@ import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../../src/store/store-options.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
+import { EMPTY } from 'rxjs';
 
 const schema = z.object({ done: z.number(), seen: z.record(z.string(), z.literal(true)) });
 type State = z.infer<typeof schema>;
@@ -166,6 +168,13 @@ describe('hydration', () => {
       test('a value of another kind, or a key of another kind, is refused', async () => {
         await expectRefused(JSON.stringify([1, 2]), noSchema, CorruptStateError, /it is a JSON array where initial is a JSON object/);
         await expectRefused(JSON.stringify({ done: '12', seen: {} }), noSchema, CorruptStateError, /its key "done" holds a JSON string where initial has a JSON number/);
+      });
+
+      test('a plain object where initial holds a KeyedMap is refused: code written for a map would get an object', async () => {
+        const records = new Map([['M', JSON.stringify({ seen: { a: true } })]]);
+        const refused = createPersistentStore({ key: 'M', initial: { seen: new KeyedMap<true>() }, adapter: memoryAdapter({ records }), events: EMPTY });
+        await expect(refused).rejects.toThrow(/its key "seen" holds a JSON object where initial has a KeyedMap/);
+        expect(records.get('M')).toBe(JSON.stringify({ seen: { a: true } }));
       });
 
       test('with moveAside it is moved aside, never overwritten, and the store starts from initial', async () => {

@@ -1,6 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { ReentrantUpdateError, UnserializableStateError } from '../../src/errors.js';
+import { ReentrantUpdateError, StoreClosedError, UnserializableStateError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 
 interface State {
@@ -80,5 +80,68 @@ describe('update() refuses what it cannot keep its promise for', () => {
     expect(() => store.update((s) => void ((s as unknown as Record<string, unknown>).deep = deepValue(200_000)))).toThrow(UnserializableStateError);
     expect(store.getState()).toEqual({ a: 0, b: 0 });
     await store.close();
+  });
+});
+
+describe('subscribers that react to a change', () => {
+  interface Progress {
+    done: number;
+    total: number;
+  }
+  const openProgress = (records: Map<string, string>) =>
+    createPersistentStore<Progress>({ key: 'P', initial: { done: 0, total: 3 }, adapter: memoryAdapter({ records }), events: EMPTY, debounceMs: 60_000, maxWaitMs: 60_000 });
+
+  test('flush() and close() called by a state$ subscriber cover the very update it observes', async () => {
+    const records = new Map<string, string>();
+    const store = await openProgress(records);
+    const closed: Promise<void>[] = [];
+    store.state$.subscribe((s) => {
+      if (s.done === s.total) closed.push(store.close());
+    });
+    store.update((s) => void s.done++);
+    store.update((s) => void s.done++);
+    await store.flush(); // nothing pending when the last update comes
+    store.update((s) => void s.done++);
+    expect(closed).toHaveLength(1);
+    await closed[0];
+    const again = await openProgress(records);
+    expect(again.getState().done).toBe(3);
+    await again.close();
+  });
+
+  test('an update() made by a subscriber reaches every subscriber after the state before it, and all end on the latest', async () => {
+    const store = await openProgress(new Map());
+    const first: number[] = [];
+    const second: number[] = [];
+    const selected: number[] = [];
+    store.state$.subscribe((s) => {
+      first.push(s.done);
+      if (s.done === 1) store.update((d) => void (d.done = 2));
+    });
+    store.state$.subscribe((s) => second.push(s.done));
+    store.select((s) => s.done).subscribe((done) => selected.push(done));
+    store.update((d) => void (d.done = 1));
+    expect(first).toEqual([0, 1, 2]);
+    expect(second).toEqual([0, 1, 2]);
+    expect(selected).toEqual([0, 1, 2]);
+    expect(store.getState().done).toBe(2);
+    await store.close();
+  });
+
+  test('a recipe that closes the store is refused with StoreClosedError: its change is not kept in memory only', async () => {
+    const records = new Map<string, string>();
+    const store = await openProgress(records);
+    let closing: Promise<void> | undefined;
+    expect(() =>
+      store.update((s) => {
+        s.done = 42;
+        closing = store.close();
+      }),
+    ).toThrow(StoreClosedError);
+    await closing;
+    expect(store.getState().done).toBe(0);
+    const again = await openProgress(records);
+    expect(again.getState().done).toBe(0);
+    await again.close();
   });
 });

@@ -1,18 +1,19 @@
 import { describeValue } from '../errors.js';
 import { KeyedMap } from './keyed-map.js';
 
-type JsonKind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null';
+type Kind = 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null' | 'KeyedMap';
 
-function kindOf(value: unknown): JsonKind | undefined {
+function kindOf(value: unknown): Kind | undefined {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (value instanceof KeyedMap) return 'object'; // stored as an object
+  // A bare value never holds one (only our envelope does): code written for a map must not get a plain object.
+  if (value instanceof KeyedMap) return 'KeyedMap';
   const type = typeof value;
   return type === 'object' || type === 'string' || type === 'number' || type === 'boolean' ? type : undefined;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  kindOf(value) === 'object' && !(value instanceof KeyedMap);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => kindOf(value) === 'object';
+const describeKind = (kind: Kind | undefined): string => (kind === undefined ? 'not JSON' : kind === 'KeyedMap' ? 'a KeyedMap' : `a JSON ${kind}`);
 
 /**
  * Why a bare stored value (no envelope), adopted without a schema, does not look like this
@@ -28,14 +29,14 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export function whyNotAdoptable(value: unknown, initial: unknown): string | undefined {
   const want = kindOf(initial);
   const got = kindOf(value);
-  if (got !== want) return `it is ${got === undefined ? 'not JSON' : `a JSON ${got}`} where initial is a JSON ${want}`;
+  if (got !== want) return `it is ${describeKind(got)} where initial is ${describeKind(want)}`;
   if (!isPlainObject(initial) || !isPlainObject(value)) return undefined;
   for (const key of Object.keys(initial)) {
     if (!Object.hasOwn(value, key)) return `it has no key ${describeValue(key)}, which initial has`;
     const expected = kindOf(initial[key]);
     if (expected === 'null') continue; // a placeholder in initial: any value may have replaced it
     const found = kindOf(value[key]);
-    if (found !== expected) return `its key ${describeValue(key)} holds a JSON ${found} where initial has a JSON ${expected}`;
+    if (found !== expected) return `its key ${describeValue(key)} holds ${describeKind(found)} where initial has ${describeKind(expected)}`;
   }
   return undefined;
 }

@@ -117,6 +117,23 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   }
 
   const state$ = new BehaviorSubject<T>(hydrated.state);
+  /** The state. `state$` catches up with it after each change (see `publishState`). */
+  let current = hydrated.state;
+  let publishing = false;
+  /**
+   * Emits `current` to `state$`. A subscriber may itself call `update()`: its state is emitted once
+   * every subscriber has seen the one before, so that all of them see the states in order and end
+   * on the latest (a plain `next` inside `next` would end the later subscribers on an older one).
+   */
+  function publishState(): void {
+    if (publishing) return;
+    publishing = true;
+    try {
+      while (state$.getValue() !== current) state$.next(current);
+    } finally {
+      publishing = false;
+    }
+  }
   const notices = createNotices();
   const writer = createJournalWriter({ key, adapter, version, ...hydrated, notices });
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
@@ -131,7 +148,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     unwritten?.splice(0, lineage.rebasedOn(restored?.writes ?? {}));
     let next = restored === undefined ? options.initial : restored.state;
     for (const recipe of unwritten ?? []) next = produce(next, recipe as never) as T;
-    state$.next(next);
+    current = next;
+    publishState();
   }
 
   const pipeline = createPersistencePipeline({
@@ -142,7 +160,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       for (;;) {
         const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
         try {
-          await writer.persist(state$.getValue(), writes);
+          await writer.persist(current, writes);
           unwritten?.splice(0, lineage.landed(writes));
           break;
         } catch (error) {
@@ -201,7 +219,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     key,
     restored: hydrated.restored,
     movedAside: hydrated.movedAside,
-    getState: () => state$.getValue(),
+    getState: () => current,
     state$: state$.asObservable(),
     select: (selector) => state$.pipe(map(selector), distinctUntilChanged()),
     update(recipe) {
@@ -211,7 +229,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         reentered = true;
         throw new ReentrantUpdateError(key);
       }
-      const before = state$.getValue();
+      const before = current;
       let next: T;
       let ops: JournalOp[];
       /** What the recipe itself threw: the user's own error, passed on unchanged. */
@@ -242,10 +260,14 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } finally {
         updating = false;
       }
+      // The recipe may have closed the store: its change would then never be written.
+      if (closing) throw new StoreClosedError(key, 'update');
       writer.record(ops);
       unwritten?.push(recipe);
-      state$.next(next);
+      current = next;
+      // Counted before anyone hears of it, so a flush() called by a subscriber covers it.
       pipeline.changed();
+      publishState();
       return next;
     },
     diagnostics$: notices.diagnostics$,
@@ -265,7 +287,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     switch (event.name) {
       case 'persistState':
         // The page may be going away: an asynchronous write may never finish, so copy now too.
-        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(state$.getValue(), lineage.current());
+        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(current, lineage.current());
         return pipeline.writeNow();
       case 'migrating':
         // Write at once, then fold the journal into a snapshot so the next start is quick.
