@@ -110,9 +110,9 @@ describe('file adapter journal', () => {
       // 1. the temp file was being written: old snapshot, whole journal, half a temp file
       await fs.writeFile(file('K.json'), oldSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);
-      await fs.writeFile(file('K.json.tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
+      await fs.writeFile(file('K.json~tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
       expect(await restore()).toEqual(last);
-      expect(await list()).not.toContain('K.json.tmp-crashed');
+      expect(await list()).not.toContain('K.json~tmp-crashed');
       // 2. renamed, journal not yet emptied: its records are in the snapshot and are skipped
       await fs.writeFile(file('K.json'), newSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);
