@@ -89,6 +89,7 @@ describe('file adapter off the happy path', () => {
     test('the snapshot replaced by another file, or the journal unlinked: verify says so; a snapshot write starts afresh', async () => {
       const dir = tempDir();
       const adapter = fileAdapter({ dir });
+      const release = await adapter.lock!('K');
       await adapter.write('K', { n: 1, seq: 1 });
       await adapter.append!('K', [{ n: 2, seq: 2 }]);
       await fs.writeFile(path.join(dir, 'other'), '{"n":0,"seq":0}');
@@ -101,6 +102,7 @@ describe('file adapter off the happy path', () => {
       await adapter.write('K', { n: 3, seq: 3 });
       await adapter.append!('K', [{ n: 4, seq: 4 }]);
       expect(await reopened(dir)).toBe(4);
+      await release();
     });
 
     test('the folder purged and another process took the key meanwhile: LockLostError, and nothing of ours is written', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fs, type Stats } from 'node:fs';
+import { constants, promises as fs, fstatSync, lstatSync } from 'node:fs';
 import * as path from 'node:path';
+import { storageErrorFrom } from '../errors.js';
 
 /** Which file on which device: what a path named when it was last looked at. */
 export interface FileIdentity {
@@ -37,30 +38,70 @@ export const isTempFileOf = (name: string, file: string): boolean =>
 /**
  * Replaces `file` with `data` so that a crash at any moment leaves either the old or the new
  * bytes: a fresh temp file beside it, fsync, rename, fsync of the folder. Any failure removes
- * the temp file (a retried write must not leave one copy per attempt). Resolves to the identity
- * of the file now at `file`.
+ * the temp file (a retried write must not leave one copy per attempt).
  *
- * @example const written = await writeFileDurably('/s/K.json', '{"v":1}');
+ * @example await writeFileDurably('/s/K.json', '{"v":1}');
  */
-export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<FileIdentity> {
+export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
+  await (await replaceFile(file, data)).close();
+}
+
+/**
+ * `writeFileDurably`, resolving to the new file kept open: while it is open, its inode number
+ * cannot go to another file, so `whatIsAt` can tell later whether `file` still is this one.
+ */
+export async function replaceFile(file: string, data: string | Uint8Array): Promise<fs.FileHandle> {
   const tmp = tempFileOf(file);
   const handle = await fs.open(tmp, 'wx');
-  let stats: Stats;
   try {
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-      stats = await handle.stat();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(data);
+    await handle.sync();
     await fs.rename(tmp, file);
   } catch (error) {
+    await handle.close();
     await fs.rm(tmp, { force: true }).catch(() => undefined); // the first error is the one to report
     throw error;
   }
-  await syncFolder(path.dirname(file));
-  return { dev: stats.dev, ino: stats.ino };
+  try {
+    await syncFolder(path.dirname(file));
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+/** What `file` names now, without following a symbolic link; undefined when nothing is there. */
+export function lstatOrUndefined(file: string, action: string): FileIdentity | undefined {
+  try {
+    return lstatSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw storageErrorFrom(error, action, file);
+  }
+}
+
+/**
+ * Whether `file` still names the file open in `handle`: `'other'` when another file is there;
+ * when nothing is, `'unlinked'` if that file was deleted, `'gone'` if it was moved (as a purge
+ * moves the folder away before deleting it). Two system calls, no I/O.
+ */
+export function whatIsAt(file: string, handle: fs.FileHandle, action: string): 'same' | 'unlinked' | 'gone' | 'other' {
+  const open = fstatSync(handle.fd);
+  const now = lstatOrUndefined(file, action);
+  if (now !== undefined) return sameFile(now, open) ? 'same' : 'other';
+  return open.nlink === 0 ? 'unlinked' : 'gone';
+}
+
+/** Unlinks `file` only if it still is the file open in `handle` (never a file that took its place). */
+export async function unlinkIfSame(file: string, handle: fs.FileHandle, action: string): Promise<void> {
+  if (whatIsAt(file, handle, action) !== 'same') return;
+  try {
+    await fs.unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw storageErrorFrom(error, action, file);
+  }
 }
 
 /** Makes a rename or unlink in `folder` durable. Some file systems cannot fsync a folder: skipped there. */

@@ -1,7 +1,7 @@
-import { constants, promises as fs, fstatSync, lstatSync } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptStateError, InvalidKeyError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
-import { isTempFileOf, NO_FOLLOW, sameFile, syncFolder, writeFileDurably, type FileIdentity } from './durable-file.js';
+import { isTempFileOf, lstatOrUndefined, NO_FOLLOW, replaceFile, syncFolder, unlinkIfSame, whatIsAt } from './durable-file.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
@@ -29,8 +29,6 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 /** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */
 interface OpenJournal {
   readonly handle: fs.FileHandle;
-  /** The file opened, to tell when the path names another one (or none). */
-  readonly identity: FileIdentity;
   size: number;
   /** An append failed part way: cut back to `size` before the next one. */
   damaged: boolean;
@@ -38,8 +36,11 @@ interface OpenJournal {
 
 /** What the adapter knows of a key's files. */
 interface KeyFiles {
-  /** The snapshot last written or read: appends follow only this one. */
-  snapshot?: FileIdentity;
+  /**
+   * The snapshot last written or read, kept open: appends follow only this one. (Open, its inode
+   * number cannot go to a file made after a purge, which would pass for it.)
+   */
+  snapshot?: fs.FileHandle;
   journal?: OpenJournal;
   /** Where the whole records of the journal end, as found by readJournal. */
   wholeUpTo?: number;
@@ -83,19 +84,35 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
 
   /** Why the journal open for `key` is no longer the file at its path, or undefined. */
   const journalGone = (key: string, journal: OpenJournal): string | undefined => {
-    if (fstatSync(journal.handle.fd).nlink === 0) return 'removed (its open journal was deleted)';
-    const now = lstatOrUndefined(journalOf(key), 'check the journal');
-    return now !== undefined && sameFile(now, journal.identity) ? undefined : 'moved or replaced (its journal path names another file, or none)';
+    const found = whatIsAt(journalOf(key), journal.handle, 'check the journal');
+    if (found === 'same') return undefined;
+    return found === 'unlinked' ? 'removed (its open journal was deleted)' : 'moved or replaced (its journal path names another file, or none)';
   };
   /** Why `key`'s files are no longer those this adapter wrote or read. Synchronous: a few microseconds. */
   const replaced = (key: string): string | undefined => {
     const files = keys.get(key);
     if (files?.snapshot) {
-      const now = lstatOrUndefined(fileOf(key), 'check the snapshot');
-      if (now === undefined) return 'removed (its snapshot is gone: a purged or deleted folder?)';
-      if (!sameFile(now, files.snapshot)) return 'replaced (its snapshot is another file)';
+      const found = whatIsAt(fileOf(key), files.snapshot, 'check the snapshot');
+      if (found === 'unlinked' || found === 'gone') return 'removed (its snapshot is gone: a purged or deleted folder?)';
+      if (found === 'other') return 'replaced (its snapshot is another file)';
     }
     return files?.journal && journalGone(key, files.journal);
+  };
+  /**
+   * Keeps `handle` as the key's snapshot (closing the one kept before), while this adapter holds
+   * the key's lock: only a holder appends, and an unlocked reader (inspect) must not keep files open.
+   */
+  const pinSnapshot = async (key: string, handle: fs.FileHandle | undefined): Promise<void> => {
+    const files = filesOf(key);
+    const before = files.snapshot;
+    files.snapshot = files.lock ? handle : undefined;
+    if (files.snapshot !== handle) await handle?.close().catch(() => undefined);
+    await before?.close().catch(() => undefined);
+  };
+  /** Forgets the key's files: closes its journal and snapshot. */
+  const forget = async (key: string): Promise<void> => {
+    await closeJournal(key);
+    await pinSnapshot(key, undefined);
   };
   const assertNotReplaced = (key: string): void => {
     const why = replaced(key);
@@ -113,7 +130,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         const stats = await handle.stat();
         if (created) await syncFolder(folder);
         const size = files.wholeUpTo ?? (await wholeRecordsEnd(handle, stats.size));
-        const journal: OpenJournal = { handle, identity: { dev: stats.dev, ino: stats.ino }, size, damaged: stats.size !== size };
+        const journal: OpenJournal = { handle, size, damaged: stats.size !== size };
         files.journal = journal;
         return { journal, created };
       } catch (error) {
@@ -147,7 +164,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       filesOf(key).lock = lock;
       return async () => {
         try {
-          await closeJournal(key);
+          await forget(key);
           await removeTempFiles(folder, key).catch(() => undefined); // leftovers only: the next holder removes them
         } finally {
           keys.delete(key);
@@ -161,15 +178,15 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       try {
         const handle = await fs.open(file, READ);
         try {
-          const stats = await handle.stat();
           text = await handle.readFile('utf8');
-          filesOf(key).snapshot = { dev: stats.dev, ino: stats.ino };
-        } finally {
+        } catch (error) {
           await handle.close();
+          throw error;
         }
+        await pinSnapshot(key, handle);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          filesOf(key).snapshot = undefined;
+          await pinSnapshot(key, undefined);
           return undefined;
         }
         throw storageErrorFrom(error, 'read the snapshot', file);
@@ -192,7 +209,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       // Opened before the snapshot is written, so that a symbolic link there fails before anything changes.
       const journal = files.journal !== undefined || lstatOrUndefined(journalOf(key), 'check the journal') !== undefined ? (await openJournal(key)).journal : undefined;
       try {
-        files.snapshot = await writeFileDurably(file, data);
+        await pinSnapshot(key, await replaceFile(file, data));
       } catch (error) {
         throw storageErrorFrom(error, 'write the snapshot', file);
       }
@@ -214,8 +231,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     },
     async delete(key) {
       const file = fileOf(key);
-      await closeJournal(key);
-      filesOf(key).snapshot = undefined;
+      await forget(key);
       try {
         await fs.rm(file, { force: true });
         await fs.rm(journalOf(key), { force: true });
@@ -242,9 +258,9 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       // Acknowledged only if it landed in the live journal, beside the live snapshot.
       const why = replaced(key);
       if (why !== undefined) {
-        await closeJournal(key);
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
-        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await removeIfSame(journalOf(key), journal.identity);
+        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(journalOf(key), journal.handle, 'remove the journal').catch(() => undefined);
+        await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
       await files.lock?.verify();
@@ -268,8 +284,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       return parseJournal(bytes, key, file);
     },
     async rename(key, toKey) {
-      await closeJournal(key);
-      filesOf(key).snapshot = undefined;
+      await forget(key);
       const targets = [fileOf(toKey), journalOf(toKey)];
       try {
         for (const target of targets) {
@@ -293,23 +308,6 @@ async function makeFolder(folder: string): Promise<void> {
   } catch (error) {
     throw storageErrorFrom(error, 'create the storage folder', folder);
   }
-}
-
-/** What `file` names now, without following a symbolic link; undefined when nothing is there. */
-function lstatOrUndefined(file: string, action: string): FileIdentity | undefined {
-  try {
-    return lstatSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw storageErrorFrom(error, action, file);
-  }
-}
-
-/** Unlinks `file` only if it still is the file given. */
-async function removeIfSame(file: string, identity: FileIdentity): Promise<void> {
-  const now = lstatOrUndefined(file, 'check the journal');
-  if (now !== undefined && sameFile(now, identity)) await fs.rm(file, { force: true }).catch(() => undefined);
 }
 
 /** Hard-links `from` to `to`; unlike rename, never replaces an existing file. False if `from` is missing. */

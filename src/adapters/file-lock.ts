@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fs, lstatSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { constants, promises as fs, readFileSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { LockLostError, StoreLockedError, storageErrorFrom } from '../errors.js';
-import { auxiliaryFile, NO_FOLLOW, sameFile, tempFileOf, type FileIdentity } from './durable-file.js';
+import { auxiliaryFile, NO_FOLLOW, tempFileOf, unlinkIfSame, whatIsAt } from './durable-file.js';
 
 /** A key's lock, held by this process. */
 export interface FileLock {
@@ -28,11 +28,15 @@ interface LockOwner {
   readonly start?: string;
 }
 
-/** A lock file as found: its owner (undefined when it is not a lock we wrote) and which file it was. */
+/** A lock file as found: its owner (undefined when it is not a lock we wrote). */
 interface FoundLock {
   readonly file: string;
   readonly owner: LockOwner | undefined;
-  readonly identity: FileIdentity;
+}
+
+/** A lock file kept open: while it is, no other file can take its inode number, so identity checks stay sound. */
+interface OpenLock extends FoundLock {
+  readonly handle: fs.FileHandle;
 }
 
 /** Bound on acquisition rounds lost to racers (each round is a few system calls). */
@@ -82,7 +86,7 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
   if (heldHere.has(slot)) throw new StoreLockedError(key, `in this process (folder ${folder}, perhaps through another path to it).`);
   heldHere.add(slot);
   heldTokens.add(me.token);
-  let held: FoundLock;
+  let held: OpenLock;
   try {
     held = await take(folder, key, me);
   } catch (error) {
@@ -92,17 +96,21 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
   }
   let retaking: Promise<void> | undefined;
   let released = false;
+  /** Set once another process took the key: every later check fails the same way. */
+  let lost: LockLostError | undefined;
 
   const retake = async (): Promise<void> => {
     try {
       await fs.mkdir(folder, { recursive: true });
       const nextSlot = await slotOf(folder, key);
-      held = await take(folder, key, me);
+      const again = await take(folder, key, me);
+      await held.handle.close().catch(() => undefined);
+      held = again;
       heldHere.delete(slot);
       heldHere.add((slot = nextSlot));
     } catch (error) {
       if (!(error instanceof StoreLockedError)) throw storageErrorFrom(error, 'take the lock again', base);
-      throw new LockLostError(key, `its lock file ${held.file} was removed, and the key is now held ${error.message.replace(/^.*? already open /, '')}`);
+      throw (lost = new LockLostError(key, `its lock file ${held.file} was removed, and the key is now held ${error.message.replace(/^.*? already open /, '')}`));
     }
   };
 
@@ -112,15 +120,17 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
     },
     async verify() {
       if (released) return;
-      if (sameFile(lstatOrUndefined(held.file) ?? { dev: -1, ino: -1 }, held.identity)) return;
+      if (lost) throw lost;
+      if (whatIsAt(held.file, held.handle, 'check the lock file') === 'same') return;
       await (retaking ??= retake().finally(() => (retaking = undefined)));
     },
     async release() {
       if (released) return;
       released = true;
       try {
-        await removeIfSame(held.file, held.identity);
+        if (!lost) await unlinkIfSame(held.file, held.handle, 'remove the lock file');
       } finally {
+        await held.handle.close().catch(() => undefined);
         heldHere.delete(slot);
         heldTokens.delete(me.token);
       }
@@ -138,7 +148,7 @@ async function slotOf(folder: string, key: string): Promise<string> {
   }
 }
 
-async function take(folder: string, key: string, me: LockOwner): Promise<FoundLock> {
+async function take(folder: string, key: string, me: LockOwner): Promise<OpenLock> {
   const base = path.join(folder, `${key}.json`);
   const missed = { lost: 0, withdrawn: 0, vanished: 0 };
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -164,8 +174,12 @@ async function take(folder: string, key: string, me: LockOwner): Promise<FoundLo
       continue;
     }
     pause('created');
-    if (await anotherLiveLock(folder, key, mine)) {
-      await removeIfSame(mine.file, mine.identity);
+    if (await anotherLiveLock(folder, key, mine).catch(async (error: unknown) => {
+      await mine.handle.close();
+      throw error;
+    })) {
+      await unlinkIfSame(mine.file, mine.handle, 'withdraw the lock file');
+      await mine.handle.close();
       missed.withdrawn++;
       pause('withdrawn');
       continue;
@@ -220,34 +234,37 @@ async function removeDeadLocks(folder: string, key: string, mine: FoundLock): Pr
   const files = listed.generations.map((generation) => generationFile(base, generation)).filter((file) => file !== mine.file);
   if (listed.legacy) files.push(legacyFile(base));
   for (const file of files) {
-    const found = await readLock(file);
-    if (found && !isLive(found.owner)) await removeIfSame(file, found.identity);
+    const found = await openLock(file);
+    try {
+      if (found && !isLive(found.owner)) await unlinkIfSame(file, found.handle, 'remove a dead lock file');
+    } finally {
+      await found?.handle.close();
+    }
   }
   await fs.rm(`${legacyFile(base)}.takeover`, { force: true }).catch(() => undefined);
 }
 
 /** Creates `file` whole or not at all: a private file hard-linked into place. Undefined when it exists already. */
-async function createWhole(file: string, owner: LockOwner): Promise<FoundLock | undefined> {
+async function createWhole(file: string, owner: LockOwner): Promise<OpenLock | undefined> {
   const tmp = tempFileOf(file.slice(0, file.lastIndexOf('~')));
+  let handle: fs.FileHandle | undefined;
   try {
-    let identity: FileIdentity;
-    const handle = await fs.open(tmp, 'wx');
-    try {
-      await handle.writeFile(JSON.stringify(owner));
-      identity = await handle.stat();
-    } finally {
-      await handle.close();
-    }
+    handle = await fs.open(tmp, 'wx');
+    await handle.writeFile(JSON.stringify(owner));
     try {
       await fs.link(tmp, file);
     } catch (error) {
       // EEXIST: another taker won this generation. ENOENT: the holder removed our private file as a leftover.
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' || code === 'ENOENT') return undefined;
+      if (code === 'EEXIST' || code === 'ENOENT') {
+        await handle.close();
+        return undefined;
+      }
       throw error;
     }
-    return { file, owner, identity: { dev: identity.dev, ino: identity.ino } };
+    return { file, owner, handle };
   } catch (error) {
+    await handle?.close();
     throw storageErrorFrom(error, 'create the lock file', file);
   } finally {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
@@ -256,6 +273,13 @@ async function createWhole(file: string, owner: LockOwner): Promise<FoundLock | 
 
 /** Reads a lock file without following a symbolic link; undefined when it is gone. */
 async function readLock(file: string): Promise<FoundLock | undefined> {
+  const found = await openLock(file);
+  await found?.handle.close();
+  return found && { file, owner: found.owner };
+}
+
+/** `readLock`, keeping the file open (the caller closes it). */
+async function openLock(file: string): Promise<OpenLock | undefined> {
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(file, constants.O_RDONLY | NO_FOLLOW);
@@ -264,12 +288,10 @@ async function readLock(file: string): Promise<FoundLock | undefined> {
     throw storageErrorFrom(error, 'read the lock file', file);
   }
   try {
-    const [text, stats] = [await handle.readFile('utf8'), await handle.stat()];
-    return { file, owner: parseOwner(text), identity: { dev: stats.dev, ino: stats.ino } };
+    return { file, owner: parseOwner(await handle.readFile('utf8')), handle };
   } catch (error) {
-    throw storageErrorFrom(error, 'read the lock file', file);
-  } finally {
     await handle.close();
+    throw storageErrorFrom(error, 'read the lock file', file);
   }
 }
 
@@ -283,26 +305,6 @@ function parseOwner(text: string): LockOwner | undefined {
     // not a lock we wrote, so nobody can be holding it
   }
   return undefined;
-}
-
-/** Unlinks `file` only if it still is the file that was read (a lock file is never removed by name alone). */
-async function removeIfSame(file: string, identity: FileIdentity): Promise<void> {
-  const now = lstatOrUndefined(file);
-  if (now === undefined || !sameFile(now, identity)) return;
-  try {
-    await fs.unlink(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw storageErrorFrom(error, 'remove the lock file', file);
-  }
-}
-
-function lstatOrUndefined(file: string): FileIdentity | undefined {
-  try {
-    return lstatSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
-    throw storageErrorFrom(error, 'check the lock file', file);
-  }
 }
 
 function isLive(owner: LockOwner | undefined): boolean {
