@@ -74,29 +74,43 @@ export async function replaceFile(file: string, data: string | Uint8Array): Prom
 /** What `file` names now, without following a symbolic link; undefined when nothing is there. */
 export function lstatOrUndefined(file: string, action: string): FileIdentity | undefined {
   try {
-    return lstatSync(file);
+    return lstatSync(file, { throwIfNoEntry: false });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw storageErrorFrom(error, action, file);
   }
 }
 
 /**
- * Whether `file` still names the file open in `handle`: `'other'` when another file is there;
- * when nothing is, `'unlinked'` if that file was deleted, `'gone'` if it was moved (as a purge
- * moves the folder away before deleting it). Two system calls, no I/O.
+ * A file kept open as proof of identity: while it is open its inode number cannot go to another
+ * file (one made after a purge would otherwise pass for it).
  */
-export function whatIsAt(file: string, handle: fs.FileHandle, action: string): 'same' | 'unlinked' | 'gone' | 'other' {
-  const open = fstatSync(handle.fd);
-  const now = lstatOrUndefined(file, action);
-  if (now !== undefined) return sameFile(now, open) ? 'same' : 'other';
-  return open.nlink === 0 ? 'unlinked' : 'gone';
+export interface OpenFile {
+  readonly handle: fs.FileHandle;
+  /** Fixed for as long as the handle is open: read once. */
+  readonly identity: FileIdentity;
 }
 
-/** Unlinks `file` only if it still is the file open in `handle` (never a file that took its place). */
-export async function unlinkIfSame(file: string, handle: fs.FileHandle, action: string): Promise<void> {
-  if (whatIsAt(file, handle, action) !== 'same') return;
+/** Keeps `handle` as an `OpenFile`. */
+export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
+  const stats = await handle.stat();
+  return { handle, identity: { dev: stats.dev, ino: stats.ino } };
+}
+
+/**
+ * Whether `file` still names `open`: `'other'` when another file is there; when nothing is,
+ * `'unlinked'` if that file was deleted, `'gone'` if it was moved (as a purge moves the folder
+ * away before deleting it). One lstat while all is well.
+ */
+export function whatIsAt(file: string, open: OpenFile, action: string): 'same' | 'unlinked' | 'gone' | 'other' {
+  const now = lstatOrUndefined(file, action);
+  if (now !== undefined) return sameFile(now, open.identity) ? 'same' : 'other';
+  return fstatSync(open.handle.fd).nlink === 0 ? 'unlinked' : 'gone';
+}
+
+/** Unlinks `file` only if it still is `open` (never a file that took its place). */
+export async function unlinkIfSame(file: string, open: OpenFile, action: string): Promise<void> {
+  if (whatIsAt(file, open, action) !== 'same') return;
   try {
     await fs.unlink(file);
   } catch (error) {

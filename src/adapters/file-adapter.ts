@@ -1,7 +1,7 @@
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptStateError, InvalidKeyError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
-import { isTempFileOf, lstatOrUndefined, NO_FOLLOW, replaceFile, syncFolder, unlinkIfSame, whatIsAt } from './durable-file.js';
+import { isTempFileOf, keepOpen, lstatOrUndefined, NO_FOLLOW, replaceFile, syncFolder, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
@@ -27,8 +27,7 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */
-interface OpenJournal {
-  readonly handle: fs.FileHandle;
+interface OpenJournal extends OpenFile {
   size: number;
   /** An append failed part way: cut back to `size` before the next one. */
   damaged: boolean;
@@ -40,7 +39,7 @@ interface KeyFiles {
    * The snapshot last written or read, kept open: appends follow only this one. (Open, its inode
    * number cannot go to a file made after a purge, which would pass for it.)
    */
-  snapshot?: fs.FileHandle;
+  snapshot?: OpenFile;
   journal?: OpenJournal;
   /** Where the whole records of the journal end, as found by readJournal. */
   wholeUpTo?: number;
@@ -84,7 +83,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
 
   /** Why the journal open for `key` is no longer the file at its path, or undefined. */
   const journalGone = (key: string, journal: OpenJournal): string | undefined => {
-    const found = whatIsAt(journalOf(key), journal.handle, 'check the journal');
+    const found = whatIsAt(journalOf(key), journal, 'check the journal');
     if (found === 'same') return undefined;
     return found === 'unlinked' ? 'removed (its open journal was deleted)' : 'moved or replaced (its journal path names another file, or none)';
   };
@@ -105,9 +104,9 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const pinSnapshot = async (key: string, handle: fs.FileHandle | undefined): Promise<void> => {
     const files = filesOf(key);
     const before = files.snapshot;
-    files.snapshot = files.lock ? handle : undefined;
-    if (files.snapshot !== handle) await handle?.close().catch(() => undefined);
-    await before?.close().catch(() => undefined);
+    files.snapshot = files.lock && handle ? await keepOpen(handle) : undefined;
+    if (files.snapshot === undefined) await handle?.close().catch(() => undefined);
+    await before?.handle.close().catch(() => undefined);
   };
   /** Forgets the key's files: closes its journal and snapshot. */
   const forget = async (key: string): Promise<void> => {
@@ -130,7 +129,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         const stats = await handle.stat();
         if (created) await syncFolder(folder);
         const size = files.wholeUpTo ?? (await wholeRecordsEnd(handle, stats.size));
-        const journal: OpenJournal = { handle, size, damaged: stats.size !== size };
+        const journal: OpenJournal = { handle, identity: { dev: stats.dev, ino: stats.ino }, size, damaged: stats.size !== size };
         files.journal = journal;
         return { journal, created };
       } catch (error) {
@@ -243,7 +242,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     async append(key, records) {
       const files = filesOf(key);
       assertNotReplaced(key);
-      await files.lock?.verify();
+      if (files.lock?.intact() === false) await files.lock.verify();
       const { journal, created } = await openJournal(key);
       const data = Buffer.from(formatRecords(records));
       try {
@@ -259,11 +258,11 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const why = replaced(key);
       if (why !== undefined) {
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
-        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(journalOf(key), journal.handle, 'remove the journal').catch(() => undefined);
+        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(journalOf(key), journal, 'remove the journal').catch(() => undefined);
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
-      await files.lock?.verify();
+      if (files.lock?.intact() === false) await files.lock.verify();
       journal.size += data.length;
     },
     async readJournal(key) {

@@ -3,7 +3,7 @@ import { constants, promises as fs, readFileSync, readSync, writeSync } from 'no
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { LockLostError, StoreLockedError, storageErrorFrom } from '../errors.js';
-import { auxiliaryFile, NO_FOLLOW, tempFileOf, unlinkIfSame, whatIsAt } from './durable-file.js';
+import { auxiliaryFile, keepOpen, NO_FOLLOW, tempFileOf, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
 
 /** A key's lock, held by this process. */
 export interface FileLock {
@@ -15,6 +15,8 @@ export interface FileLock {
    * live process holds the key by then.
    */
   verify(): Promise<void>;
+  /** True while the lock file is still ours: `verify` without its promise, for the append path. */
+  intact(): boolean;
   /** Removes the lock file (only if it still is ours). */
   release(): Promise<void>;
 }
@@ -36,7 +38,7 @@ interface FoundLock {
 
 /** A lock file kept open: while it is, no other file can take its inode number, so identity checks stay sound. */
 interface OpenLock extends FoundLock {
-  readonly handle: fs.FileHandle;
+  readonly open: OpenFile;
 }
 
 /** Bound on acquisition rounds lost to racers (each round is a few system calls). */
@@ -104,7 +106,7 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
       await fs.mkdir(folder, { recursive: true });
       const nextSlot = await slotOf(folder, key);
       const again = await take(folder, key, me);
-      await held.handle.close().catch(() => undefined);
+      await held.open.handle.close().catch(() => undefined);
       held = again;
       heldHere.delete(slot);
       heldHere.add((slot = nextSlot));
@@ -114,23 +116,26 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
     }
   };
 
+  const intact = (): boolean =>
+    released || (lost === undefined && retaking === undefined && whatIsAt(held.file, held.open, 'check the lock file') === 'same');
+
   return {
     get file() {
       return held.file;
     },
+    intact,
     async verify() {
-      if (released) return;
+      if (intact()) return;
       if (lost) throw lost;
-      if (whatIsAt(held.file, held.handle, 'check the lock file') === 'same') return;
       await (retaking ??= retake().finally(() => (retaking = undefined)));
     },
     async release() {
       if (released) return;
       released = true;
       try {
-        if (!lost) await unlinkIfSame(held.file, held.handle, 'remove the lock file');
+        if (!lost) await unlinkIfSame(held.file, held.open, 'remove the lock file');
       } finally {
-        await held.handle.close().catch(() => undefined);
+        await held.open.handle.close().catch(() => undefined);
         heldHere.delete(slot);
         heldTokens.delete(me.token);
       }
@@ -175,11 +180,11 @@ async function take(folder: string, key: string, me: LockOwner): Promise<OpenLoc
     }
     pause('created');
     if (await anotherLiveLock(folder, key, mine).catch(async (error: unknown) => {
-      await mine.handle.close();
+      await mine.open.handle.close();
       throw error;
     })) {
-      await unlinkIfSame(mine.file, mine.handle, 'withdraw the lock file');
-      await mine.handle.close();
+      await unlinkIfSame(mine.file, mine.open, 'withdraw the lock file');
+      await mine.open.handle.close();
       missed.withdrawn++;
       pause('withdrawn');
       continue;
@@ -236,9 +241,9 @@ async function removeDeadLocks(folder: string, key: string, mine: FoundLock): Pr
   for (const file of files) {
     const found = await openLock(file);
     try {
-      if (found && !isLive(found.owner)) await unlinkIfSame(file, found.handle, 'remove a dead lock file');
+      if (found && !isLive(found.owner)) await unlinkIfSame(file, found.open, 'remove a dead lock file');
     } finally {
-      await found?.handle.close();
+      await found?.open.handle.close();
     }
   }
   await fs.rm(`${legacyFile(base)}.takeover`, { force: true }).catch(() => undefined);
@@ -262,7 +267,7 @@ async function createWhole(file: string, owner: LockOwner): Promise<OpenLock | u
       }
       throw error;
     }
-    return { file, owner, handle };
+    return { file, owner, open: await keepOpen(handle) };
   } catch (error) {
     await handle?.close();
     throw storageErrorFrom(error, 'create the lock file', file);
@@ -274,7 +279,7 @@ async function createWhole(file: string, owner: LockOwner): Promise<OpenLock | u
 /** Reads a lock file without following a symbolic link; undefined when it is gone. */
 async function readLock(file: string): Promise<FoundLock | undefined> {
   const found = await openLock(file);
-  await found?.handle.close();
+  await found?.open.handle.close();
   return found && { file, owner: found.owner };
 }
 
@@ -288,7 +293,7 @@ async function openLock(file: string): Promise<OpenLock | undefined> {
     throw storageErrorFrom(error, 'read the lock file', file);
   }
   try {
-    return { file, owner: parseOwner(await handle.readFile('utf8')), handle };
+    return { file, owner: parseOwner(await handle.readFile('utf8')), open: await keepOpen(handle) };
   } catch (error) {
     await handle.close();
     throw storageErrorFrom(error, 'read the lock file', file);
