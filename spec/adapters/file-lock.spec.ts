@@ -152,6 +152,15 @@ describe('file lock', () => {
     await release();
   });
 
+  test('a dead racer\'s lock file above the live holder\'s: refused, naming the holder', async () => {
+    const holder = startFixture('hold-store', [tempDir(), 'K']);
+    const [, pid] = await waitForLine(holder, /^ready (\d+)/);
+    await fs.writeFile(path.join(tempDir(), 'K.json~lock.7'), stale());
+    await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(new RegExp(`already open by process ${pid} .*K\\.json~lock\\.1`));
+    expect(await lockFiles()).toEqual(['K.json~lock.1', 'K.json~lock.7']);
+    await kill(holder, 'SIGTERM');
+  });
+
   test('the same key opened twice in one process through a symlinked folder path is refused', async () => {
     // Found by issue 14: the second store took the key, and 50 acknowledged updates of the first vanished.
     const real = path.join(tempDir(), 'real');

@@ -67,8 +67,8 @@ const pause: (step: string) => void =
  *
  * Fencing, not timing: lock files are `<KEY>.json~lock.<generation>`, each created whole (a private
  * file hard-linked into place, so two takers of the same generation cannot both succeed). A taker
- * reads the highest generation; if its owner is alive the key is refused, otherwise it creates the
- * next one and then lists the folder again: any other live lock file found then (a racer's, or one
+ * reads the key's lock files; if an owner is alive the key is refused, otherwise it creates the
+ * generation after the highest and then lists the folder again: any other live lock file found then (a racer's, or one
  * created while this process was frozen) makes it withdraw its own and retry. So a process holds
  * the key only if, after its lock file existed, no other live owner's did — two holders cannot
  * both pass that check. A dead owner's file is never removed to take over; the new holder removes
@@ -162,15 +162,13 @@ async function take(folder: string, key: string, me: LockOwner): Promise<OpenLoc
     pause('listed');
     const legacy = listed.legacy ? await readLock(legacyFile(base)) : undefined;
     if (legacy && isLive(legacy.owner)) throw new StoreLockedError(key, describeOwner(legacy));
-    const highest = listed.generations.at(-1);
-    if (highest !== undefined) {
-      const current = await readLock(generationFile(base, highest));
-      if (current === undefined) {
-        missed.vanished++;
-        continue;
-      }
-      if (isLive(current.owner)) throw new StoreLockedError(key, describeOwner(current));
+    // Every one, not just the highest: a dead racer's file may lie above a live holder's.
+    for (const generation of [...listed.generations].reverse()) {
+      const found = await readLock(generationFile(base, generation));
+      if (found === undefined) missed.vanished++;
+      else if (isLive(found.owner)) throw new StoreLockedError(key, describeOwner(found));
     }
+    const highest = listed.generations.at(-1);
     pause('judged');
     const generation = (highest ?? 0) + 1;
     const mine = await createWhole(generationFile(base, generation), me);
@@ -196,7 +194,7 @@ async function take(folder: string, key: string, me: LockOwner): Promise<OpenLoc
   throw new StoreLockedError(
     key,
     `by another process racing for it: ${MAX_ROUNDS} attempts failed (${missed.lost} times another process created the same lock file first, ` +
-      `${missed.withdrawn} times another live lock file appeared beside ours, ${missed.vanished} times the lock file read was removed meanwhile; lock files ${base}~lock.*).`,
+      `${missed.withdrawn} times another live lock file appeared beside ours, ${missed.vanished} times a lock file was removed while being read; lock files ${base}~lock.*).`,
   );
 }
 
