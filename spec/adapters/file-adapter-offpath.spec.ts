@@ -5,7 +5,8 @@ import { purgeDefaultStorages } from '@crawlee/core';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
-import { LockLostError, StorageAccessError, StorageFullError, StoragePathError, StorageReplacedError } from '../../src/errors.js';
+import { FlushError, LockLostError, StorageAccessError, StorageFullError, StoragePathError, StorageReplacedError } from '../../src/errors.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -65,6 +66,25 @@ describe('file adapter off the happy path', () => {
       expect(await list(dir)).toEqual(['INPUT.json', 'K.json', 'K.json.journal', 'K.json~lock.1']); // the lock taken again, a fresh journal
       await adapter.verify!('K');
       await release();
+    });
+
+    test('through a store: after a purge, flush() resolves only if the update really is on disk (never silently lost)', async () => {
+      const dir = path.join(tempDir(), 'key_value_stores', 'default');
+      const store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir }), flushTimeoutMs: 2_000 });
+      for (let i = 0; i < 5; i++) {
+        store.update((s) => void s.n++);
+        await store.flush();
+      }
+      await purgeDefaultStorages({ client: new MemoryStorage({ localDataDirectory: tempDir(), persistStorage: true }), onlyPurgeOnce: false });
+      store.update((s) => void s.n++);
+      const failure = await store.flush().then(() => undefined, (error: unknown) => error);
+      await store.close().catch(() => undefined);
+      const reopened = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir }) });
+      const state = reopened.getState();
+      await reopened.close();
+      // A store that writes its whole state on StorageReplacedError acknowledges; one that does not must fail loudly.
+      if (failure === undefined) expect(state).toEqual({ n: 6 });
+      else expect(failure).toBeInstanceOf(FlushError);
     });
 
     test('the folder deleted: the append in flight is refused, the next write makes the folder again; every acknowledged update survives', async () => {
