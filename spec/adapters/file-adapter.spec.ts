@@ -66,13 +66,14 @@ describe('fileAdapter', () => {
     expect(await list()).toEqual(['B.json']);
   });
 
-  test('taking the lock removes temp files left by a crashed write', async () => {
-    await fs.writeFile(path.join(tempDir(), 'K.json.tmp-123'), '{"half');
-    await fs.writeFile(path.join(tempDir(), 'OTHER.json.tmp-1'), 'not mine');
+  test('taking the lock removes temp files left by a crashed write (also an older version\'s)', async () => {
+    await fs.writeFile(path.join(tempDir(), 'K.json~tmp-123'), '{"half');
+    await fs.writeFile(path.join(tempDir(), 'K.json.tmp-0b4f6c1e-3a5d-4e1f-9c2b-7d8e9f0a1b2c'), '{"half');
+    await fs.writeFile(path.join(tempDir(), 'OTHER.json~tmp-1'), 'not mine');
     const release = await fileAdapter({ dir: tempDir() }).lock!('K');
-    expect(await list()).toEqual(['K.json.lock', 'OTHER.json.tmp-1']);
+    expect(await list()).toEqual(['K.json~lock.1', 'OTHER.json~tmp-1']);
     await release();
-    expect(await list()).toEqual(['OTHER.json.tmp-1']);
+    expect(await list()).toEqual(['OTHER.json~tmp-1']);
   });
 
   test('keys over 200 characters are refused up front (the lock and temp files would pass the 255-character name limit); 200 work throughout', async () => {
@@ -97,7 +98,7 @@ describe('fileAdapter', () => {
       const first = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });
       await expect(createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).rejects.toThrow(/already open in this process/);
       await first.close();
-      expect(await list()).not.toContain('K.json.lock');
+      expect(await list()).toEqual([]);
       await (await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).close();
     });
 
@@ -107,21 +108,22 @@ describe('fileAdapter', () => {
       const error = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreLockedError);
       expect((error as Error).message).toContain(`by process ${pid} on host ${hostname()}`);
-      expect((error as Error).message).toContain(path.join(tempDir(), 'K.json.lock'));
+      expect((error as Error).message).toContain(path.join(tempDir(), 'K.json~lock.1'));
       // a second process is refused too
       const rival = startFixture('hold-store', [tempDir(), 'K']);
       await waitForLine(rival, /^error STORE_LOCKED/);
       expect(await kill(holder, 'SIGTERM')).toBe(143); // the store closed on the way out
-      expect(await list()).not.toContain('K.json.lock');
+      expect(await list()).toEqual([]);
     });
 
     test('the lock of a process killed with SIGKILL is stale and taken over', async () => {
       const holder = startFixture('hold-store', [tempDir(), 'K']);
       await waitForLine(holder, /^ready/);
       await kill(holder, 'SIGKILL');
-      expect(await list()).toContain('K.json.lock');
+      expect(await list()).toContain('K.json~lock.1');
       const store = await createPersistentStore({ key: 'K', initial: {}, adapter: fileAdapter({ dir: tempDir() }) });
-      const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json.lock'), 'utf8'));
+      expect(await list()).toEqual(['K.json~lock.2']); // a new generation; the dead one removed after
+      const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json~lock.2'), 'utf8'));
       expect(owner.pid).toBe(process.pid);
       await store.close();
     });
@@ -147,13 +149,18 @@ describe('fileAdapter', () => {
       for (let round = 0; round < 3; round++) {
         const dir = path.join(tempDir(), `round-${round}`);
         await fs.mkdir(dir);
-        await fs.writeFile(path.join(dir, 'K.json.lock'), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), since: 'then', token: 'stale' }));
-        const goAt = String(Date.now() + 2_500);
-        const racers = Array.from({ length: 6 }, () => startFixture('lock-racer', [dir, goAt]));
-        const lines = await Promise.all(racers.map((racer) => waitForLine(racer, /^(got|refused .*)$/, 20_000).then(([line]) => line)));
+        const stale = JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), since: 'then', token: 'stale' });
+        await fs.writeFile(path.join(dir, round === 0 ? 'K.json.lock' : `K.json~lock.${round}`), stale); // an older version's, or ours
+        const [go, done] = [path.join(tempDir(), `go-${round}`), path.join(tempDir(), `done-${round}`)];
+        const racers = Array.from({ length: 6 }, () => startFixture('lock-racer', [dir, go, done]));
+        await Promise.all(racers.map((racer) => waitForLine(racer, /^ready$/, 120_000))); // six tsx start-ups on a loaded machine
+        await fs.writeFile(go, '');
+        // Every winner holds the key until all have answered: two "got" would be two holders at once.
+        const lines = await Promise.all(racers.map((racer) => waitForLine(racer, /^(got|refused .*)$/, 60_000).then(([line]) => line)));
+        await fs.writeFile(done, '');
         expect({ round, lines: lines.sort() }).toEqual({ round, lines: ['got', ...Array<string>(5).fill('refused STORE_LOCKED')] });
       }
-    }, 40_000);
+    }, 600_000);
 
     test('a lock from another host cannot be checked: refused, with how to clear it', async () => {
       await fs.writeFile(path.join(tempDir(), 'K.json.lock'), JSON.stringify({ pid: 1, host: 'elsewhere', since: 'then', token: 't' }));

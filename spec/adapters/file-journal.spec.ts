@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
+import { inspectStore } from '../../src/cli/inspect-command.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../src/store/keyed-map.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -53,6 +54,29 @@ describe('file adapter journal', () => {
     await expect(adapter.rename('C', 'B')).rejects.toThrow(/B\.json: something is stored there already/);
     expect(await list()).toEqual(['B.json', 'B.json.journal', 'C.json', 'C.json.journal']);
   });
+
+  test('a journal larger than the longest string an engine holds (over 512 MB) reads line by line, through the adapter and in inspect', async () => {
+    // Found by issue 14: a 619 MB journal failed with ERR_STRING_TOO_LONG: it was decoded whole before being split.
+    const store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }) });
+    store.update((s) => void s.n++);
+    await store.flush(); // the first snapshot
+    store.update((s) => void s.n++);
+    await store.close(); // one real record, seq 1
+    const real = await fs.readFile(file('K.json.journal'));
+    expect(real.toString()).toMatch(/^\{"seq":1,.*\n$/);
+    // Then 530 records of 1 MiB each (whitespace before the JSON, which it allows): 556 MB.
+    const handle = await fs.open(file('K.json.journal'), 'a');
+    const padding = Buffer.alloc(2 ** 20, 0x20);
+    const lines = 530;
+    for (let seq = 2; seq < lines + 2; seq++) await handle.write(Buffer.concat([padding, Buffer.from(`${JSON.stringify({ seq, ops: [] })}\n`)]));
+    await handle.close();
+    expect((await fs.stat(file('K.json.journal'))).size).toBeGreaterThan(2 ** 29);
+
+    expect(await fileAdapter({ dir: tempDir() }).readJournal!('K')).toHaveLength(lines + 1);
+    const found = await inspectStore('K', tempDir());
+    expect({ records: found.journal.records, replayed: found.journal.replayed, state: found.state }).toEqual({ records: lines + 1, replayed: lines + 1, state: { n: 2 } });
+    await fs.rm(file('K.json.journal'));
+  }, 120_000);
 
   describe('a crash at any moment restores a state the process really had', () => {
     type S = { n: number; seen: KeyedMap<number> };
@@ -110,9 +134,9 @@ describe('file adapter journal', () => {
       // 1. the temp file was being written: old snapshot, whole journal, half a temp file
       await fs.writeFile(file('K.json'), oldSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);
-      await fs.writeFile(file('K.json.tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
+      await fs.writeFile(file('K.json~tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
       expect(await restore()).toEqual(last);
-      expect(await list()).not.toContain('K.json.tmp-crashed');
+      expect(await list()).not.toContain('K.json~tmp-crashed');
       // 2. renamed, journal not yet emptied: its records are in the snapshot and are skipped
       await fs.writeFile(file('K.json'), newSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);

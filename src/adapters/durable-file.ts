@@ -1,25 +1,121 @@
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs, fstatSync, lstatSync } from 'node:fs';
 import * as path from 'node:path';
+import { storageErrorFrom } from '../errors.js';
+
+/** Which file on which device: what a path named when it was last looked at. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+export const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
+
+/** Open flags that refuse a symbolic link in the last path component (ELOOP) instead of following it. */
+export const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * The name of a file that belongs to `file` without being a stored value: `<file>~<suffix>`.
+ * Keys never contain `~`, so no key's files can match another key's auxiliary files (a prefix
+ * like `A.json.tmp-` once matched the key `A.json.tmp-x`, whose files were then deleted).
+ *
+ * @example auxiliaryFile('/s/K.json', 'lock.3'); // '/s/K.json~lock.3'
+ */
+export function auxiliaryFile(file: string, suffix: string): string {
+  return `${file}~${suffix}`;
+}
+
+/** A fresh temp file name for `file`; `isTempFileOf` recognises it. */
+export const tempFileOf = (file: string): string => auxiliaryFile(file, `tmp-${randomUUID()}`);
+
+/** An older version's temp file name, `<file>.tmp-<uuid>`: matched whole, never by prefix (another key may start so). */
+const LEGACY_TEMP = /^\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True when the folder entry `name` is a temp file of `file` (a base name, e.g. `K.json`). */
+export const isTempFileOf = (name: string, file: string): boolean =>
+  name.startsWith(auxiliaryFile(file, 'tmp-')) || (name.startsWith(file) && LEGACY_TEMP.test(name.slice(file.length)));
 
 /**
  * Replaces `file` with `data` so that a crash at any moment leaves either the old or the new
- * bytes: a fresh temp file beside it (`<file>.tmp-<uuid>`), fsync, rename, fsync of the folder.
+ * bytes: a fresh temp file beside it, fsync, rename, fsync of the folder. Any failure removes
+ * the temp file (a retried write must not leave one copy per attempt).
+ *
+ * @example await writeFileDurably('/s/K.json', '{"v":1}');
  */
 export async function writeFileDurably(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${file}.tmp-${randomUUID()}`;
+  await (await replaceFile(file, data)).close();
+}
+
+/**
+ * `writeFileDurably`, resolving to the new file kept open: while it is open, its inode number
+ * cannot go to another file, so `whatIsAt` can tell later whether `file` still is this one.
+ */
+export async function replaceFile(file: string, data: string | Uint8Array): Promise<fs.FileHandle> {
+  const tmp = tempFileOf(file);
   const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(data);
     await handle.sync();
+    await fs.rename(tmp, file);
   } catch (error) {
     await handle.close();
-    await fs.rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true }).catch(() => undefined); // the first error is the one to report
     throw error;
   }
-  await handle.close();
-  await fs.rename(tmp, file);
-  await syncFolder(path.dirname(file));
+  try {
+    await syncFolder(path.dirname(file));
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+/** What `file` names now, without following a symbolic link; undefined when nothing is there. */
+export function lstatOrUndefined(file: string, action: string): FileIdentity | undefined {
+  try {
+    return lstatSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw storageErrorFrom(error, action, file);
+  }
+}
+
+/**
+ * A file kept open as proof of identity: while it is open its inode number cannot go to another
+ * file (one made after a purge would otherwise pass for it).
+ */
+export interface OpenFile {
+  readonly handle: fs.FileHandle;
+  /** Fixed for as long as the handle is open: read once. */
+  readonly identity: FileIdentity;
+}
+
+/** Keeps `handle` as an `OpenFile`. */
+export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
+  const stats = await handle.stat();
+  return { handle, identity: { dev: stats.dev, ino: stats.ino } };
+}
+
+/**
+ * Whether `file` still names `open`: `'other'` when another file is there; when nothing is,
+ * `'unlinked'` if that file was deleted, `'gone'` if it was moved (as a purge moves the folder
+ * away before deleting it). One lstat while all is well.
+ */
+export function whatIsAt(file: string, open: OpenFile, action: string): 'same' | 'unlinked' | 'gone' | 'other' {
+  const now = lstatOrUndefined(file, action);
+  if (now !== undefined) return sameFile(now, open.identity) ? 'same' : 'other';
+  return fstatSync(open.handle.fd).nlink === 0 ? 'unlinked' : 'gone';
+}
+
+/** Unlinks `file` only if it still is `open` (never a file that took its place). */
+export async function unlinkIfSame(file: string, open: OpenFile, action: string): Promise<void> {
+  if (whatIsAt(file, open, action) !== 'same') return;
+  try {
+    await fs.unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw storageErrorFrom(error, action, file);
+  }
 }
 
 /** Makes a rename or unlink in `folder` durable. Some file systems cannot fsync a folder: skipped there. */

@@ -1,15 +1,15 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptStateError, InvalidKeyError, TargetExistsError } from '../errors.js';
-import { syncFolder, writeFileDurably } from './durable-file.js';
-import { acquireFileLock } from './file-lock.js';
+import { CorruptStateError, InvalidKeyError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
+import { isTempFileOf, keepOpen, lstatOrUndefined, NO_FOLLOW, replaceFile, syncFolder, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
+import { acquireFileLock, type FileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
 export interface FileAdapterOptions {
   /**
-   * The folder that holds `<KEY>.json`. Created on the first write.
+   * The folder that holds `<KEY>.json`. Created on the first write, and again if it vanished.
    * @default `${CRAWLEE_STORAGE_DIR || APIFY_LOCAL_STORAGE_DIR || './storage'}/key_value_stores/default`,
    * the folder where Crawlee and `apify run` keep the default key-value store, resolved when
    * `fileAdapter()` is called.
@@ -27,19 +27,39 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 }
 
 /** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */
-interface OpenJournal {
-  readonly handle: fs.FileHandle;
+interface OpenJournal extends OpenFile {
   size: number;
   /** An append failed part way: cut back to `size` before the next one. */
   damaged: boolean;
 }
+
+/** What the adapter knows of a key's files. */
+interface KeyFiles {
+  /**
+   * The snapshot last written or read, kept open: appends follow only this one. (Open, its inode
+   * number cannot go to a file made after a purge, which would pass for it.)
+   */
+  snapshot?: OpenFile;
+  journal?: OpenJournal;
+  /** Where the whole records of the journal end, as found by readJournal. */
+  wholeUpTo?: number;
+  lock?: FileLock;
+}
+
+const READ = constants.O_RDONLY | NO_FOLLOW;
+const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
 
 /**
  * Stores each key as `<dir>/<KEY>.json`, with changes since that snapshot appended to
  * `<KEY>.json.journal`, one JSON record per line, fdatasynced. A snapshot write is atomic and
  * durable: a temp file in the same folder, fsync, rename over the old file, fsync of the
  * folder — a crash leaves either the old or the new file, never a torn one; only then is the
- * journal emptied. `lock()` keeps a second process off the key.
+ * journal emptied. `lock()` keeps a second process off the key. Symbolic links at the key's
+ * files are refused (`StoragePathError`), never followed.
+ *
+ * The adapter remembers which files it wrote and read: when they were removed or replaced behind
+ * its back (a purged or deleted folder), `verify` and `append` throw `StorageReplacedError`
+ * instead of appending to a journal nobody will read, and the next `write` starts afresh.
  *
  * @example
  * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: {}, adapter: fileAdapter({ dir: './state' }) });
@@ -54,56 +74,121 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     return path.join(folder, `${key}.json`);
   };
   const journalOf = (key: string): string => `${fileOf(key)}.journal`;
-  const journals = new Map<string, OpenJournal>();
-  /** Where the whole records of a journal end, as found by readJournal. */
-  const wholeUpTo = new Map<string, number>();
+  const keys = new Map<string, KeyFiles>();
+  const filesOf = (key: string): KeyFiles => {
+    let files = keys.get(key);
+    if (files === undefined) keys.set(key, (files = {}));
+    return files;
+  };
 
-  const openJournal = async (key: string): Promise<OpenJournal> => {
-    const open = journals.get(key);
-    if (open) return open;
+  /** Why the journal open for `key` is no longer the file at its path, or undefined. */
+  const journalGone = (key: string, journal: OpenJournal): string | undefined => {
+    const found = whatIsAt(journalOf(key), journal, 'check the journal');
+    if (found === 'same') return undefined;
+    return found === 'unlinked' ? 'removed (its open journal was deleted)' : 'moved or replaced (its journal path names another file, or none)';
+  };
+  /** Why `key`'s files are no longer those this adapter wrote or read. Synchronous: a few microseconds. */
+  const replaced = (key: string): string | undefined => {
+    const files = keys.get(key);
+    if (files?.snapshot) {
+      const found = whatIsAt(fileOf(key), files.snapshot, 'check the snapshot');
+      if (found === 'unlinked' || found === 'gone') return 'removed (its snapshot is gone: a purged or deleted folder?)';
+      if (found === 'other') return 'replaced (its snapshot is another file)';
+    }
+    return files?.journal && journalGone(key, files.journal);
+  };
+  /**
+   * Keeps `handle` as the key's snapshot (closing the one kept before), while this adapter holds
+   * the key's lock: only a holder appends, and an unlocked reader (inspect) must not keep files open.
+   */
+  const pinSnapshot = async (key: string, handle: fs.FileHandle | undefined): Promise<void> => {
+    const files = filesOf(key);
+    const before = files.snapshot;
+    files.snapshot = files.lock && handle ? await keepOpen(handle) : undefined;
+    if (files.snapshot === undefined) await handle?.close().catch(() => undefined);
+    await before?.handle.close().catch(() => undefined);
+  };
+  /** Forgets the key's files: closes its journal and snapshot. */
+  const forget = async (key: string): Promise<void> => {
+    await closeJournal(key);
+    await pinSnapshot(key, undefined);
+  };
+  const assertNotReplaced = (key: string): void => {
+    const why = replaced(key);
+    if (why !== undefined) throw new StorageReplacedError(key, fileOf(key), why);
+  };
+
+  const openJournal = async (key: string): Promise<{ journal: OpenJournal; created: boolean }> => {
+    const files = filesOf(key);
+    if (files.journal) return { journal: files.journal, created: false };
     const file = journalOf(key);
-    const existed = await exists(file);
-    const handle = await fs.open(file, 'a');
-    if (!existed) await syncFolder(folder);
-    const size = wholeUpTo.get(key) ?? (await wholeRecordsEnd(file));
-    const journal: OpenJournal = { handle, size, damaged: (await handle.stat()).size !== size };
-    journals.set(key, journal);
-    return journal;
+    try {
+      const created = lstatOrUndefined(file, 'check the journal') === undefined;
+      const handle = await fs.open(file, APPEND, 0o666);
+      try {
+        const stats = await handle.stat();
+        if (created) await syncFolder(folder);
+        const size = files.wholeUpTo ?? (await wholeRecordsEnd(handle, stats.size));
+        const journal: OpenJournal = { handle, identity: { dev: stats.dev, ino: stats.ino }, size, damaged: stats.size !== size };
+        files.journal = journal;
+        return { journal, created };
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    } catch (error) {
+      throw storageErrorFrom(error, 'open the journal', file);
+    }
   };
   const closeJournal = async (key: string): Promise<void> => {
-    const open = journals.get(key);
-    journals.delete(key);
-    wholeUpTo.delete(key);
-    await open?.handle.close();
+    const files = keys.get(key);
+    const open = files?.journal;
+    if (files) files.journal = files.wholeUpTo = undefined;
+    await open?.handle.close().catch(() => undefined); // nothing unwritten: every append was synced
   };
-  let folderReady: Promise<void> | undefined;
-  const ensureFolder = (): Promise<void> =>
-    (folderReady ??= fs.mkdir(folder, { recursive: true }).then(() => undefined, (error: unknown) => {
-      folderReady = undefined;
-      throw error;
-    }));
 
   return {
     name: 'file',
     locate: fileOf,
     async lock(key) {
-      const file = fileOf(key);
-      await ensureFolder();
-      const release = await acquireFileLock(`${file}.lock`, key);
-      await removeTempFiles(folder, `${key}.json.tmp-`);
+      fileOf(key);
+      await makeFolder(folder);
+      const lock = await acquireFileLock(folder, key);
+      try {
+        await removeTempFiles(folder, key);
+      } catch (error) {
+        await lock.release();
+        throw error;
+      }
+      filesOf(key).lock = lock;
       return async () => {
-        await closeJournal(key);
-        await release();
+        try {
+          await forget(key);
+          await removeTempFiles(folder, key).catch(() => undefined); // leftovers only: the next holder removes them
+        } finally {
+          keys.delete(key);
+          await lock.release();
+        }
       };
     },
     async read(key) {
       const file = fileOf(key);
       let text: string;
       try {
-        text = await fs.readFile(file, 'utf8');
+        const handle = await fs.open(file, READ);
+        try {
+          text = await handle.readFile('utf8');
+        } catch (error) {
+          await handle.close();
+          throw error;
+        }
+        await pinSnapshot(key, handle);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          await pinSnapshot(key, undefined);
+          return undefined;
+        }
+        throw storageErrorFrom(error, 'read the snapshot', file);
       }
       try {
         return JSON.parse(text) as unknown;
@@ -114,62 +199,114 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     },
     async write(key, value) {
       const file = fileOf(key);
-      await ensureFolder();
-      await writeFileDurably(file, JSON.stringify(value));
+      const files = filesOf(key);
+      const data = JSON.stringify(value);
+      await makeFolder(folder); // every time: the folder may have been removed since the last write
+      await files.lock?.verify();
+      // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
+      if (files.journal && journalGone(key, files.journal) !== undefined) await closeJournal(key);
+      // Opened before the snapshot is written, so that a symbolic link there fails before anything changes.
+      const journal = files.journal !== undefined || lstatOrUndefined(journalOf(key), 'check the journal') !== undefined ? (await openJournal(key)).journal : undefined;
+      try {
+        await pinSnapshot(key, await replaceFile(file, data));
+      } catch (error) {
+        throw storageErrorFrom(error, 'write the snapshot', file);
+      }
+      if (journal === undefined) return;
       // Only now, with the snapshot durable, may the journal go.
-      if (journals.has(key) || (await exists(journalOf(key)))) {
-        const journal = await openJournal(key);
+      try {
         await journal.handle.truncate(0);
         await journal.handle.datasync();
-        journal.size = 0;
-        journal.damaged = false;
+      } catch (error) {
+        throw storageErrorFrom(error, 'empty the journal', journalOf(key)); // its records are in the snapshot: skipped on replay
       }
+      journal.size = 0;
+      journal.damaged = false;
+    },
+    async verify(key) {
+      fileOf(key);
+      assertNotReplaced(key);
+      await keys.get(key)?.lock?.verify();
     },
     async delete(key) {
-      await closeJournal(key);
-      await fs.rm(fileOf(key), { force: true });
-      await fs.rm(journalOf(key), { force: true });
-      await syncFolder(folder);
+      const file = fileOf(key);
+      await forget(key);
+      try {
+        await fs.rm(file, { force: true });
+        await fs.rm(journalOf(key), { force: true });
+        await syncFolder(folder);
+      } catch (error) {
+        throw storageErrorFrom(error, 'delete', file);
+      }
     },
     async append(key, records) {
-      const journal = await openJournal(key);
+      const files = filesOf(key);
+      assertNotReplaced(key);
+      if (files.lock?.intact() === false) await files.lock.verify();
+      const { journal, created } = await openJournal(key);
       const data = Buffer.from(formatRecords(records));
       try {
         if (journal.damaged) await journal.handle.truncate(journal.size);
         journal.damaged = false;
         await journal.handle.appendFile(data);
         await journal.handle.datasync();
-        journal.size += data.length;
       } catch (error) {
         journal.damaged = true;
-        throw error;
+        throw storageErrorFrom(error, 'append to the journal', journalOf(key));
       }
+      // Acknowledged only if it landed in the live journal, beside the live snapshot.
+      const why = replaced(key);
+      if (why !== undefined) {
+        // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
+        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(journalOf(key), journal, 'remove the journal').catch(() => undefined);
+        await closeJournal(key);
+        throw new StorageReplacedError(key, fileOf(key), why);
+      }
+      if (files.lock?.intact() === false) await files.lock.verify();
+      journal.size += data.length;
     },
     async readJournal(key) {
       const file = journalOf(key);
       let bytes: Buffer;
       try {
-        bytes = await fs.readFile(file);
+        const handle = await fs.open(file, READ);
+        try {
+          bytes = await handle.readFile();
+        } finally {
+          await handle.close();
+        }
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
+        throw storageErrorFrom(error, 'read the journal', file);
       }
-      const end = bytes.lastIndexOf(0x0a) + 1;
-      wholeUpTo.set(key, end);
-      return parseJournal(bytes.toString('utf8', 0, end), key, file);
+      filesOf(key).wholeUpTo = bytes.lastIndexOf(0x0a) + 1;
+      return parseJournal(bytes, key, file);
     },
     async rename(key, toKey) {
-      await closeJournal(key);
-      for (const target of [fileOf(toKey), journalOf(toKey)]) {
-        if (await exists(target)) throw new TargetExistsError(key, target);
+      await forget(key);
+      const targets = [fileOf(toKey), journalOf(toKey)];
+      try {
+        for (const target of targets) {
+          if (lstatOrUndefined(target, 'check the target') !== undefined) throw new TargetExistsError(key, target);
+        }
+        const moved = [await linkOnce(fileOf(key), targets[0]!), await linkOnce(journalOf(key), targets[1]!)];
+        if (!moved.includes(true)) return;
+        await fs.rm(fileOf(key), { force: true });
+        await fs.rm(journalOf(key), { force: true });
+        await syncFolder(folder);
+      } catch (error) {
+        throw storageErrorFrom(error, `move to ${toKey}`, fileOf(key));
       }
-      const moved = [await linkOnce(fileOf(key), fileOf(toKey)), await linkOnce(journalOf(key), journalOf(toKey))];
-      if (!moved.includes(true)) return;
-      await fs.rm(fileOf(key), { force: true });
-      await fs.rm(journalOf(key), { force: true });
-      await syncFolder(folder);
     },
   };
+}
+
+async function makeFolder(folder: string): Promise<void> {
+  try {
+    await fs.mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw storageErrorFrom(error, 'create the storage folder', folder);
+  }
 }
 
 /** Hard-links `from` to `to`; unlike rename, never replaces an existing file. False if `from` is missing. */
@@ -185,18 +322,24 @@ async function linkOnce(from: string, to: string): Promise<boolean> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(() => true, () => false);
-}
-
-/** Byte length of the whole records in a journal file: up to its last newline. */
-async function wholeRecordsEnd(file: string): Promise<number> {
-  const bytes = await fs.readFile(file);
-  return bytes.lastIndexOf(0x0a) + 1;
+/** Byte length of the whole records in a journal of `size` bytes: up to its last newline, read from the end. */
+async function wholeRecordsEnd(handle: fs.FileHandle, size: number): Promise<number> {
+  const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
 }
 
 /** Temp files of writes cut short by a crash; only the lock holder may remove them. */
-async function removeTempFiles(folder: string, prefix: string): Promise<void> {
-  const names = await fs.readdir(folder);
-  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => fs.rm(path.join(folder, n), { force: true })));
+async function removeTempFiles(folder: string, key: string): Promise<void> {
+  const names = await fs.readdir(folder).catch((error: unknown) => {
+    throw storageErrorFrom(error, 'list the folder', folder);
+  });
+  const own = names.filter((name) => isTempFileOf(name, `${key}.json`));
+  await Promise.all(own.map((name) => fs.rm(path.join(folder, name), { force: true }).catch(() => undefined)));
 }
