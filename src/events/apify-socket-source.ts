@@ -2,6 +2,9 @@ import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { Observable } from 'rxjs';
 import WebSocket from 'ws';
+import { InvalidOptionError } from '../errors.js';
+import { escapeControls } from '../text/escape-controls.js';
+import { redactUrl } from '../text/redact-url.js';
 import { parsePlatformEvent, type PlatformEvent } from './event-types.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 
@@ -13,7 +16,11 @@ export interface SocketSourceOptions {
   /** First reconnect delay; doubles per failed attempt, with jitter. */
   readonly reconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
-  /** An upgrade unanswered this long is dropped (and retried): a silent server must not hang us. @default 10000 */
+  /**
+   * The whole opening handshake (connect, upgrade, response headers) must be done within this
+   * long, or the socket is dropped (and retried): a silent or trickling server must not hang us.
+   * @default 10000
+   */
   readonly handshakeTimeoutMs?: number;
   readonly report: (diagnostic: EventDiagnostic) => void;
 }
@@ -29,10 +36,14 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
  * dropped socket is reopened (with backoff and jitter, except after a close code that says
  * retrying is pointless), so a later `migrating` is not missed. A `migrating` is followed by
  * `persistState { isMigrating: true }`, as the SDK does. Malformed or unknown messages are
- * reported and dropped. An upgrade left unanswered for `handshakeTimeoutMs` counts as a dropped
- * socket. The socket never keeps the process alive on its own.
+ * reported and dropped. An opening handshake not done within `handshakeTimeoutMs` counts as a
+ * dropped socket. Diagnostics never show the URL's userinfo or secret-looking query values, nor
+ * raw control characters. The socket never keeps the process alive on its own.
  */
-export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, handshakeTimeoutMs = 10_000, report }: SocketSourceOptions): Observable<PlatformEvent> {
+export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, handshakeTimeoutMs = 10_000, report: reportRaw }: SocketSourceOptions): Observable<PlatformEvent> {
+  // The URL may carry a token, a password, or arrive percent-decoded in ws's messages: every text shown goes through here.
+  const clean = (text: string): string => escapeControls(redactUrl(text.split(url).join(redactUrl(url))));
+  const report = ({ type, message }: EventDiagnostic): void => reportRaw({ type, message: clean(message) });
   return new Observable<PlatformEvent>((subscriber) => {
     let socket: WebSocket | undefined;
     let retry: ReturnType<typeof setTimeout> | undefined;
@@ -58,27 +69,42 @@ export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, 
     };
 
     const open = (): void => {
-      const ws = new WebSocket(url, {
-        handshakeTimeout: handshakeTimeoutMs,
-        // The socket must not hold the process open: unref it as soon as it exists.
-        createConnection: (options: object) => {
-          const raw = url.startsWith('wss:') ? tlsConnect(options) : connect(options as { port: number });
-          raw.unref();
-          return raw;
-        },
-      } as WebSocket.ClientOptions);
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, {
+          // The socket must not hold the process open: unref it as soon as it exists.
+          createConnection: (options: object) => {
+            const raw = url.startsWith('wss:') ? tlsConnect(options) : connect(options as { port: number });
+            raw.unref();
+            return raw;
+          },
+        } as WebSocket.ClientOptions);
+      } catch (error) {
+        subscriber.error(new InvalidOptionError('url', clean((error as Error).message))); // ws quotes the whole URL
+        return;
+      }
       socket = ws;
+      // ws's own handshakeTimeout is an idle timeout: a server trickling a header line at a time
+      // never trips it. This one bounds the whole handshake, from now to 'open'.
+      let gaveUp = false;
+      const deadline = setTimeout(() => {
+        if (ws.readyState !== WebSocket.CONNECTING) return;
+        gaveUp = true;
+        report({ type: 'socket-error', message: `no answer to the socket's opening handshake within ${handshakeTimeoutMs} ms` });
+        ws.terminate();
+      }, handshakeTimeoutMs);
+      deadline.unref();
       ws.on('open', () => {
+        clearTimeout(deadline);
         attempt = 0;
         report({ type: 'connected', message: `connected to ${url}` });
       });
       ws.on('message', onMessage);
       ws.on('error', (error) => {
-        // ws gives up an unanswered upgrade with this message; say what it means and for how long.
-        const hung = ws.readyState !== WebSocket.OPEN && /handshake has timed out/i.test(error.message);
-        report({ type: 'socket-error', message: hung ? `no answer to the socket's opening handshake within ${handshakeTimeoutMs} ms` : error.message });
+        if (!gaveUp) report({ type: 'socket-error', message: error.message }); // else: our own terminate, reported above
       });
       ws.on('close', (code) => {
+        clearTimeout(deadline);
         if (stopped) return;
         if (FINAL_CLOSE_CODES.has(code)) {
           report({ type: 'closed', message: `closed with code ${code}; not reconnecting` });
