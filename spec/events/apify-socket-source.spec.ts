@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { firstValueFrom, filter, take, toArray, type Observable, type Subscription } from 'rxjs';
 import { createEventSource, type EventSource } from '../../src/events/event-source.js';
 import type { EventDiagnostic } from '../../src/events/event-diagnostic.js';
@@ -144,6 +146,60 @@ describe('Apify platform socket', () => {
       for (const s of subscriptions.splice(0)) s.unsubscribe();
       await silent.stop();
     }
+  });
+
+  test('a server that answers 101 and then trickles one header line at a time is given up after handshakeTimeoutMs in all, and tried again', async () => {
+    // ws's own handshakeTimeout restarts with every byte: only a bound on the whole handshake ends this.
+    const sockets = new Set<Socket>();
+    let connections = 0;
+    let second!: () => void;
+    const reconnected = new Promise<void>((resolve) => (second = resolve));
+    const trickler = createServer((socket) => {
+      sockets.add(socket);
+      if (++connections === 2) second();
+      socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\n');
+        const drip = setInterval(() => socket.write('X-Drip: a\r\n'), 10); // well inside the 100 ms
+        socket.on('close', () => clearInterval(drip));
+      });
+    });
+    trickler.listen(0, '127.0.0.1');
+    await once(trickler, 'listening');
+    try {
+      const url = `ws://127.0.0.1:${(trickler.address() as AddressInfo).port}`;
+      const { diagnostics } = listen(createEventSource({ mode: 'apify', url, signals: false, reconnectDelayMs: 20, handshakeTimeoutMs: 100 }));
+      await reconnected;
+      expect(diagnostics.slice(0, 2)).toEqual([
+        { type: 'socket-error', message: "no answer to the socket's opening handshake within 100 ms" },
+        { type: 'reconnecting', message: expect.stringMatching(/^closed with code 1006; reconnecting in \d+ ms$/) },
+      ]);
+    } finally {
+      for (const s of subscriptions.splice(0)) s.unsubscribe();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => trickler.close(resolve));
+    }
+  });
+
+  test("diagnostics show the socket URL without its userinfo or token; a bad URL's error neither", async () => {
+    const url = `${server.url.replace('//', '//apify:PASSWORD-XYZ@')}/events?token=SECRET-TOKEN-123&page=2`;
+    const source = createEventSource({ mode: 'apify', url, signals: false, reconnectDelayMs: 20 });
+    const connected = firstValueFrom(source.diagnostics$.pipe(filter((d) => d.type === 'connected')));
+    listen(source);
+    expect(await connected).toEqual({ type: 'connected', message: `connected to ${server.url}/events?token=[redacted]&page=2` });
+    const bad = createEventSource({ mode: 'apify', url: 'ws://apify:PASSWORD-XYZ@[oops/?token=SECRET-TOKEN-123', signals: false });
+    const error = await new Promise<Error>((resolve) => subscriptions.push(bad.subscribe({ error: resolve })));
+    expect(error.message).toBe('Invalid option "url": Invalid URL: ws://[oops/?token=[redacted]');
+  });
+
+  test('a dropped message is shown with its control characters escaped', async () => {
+    const { diagnostics, source } = listen();
+    await server.connected();
+    const after = next(source);
+    server.send('\u001b[2J\u009b31mnot json');
+    server.send({ name: 'aborting', data: {} });
+    await after;
+    expect(diagnostics.filter((d) => d.type === 'dropped')).toEqual([{ type: 'dropped', message: 'not JSON: \\u001b[2J\\u009b31mnot json' }]);
   });
 
   test('handshakeTimeoutMs is checked like the other durations', () => {
