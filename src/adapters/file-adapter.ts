@@ -69,7 +69,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const fileOf = (key: string): string => {
     assertValidKey(key);
     if (key.length > MAX_FILE_KEY_LENGTH) {
-      throw new InvalidKeyError(key, `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its lock and temp files add up to 55 to a file name, which may have 255); this one has ${key.length}`);
+      throw new InvalidKeyError(key, `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its temp files add 46 characters to a file name, which may have 255); this one has ${key.length}`);
     }
     return path.join(folder, `${key}.json`);
   };

@@ -197,7 +197,7 @@ async function listing(folder: string): Promise<Map<string, Buffer | 'dir'>> {
     }
     for (const entry of entries) {
       const name = `${prefix}${entry.name}`;
-      if (/\.lock($|\.)/.test(entry.name)) continue; // the store's own lock, gone once it is closed
+      if (/\.lock($|\.)|~lock\.\d+$/.test(entry.name)) continue; // the store's own lock, gone once it is closed
       if (entry.isDirectory()) {
         out.set(name, 'dir');
         if (depth < 2) await walk(path.join(at, entry.name), `${name}/`, depth + 1);
