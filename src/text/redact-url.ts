@@ -6,8 +6,12 @@ export const SECRET_NAME = /key|token|secret|auth|pass|sig|session|credential|co
 
 /** `scheme://userinfo@`, up to the last `@` before the path, as URL reads it. */
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
-/** One `name=value` of a query (or of a fragment, which some servers read too). */
-const PARAMETER = /([?&;#])([^=&;#\s]*)=([^&;#\s]*)/g;
+/**
+ * One `name=value` of a query (or of a fragment, which some servers read too). In running text
+ * a quote or bracket ends it, as it ends a quoted URL, and so does punctuation at its end (`…?token=x, then`);
+ * a value redacted already is left as it is.
+ */
+const PARAMETER = /([?&;#])([^=&;#\s"'<>`]*)=(\[redacted\]|[^&;#\s"'<>`]*?)(?=[.,:!?)\]]*(?:[&;#\s"'<>`]|$))/g;
 const MARK = '[redacted]';
 
 const decoded = (text: string): string => {

@@ -107,6 +107,45 @@ describe('credentials never appear in an error, its causes, or status$', () => {
   });
 });
 
+describe('the encodings a server echoes credentials in', () => {
+  // A realistic password: its base64 (the Basic header) then has '/' and '+', its JSON a '\/'.
+  const PASSWORD = 'p>?~p>?~s3cr3t wörd/&"';
+  const USER_PASSWORD = `u:${PASSWORD}`;
+  const KEY = 'k/ey+with=chars';
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const forms: Array<[string, (secret: string) => string]> = [
+    ["PHP's json_encode (escaped slashes, \\u escapes)", (secret) => JSON.stringify(secret).replace(/\//g, '\\/').replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    ['lowercase percent-encoding', (secret) => encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+    ['form-urlencoding (+ for a space)', (secret) => new URLSearchParams({ v: secret }).toString().slice(2)],
+    ['HTML decimal entities', (secret) => secret.replace(/[^a-z0-9]/gi, (c) => `&#${c.codePointAt(0)};`)],
+    ['HTML hex entities', (secret) => secret.replace(/[^a-z0-9]/gi, (c) => `&#x${c.codePointAt(0)!.toString(16)};`)],
+    ['htmlspecialchars', (secret) => secret.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')],
+    ['base64', (secret) => b64(secret)],
+  ];
+  test.each(forms)('%s: none of the secrets, nor "Bearer <token>" or "user:password", survives', async (_name, encode) => {
+    const cases: Array<[RemoteKvAdapterOptions['dialect'], string[]]> = [
+      [{ dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Basic ${b64(USER_PASSWORD)}`, 'x-api-key': KEY } }, [PASSWORD, USER_PASSWORD, KEY]],
+      [{ dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Bearer ${TOKEN}` } }, [TOKEN, `Bearer ${TOKEN}`]],
+    ];
+    for (const [dialect, secrets] of cases) {
+      answer = () => ({ status: 400, body: `bad request; echoed: ${secrets.map(encode).join(' | ')}` });
+      const error = (await remoteKvAdapter({ dialect, retries: 0 }).read('K').catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(RemoteStorageError);
+      expect(error.message).toContain('echoed: ');
+      const text = shown(error);
+      for (const secret of secrets) expect([secret, text]).toEqual([secret, expect.not.stringContaining(encode(secret))]);
+    }
+  });
+
+  test("a user name and short ordinary header values are no secrets: the server's message stays readable; a password, the token and credential-named headers count at any length", async () => {
+    answer = () => ({ status: 400, body: 'bad request; authorization missing for tenant acme; key=K9 pw=Pw9' });
+    const webdav = remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: `${server.origin.replace('//', '//u:Pw9@')}/dav`, headers: { 'x-tenant': 'acme', 'x-api-key': 'K9' } }, retries: 0 });
+    const error = (await webdav.read('K').catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe('read K: the WebDAV server answered 400 bad request; authorization missing for tenant acme; key=[redacted] pw=[redacted]');
+    expect(server.requests[0]!.headers.authorization).toBe(`Basic ${b64('u:Pw9')}`);
+  });
+});
+
 describe('every failure is a typed error', () => {
   test.each([
     ['a body that is not JSON', '<html>gateway</html>', /etcd answered 200 with a body that is not JSON, not etcd's answer: <html>gateway<\/html>/],
@@ -146,15 +185,18 @@ describe('every failure is a typed error', () => {
 });
 
 describe('Redactor', () => {
-  test('knows a request\'s secrets: userinfo (decoded and encoded), secret-looking query values, header values but a safe few, Bearer/Basic', () => {
+  test('knows a request\'s secrets: userinfo password and pair (decoded and encoded), secret-looking query values, credential-named headers, long other headers but a safe few, Bearer/Basic', () => {
     const secrets = requestSecrets('https://us%40er:p%2Fw@h/x?token=T1&api_key=K%2B1&X-Amz-Signature=S1&page=2&sig=S2', {
       authorization: 'Bearer B1',
+      'x-session': 'X1',
       'x-custom': 'C1',
+      'x-custom-long': 'LONG-VAL',
       'content-type': 'application/json',
-      'if-match': '"etag"',
+      'if-match': '"etag-long-enough"',
     });
-    expect(secrets).toEqual(expect.arrayContaining(['us@er', 'p/w', 'us%40er:p%2Fw', 'T1', 'K%2B1', 'K+1', 'S1', 'S2', 'Bearer B1', 'B1', 'C1']));
-    for (const safe of ['2', 'application/json', '"etag"']) expect(secrets).not.toContain(safe);
+    expect(secrets).toEqual(expect.arrayContaining(['p/w', 'us@er:p/w', 'us%40er:p%2Fw', 'T1', 'K%2B1', 'K+1', 'S1', 'S2', 'Bearer B1', 'B1', 'X1', 'LONG-VAL']));
+    for (const safe of ['us@er', 'us%40er', 'C1', '2', 'application/json', '"etag-long-enough"']) expect(secrets).not.toContain(safe);
+    expect(requestSecrets('http://h/', { authorization: `Basic ${Buffer.from('user:pw').toString('base64')}` })).toEqual([`Basic ${Buffer.from('user:pw').toString('base64')}`, Buffer.from('user:pw').toString('base64'), 'pw', 'user:pw']);
     expect(requestSecrets('http://u:p@ss@h/')).toContain('p@ss'); // userinfo runs to the last @, as URL reads it
     expect(new Redactor(secrets).text('to https://us%40er:p%2Fw@h/x with B1 and K+1, page 2')).toBe('to https://h/x with [redacted] and [redacted], page 2');
   });

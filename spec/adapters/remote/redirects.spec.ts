@@ -42,6 +42,17 @@ describe.each([
     for (const secret of [TOKEN, 'authorization', 'x-api-key', 'HEADER-SECRET', 'dav-user', 'dav-PASSWORD', Buffer.from('dav-user:dav-PASSWORD').toString('base64')]) expect(sent).not.toContain(secret);
   });
 
+  test('a GET redirected to plain http elsewhere than loopback (a cloud metadata service) is refused for good, naming the target; nothing is read there', async () => {
+    answerHere = () => redirect(302, 'http://169.254.169.254/latest/meta-data/?X-Amz-Signature=SIG-SECRET');
+    const error = await failureOf(apify().read('K'));
+    expect(error).toBeInstanceOf(RemoteStorageError);
+    expect(error!.retryable).toBe(false);
+    expect(error!.message).toBe(
+      'apify: read K: the server redirected the GET to http://169.254.169.254/latest/meta-data/?X-Amz-Signature=[redacted], another origin over plain http (only https is followed there, or loopback to loopback); not followed, nothing was sent there',
+    );
+    expect(here.requests).toHaveLength(1); // not retried
+  });
+
   test.each([301, 302, 303, 307, 308])('a write redirected (%i) to another origin is refused for good, naming the origin; nothing reaches it', async (status) => {
     answerHere = () => redirect(status, `${elsewhere.origin}/steal`);
     const error = await failureOf(apify().write('K', { n: 1 }));
@@ -113,7 +124,36 @@ describe('redirects a loopback server cannot show', () => {
     };
     return { fetch, asked };
   };
-  const adapter = (fetch: FetchLike) => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl: 'https://api.example' }, fetch, retries: 2, retryDelayMs: 1 });
+  const adapter = (fetch: FetchLike, baseUrl = 'https://api.example') => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl }, fetch, retries: 2, retryDelayMs: 1 });
+  const RECORD_PATH = '/v2/key-value-stores/s/records/K';
+
+  test('another origin is followed over https, or from loopback to loopback (127.0.0.0/8, ::1, localhost), sent bare', async () => {
+    for (const [from, to] of [
+      ['https://api.example', 'https://storage.example/blob?sig=S'],
+      ['http://api.example', 'https://storage.example/blob'],
+      ['http://127.0.0.1:8000', 'http://127.0.0.2:9000/blob'],
+      ['http://localhost:8000', 'http://[::1]:9000/blob'],
+      ['http://[::1]:8000', 'http://localhost:9000/blob'],
+    ]) {
+      const { fetch, asked } = fake({ [`${from}${RECORD_PATH}`]: { status: 302, location: to }, [to!]: { status: 200 } });
+      expect(await adapter(fetch, from).read('K').catch((e: unknown) => e)).toBeInstanceOf(Error); // the fake's empty body is no JSON: read, though
+      expect(asked).toEqual([expect.stringContaining(`GET ${from}${RECORD_PATH}`), `GET ${to} {}`]);
+    }
+  });
+
+  test.each([
+    ['a plain-http origin', 'http://api.example', 'http://169.254.169.254/latest/meta-data/'],
+    ['a plain-http origin, to loopback', 'http://api.example', 'http://127.0.0.1:2379/v3/kv/range'],
+    ['a loopback origin', 'http://127.0.0.1:8000', 'http://10.0.0.7/internal'],
+    ['a loopback origin, to a name', 'http://localhost:8000', 'http://metadata.google.internal/computeMetadata/v1/'],
+  ])('from %s, a GET redirected to plain http elsewhere is refused for good, nothing sent there', async (_what, from, to) => {
+    const { fetch, asked } = fake({ [`${from}${RECORD_PATH}`]: { status: 302, location: to } });
+    const error = await failureOf(adapter(fetch, from).read('K'));
+    expect(error).toBeInstanceOf(RemoteStorageError);
+    expect(error?.retryable).toBe(false);
+    expect(error?.message).toContain(`redirected the GET to ${to}, another origin over plain http (only https is followed there, or loopback to loopback); not followed, nothing was sent there`);
+    expect(asked).toHaveLength(1);
+  });
 
   test('never from https to plain http, not even a GET', async () => {
     const { fetch, asked } = fake({ 'https://api.example/v2/key-value-stores/s/records/K': { status: 302, location: 'http://api.example/v2/key-value-stores/s/records/K' } });

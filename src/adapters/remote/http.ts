@@ -94,11 +94,17 @@ function withoutUserinfo(url: string, headers: Record<string, string>): { url: s
   return { url: parsed.href, headers: hasOwn ? headers : { ...headers, authorization: `Basic ${basic}` } };
 }
 
+/** 127.0.0.0/8, ::1 or localhost: a host on this machine (URL has normalised the address already). */
+const isLoopback = (url: URL): boolean => /^127\.\d+\.\d+\.\d+$/.test(url.hostname) || url.hostname === '[::1]' || url.hostname === 'localhost';
+
 /**
  * Sends one hop after another, following a redirect only where it cannot leak: within the same
  * origin (307/308 as they are; 301/302/303 only for GET and HEAD), or to another origin for a
  * GET or HEAD sent bare (no header, no body), never from https to http, at most MAX_REDIRECTS.
- * Anything else is refused before a byte goes to the new place.
+ * Another origin must be https (or, from a loopback origin, loopback): a plain-http redirect could
+ * point the adapter at anything it can reach, e.g. a cloud metadata service at 169.254.169.254,
+ * whose answer would be read as the stored state. Anything else is refused before a byte goes to
+ * the new place.
  */
 async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal: AbortSignal, redactor: Redactor) {
   let hop = first;
@@ -133,6 +139,9 @@ async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal
       hop = { ...hop, url: target.href };
     } else {
       if (!safe) refuse(`${redirected}, another origin`);
+      if (target.protocol !== 'https:' && !(isLoopback(from) && isLoopback(target))) {
+        refuse(`the server redirected the ${hop.method} to ${target.href}, another origin over plain http (only https is followed there, or loopback to loopback)`);
+      }
       hop = { url: target.href, method: hop.method, headers: {} };
     }
   }

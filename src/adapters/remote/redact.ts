@@ -1,13 +1,13 @@
 import { PersistentStoreError } from '../../errors.js';
 import { escapeControls } from '../../text/escape-controls.js';
+import { redactUrl, SECRET_NAME } from '../../text/redact-url.js';
 import { fromBase64 } from './base64.js';
+import { base64Forms, secretPattern } from './secret-forms.js';
 
-/** Headers whose values say nothing secret; every other header value is treated as a credential. */
+/** Headers whose values say nothing secret. */
 const SAFE_HEADERS = new Set(['content-type', 'accept', 'if-match', 'if-none-match', 'content-length']);
-/** Query parameters whose values are credentials: `token`, `api_key`, `X-Amz-Signature`, `sig`, … */
-const SECRET_PARAM = /token|key|secret|password|auth|signature|sig|credential/i;
-/** `scheme://user:password@`, in any text: the userinfo goes even when its value is not known. */
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/gi;
+/** A value of a header whose name does not look like a credential's counts as a secret only from this long: shorter ones are too likely to be ordinary words. */
+const MIN_OTHER_HEADER = 8;
 const MARK = '[redacted]';
 /** How deep a cause chain is copied; deeper causes are dropped. */
 const MAX_CAUSES = 8;
@@ -21,32 +21,42 @@ const decode = (text: string, query = false): string => {
   }
 };
 
+/** `user:password` → the password and the pair (a user name alone is no secret); a lone user (a token used as user name) when long enough. */
+const pairSecrets = (pair: string): string[] => {
+  const [user = '', password] = pair.split(/:(.*)/s);
+  if (password !== undefined && password !== '') return [password, pair];
+  return user.length >= MIN_OTHER_HEADER ? [user] : [];
+};
+
 /**
- * The credentials one request carries: the URL's userinfo, the values of query parameters with
- * secret-looking names, every header value but content-type, accept, if-match, if-none-match and
- * content-length, and what follows `Bearer ` / `Basic ` (with Basic's decoded `user:password`).
+ * The credentials one request carries: the URL's userinfo password and `user:password` (raw and
+ * decoded), the values of query parameters with secret-looking names, the values of headers
+ * named like credentials (`SECRET_NAME`: authorization, cookie, x-api-key, …) and of other
+ * headers (but content-type, accept, if-match, if-none-match, content-length) at least 8
+ * characters long, and what follows `Bearer ` / `Basic ` (with Basic's decoded password and
+ * `user:password`). A user name alone is not a secret: redacting `u` would garble every message.
  *
- * @example requestSecrets('https://u:p@h/x?token=t', { authorization: 'Bearer abc' }); // has 'u', 'p', 't', 'Bearer abc' and 'abc'
+ * @example requestSecrets('https://u:p@h/x?token=t', { authorization: 'Bearer abc' }); // has 'p', 'u:p', 't', 'Bearer abc' and 'abc'
  */
 export function requestSecrets(url: string, headers: Readonly<Record<string, string>> = {}): string[] {
   const found: string[] = [];
   const userinfo = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(url)?.[1]; // up to the last @, as URL reads it
-  if (userinfo) found.push(...userinfo.split(/:(.*)/s).filter(Boolean).flatMap((part) => [part, decode(part)]), userinfo);
+  if (userinfo) found.push(...pairSecrets(userinfo), ...pairSecrets(decode(userinfo)));
   const query = /\?([^#]*)/.exec(url)?.[1] ?? '';
   for (const pair of query.split('&')) {
     const [name = '', value = ''] = pair.split(/=(.*)/s);
-    if (value !== '' && SECRET_PARAM.test(decode(name, true))) found.push(value, decode(value, true));
+    if (value !== '' && SECRET_NAME.test(decode(name, true))) found.push(value, decode(value, true));
   }
   for (const [name, value] of Object.entries(headers)) {
-    if (SAFE_HEADERS.has(name.toLowerCase()) || value.trim() === '') continue;
+    const credential = SECRET_NAME.test(name);
+    if (value.trim() === '' || (!credential && (SAFE_HEADERS.has(name.toLowerCase()) || value.trim().length < MIN_OTHER_HEADER))) continue;
     found.push(value);
     const scheme = /^\s*(bearer|basic)\s+(\S+)\s*$/i.exec(value);
     if (!scheme) continue;
     found.push(scheme[2]!);
     if (scheme[1]!.toLowerCase() === 'basic') {
       try {
-        const pair = fromBase64(scheme[2]!);
-        found.push(pair, ...pair.split(/:(.*)/s).filter(Boolean));
+        found.push(...pairSecrets(fromBase64(scheme[2]!)));
       } catch {
         // not base64: the raw value is redacted already
       }
@@ -65,22 +75,22 @@ export function requestSecrets(url: string, headers: Readonly<Record<string, str
  * throw redactor.error(error);
  */
 export class Redactor {
-  /** Longest first, so that a secret containing another is removed whole. */
-  private secrets: string[] = [];
+  private readonly secrets = new Set<string>();
+  /** All secrets in all their forms, longest first (so a secret containing another goes whole); built when first needed. */
+  private pattern: RegExp | undefined;
 
   constructor(secrets: Iterable<string> = []) {
     this.add(...secrets);
   }
 
-  /** Adds secrets, with their URL-encoded and JSON-escaped forms. */
+  /** Adds secrets; each is matched in every form a server may echo it in (see `secretPattern`), and so is its base64. */
   add(...secrets: string[]): this {
-    const known = new Set(this.secrets);
     for (const secret of secrets) {
-      for (const form of [secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]) {
-        if (form !== '' && !known.has(form)) known.add(form);
-      }
+      if (secret === '' || this.secrets.has(secret)) continue;
+      this.secrets.add(secret);
+      for (const form of base64Forms(secret)) this.secrets.add(form);
+      this.pattern = undefined;
     }
-    this.secrets = [...known].sort((a, b) => b.length - a.length);
     return this;
   }
 
@@ -89,11 +99,13 @@ export class Redactor {
     return this.add(...requestSecrets(url, headers));
   }
 
-  /** `text` without any known secret or URL userinfo. */
+  /** `text` without any known secret, URL userinfo or secret-looking query value. */
   text(text: string): string {
-    let clean = text.replace(USERINFO, '$1');
-    for (const secret of this.secrets) clean = clean.split(secret).join(MARK);
-    return clean;
+    if (this.pattern === undefined && this.secrets.size > 0) {
+      const longestFirst = [...this.secrets].sort((a, b) => b.length - a.length);
+      this.pattern = new RegExp(longestFirst.map(secretPattern).join('|'), 'g');
+    }
+    return redactUrl(this.pattern === undefined ? text : text.replace(this.pattern, MARK));
   }
 
   /** For a message: redacted, and with control characters escaped (newlines kept). */
