@@ -8,7 +8,8 @@ export function formatRecords(records: readonly unknown[]): string {
 }
 
 const NEWLINE = 0x0a;
-const decoder = new TextDecoder();
+// Made on first use: some environments (jsdom) have no TextDecoder when this module loads.
+let decoder: TextDecoder | undefined;
 
 /**
  * Parses a journal, as text or as its bytes, line by line: bytes are never decoded whole, so a
@@ -26,7 +27,7 @@ export function parseJournal(journal: string | Uint8Array, key: string, location
   let line = 1;
   while (start < end) {
     const stop = text ? journal.indexOf('\n', start) : journal.indexOf(NEWLINE, start);
-    const source = text ? journal.slice(start, stop) : decoder.decode(journal.subarray(start, stop));
+    const source = text ? journal.slice(start, stop) : (decoder ??= new TextDecoder()).decode(journal.subarray(start, stop));
     try {
       records.push(JSON.parse(source));
     } catch (error) {
