@@ -2,7 +2,7 @@ import { enablePatches, produce, produceWithPatches, type Draft, type Patch } fr
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { ConflictError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
+import { ConflictError, LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { hydrate, readStored, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
@@ -173,6 +173,19 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     maintain: () => writer.compact(),
   });
 
+  // A failing write must be heard of even when nobody watches status$: once per episode, until a write lands.
+  let failing = false;
+  const failures = pipeline.status$.subscribe(({ phase, lastError }) => {
+    // A lost lock is its own notice (the writer's); it ends every write, so the failure would say it twice.
+    if (phase === 'error' && lastError && !failing && !(lastError instanceof LockLostError)) {
+      failing = true;
+      notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}": ${lastError.message} The state is kept in memory; the write is tried again on the next change or flush, or retried with backoff when the failure may pass.`, error: lastError });
+    } else if (phase === 'idle' && failing) {
+      failing = false;
+      notices.settled('write-failed');
+    }
+  });
+
   let closing: Promise<void> | undefined;
   /** True while a recipe runs; `reentered` once it called update() (refused). */
   let updating = false;
@@ -206,6 +219,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } finally {
         disposed = true;
         eventSubscription?.unsubscribe();
+        failures.unsubscribe();
         stopWatching?.();
         pipeline.dispose();
         await pipeline.settled(); // a compaction under way finishes before the lock is released

@@ -1,16 +1,17 @@
 import { Observable, Subject } from 'rxjs';
 
 /**
- * Something the store noticed about its storage that the user must hear of even when all went
- * well in the end: its files were removed behind its back, or it lost its lock. Never thrown.
+ * Something the store noticed about its storage that the user must hear of even when nobody
+ * watches `status$`: its files were removed behind its back, it lost its lock, a write failed.
+ * Never thrown.
  */
 export interface StoreDiagnostic {
   /**
    * `storage-replaced`: the stored files were removed or replaced while the store was open; it
    * writes its whole state again. `lock-lost`: another process took the key; the store writes
-   * nothing more.
+   * nothing more. `write-failed`: a write failed (once per episode, until a write lands).
    */
-  readonly type: 'storage-replaced' | 'lock-lost';
+  readonly type: 'storage-replaced' | 'lock-lost' | 'write-failed';
   readonly key: string;
   readonly message: string;
   readonly error: Error;
