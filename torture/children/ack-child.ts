@@ -173,6 +173,7 @@ for (let i = 0; i < updates && !stopping; i++) {
     say(`durable ${n}`);
   } catch (error) {
     say(`flush-error ${describe(error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // a permanent failure rejects at once: no busy loop
   }
   if (sizes() && i % 20 === 0) say(sizes());
   await new Promise((resolve) => setImmediate(resolve));

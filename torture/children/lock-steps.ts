@@ -1,6 +1,8 @@
 // Imported first by a torture child, before the library: counts the steps of taking a lock — every
-// file system call on a path containing ".lock" (the lock file, its temp files, its take-over
-// guard), and every call on a handle opened on one — and, when TORTURE_PAUSE_AT=k, stops the
+// file system call on a file whose name holds "lock" (lock files, a take-over guard) or is a temp
+// file ("~tmp-", ".tmp-": a lock is written privately, then linked into place), every listing of a
+// folder, every read of /proc (is the owner alive?), and every call on a handle opened on such a
+// file — and, when TORTURE_PAUSE_AT=k, stops the
 // whole process (SIGSTOP to itself) just before the k-th, after saying "paused <k> <call> <file>".
 // The parent resumes it with SIGCONT. No strace, no timing: the pause falls exactly between two
 // steps, whatever the lock code's implementation, as long as it goes through node:fs.
@@ -32,19 +34,25 @@ function step(call: string, file: string): void {
   }
 }
 
-const isLockPath = (value: unknown): boolean => (typeof value === 'string' || value instanceof URL || Buffer.isBuffer(value)) && String(value).includes('.lock');
+const isLockPath = (value: unknown): boolean => {
+  if (!(typeof value === 'string' || value instanceof URL || Buffer.isBuffer(value))) return false;
+  const file = String(value);
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  return name.includes('lock') || /[~.]tmp-/.test(name) || file.startsWith('/proc/');
+};
+const LISTINGS = new Set(['readdir', 'readdirSync', 'opendir', 'opendirSync']);
 const lockHandles = new WeakSet<object>();
 const lockFds = new Set<number>();
 
 type AnyFunction = (...args: unknown[]) => unknown;
-const PATH_CALLS = ['open', 'readFile', 'writeFile', 'appendFile', 'rm', 'unlink', 'link', 'rename', 'stat', 'lstat', 'utimes', 'truncate', 'access', 'copyFile', 'symlink', 'readlink', 'mkdir', 'rmdir', 'chmod'];
+const PATH_CALLS = ['open', 'readFile', 'writeFile', 'appendFile', 'rm', 'unlink', 'link', 'rename', 'stat', 'lstat', 'utimes', 'truncate', 'access', 'copyFile', 'symlink', 'readlink', 'mkdir', 'rmdir', 'chmod', 'readdir', 'opendir'];
 
 const promises = fs.promises as unknown as Record<string, AnyFunction>;
 for (const name of PATH_CALLS) {
   const original = promises[name];
   if (typeof original !== 'function') continue;
   promises[name] = async function (this: unknown, ...args: unknown[]) {
-    const file = isLockPath(args[0]) ? args[0] : isLockPath(args[1]) ? args[1] : undefined;
+    const file = isLockPath(args[0]) || LISTINGS.has(name) ? args[0] : isLockPath(args[1]) ? args[1] : undefined;
     if (file !== undefined) step(name, String(file));
     const result = await original.apply(this, args);
     if (name === 'open' && file !== undefined && result) lockHandles.add(result);
@@ -56,7 +64,7 @@ for (const name of PATH_CALLS.flatMap((n) => [`${n}Sync`, n])) {
   const original = sync[name];
   if (typeof original !== 'function') continue;
   sync[name] = function (this: unknown, ...args: unknown[]) {
-    const file = isLockPath(args[0]) ? args[0] : isLockPath(args[1]) ? args[1] : undefined;
+    const file = isLockPath(args[0]) || LISTINGS.has(name) ? args[0] : isLockPath(args[1]) ? args[1] : undefined;
     if (file !== undefined) step(name, String(file));
     const result = original.apply(this, args);
     if (name === 'openSync' && file !== undefined && typeof result === 'number') lockFds.add(result);

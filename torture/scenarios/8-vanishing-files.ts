@@ -65,18 +65,25 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
       let notReal = 0;
       let acks = 0;
       let symlinksLeft = 0;
+      let untyped = 0;
+      let refusedSymlink = 0;
+      let writersRefusingLink = 0;
       const errorKinds = new Map<string, number>();
       const byAct = new Map<Act, number>();
       const running = new Set<Lines>();
 
-      /** Checks what a fresh process restored against every update acknowledged so far. */
-      const checkRestored = (line: string, round: number, who: string): boolean => {
+      /**
+       * Checks what a fresh process restored against every update acknowledged so far. A typed refusal
+       * to open through a planted symlink is an answer ('symlink'): the caller removes the link and asks again.
+       */
+      const checkRestored = async (line: string, round: number, who: string): Promise<boolean | 'symlink'> => {
         const [word, n, ...why] = line.split(' ');
         if (word === 'corrupt') {
           corrupt++;
           log(`round ${round} (${who}): refused as corrupt: ${line.slice(0, 300)}`);
           return false;
         }
+        if (word === 'open-error' && n === 'typed' && (await fs.lstat(path.join(folder, `${KEY}.json.journal`)).catch(() => undefined))?.isSymbolicLink()) return 'symlink';
         if (word !== 'ready') {
           refused++;
           log(`round ${round} (${who}): did not open: ${line.slice(0, 300)}`);
@@ -96,27 +103,45 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
       const countError = (line: string): void => {
         const [word, typed, kind] = line.split(' ');
         const name = `${word} ${typed} ${kind}`;
+        if (typed === 'untyped') untyped++;
         if (!errorKinds.has(name)) log(`first ${name}: ${line.slice(0, 300)}`);
         errorKinds.set(name, (errorKinds.get(name) ?? 0) + 1);
       };
       /** Starts the writer in `mode` and follows its lines; returns once it said whether it opened. */
-      const start = async (round: number, mode: 'run' | 'check') => {
-        const lines = linesOf(spawnChild(child!, [folder, KEY], { TORTURE_MODE: mode, TORTURE_FLUSH_TIMEOUT_MS: '3000', TORTURE_PAYLOAD: '200', TORTURE_RING: '64' }));
+      const start = async (round: number, mode: 'run' | 'check', who: string) => {
+        const env = { TORTURE_MODE: mode, TORTURE_FLUSH_TIMEOUT_MS: '3000', TORTURE_PAYLOAD: '200', TORTURE_RING: '64', TORTURE_TYPED: 'any' };
+        const lines = linesOf(spawnChild(child!, [folder, KEY], env));
         running.add(lines);
         void lines.closed.then(() => running.delete(lines));
         let first: string | undefined;
         let ackedHere = 0;
+        let typedErrors = 0;
         const followed = follow(lines, (line) => {
           if (first === undefined && /^(ready|corrupt|open-error) /.test(line)) first = line;
           else if (line.startsWith('durable ')) {
             ackedHere++;
             acks++;
             acked = Math.max(acked, Number(line.split(' ')[1]));
-          } else if (/^(write|flush|close|open)-error /.test(line)) countError(line);
+          } else if (/^(write|flush|close|open)-error /.test(line)) {
+            countError(line);
+            if (line.split(' ')[1] === 'typed') typedErrors++;
+          }
         });
         await followed.until(() => first !== undefined, 30_000);
-        const opened = checkRestored(first ?? `no answer: ${lines.stderr().slice(-300)}`, round, mode === 'run' ? 'writer' : 'reopen');
-        return { lines, followed, opened, acksSeen: () => ackedHere };
+        const opened = await checkRestored(first ?? `no answer: ${lines.stderr().slice(-300)}`, round, who);
+        return { lines, followed, opened, acksSeen: () => ackedHere, typedErrors: () => typedErrors };
+      };
+      /** Reopens in a fresh process; after a typed refusal of the planted symlink, removes it (as its message says to) and reopens again. */
+      const reopen = async (round: number, act: Act): Promise<boolean> => {
+        for (let attempt = 1; ; attempt++) {
+          const check = await start(round, 'check', `reopen after ${act}`);
+          // It makes one more update durable (through a symlink, if it followed one), then closes.
+          await check.followed.until(() => check.lines.child.exitCode !== null, 30_000);
+          await killNow(check.lines).then(() => check.followed.done);
+          if (check.opened !== 'symlink' || attempt === 2) return check.opened === true;
+          refusedSymlink++;
+          await fs.rm(path.join(folder, `${KEY}.json.journal`));
+        }
       };
 
       const previousStorageDir = process.env.CRAWLEE_STORAGE_DIR;
@@ -128,8 +153,8 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
           // An empty canary is a journal with no records (the open goes on and appends to it);
           // a text one is a journal that does not parse.
           await resetCanary(canary, next() < 0.5 ? '' : `canary of round ${round}: not the store's\n`);
-          const writer = await start(round, 'run');
-          if (!writer.opened) {
+          const writer = await start(round, 'run', `writer before ${act}`);
+          if (writer.opened !== true) {
             await killNow(writer.lines);
             await fs.rm(root, { recursive: true, force: true });
             acked = 0;
@@ -139,6 +164,7 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
           await writer.followed.until(() => writer.acksSeen() >= before, 15_000);
           await new Promise((resolve) => setTimeout(resolve, next() * 5));
           const ackedBefore = writer.acksSeen();
+          if (process.env.TORTURE_VERBOSE) log(`round ${round}: ${act} after ${ackedBefore} acknowledgements`);
           switch (act) {
             case 'folder removed (rm -rf)':
               await fs.rm(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 5 });
@@ -154,19 +180,23 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
             }
           }
           byAct.set(act, (byAct.get(act) ?? 0) + 1);
-          if (!(await writer.followed.until(() => writer.acksSeen() >= ackedBefore + after, 20_000))) {
+          // It goes on: it acknowledges more updates, or (a planted symlink) refuses with a typed error.
+          const typedBefore = writer.typedErrors();
+          const refusesLink = (): boolean => act === 'journal replaced by a symlink to a file outside' && writer.typedErrors() > typedBefore;
+          if (!(await writer.followed.until(() => writer.acksSeen() >= ackedBefore + after || refusesLink(), 20_000))) {
             stuck++;
             log(`round ${round} (${act}): ${writer.acksSeen() - ackedBefore} acknowledgements in 20 s after it, expected ${after}`);
           }
+          if (refusesLink()) writersRefusingLink++;
           if (next() < 0.5) {
             process.kill(writer.lines.child.pid!, 'SIGTERM'); // closes the store
             if (!(await writer.followed.until(() => writer.lines.child.exitCode !== null, 20_000))) log(`round ${round}: the writer did not close within 20 s`);
           }
           await killNow(writer.lines);
           await writer.followed.done;
+          if (process.env.TORTURE_VERBOSE) log(`round ${round}: writer gone after ${writer.acksSeen()} acknowledgements`);
           if (act === "purged by Crawlee's purgeDefaultStorages") await purgeFinished(path.join(root, 'key_value_stores'));
-          const check = await start(round, 'check');
-          await killNow(check.lines).then(() => check.followed.done);
+          const opened = await reopen(round, act);
           const why = await canaryTouched(canary);
           if (why !== undefined) {
             touched++;
@@ -178,7 +208,7 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
             symlinksLeft++;
             await fs.rm(journal);
           }
-          if (!check.opened) {
+          if (!opened) {
             // Counted; start afresh so the next rounds test the act again rather than this.
             await fs.rm(root, { recursive: true, force: true });
             acked = 0;
@@ -200,7 +230,10 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
         mustBeZero('reopens refused (typed error, no state)', refused),
         mustBeZero('restored states the writer never had', notReal),
         { name: 'rounds ending with the journal still a symlink (then removed)', value: symlinksLeft },
-        mustBeZero(`rounds where the writer did not acknowledge ${after} more updates within 20 s`, stuck),
+        { name: 'writers that stopped on a typed error naming the planted symlink', value: writersRefusingLink },
+        { name: 'reopens refusing the planted symlink (typed error; the link then removed and the key reopened)', value: refusedSymlink },
+        mustBeZero('errors that are not a PersistentStoreError', untyped),
+        mustBeZero(`rounds where the writer neither acknowledged ${after} more updates within 20 s nor refused the symlink with a typed error`, stuck),
         ...[...errorKinds].sort().map(([kind, count]): Figure => ({ name: `  reported: ${kind}`, value: count })),
       ];
       return figures;

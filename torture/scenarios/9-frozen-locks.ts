@@ -302,7 +302,8 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
 
 /** Makes the lock file in `folder` name `pid` (an unrelated live process), changing nothing else, in place. */
 async function reuseLockPid(folder: string, pid: number, log: (line: string) => void, label: string): Promise<void> {
-  const names = (await fs.readdir(folder)).filter((name) => name.startsWith(`${KEY}.json.lock`) && !name.includes('takeover') && !/\.lock\..+/.test(name));
+  // Lock files as this and earlier versions name them: <KEY>.json~lock.<generation>, <KEY>.json.lock.
+  const names = (await fs.readdir(folder)).filter((name) => name === `${KEY}.json.lock` || new RegExp(`^${KEY}\\.json~lock\\.\\d+$`).test(name));
   if (names.length === 0) {
     log(`${label}: no lock file left by the dead holder to reuse the pid of (files: ${(await fs.readdir(folder)).join(', ')})`);
     return;
