@@ -194,7 +194,11 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
           }
           await killNow(writer.lines);
           await writer.followed.done;
-          if (process.env.TORTURE_VERBOSE) log(`round ${round}: writer gone after ${writer.acksSeen()} acknowledgements`);
+          if (process.env.TORTURE_VERBOSE) {
+            const files = await fs.readdir(folder).catch((error: Error) => [error.message]);
+            const sizes = await Promise.all(files.map((name) => fs.lstat(path.join(folder, name)).then((st) => `${name} ${st.size}`, () => name)));
+            log(`round ${round}: writer gone after ${writer.acksSeen()} acknowledgements (${writer.lines.child.signalCode ?? 'closed'}); folder: ${sizes.join(', ')}`);
+          }
           if (act === "purged by Crawlee's purgeDefaultStorages") await purgeFinished(path.join(root, 'key_value_stores'));
           const opened = await reopen(round, act);
           const why = await canaryTouched(canary);
