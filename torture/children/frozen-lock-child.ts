@@ -1,7 +1,7 @@
 // The frozen-locks scenario's child (torture/scenarios/9-frozen-locks.ts): one of several processes
-// opening the same key on the file adapter. Says "armed" once loaded; on SIGUSR1 it opens the store
-// (lock-steps.ts counts the steps of taking the lock, and stops the process before step
-// TORTURE_PAUSE_AT) and answers one line:
+// opening the same key on the file adapter, again and again. Says "armed" once loaded; on SIGUSR1 it
+// opens the store (lock-steps.ts counts the steps of taking the lock, and stops the process before
+// the step written in the file TORTURE_PAUSE_FILE names, if any) and answers one line:
 //   "holding <n> <steps> <t>" it got the key, restored counter n, in <steps> lock file operations;
 //                             it then updates the counter (and `pid`), flushing each update, and
 //                             says "durable <n> <t>" after each, until...
@@ -13,6 +13,7 @@
 // <t>: the wall-clock time of the line in ms, with microseconds, to order lines of several processes.
 // argv: dir key
 import { countLockSteps, lockSteps } from './lock-steps.js';
+import { readFileSync } from 'node:fs';
 import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter, StoreLockedError, type PersistentStore } from '../../src/index.js';
 
@@ -32,7 +33,9 @@ async function open(): Promise<void> {
   if (trying || store) return;
   trying = true;
   try {
-    store = await countLockSteps(() =>
+    const pauseFile = process.env.TORTURE_PAUSE_FILE;
+    const pauseAt = pauseFile ? Number(readFileSync(pauseFile, { encoding: 'utf8', flag: 'a+' }) || 0) : 0;
+    store = await countLockSteps(pauseAt, () =>
       createPersistentStore({ key, initial: { n: 0, pid: 0 }, adapter, events: EMPTY, debounceMs: 0, maxWaitMs: 0, flushTimeoutMs: 10_000 }),
     );
   } catch (error) {

@@ -2,19 +2,23 @@
 // file system call on a file whose name holds "lock" (lock files, a take-over guard) or is a temp
 // file ("~tmp-", ".tmp-": a lock is written privately, then linked into place), every listing of a
 // folder, every read of /proc (is the owner alive?), and every call on a handle opened on such a
-// file — and, when TORTURE_PAUSE_AT=k, stops the
+// file — and, when asked to pause at step k, stops the
 // whole process (SIGSTOP to itself) just before the k-th, after saying "paused <k> <call> <file>".
 // The parent resumes it with SIGCONT. No strace, no timing: the pause falls exactly between two
 // steps, whatever the lock code's implementation, as long as it goes through node:fs.
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 
-const pauseAt = Number(process.env.TORTURE_PAUSE_AT ?? 0);
+let pauseAt = 0;
 let counting = false;
 let steps = 0;
 
-/** Counts steps while `run` is under way (the open), resets the count first; returns run's result. */
-export async function countLockSteps<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Counts steps while `run` is under way (the open), from zero, stopping before step `pause`
+ * (0: never); returns run's result.
+ */
+export async function countLockSteps<T>(pause: number, run: () => Promise<T>): Promise<T> {
+  pauseAt = pause;
   steps = 0;
   counting = true;
   try {

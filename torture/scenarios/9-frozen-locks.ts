@@ -17,6 +17,8 @@ interface Proc {
   readonly lines: Lines;
   readonly followed: ReturnType<typeof follow>;
   armed: boolean;
+  /** Ready for another round: refused, or closed after holding. */
+  idle: boolean;
   answer?: string;
   paused?: string;
   /** Its time as a holder, by the times its lines carry: from "holding" to "closed", "lost" or its kill. */
@@ -77,17 +79,19 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
       let lostLocks = 0;
       let notFrozen = 0;
 
-      const start = (folder: string, name: string, pauseAt = 0): Proc => {
-        const lines = linesOf(spawnChild(childFile!, [folder, KEY], { TORTURE_PAUSE_AT: String(pauseAt) }));
+      const start = (folder: string, name: string, pauseFile?: string): Proc => {
+        const lines = linesOf(spawnChild(childFile!, [folder, KEY], pauseFile ? { TORTURE_PAUSE_FILE: pauseFile } : {}));
         running.add(lines);
         void lines.closed.then(() => running.delete(lines));
         const proc: Proc = {
           name,
           lines,
           armed: false,
+          idle: false,
           acks: [],
           followed: follow(lines, (line) => {
             const [word, a, b, c] = line.split(' ');
+            proc.idle = word === 'armed' || word === 'refused' || word === 'closed';
             if (word === 'armed') proc.armed = true;
             else if (word === 'paused') proc.paused = line;
             else if (word === 'holding') {
@@ -110,19 +114,29 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
       const armed = (p: Proc): Promise<boolean> => p.followed.until(() => p.armed, 30_000);
       const answered = (p: Proc, ms = 30_000): Promise<boolean> => p.followed.until(() => p.answer !== undefined || p.paused !== undefined, ms);
       const holds = (p: Proc): boolean => p.heldFrom !== undefined && p.heldUntil === undefined;
+      const alive = (p: Proc | undefined): p is Proc => p !== undefined && p.lines.child.exitCode === null && p.lines.child.signalCode === null;
+      /** Forgets what a reused process said in earlier rounds. */
+      const newRound = (p: Proc): void => {
+        p.answer = p.paused = p.heldFrom = p.heldUntil = undefined;
+        p.acks = [];
+      };
       const kill = async (p: Proc): Promise<void> => {
         await killNow(p.lines); // all its output read: no line of it can come after this
         await p.followed.done;
         if (p.heldFrom !== undefined && p.heldUntil === undefined) p.heldUntil = Date.now();
       };
 
-      /** One round in `folder`; `acked` is the highest update acknowledged there so far. */
-      async function round(folder: string, label: string, kind: Kind, pauseAt: number, acked: number): Promise<number> {
+      /**
+       * One round in `folder`, with the lane's three takers (reused from round to round, started once:
+       * a loaded machine starts processes slowly); `acked` is the highest update acknowledged there so far.
+       */
+      async function round(folder: string, label: string, kind: Kind, pauseAt: number, acked: number, takers: readonly Proc[], pauseFiles: readonly string[]): Promise<number> {
         const procs: Proc[] = [];
         let sleeper: ChildProcess | undefined;
         try {
+          await Promise.all(pauseFiles.map((file, i) => fs.writeFile(file, String(i === 0 && kind === 'frozen taker' ? pauseAt : 0))));
+          takers.forEach(newRound);
           const first = start(folder, 'first holder');
-          const takers = [start(folder, 'taker 1', kind === 'frozen taker' ? pauseAt : 0), start(folder, 'taker 2'), start(folder, 'taker 3')];
           procs.push(first, ...takers);
           if (!(await Promise.all(procs.map(armed))).every(Boolean)) throw new Error(`${label}: a child did not start`);
           process.kill(first.lines.child.pid!, 'SIGUSR1');
@@ -133,7 +147,7 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
             return acked;
           }
           await first.followed.until(() => first.acks.length >= 3, 10_000);
-          const signalAll = (ps: Proc[]): void => ps.forEach((p) => process.kill(p.lines.child.pid!, 'SIGUSR1'));
+          const signalAll = (ps: readonly Proc[]): void => ps.forEach((p) => process.kill(p.lines.child.pid!, 'SIGUSR1'));
 
           if (kind === 'frozen holder') {
             const more = first.acks.length + Math.floor(next() * 10);
@@ -196,7 +210,8 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
           for (const p of procs.filter(holds)) process.kill(p.lines.child.pid!, 'SIGUSR2');
           await Promise.all(procs.filter(holds).map((p) => p.followed.until(() => !holds(p), 15_000)));
         } finally {
-          await Promise.all(procs.map(kill));
+          // The first holder goes; a taker stays for the next round only if it is idle (refused, or closed).
+          await Promise.all(procs.filter((p) => p.name === 'first holder' || !p.idle).map(kill));
           if (sleeper) {
             sleeper.kill('SIGKILL');
             sleepers.delete(sleeper);
@@ -270,10 +285,13 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
             const folder = path.join(dir, `lane-${lane + 1}`);
             await fs.mkdir(folder);
             let acked = 0;
+            const pauseFiles = [1, 2, 3].map((i) => path.join(dir, `pause-${lane + 1}-${i}`));
+            const takers: Proc[] = [];
             for (const [r, { kind, pauseAt }] of plan.entries()) {
               const label = `lane ${lane + 1} round ${r + 1} (${kind}${kind === 'frozen taker' ? ` at step ${pauseAt}` : ''})`;
               const at = Date.now();
-              acked = await round(folder, label, kind, pauseAt, acked);
+              for (let i = 0; i < 3; i++) if (!alive(takers[i])) takers[i] = start(folder, `taker ${i + 1}`, pauseFiles[i]);
+              acked = await round(folder, label, kind, pauseAt, acked, takers, pauseFiles);
               if (process.env.TORTURE_VERBOSE) log(`${label}: ${Date.now() - at} ms`);
             }
           }),
