@@ -130,13 +130,12 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
        * One round in `folder`, with the lane's three takers (reused from round to round, started once:
        * a loaded machine starts processes slowly); `acked` is the highest update acknowledged there so far.
        */
-      async function round(folder: string, label: string, kind: Kind, pauseAt: number, acked: number, takers: readonly Proc[], pauseFiles: readonly string[]): Promise<number> {
+      async function round(folder: string, label: string, kind: Kind, pauseAt: number, acked: number, first: Proc, takers: readonly Proc[], pauseFiles: readonly string[]): Promise<number> {
         const procs: Proc[] = [];
         let sleeper: ChildProcess | undefined;
         try {
           await Promise.all(pauseFiles.map((file, i) => fs.writeFile(file, String(i === 0 && kind === 'frozen taker' ? pauseAt : 0))));
           takers.forEach(newRound);
-          const first = start(folder, 'first holder');
           procs.push(first, ...takers);
           if (!(await Promise.all(procs.map(armed))).every(Boolean)) throw new Error(`${label}: a child did not start`);
           process.kill(first.lines.child.pid!, 'SIGUSR1');
@@ -287,11 +286,15 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
             let acked = 0;
             const pauseFiles = [1, 2, 3].map((i) => path.join(dir, `pause-${lane + 1}-${i}`));
             const takers: Proc[] = [];
+            let spare: Proc | undefined;
             for (const [r, { kind, pauseAt }] of plan.entries()) {
               const label = `lane ${lane + 1} round ${r + 1} (${kind}${kind === 'frozen taker' ? ` at step ${pauseAt}` : ''})`;
               const at = Date.now();
               for (let i = 0; i < 3; i++) if (!alive(takers[i])) takers[i] = start(folder, `taker ${i + 1}`, pauseFiles[i]);
-              acked = await round(folder, label, kind, pauseAt, acked, takers, pauseFiles);
+              // The next round's first holder starts while this round runs.
+              const first = alive(spare) ? spare : start(folder, 'first holder');
+              spare = r + 1 < plan.length ? start(folder, 'first holder') : undefined;
+              acked = await round(folder, label, kind, pauseAt, acked, first, takers, pauseFiles);
               if (process.env.TORTURE_VERBOSE) log(`${label}: ${Date.now() - at} ms`);
             }
           }),
