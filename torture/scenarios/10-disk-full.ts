@@ -143,7 +143,7 @@ function diskFull({ rounds = 16, sizeMiB = 4, after = 5 } = {}): Scenario {
             } else await fill(mnt, filler, 0);
             full = true;
           } else {
-            await fill(mnt, filler, Math.floor(64 * 1024 + next() * 1024 * 1024));
+            await fill(mnt, filler, Math.floor(64 * 1024 + next() * 2 * 1024 * 1024)); // room for the journal to reach compaction, or not
           }
           const writer = start(folder, round, 'run');
           // The disk fills (or was full): the first error, whatever it is.
