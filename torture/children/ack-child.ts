@@ -10,8 +10,9 @@
 //   "closed <n>" / "close-error <typed|untyped> <error>"   after SIGTERM
 // "typed" means what a caller can branch on: a StorageFullError or StorageAccessError, or a
 // FlushError caused by one (TORTURE_TYPED=any: any PersistentStoreError).
-// Modes (TORTURE_MODE): "run" (default) until SIGTERM (close) or SIGKILL; "check": open, report,
-// make one more update durable, close, exit.
+// Modes (TORTURE_MODE): "run" (default) until SIGTERM (close), SIGKILL, or TORTURE_UPDATES updates
+// (then it closes); "check": open, report, make one more update durable, close, exit.
+// TORTURE_ACK_EVERY=k: flush (and acknowledge) every k-th update only.
 // State: { n, big, items }. Update n writes `big` (TORTURE_FIELD bytes, when > 0) and item
 // k<n % TORTURE_RING> (TORTURE_PAYLOAD bytes, when > 0), each to a string beginning with "<n>:".
 // argv: dir key
@@ -166,8 +167,13 @@ if (mode === 'check') {
 let stopping = false;
 process.on('SIGTERM', () => void (stopping = true));
 const updates = env('TORTURE_UPDATES', Infinity);
+const ackEvery = env('TORTURE_ACK_EVERY', 1);
 for (let i = 0; i < updates && !stopping; i++) {
   const n = update();
+  if ((i + 1) % ackEvery !== 0) {
+    await new Promise((resolve) => setImmediate(resolve)); // the store writes what came meanwhile in one go
+    continue;
+  }
   try {
     await store.flush();
     say(`durable ${n}`);
