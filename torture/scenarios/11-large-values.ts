@@ -27,8 +27,8 @@ interface Phase {
  */
 function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
   const phases: Phase[] = [
-    // Flushed every 8th update: the updates between are written together (the journal grows as much).
-    { label: '(a) one 1 MiB field', key: 'BIG_FIELD', env: { TORTURE_FIELD: String(MiB), TORTURE_ACK_EVERY: '8' }, updates: fieldUpdates },
+    // Flushed every 2nd update: the updates between are written together (the journal grows as much).
+    { label: '(a) one 1 MiB field', key: 'BIG_FIELD', env: { TORTURE_FIELD: String(MiB), TORTURE_ACK_EVERY: '2' }, updates: fieldUpdates },
     { label: '(b) KeyedMap of 4 × 256 KiB', key: 'BIG_MAP', env: { TORTURE_PAYLOAD: String(256 * 1024), TORTURE_RING: '4' }, updates: mapUpdates },
   ];
   return {
