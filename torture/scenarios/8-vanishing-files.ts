@@ -38,10 +38,12 @@ async function canaryTouched(canary: Canary): Promise<string | undefined> {
  * seeded moment the parent (a) removes the whole storage folder, (b) purges it with Crawlee's real
  * `purgeDefaultStorages` (which moves `key_value_stores/default` aside, keeps only INPUT, and removes
  * the rest in the background), or (c) replaces `VANISH.json.journal` with a symlink to a canary file
- * outside the folder. The child goes on until it has acknowledged more updates, then is closed or
- * SIGKILLed; a fresh process reopens the key. Every acknowledged update must be there (the store
- * still has them all in memory: it must write them again where they now belong), nothing may be
- * refused as corrupt, and the canary's bytes and mtime must not change.
+ * outside the folder. The child goes on until it has acknowledged more updates (or, for the symlink,
+ * refuses it with a typed error), then is closed or SIGKILLed; a fresh process reopens the key (a
+ * typed refusal of the symlink is an answer: the link is then removed, as its message says, and the
+ * key reopened). Every acknowledged update must be there (the store still has them all in memory:
+ * it must write them again where they now belong), nothing may be refused as corrupt, every error
+ * must be a PersistentStoreError, and the canary's bytes and mtime must not change.
  */
 function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
   return {
