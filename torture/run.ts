@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { formatTable } from './report.js';
 import type { Figure, Scenario } from './scenario.js';
 
-const BUDGET_MS = 10 * 60_000;
+const BUDGET_MS = 20 * 60_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const seed = Number(process.env.TORTURE_SEED ?? Date.now() % 2 ** 31);
 const only = process.env.TORTURE_ONLY?.toLowerCase();
