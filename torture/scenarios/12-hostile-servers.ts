@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { format, inspect } from 'node:util';
 import { EMPTY } from 'rxjs';
 import {
@@ -56,6 +55,10 @@ const TRIES = 12;
 const HANG_MS = 20_000;
 /** How long the source may take to give up on an unanswered upgrade and try again. */
 const HUNG_BOUND_MS = 8_000;
+/** How long the garbage section may take in all (ten short connections). */
+const GARBAGE_BOUND_MS = 15_000;
+const ERROR_CODES = [400, 401, 403, 409, 422, 500, 502, 503];
+const PHASES: readonly Phase[] = ['same origin', 'same origin, writes 301/302/303', 'other origins'];
 const STORE_ID = 'hostile-store';
 const USER = 'torture';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -145,24 +148,499 @@ class Exposure {
   }
 }
 
+interface Backend {
+  readonly dialect: Dialect;
+  readonly url: string;
+  readonly option: (base: string) => DialectOption;
+  readonly front: { readonly url: string };
+  /** How the front answers right now; each phase sets it. */
+  readonly route: { current: Route };
+}
+type Route = (seen: Seen, forward: (seen: Seen) => Promise<Answer>) => Promise<Answer>;
+const pass: Route = (seen, forward) => forward(seen);
+
+/** The servers, secrets and helpers every section of the scenario shares. */
+type Lab = Awaited<ReturnType<typeof startLab>>;
+
+async function startLab(seed: number, log: (line: string) => void, exposure: Exposure, stops: Array<() => Promise<void>>, failures: Figure[]) {
+  const rnd = random(seed ^ 0x40571e);
+  const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(rnd() * values.length)]!;
+  const secrets = {
+    'Apify token': `apify_api_${hex(16)}`,
+    password: `pw@${hex(10)}+/x`,
+    '?token=': `qt${hex(16)}`,
+    'x-api-key': `key-${hex(16)}`,
+  };
+  const basic = `Basic ${Buffer.from(`${USER}:${secrets.password}`).toString('base64')}`;
+  const withUser = (url: string) => url.replace(/^(https?|wss?):\/\//, `$1://${USER}:${encodeURIComponent(secrets.password)}@`);
+  const stores = new Set<PersistentStore<State>>();
+
+  // The other origins: a thief that acknowledges everything, a storage location for GETs.
+  const thief = await startRecorder(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"999999"},"succeeded":true}' }));
+  stops.push(thief.stop);
+  const objects = new Map<string, Answer>();
+  const storage = await startRecorder((seen) => {
+    const match = /^\/signed\/(\d+)/.exec(seen.url);
+    return (match && objects.get(match[1]!)) || { status: 404, body: 'NoSuchKey' };
+  });
+  stops.push(storage.stop);
+
+  // The real backends, each behind a front.
+  const backends: Backend[] = [];
+  const addBackend = async (dialect: Dialect, url: string, option: (base: string) => DialectOption) => {
+    const route = { current: pass };
+    const front = await startFront(url, (seen, forward) => route.current(seen, forward));
+    stops.push(front.stop);
+    backends.push({ dialect, url, option, front, route });
+  };
+  const apify = await startFakeApify(secrets['Apify token'], STORE_ID);
+  stops.push(apify.stop);
+  await addBackend('apify', apify.url, (base) => ({ dialect: 'apify', token: secrets['Apify token'], storeId: STORE_ID, baseUrl: base }));
+  if (requireBinary(ETCD_BINARY, 'etcd-server').available) {
+    const etcd = await startEtcd();
+    stops.push(etcd.stop);
+    await addBackend('etcd', etcd.url, (base) => ({ dialect: 'etcd', endpoint: base, prefix: `torture-${seed}/` }));
+  } else failures.push({ name: 'etcd', value: `${ETCD_BINARY} is missing`, must: 'installed', ok: false });
+  if (requireBinary(APACHE_BINARY, 'apache2').available) {
+    const apache = await startApacheDav();
+    stops.push(apache.stop);
+    await addBackend('webdav', apache.url, (base) => ({ dialect: 'webdav', baseUrl: base, headers: { authorization: basic, 'x-api-key': secrets['x-api-key'] } }));
+  } else failures.push({ name: 'Apache (WebDAV)', value: `${APACHE_BINARY} is missing`, must: 'installed', ok: false });
+  log(`thief ${thief.url}, storage ${storage.url}; ${backends.map((b) => `${b.dialect} ${b.url} behind ${b.front.url}`).join('; ')}`);
+
+  const storeOn = (b: Backend, base: string, key: string) =>
+    createPersistentStore<State>({
+      key,
+      initial: initial(),
+      adapter: remoteKvAdapter({ dialect: b.option(base), retries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, timeoutMs: 3_000 }),
+      events: EMPTY,
+      debounceMs: 5,
+      maxWaitMs: 20,
+      flushTimeoutMs: 3_000,
+    });
+  /** What storage holds, read by a fresh store straight on the backend. */
+  const stored = async (b: Backend, key: string): Promise<{ restored: boolean; state: State }> => {
+    const check = await within(storeOn(b, b.url, key), `reading ${b.dialect} ${key} straight`);
+    const result = { restored: check.restored, state: check.getState() };
+    await within(check.close(), 'closing a check');
+    return result;
+  };
+  let objectId = 0;
+  const lab = {
+    seed,
+    log,
+    rnd,
+    hex,
+    pick,
+    secrets,
+    basic,
+    withUser,
+    exposure,
+    stops,
+    stores,
+    thief,
+    storage,
+    backends,
+    storeOn,
+    stored,
+    /** Writes `updates` updates straight to the backend; resolves to what storage then holds. */
+    async writeStraight(b: Backend, key: string, updates: number) {
+      const writer = await within(storeOn(b, b.url, key), 'writing a record straight');
+      for (let i = 0; i < updates; i++) writer.update((s) => void ((s.n += 1), (s.items[`u${i}`] = i)));
+      await within(writer.close(), 'closing the writer');
+      return stored(b, key);
+    },
+    /** A store opened through the front, tried up to TRIES times; each failure is what a user sees. */
+    async openThrough(b: Backend, key: string, where: string, failing = (error: unknown) => error) {
+      for (let t = 0; t < TRIES; t++) {
+        try {
+          const store = await within(storeOn(b, b.front.url, key), `opening ${key} through the front`);
+          stores.add(store);
+          return store;
+        } catch (error) {
+          exposure.error(`${where}: open`, failing(error));
+          if (t === TRIES - 1) log(`${where}: could not open in ${TRIES} tries: ${describeError(error)}`);
+        }
+      }
+      return undefined;
+    },
+    /** Every lastError status$ shows is user-visible. */
+    watch(store: PersistentStore<State>, where: string) {
+      return store.status$.subscribe((status) => void (status.lastError && exposure.error(`${where}: status$.lastError`, status.lastError)));
+    },
+    async closeQuietly(store: PersistentStore<State>, where: string) {
+      await within(store.close(), `closing ${where}`).catch((error: unknown) => exposure.error(`${where}: close`, error));
+      stores.delete(store);
+    },
+    /** A GET answered with a redirect to a storage location on another origin, serving the real record there. */
+    async toStorage(seen: Seen, forward: (seen: Seen) => Promise<Answer>, status: number): Promise<Answer> {
+      const real = await forward(seen);
+      if (real.status !== 200) return real;
+      const id = String(++objectId);
+      objects.set(id, { status: 200, headers: { 'content-type': real.headers?.['content-type'] ?? 'application/json', ...(real.headers?.etag && { etag: real.headers.etag }) }, body: real.body ?? '' });
+      return { status, headers: { location: `${storage.url}/signed/${id}?X-Amz-Signature=${hex(16)}` } };
+    },
+  };
+  return lab;
+}
+
+const mark = (url: string) => `${url}${url.includes('?') ? '&' : '?'}__again=1`;
+const unmark = (url: string) => (/[?&]__again=1$/.test(url) ? url.replace(/[?&]__again=1$/, '') : undefined);
+
+/** How the front redirects a seeded share of requests in each phase. */
+function redirecting(lab: Lab, phase: Phase, frontUrl: string, tally: (what: string) => void): Route {
+  return async (seen, forward) => {
+    const original = unmark(seen.url);
+    if (original !== undefined) return forward({ ...seen, url: original });
+    const write = seen.method !== 'GET';
+    if (lab.rnd() >= SHARE || (phase === 'same origin, writes 301/302/303' && !write)) return forward(seen);
+    if (phase !== 'other origins') {
+      // 307/308 keep the method and body; 301/302/303 turn a write into a GET (RFC 9110 §15.4).
+      const status = phase === 'same origin' ? lab.pick(write ? ([307, 308] as const) : REDIRECT_CODES) : lab.pick([301, 302, 303] as const);
+      tally(`${seen.method} ${status} to the same origin`);
+      return { status, headers: { location: lab.rnd() < 0.5 ? mark(seen.url) : `${frontUrl}${mark(seen.url)}` } };
+    }
+    const status = lab.pick(REDIRECT_CODES);
+    if (seen.method === 'GET') {
+      tally(`GET ${status} to a storage location`);
+      return lab.toStorage(seen, forward, status);
+    }
+    tally(`${seen.method} ${status} to the thief`);
+    return { status, headers: { location: `${lab.thief.url}${seen.url}` } };
+  };
+}
+
+/**
+ * Per backend and phase, a store writes through the redirecting front, flushing every few updates
+ * (a refused flush is tried again, up to TRIES times); after each flush that resolved, storage must
+ * hold every update acknowledged so far. Then stores opened through the front must restore exactly
+ * what storage holds. Then Apify's documented GET 302 to a storage location, with every code.
+ */
+async function redirects(lab: Lab): Promise<Figure[]> {
+  const { log, exposure, seed } = lab;
+  const redirected = new Map<string, number>();
+  const tally = (what: string) => void redirected.set(what, (redirected.get(what) ?? 0) + 1);
+  const lost = new Map<string, Set<number>>();
+  const checkLost = (where: string, state: State, acknowledged: number) => {
+    for (let j = 0; j < acknowledged; j++) if (state.items[`u${j}`] !== j) lost.set(where, (lost.get(where) ?? new Set()).add(j));
+  };
+  let neverDurable = 0;
+  let corrupt = 0;
+  let unopened = 0;
+  let sameRefused = 0;
+  for (const b of lab.backends) {
+    for (const [index, phase] of PHASES.entries()) {
+      const where = `redirects, ${phase} (${b.dialect})`;
+      const key = `REDIRECT_${index}_${seed}`;
+      const reference = `REFERENCE_${index}_${seed}`;
+      const referenceState = await lab.writeStraight(b, reference, 7);
+      b.route.current = redirecting(lab, phase, b.front.url, tally);
+      // Same-origin redirects that keep the method must simply work.
+      const failing = (error: unknown) => ((sameRefused += phase === 'same origin' ? 1 : 0), error);
+      const store = await lab.openThrough(b, key, where, failing);
+      if (store === undefined) {
+        unopened++;
+        continue;
+      }
+      const watching = lab.watch(store, where);
+      let acknowledged = 0;
+      for (let i = 0; i < UPDATES; i++) {
+        store.update((s) => {
+          s.n += 1;
+          s.items[`u${i}`] = i;
+        });
+        if ((i + 1) % FLUSH_EVERY !== 0) continue;
+        let ok = false;
+        for (let t = 0; t < TRIES && !ok; t++) {
+          ok = await within(store.flush({ timeoutMs: 3_000 }), `${where}: flush`).then(
+            () => true,
+            (error: unknown) => (exposure.error(`${where}: flush`, failing(error)), false),
+          );
+        }
+        if (!ok) {
+          neverDurable++;
+          log(`${where}: update ${i} not durable after ${TRIES} flushes`);
+          continue;
+        }
+        acknowledged = i + 1;
+        checkLost(where, (await lab.stored(b, key)).state, acknowledged);
+      }
+      watching.unsubscribe();
+      await lab.closeQuietly(store, where);
+      const after = await lab.stored(b, key);
+      checkLost(where, after.state, acknowledged);
+      // The phase's key, and a reference record written straight (the phase's key may hold nothing).
+      for (let r = 0; r < 4; r++) {
+        const expected = r % 2 === 0 ? after : referenceState;
+        const reader = await lab.openThrough(b, r % 2 === 0 ? key : reference, `${where}: restore`, failing);
+        if (reader === undefined) {
+          unopened++;
+          continue;
+        }
+        const got = { restored: reader.restored, state: reader.getState() };
+        await lab.closeQuietly(reader, where);
+        if (JSON.stringify(got) !== JSON.stringify(expected)) {
+          if (corrupt++ < 3) log(`corrupt restore, ${where}: ${got.restored ? `n ${got.state.n}` : 'nothing (started from initial)'}; storage holds n ${expected.state.n}`);
+        }
+      }
+      log(`${where}: ${acknowledged} of ${UPDATES} updates acknowledged; ${lost.get(where)?.size ?? 0} of them missing from storage`);
+    }
+    b.route.current = pass;
+  }
+  log(`redirects served: ${[...redirected].map(([what, n]) => `${what} ×${n}`).join(', ')}`);
+
+  // Apify documents a 302 on GET record to a storage location: every code must work, bare.
+  let storageFailed = 0;
+  const apify = lab.backends.find((b) => b.dialect === 'apify');
+  if (apify) {
+    const key = `REFERENCE_${PHASES.length - 1}_${seed}`;
+    const expected = await lab.stored(apify, key);
+    for (const status of REDIRECT_CODES) {
+      apify.route.current = (seen, forward) => (seen.method === 'GET' ? lab.toStorage(seen, forward, status) : forward(seen));
+      const where = `GET ${status} to a storage location (apify)`;
+      try {
+        const reader = await within(lab.storeOn(apify, apify.front.url, key), where);
+        lab.stores.add(reader);
+        const same = JSON.stringify({ restored: reader.restored, state: reader.getState() }) === JSON.stringify(expected);
+        await lab.closeQuietly(reader, where);
+        if (!same) {
+          storageFailed++;
+          log(`${where}: restored other than what storage holds`);
+        }
+      } catch (error) {
+        exposure.error(`${where}: open`, error);
+        storageFailed++;
+        log(`${where}: ${describeError(error)}`);
+      }
+    }
+    apify.route.current = pass;
+  }
+
+  const lostCount = [...lost.values()].reduce((sum, set) => sum + set.size, 0);
+  return [
+    {
+      name: `redirects (${SHARE * 100} % of requests; to the same origin, 301/302/303 on writes, to other origins): acknowledged updates lost (storage must hold each one once its flush resolved)`,
+      value: lostCount === 0 ? 0 : `${lostCount} (${[...lost].map(([w, set]) => `${w}: ${set.size}`).join('; ')})`,
+      must: '= 0',
+      ok: lostCount === 0,
+    },
+    mustBeZero(`redirects: updates not durable after ${TRIES} flushes`, neverDurable),
+    mustBeZero('redirects to the same origin that keep the method (any code on GET, 307/308 on writes): opens and flushes refused (they must work)', sameRefused),
+    mustBeZero(`redirects: stores that could not open through the front in ${TRIES} tries`, unopened),
+    mustBeZero('redirects: corrupt restores (a store opened through the front restores other than storage holds)', corrupt),
+    mustBeZero(`GET ${REDIRECT_CODES.join('/')} to a storage location on another origin (Apify documents a 302): restores that failed or differed`, storageFailed),
+  ];
+}
+
+/**
+ * A gateway's own 200 JSON page on GET (no schema given), and etcd answers that are not etcd's
+ * JSON: a store opened through such a front must not adopt them (a typed error is right), and an
+ * update then must not overwrite the real record.
+ */
+async function hostileAnswers(lab: Lab): Promise<Figure[]> {
+  const json = { 'content-type': 'application/json' };
+  const cases: Array<{ dialect: Dialect; what: string; answer: Answer; applies: (seen: Seen) => boolean }> = [
+    ...(['apify', 'webdav'] as const).map((dialect) => ({
+      dialect,
+      what: 'a 200 JSON page of a gateway on GET',
+      answer: { status: 200, headers: json, body: '{"status":"ok","service":"edge-gateway","message":"Welcome! The service is up."}' },
+      applies: (seen: Seen) => seen.method === 'GET',
+    })),
+    ...[
+      ['HTML', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
+      ['null', 'null'],
+      ['a JSON string', '"maintenance"'],
+      ['kvs not base64', '{"kvs":[{"key":"eA==","value":"!!not base64!!","mod_revision":"7"}]}'],
+      ['kvs of the wrong type', '{"kvs":[42]}'],
+      ['a value that is a bare {}', `{"kvs":[{"key":"eA==","value":"${Buffer.from('{}').toString('base64')}","mod_revision":"7"}]}`],
+    ].map(([what, body]) => ({
+      dialect: 'etcd' as const,
+      what: `etcd answer: ${what!}`,
+      answer: { status: 200, headers: json, body: body! },
+      applies: (seen: Seen) => seen.url.startsWith('/v3/kv/range'),
+    })),
+  ];
+  let adopted = 0;
+  let overwritten = 0;
+  for (const [index, hostile] of cases.entries()) {
+    const b = lab.backends.find((x) => x.dialect === hostile.dialect);
+    if (b === undefined) continue;
+    const key = `HOSTILE_${index}_${lab.seed}`;
+    const where = `${hostile.what} (${b.dialect})`;
+    const real = await lab.writeStraight(b, key, 5);
+    b.route.current = (seen, forward) => (hostile.applies(seen) ? Promise.resolve(hostile.answer) : forward(seen));
+    try {
+      const store = await within(lab.storeOn(b, b.front.url, key), where);
+      lab.stores.add(store);
+      if (JSON.stringify({ restored: store.restored, state: store.getState() }) !== JSON.stringify(real)) {
+        adopted++;
+        lab.log(`${where}: opened with ${JSON.stringify(store.getState()).slice(0, 100)} (restored ${store.restored})`);
+      }
+      // An update that works whatever was adopted, so that a write replaces the record if one can.
+      store.update((s) => void (s.n = 100));
+      await within(store.flush({ timeoutMs: 3_000 }), `${where}: flush`).catch((error: unknown) => lab.exposure.error(`${where}: flush`, error));
+      await lab.closeQuietly(store, where);
+    } catch (error) {
+      lab.exposure.error(`${where}: open`, error);
+      lab.log(`${where}: ${describeError(error)}`);
+    }
+    b.route.current = pass;
+    const after = await lab.stored(b, key);
+    if (JSON.stringify(after) !== JSON.stringify(real)) {
+      overwritten++;
+      lab.log(`${where}: the real record was overwritten (now ${JSON.stringify(after.state).slice(0, 80)})`);
+    }
+  }
+  return [
+    mustBeZero('hostile answers (a gateway page on GET, etcd answers that are not etcd JSON): adopted as the stored state (corrupt restores)', adopted),
+    mustBeZero('hostile answers: real records overwritten (acknowledged updates lost)', overwritten),
+  ];
+}
+
+/**
+ * Servers that echo the whole request (URL, headers, body) in their error pages, under base URLs
+ * with credentials of every kind. What the user could see goes to `lab.exposure`, counted at the end.
+ */
+async function credentialEchoes(lab: Lab): Promise<void> {
+  const { secrets, exposure } = lab;
+  const echo = await startRecorder(() => ({ status: 500 }));
+  lab.stops.push(echo.stop);
+  const echoOf = (seen: Seen) => JSON.stringify({ url: seen.url, headers: seen.headers, method: seen.method, body: seen.body });
+  const isRead = (seen: Seen) => seen.method === 'GET' || seen.url.includes('kv/range');
+  const apify = { dialect: 'apify', token: secrets['Apify token'], storeId: STORE_ID } as const;
+  const configs: Array<{ name: string; dialect: DialectOption }> = [
+    { name: 'apify Bearer token', dialect: { ...apify, baseUrl: echo.url } },
+    { name: 'apify user:password@', dialect: { ...apify, baseUrl: lab.withUser(echo.url) } },
+    { name: 'apify ?token=', dialect: { ...apify, baseUrl: `${echo.url}/?token=${secrets['?token=']}` } },
+    { name: 'etcd user:password@', dialect: { dialect: 'etcd', endpoint: lab.withUser(echo.url) } },
+    { name: 'etcd ?token=', dialect: { dialect: 'etcd', endpoint: `${echo.url}/?token=${secrets['?token=']}` } },
+    { name: 'webdav Basic + x-api-key', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav`, headers: { authorization: lab.basic, 'x-api-key': secrets['x-api-key'] } } },
+    { name: 'webdav user:password@', dialect: { dialect: 'webdav', baseUrl: lab.withUser(`${echo.url}/dav`) } },
+    { name: 'webdav ?token=', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav?token=${secrets['?token=']}` } },
+  ];
+  let echoed = 0;
+  for (const config of configs) {
+    for (const mode of ['reads refused', 'reads answered 200, not JSON', 'writes refused'] as const) {
+      const where = `echo: ${config.name}, ${mode}`;
+      const status = lab.pick(ERROR_CODES);
+      echo.answer = (seen) => {
+        echoed++;
+        if (mode === 'reads answered 200, not JSON' && isRead(seen)) return { status: 200, headers: { 'content-type': 'text/plain' }, body: `you sent: ${echoOf(seen)}` };
+        if (mode === 'writes refused' && isRead(seen)) {
+          return seen.method === 'GET' ? { status: 404, body: echoOf(seen) } : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"1"}}' };
+        }
+        return { status, headers: { 'content-type': 'application/json' }, body: echoOf(seen) };
+      };
+      try {
+        const adapter = remoteKvAdapter({ dialect: config.dialect, retries: 1, retryDelayMs: 10, maxRetryDelayMs: 20, timeoutMs: 2_000 });
+        exposure.text(`${where}: adapter.locate`, adapter.locate('ECHO')); // "for messages", says StorageAdapter
+        const store = await within(createPersistentStore<State>({ key: 'ECHO', initial: initial(), adapter, events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 1_000 }), where);
+        lab.stores.add(store);
+        const watching = lab.watch(store, where);
+        store.update((s) => void (s.n += 1));
+        await within(store.flush({ timeoutMs: 1_000 }), `${where}: flush`).catch((error: unknown) => exposure.error(`${where}: flush`, error));
+        watching.unsubscribe();
+        await lab.closeQuietly(store, where);
+      } catch (error) {
+        exposure.error(`${where}: open`, error);
+      }
+    }
+  }
+  lab.log(`credential echoes: ${configs.length} configurations × 3 modes, ${echoed} requests echoed`);
+}
+
+/** Options for both socket sources; `handshakeTimeoutMs` is ignored by versions without it. */
+const socketOptions = (url: string) => ({ mode: 'apify', url, signals: false, reconnectDelayMs: 50, maxReconnectDelayMs: 200, handshakeTimeoutMs: 500 }) as EventSourceOptions;
+
+/** A server that accepts the events socket's TCP connection and never answers the upgrade. */
+async function hungUpgrade(lab: Lab, socketUrl: (port: number) => string, crashes: string[]): Promise<Figure> {
+  const silent = await startSilentServer();
+  lab.stops.push(silent.stop);
+  // A version with the option refuses a bad value for it, naming it.
+  let supported = false;
+  try {
+    createEventSource({ mode: 'apify', url: 'ws://127.0.0.1:1', handshakeTimeoutMs: -1 } as EventSourceOptions);
+  } catch (error) {
+    supported = error instanceof PersistentStoreError && error.message.includes('handshakeTimeoutMs');
+  }
+  const source = createEventSource(socketOptions(socketUrl(silent.port)));
+  const diagnostics: EventDiagnostic[] = [];
+  const watching = source.diagnostics$.subscribe((d) => {
+    diagnostics.push(d);
+    lab.exposure.text(`event diagnostic: ${d.type}`, d.message);
+  });
+  const listening = source.subscribe({ error: (error: unknown) => crashes.push(`socket source errored: ${describeError(error)}`) });
+  const reached = await silent.untilConnections(2, HUNG_BOUND_MS);
+  listening.unsubscribe();
+  watching.unsubscribe();
+  const diagnosed = diagnostics.some((d) => d.type !== 'connected');
+  const value = reached >= 2 && diagnosed ? 0 : `hung: ${diagnosed ? 'a diagnostic' : 'no diagnostic'}, ${reached >= 2 ? 'a reconnect' : 'no reconnect'} within ${HUNG_BOUND_MS / 1000} s`;
+  lab.log(`hung upgrade (handshakeTimeoutMs ${supported ? 'supported: 500 ms' : 'not an option of this version'}): ${reached} connections in ${HUNG_BOUND_MS / 1000} s; diagnostics ${diagnostics.map((d) => d.type).join(', ') || 'none'}`);
+  return { name: `events socket, upgrade never answered: a diagnostic and a reconnect within ${HUNG_BOUND_MS / 1000} s`, value, must: '= 0', ok: value === 0 };
+}
+
+/**
+ * A server that answers the upgrade, sends an event, goes silent, then sends one kind of garbage
+ * per connection and drops it; the last connection sends `migrating`. No crash; the source should
+ * still hear that last event.
+ */
+async function socketGarbage(lab: Lab, socketUrl: (port: number) => string, crashes: string[]): Promise<Figure> {
+  const valid = (name: string, data: object) => frame(0x1, Buffer.from(JSON.stringify({ name, data })));
+  const garbage: Array<[string, Buffer]> = [
+    ['text that is not JSON', frame(0x1, Buffer.from('not json {{{'))],
+    ['an event with bad data', frame(0x1, Buffer.from('{"name":"migrating","data":{"timeRemainingSecs":"soon"}}'))],
+    ['a __proto__ payload', frame(0x1, Buffer.from('{"name":"persistState","data":{"__proto__":{"polluted":true}},"__proto__":{"polluted":true}}'))],
+    ['invalid UTF-8 in a text frame', frame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28]))],
+    ['a binary frame of random bytes', frame(0x2, Buffer.from(Array.from({ length: 300 }, () => Math.floor(lab.rnd() * 256))))],
+    ['1 MB of text', frame(0x1, Buffer.alloc(1024 * 1024, 'x'))],
+    ['a frame with reserved bits set', frame(0x1, Buffer.from('{}'), 0xf0)],
+    ['a frame claiming 2^62 bytes', Buffer.from([0x81, 127, 0x40, 0, 0, 0, 0, 0, 0, 0])],
+    ['an HTTP answer instead of a frame', Buffer.from('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n')],
+    ['a ping flood', Buffer.concat(Array.from({ length: 2000 }, () => frame(0x9, Buffer.from('p'))))],
+  ];
+  const server = await startRawWebSocketServer((socket, n) => {
+    socket.write(valid('persistState', { isMigrating: false }));
+    if (n >= garbage.length) {
+      socket.write(valid('migrating', { timeRemainingSecs: 30 }));
+      return;
+    }
+    setTimeout(() => {
+      if (!socket.destroyed) socket.write(garbage[n]![1]);
+      setTimeout(() => socket.destroy(), 200);
+    }, 150);
+  });
+  lab.stops.push(server.stop);
+  const source = createEventSource(socketOptions(socketUrl(server.port)));
+  const types = new Set<string>();
+  const watching = source.diagnostics$.subscribe((d) => {
+    types.add(d.type);
+    lab.exposure.text(`event diagnostic: ${d.type}`, d.message);
+  });
+  const events: string[] = [];
+  let migrated: () => void = () => undefined;
+  const migrating = new Promise<void>((resolve) => (migrated = resolve));
+  const listening = source.subscribe({
+    next: (event) => void (events.push(event.name), event.name === 'migrating' && migrated()),
+    error: (error: unknown) => crashes.push(`socket source errored: ${describeError(error)}`),
+  });
+  const heard = await Promise.race([migrating.then(() => true), sleep(GARBAGE_BOUND_MS).then(() => false)]);
+  listening.unsubscribe();
+  watching.unsubscribe();
+  if (({} as { polluted?: unknown }).polluted !== undefined) crashes.push('Object.prototype polluted by a socket message');
+  lab.log(`socket garbage: ${server.connections} connections, ${events.length} events, diagnostics ${[...types].join(', ')}`);
+  return {
+    name: `events socket, upgrade answered, then silence and ${garbage.length} kinds of garbage: the event after the garbage`,
+    value: heard ? `heard (${events.length} events on ${server.connections} connections)` : `not heard: the source stopped after ${garbage[Math.max(0, server.connections - 1)]?.[0] ?? 'the last connection'}`,
+  };
+}
+
 function hostileServers(): Scenario {
   return {
     name: 'Hostile servers: redirects to other origins, credential echoes, a hung socket upgrade, gateway pages',
     async run({ log: print, seed }) {
-      const figures: Figure[] = [];
-      const rnd = random(seed ^ 0x40571e);
-      const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-      const SECRETS = {
-        'Apify token': `apify_api_${hex(16)}`,
-        password: `pw@${hex(10)}+/x`,
-        '?token=': `qt${hex(16)}`,
-        'x-api-key': `key-${hex(16)}`,
-      };
-      const BASIC = `Basic ${Buffer.from(`${USER}:${SECRETS.password}`).toString('base64')}`;
-      const withUser = (url: string) => url.replace('http://', `http://${USER}:${encodeURIComponent(SECRETS.password)}@`);
       const exposure = new Exposure();
-
-      // What the library prints on the console is user-visible; the scenario's own lines are not counted.
+      // What the library prints on the console is user-visible; the scenario's own lines are not.
       let own = false;
       const log = (line: string): void => {
         own = true;
@@ -185,431 +663,30 @@ function hostileServers(): Scenario {
       const onUnhandled = (error: unknown) => void crashes.push(`unhandled rejection: ${describeError(error)}`);
       process.on('uncaughtException', onUncaught);
       process.on('unhandledRejection', onUnhandled);
-
       const stops: Array<() => Promise<void>> = [];
-      const stores = new Set<PersistentStore<State>>();
+      const figures: Figure[] = [];
+      let lab: Lab | undefined;
       try {
-        // ---- the other origins: a thief that acknowledges everything, a storage location for GETs
-        const thief = await startRecorder(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"999999"},"succeeded":true}' }));
-        stops.push(thief.stop);
-        const objects = new Map<string, Answer>();
-        const storage = await startRecorder((seen) => {
-          const match = /^\/signed\/(\d+)/.exec(seen.url);
-          return (match && objects.get(match[1]!)) || { status: 404, body: 'NoSuchKey' };
-        });
-        stops.push(storage.stop);
+        lab = await startLab(seed, log, exposure, stops, figures);
+        figures.push(...(await redirects(lab)));
+        const hostile = await hostileAnswers(lab);
+        await credentialEchoes(lab);
+        const socketUrl = (port: number) => `${lab!.withUser(`ws://127.0.0.1:${port}`)}/events?token=${lab!.secrets['?token=']}`;
+        const hung = await hungUpgrade(lab, socketUrl, crashes);
+        const noisy = await socketGarbage(lab, socketUrl, crashes);
 
-        // ---- the real backends, each behind a front whose routing each phase sets
-        const backends: Array<{ dialect: Dialect; url: string; option: (base: string) => DialectOption; front: { url: string }; route: { current: Route } }> = [];
-        type Route = (seen: Seen, forward: (seen: Seen) => Promise<Answer>) => Promise<Answer>;
-        const pass: Route = (seen, forward) => forward(seen);
-        const addBackend = async (dialect: Dialect, url: string, option: (base: string) => DialectOption) => {
-          const route = { current: pass };
-          const front = await startFront(url, (seen, forward) => route.current(seen, forward));
-          stops.push(front.stop);
-          backends.push({ dialect, url, option, front, route });
-        };
-        const apify = await startFakeApify(SECRETS['Apify token'], STORE_ID);
-        stops.push(apify.stop);
-        await addBackend('apify', apify.url, (base) => ({ dialect: 'apify', token: SECRETS['Apify token'], storeId: STORE_ID, baseUrl: base }));
-        if (requireBinary(ETCD_BINARY, 'etcd-server').available) {
-          const etcd = await startEtcd();
-          stops.push(etcd.stop);
-          await addBackend('etcd', etcd.url, (base) => ({ dialect: 'etcd', endpoint: base, prefix: `torture-${seed}/` }));
-        } else figures.push({ name: 'etcd', value: `${ETCD_BINARY} is missing`, must: 'installed', ok: false });
-        if (requireBinary(APACHE_BINARY, 'apache2').available) {
-          const apache = await startApacheDav();
-          stops.push(apache.stop);
-          await addBackend('webdav', apache.url, (base) => ({ dialect: 'webdav', baseUrl: base, headers: { authorization: BASIC, 'x-api-key': SECRETS['x-api-key'] } }));
-        } else figures.push({ name: 'Apache (WebDAV)', value: `${APACHE_BINARY} is missing`, must: 'installed', ok: false });
-        log(`thief ${thief.url}, storage ${storage.url}; ${backends.map((b) => `${b.dialect} ${b.url} behind ${b.front.url}`).join('; ')}`);
-
-        const adapterOn = (b: (typeof backends)[number], base: string) => remoteKvAdapter({ dialect: b.option(base), retries: 1, retryDelayMs: 10, maxRetryDelayMs: 50, timeoutMs: 3_000 });
-        const storeOn = (b: (typeof backends)[number], base: string, key: string) =>
-          createPersistentStore<State>({ key, initial: initial(), adapter: adapterOn(b, base), events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 3_000 });
-        /** What storage holds, read by a fresh store straight on the backend. */
-        const stored = async (b: (typeof backends)[number], key: string): Promise<{ restored: boolean; state: State }> => {
-          const check = await within(storeOn(b, b.url, key), `reading ${b.dialect} ${key} straight`);
-          const result = { restored: check.restored, state: check.getState() };
-          await within(check.close(), 'closing a check');
-          return result;
-        };
-        /** Writes `updates` updates straight to the backend; resolves to what storage then holds. */
-        const writeStraight = async (b: (typeof backends)[number], key: string, updates: number) => {
-          const writer = await within(storeOn(b, b.url, key), 'writing a record straight');
-          for (let i = 0; i < updates; i++) writer.update((s) => void ((s.n += 1), (s.items[`u${i}`] = i)));
-          await within(writer.close(), 'closing the writer');
-          return stored(b, key);
-        };
-        /** A store opened through the front, tried up to TRIES times; failures are what a user sees. */
-        const openThrough = async (b: (typeof backends)[number], key: string, where: string, failing = (error: unknown) => error) => {
-          for (let t = 0; t < TRIES; t++) {
-            try {
-              const store = await within(storeOn(b, b.front.url, key), `opening ${key} through the front`);
-              stores.add(store);
-              return store;
-            } catch (error) {
-              exposure.error(`${where}: open`, failing(error));
-              if (t === TRIES - 1) log(`${where}: could not open in ${TRIES} tries: ${describeError(error)}`);
-            }
-          }
-          return undefined;
-        };
-        const watch = (store: PersistentStore<State>, where: string) =>
-          store.status$.subscribe((status) => void (status.lastError && exposure.error(`${where}: status$.lastError`, status.lastError)));
-        const closeQuietly = async (store: PersistentStore<State>, where: string) => {
-          await within(store.close(), `closing ${where}`).catch((error: unknown) => exposure.error(`${where}: close`, error));
-          stores.delete(store);
-        };
-
-        // ================= Redirects
-        const mark = (url: string) => `${url}${url.includes('?') ? '&' : '?'}__again=1`;
-        const unmark = (url: string) => (/[?&]__again=1$/.test(url) ? url.replace(/[?&]__again=1$/, '') : undefined);
-        const pick = <T>(values: readonly T[]): T => values[Math.floor(rnd() * values.length)]!;
-        const redirected = new Map<string, number>();
-        const tally = (what: string) => redirected.set(what, (redirected.get(what) ?? 0) + 1);
-        let objectId = 0;
-        /** A GET answered with a redirect to a storage location serving the real record. */
-        const toStorage = async (seen: Seen, forward: (seen: Seen) => Promise<Answer>, status: number): Promise<Answer> => {
-          const real = await forward(seen);
-          if (real.status !== 200) return real;
-          const id = String(++objectId);
-          objects.set(id, { status: 200, headers: { 'content-type': real.headers?.['content-type'] ?? 'application/json', ...(real.headers?.etag && { etag: real.headers.etag }) }, body: real.body ?? '' });
-          tally(`GET ${status} to a storage location`);
-          return { status, headers: { location: `${storage.url}/signed/${id}?X-Amz-Signature=${hex(16)}` } };
-        };
-        const redirecting =
-          (phase: Phase, frontUrl: string): Route =>
-          async (seen, forward) => {
-            const original = unmark(seen.url);
-            if (original !== undefined) return forward({ ...seen, url: original });
-            const write = seen.method !== 'GET';
-            if (rnd() >= SHARE || (phase === 'same origin, writes 301/302/303' && !write)) return forward(seen);
-            if (phase !== 'other origins') {
-              // 307/308 keep the method and body; 301/302/303 turn a write into a GET (RFC 9110 §15.4).
-              const status = phase === 'same origin' ? pick(write ? ([307, 308] as const) : REDIRECT_CODES) : pick([301, 302, 303] as const);
-              tally(`${seen.method} ${status} to the same origin`);
-              return { status, headers: { location: rnd() < 0.5 ? mark(seen.url) : `${frontUrl}${mark(seen.url)}` } };
-            }
-            const status = pick(REDIRECT_CODES);
-            if (seen.method === 'GET') return toStorage(seen, forward, status);
-            tally(`${seen.method} ${status} to the thief`);
-            return { status, headers: { location: `${thief.url}${seen.url}` } };
-          };
-
-        const lost = new Set<string>();
-        const lostBy = new Map<string, number>();
-        let neverFlushed = 0;
-        let corruptRestores = 0;
-        let unopened = 0;
-        /** Opens and flushes that failed under same-origin redirects that keep the method: they must work. */
-        let sameRefused = 0;
-        const PHASES = ['same origin', 'same origin, writes 301/302/303', 'other origins'] as const;
-        const corruptExamples: string[] = [];
-        for (const b of backends) {
-          for (const [index, phase] of PHASES.entries()) {
-            const where = `redirects, ${phase} (${b.dialect})`;
-            const key = `REDIRECT_${index}_${seed}`;
-            const reference = `REFERENCE_${index}_${seed}`;
-            const referenceState = await writeStraight(b, reference, 7);
-            b.route.current = redirecting(phase, b.front.url);
-            const failing = (error: unknown) => {
-              if (phase === 'same origin') sameRefused++;
-              return error;
-            };
-            const store = await openThrough(b, key, where, failing);
-            if (store === undefined) {
-              unopened++;
-              continue;
-            }
-            const watching = watch(store, where);
-            let acknowledged = 0;
-            for (let i = 0; i < UPDATES; i++) {
-              store.update((s) => {
-                s.n += 1;
-                s.items[`u${i}`] = i;
-              });
-              if ((i + 1) % FLUSH_EVERY !== 0) continue;
-              let ok = false;
-              for (let t = 0; t < TRIES && !ok; t++) {
-                ok = await within(store.flush({ timeoutMs: 3_000 }), `${where}: flush`).then(
-                  () => true,
-                  (error: unknown) => (exposure.error(`${where}: flush`, failing(error)), false),
-                );
-              }
-              if (!ok) {
-                neverFlushed++;
-                log(`${where}: update ${i} not durable after ${TRIES} flushes`);
-                continue;
-              }
-              acknowledged = i + 1;
-              // A flush that resolved promises durability: storage must hold every update acknowledged so far.
-              const now = await stored(b, key);
-              for (let j = 0; j < acknowledged; j++) {
-                if (now.state.items[`u${j}`] !== j && !lost.has(`${where}/${j}`)) {
-                  lost.add(`${where}/${j}`);
-                  lostBy.set(where, (lostBy.get(where) ?? 0) + 1);
-                }
-              }
-            }
-            watching.unsubscribe();
-            await closeQuietly(store, where);
-            const after = await stored(b, key);
-            for (let j = 0; j < acknowledged; j++) {
-              if (after.state.items[`u${j}`] !== j && !lost.has(`${where}/${j}`)) {
-                lost.add(`${where}/${j}`);
-                lostBy.set(where, (lostBy.get(where) ?? 0) + 1);
-              }
-            }
-            // Stores opened through the front must restore exactly what storage holds: the phase's
-            // key, and a reference record written straight (the phase's key may hold nothing).
-            for (let r = 0; r < 4; r++) {
-              const reader = await openThrough(b, r % 2 === 0 ? key : reference, `${where}: restore`, failing);
-              if (reader === undefined) {
-                unopened++;
-                continue;
-              }
-              const got = { restored: reader.restored, state: reader.getState() };
-              await closeQuietly(reader, where);
-              if (JSON.stringify(got) !== JSON.stringify(r % 2 === 0 ? after : referenceState)) {
-                corruptRestores++;
-                if (corruptExamples.length < 3) corruptExamples.push(`${where}: restored ${got.restored ? `n ${got.state.n}` : 'nothing (started from initial)'}, storage holds n ${(r % 2 === 0 ? after : referenceState).state.n}`);
-              }
-            }
-            log(`${where}: ${acknowledged} of ${UPDATES} updates acknowledged; ${lostBy.get(where) ?? 0} of them missing from storage`);
-          }
-          b.route.current = pass;
-        }
-        log(`redirects served: ${[...redirected].map(([what, n]) => `${what} ×${n}`).join(', ')}`);
-
-        // Apify documents a 302 on GET record to a storage location: every code must work, without credentials.
-        let storageReadsFailed = 0;
-        const apifyBackend = backends.find((b) => b.dialect === 'apify');
-        if (apifyBackend) {
-          const key = `REDIRECT_2_${seed}`; // written in the "other origins" phase
-          const expected = await stored(apifyBackend, key);
-          for (const status of REDIRECT_CODES) {
-            apifyBackend.route.current = (seen, forward) => (seen.method === 'GET' ? toStorage(seen, forward, status) : forward(seen));
-            const where = `GET ${status} to a storage location (apify)`;
-            try {
-              const reader = await within(storeOn(apifyBackend, apifyBackend.front.url, key), where);
-              stores.add(reader);
-              const same = JSON.stringify({ restored: reader.restored, state: reader.getState() }) === JSON.stringify(expected);
-              await closeQuietly(reader, where);
-              if (!same) {
-                storageReadsFailed++;
-                log(`${where}: restored other than what storage holds`);
-              }
-            } catch (error) {
-              exposure.error(`${where}: open`, error);
-              storageReadsFailed++;
-              log(`${where}: ${describeError(error)}`);
-            }
-          }
-          apifyBackend.route.current = pass;
-        }
-
-        // ================= Hostile answers: a gateway's own JSON page, etcd answers that are not etcd's
-        let adopted = 0;
-        let overwritten = 0;
-        const hostileExamples: string[] = [];
-        const hostileAnswers: Array<{ dialect: Dialect; what: string; answer: Answer; applies: (seen: Seen) => boolean }> = [
-          ...(['apify', 'webdav'] as const).map((dialect) => ({
-            dialect,
-            what: 'a 200 JSON page of a gateway on GET',
-            answer: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok","service":"edge-gateway","message":"Welcome! The service is up."}' },
-            applies: (seen: Seen) => seen.method === 'GET',
-          })),
-          ...[
-            ['HTML', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
-            ['null', 'null'],
-            ['a JSON string', '"maintenance"'],
-            ['kvs not base64', '{"kvs":[{"key":"eA==","value":"!!not base64!!","mod_revision":"7"}]}'],
-            ['kvs of the wrong type', '{"kvs":[42]}'],
-            ['a value that is a bare {}', `{"kvs":[{"key":"eA==","value":"${Buffer.from('{}').toString('base64')}","mod_revision":"7"}]}`],
-          ].map(([what, body]) => ({
-            dialect: 'etcd' as const,
-            what: `etcd answer: ${what!}`,
-            answer: { status: 200, headers: { 'content-type': 'application/json' }, body: body! },
-            applies: (seen: Seen) => seen.url.startsWith('/v3/kv/range'),
-          })),
-        ];
-        for (const [index, hostile] of hostileAnswers.entries()) {
-          const b = backends.find((x) => x.dialect === hostile.dialect);
-          if (b === undefined) continue;
-          const key = `HOSTILE_${index}_${seed}`;
-          const where = `${hostile.what} (${b.dialect})`;
-          const real = await writeStraight(b, key, 5);
-          b.route.current = (seen, forward) => (hostile.applies(seen) ? Promise.resolve(hostile.answer) : forward(seen));
-          try {
-            const store = await within(storeOn(b, b.front.url, key), where);
-            stores.add(store);
-            if (JSON.stringify({ restored: store.restored, state: store.getState() }) !== JSON.stringify(real)) {
-              adopted++;
-              hostileExamples.push(`${where}: opened with ${JSON.stringify(store.getState()).slice(0, 100)} (restored ${store.restored})`);
-            }
-            // An update that works whatever was adopted, so that a write replaces the record if one can.
-            store.update((s) => void (s.n = 100));
-            await within(store.flush({ timeoutMs: 3_000 }), `${where}: flush`).catch((error: unknown) => exposure.error(`${where}: flush`, error));
-            await closeQuietly(store, where);
-          } catch (error) {
-            exposure.error(`${where}: open`, error);
-            if (!(error instanceof PersistentStoreError)) hostileExamples.push(`${where}: ${describeError(error)}`);
-          }
-          b.route.current = pass;
-          const after = await stored(b, key);
-          if (JSON.stringify(after) !== JSON.stringify(real)) {
-            overwritten++;
-            hostileExamples.push(`${where}: the real record was overwritten (now ${JSON.stringify(after.state).slice(0, 80)})`);
-          }
-        }
-        for (const example of hostileExamples) log(example);
-
-        // ================= Credential echoes
-        const echo = await startRecorder(() => ({ status: 500 }));
-        stops.push(echo.stop);
-        const echoOf = (seen: Seen) => JSON.stringify({ url: seen.url, headers: seen.headers, method: seen.method, body: seen.body });
-        const isRead = (seen: Seen) => seen.method === 'GET' || seen.url.includes('kv/range');
-        const configs: Array<{ name: string; dialect: DialectOption }> = [
-          { name: 'apify Bearer token', dialect: { dialect: 'apify', token: SECRETS['Apify token'], storeId: STORE_ID, baseUrl: echo.url } },
-          { name: 'apify user:password@', dialect: { dialect: 'apify', token: SECRETS['Apify token'], storeId: STORE_ID, baseUrl: withUser(echo.url) } },
-          { name: 'apify ?token=', dialect: { dialect: 'apify', token: SECRETS['Apify token'], storeId: STORE_ID, baseUrl: `${echo.url}/?token=${SECRETS['?token=']}` } },
-          { name: 'etcd user:password@', dialect: { dialect: 'etcd', endpoint: withUser(echo.url) } },
-          { name: 'etcd ?token=', dialect: { dialect: 'etcd', endpoint: `${echo.url}/?token=${SECRETS['?token=']}` } },
-          { name: 'webdav Basic + x-api-key', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav`, headers: { authorization: BASIC, 'x-api-key': SECRETS['x-api-key'] } } },
-          { name: 'webdav user:password@', dialect: { dialect: 'webdav', baseUrl: withUser(`${echo.url}/dav`) } },
-          { name: 'webdav ?token=', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav?token=${SECRETS['?token=']}` } },
-        ];
-        const ERROR_CODES = [400, 401, 403, 409, 422, 500, 502, 503];
-        let echoed = 0;
-        for (const config of configs) {
-          for (const mode of ['reads refused', 'reads answered 200, not JSON', 'writes refused'] as const) {
-            const where = `echo: ${config.name}, ${mode}`;
-            const status = pick(ERROR_CODES);
-            echo.answer = (seen) => {
-              echoed++;
-              if (mode === 'reads answered 200, not JSON' && isRead(seen)) return { status: 200, headers: { 'content-type': 'text/plain' }, body: `you sent: ${echoOf(seen)}` };
-              if (mode === 'writes refused' && isRead(seen)) {
-                return seen.method === 'GET' ? { status: 404, body: echoOf(seen) } : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"1"}}' };
-              }
-              return { status, headers: { 'content-type': 'application/json' }, body: echoOf(seen) };
-            };
-            try {
-              const adapter = remoteKvAdapter({ dialect: config.dialect, retries: 1, retryDelayMs: 10, maxRetryDelayMs: 20, timeoutMs: 2_000 });
-              exposure.text(`${where}: adapter.locate`, adapter.locate('ECHO'));
-              const store = await within(createPersistentStore<State>({ key: 'ECHO', initial: initial(), adapter, events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 1_000 }), where);
-              stores.add(store);
-              const watching = watch(store, where);
-              store.update((s) => void (s.n += 1));
-              await within(store.flush({ timeoutMs: 1_000 }), `${where}: flush`).catch((error: unknown) => exposure.error(`${where}: flush`, error));
-              watching.unsubscribe();
-              await closeQuietly(store, where);
-            } catch (error) {
-              exposure.error(`${where}: open`, error);
-            }
-          }
-        }
-        echo.answer = () => ({ status: 500 });
-        log(`credential echoes: ${configs.length} configurations × 3 modes, ${echoed} requests echoed`);
-
-        // ================= The events socket: a hung upgrade
-        const diagnosticsSeen: EventDiagnostic[] = [];
-        const socketUrl = (port: number) => `ws://${USER}:${encodeURIComponent(SECRETS.password)}@127.0.0.1:${port}/events?token=${SECRETS['?token=']}`;
-        const silent = await startSilentServer();
-        stops.push(silent.stop);
-        // Feature detection: a version with the option refuses a bad value for it, naming it.
-        let handshakeOption = false;
-        try {
-          createEventSource({ mode: 'apify', url: 'ws://127.0.0.1:1', handshakeTimeoutMs: -1 } as EventSourceOptions);
-        } catch (error) {
-          handshakeOption = error instanceof PersistentStoreError && error.message.includes('handshakeTimeoutMs');
-        }
-        const hungOptions = { mode: 'apify', url: socketUrl(silent.port), signals: false, reconnectDelayMs: 50, maxReconnectDelayMs: 200, handshakeTimeoutMs: 500 } as const;
-        const hungSource = createEventSource(hungOptions as EventSourceOptions);
-        const hungDiagnostics: EventDiagnostic[] = [];
-        const hungWatch = hungSource.diagnostics$.subscribe((d) => (hungDiagnostics.push(d), diagnosticsSeen.push(d)));
-        const hungEvents = hungSource.subscribe({ error: (error: unknown) => crashes.push(`hung socket source errored: ${describeError(error)}`) });
-        const reached = await silent.untilConnections(2, HUNG_BOUND_MS);
-        const diagnosed = hungDiagnostics.some((d) => d.type !== 'connected');
-        hungEvents.unsubscribe();
-        hungWatch.unsubscribe();
-        const hung = reached < 2 || !diagnosed;
-        const hungText = hung ? `hung: ${diagnosed ? 'a diagnostic' : 'no diagnostic'}, ${reached >= 2 ? 'a reconnect' : 'no reconnect'} within ${HUNG_BOUND_MS / 1000} s` : 0;
-        log(
-          `hung upgrade (handshakeTimeoutMs ${handshakeOption ? 'supported: 500 ms' : 'not an option of this version'}): ${reached} connections in ${HUNG_BOUND_MS / 1000} s; diagnostics ${hungDiagnostics.map((d) => d.type).join(', ') || 'none'}`,
-        );
-
-        // ================= The events socket: an answered upgrade, then silence and garbage
-        const valid = (name: string, data: object) => frame(0x1, Buffer.from(JSON.stringify({ name, data })));
-        const garbage: Array<[string, Buffer]> = [
-          ['text that is not JSON', frame(0x1, Buffer.from('not json {{{'))],
-          ['an event with bad data', frame(0x1, Buffer.from('{"name":"migrating","data":{"timeRemainingSecs":"soon"}}'))],
-          ['a __proto__ payload', frame(0x1, Buffer.from('{"name":"persistState","data":{"__proto__":{"polluted":true}},"__proto__":{"polluted":true}}'))],
-          ['invalid UTF-8 in a text frame', frame(0x1, Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28]))],
-          ['a binary frame of random bytes', frame(0x2, Buffer.from(Array.from({ length: 300 }, () => Math.floor(rnd() * 256))))],
-          ['1 MB of text', frame(0x1, Buffer.alloc(1024 * 1024, 'x'))],
-          ['a frame with reserved bits set', frame(0x1, Buffer.from('{}'), 0xf0)],
-          ['a frame claiming 2^62 bytes', Buffer.from([0x81, 127, 0x40, 0, 0, 0, 0, 0, 0, 0])],
-          ['an HTTP answer instead of a frame', Buffer.from('HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n')],
-          ['a ping flood', Buffer.concat(Array.from({ length: 2000 }, () => frame(0x9, Buffer.from('p'))))],
-        ];
-        let stoppedAfter: string | undefined;
-        const rawSockets: Socket[] = [];
-        const noisy = await startRawWebSocketServer((socket, n) => {
-          rawSockets.push(socket);
-          socket.write(valid('persistState', { isMigrating: false }));
-          if (n >= garbage.length) {
-            socket.write(valid('migrating', { timeRemainingSecs: 30 }));
-            return;
-          }
-          // Silence, then the garbage, then the connection goes.
-          setTimeout(() => {
-            if (!socket.destroyed) socket.write(garbage[n]![1]);
-            setTimeout(() => socket.destroy(), 200);
-          }, 150);
-        });
-        stops.push(noisy.stop);
-        const events: string[] = [];
-        const noisySource = createEventSource({ ...hungOptions, url: socketUrl(noisy.port) } as EventSourceOptions);
-        const noisyWatch = noisySource.diagnostics$.subscribe((d) => void diagnosticsSeen.push(d));
-        let migrated: () => void = () => undefined;
-        const migratingSeen = new Promise<void>((resolve) => (migrated = resolve));
-        const noisyEvents = noisySource.subscribe({
-          next: (event) => {
-            events.push(event.name);
-            if (event.name === 'migrating') migrated();
-          },
-          error: (error: unknown) => crashes.push(`socket source errored: ${describeError(error)}`),
-        });
-        const gotMigrating = await Promise.race([migratingSeen.then(() => true), sleep(15_000).then(() => false)]);
-        if (!gotMigrating) stoppedAfter = garbage[Math.max(0, noisy.connections - 1)]?.[0] ?? 'the last connection';
-        noisyEvents.unsubscribe();
-        noisyWatch.unsubscribe();
-        if (({} as { polluted?: unknown }).polluted !== undefined) crashes.push('Object.prototype polluted by a socket message');
-        for (const d of diagnosticsSeen) exposure.text(`event diagnostic: ${d.type}`, d.message);
-        log(`socket garbage: ${noisy.connections} connections, ${events.length} events, diagnostics ${[...new Set(diagnosticsSeen.map((d) => d.type))].join(', ')}`);
-
-        // ================= Figures
+        const { thief, storage, secrets } = lab;
         const cross = [...thief.requests.map((r) => ({ at: 'thief', r })), ...storage.requests.map((r) => ({ at: 'storage', r }))].filter(({ r }) => {
           const text = `${r.url} ${JSON.stringify(r.headers)}`;
-          return r.body !== '' || r.headers.authorization !== undefined || Object.values(SECRETS).some((s) => formsOf(s).some((f) => text.includes(f)));
+          return r.body !== '' || r.headers.authorization !== undefined || Object.values(secrets).some((s) => formsOf(s).some((f) => text.includes(f)));
         });
         for (const { at, r } of cross.slice(0, 3)) log(`sent to another origin (${at}): ${r.method} ${r.url.slice(0, 60)}; authorization ${r.headers.authorization ? 'yes' : 'no'}; body ${r.body.length} bytes`);
-        const printed = exposure.count(SECRETS);
+        const printed = exposure.count(secrets);
         for (const example of printed.examples) log(`secret printed: ${example.slice(0, 300)}`);
-        for (const example of corruptExamples) log(`corrupt restore: ${example}`);
         for (const example of exposure.untyped.slice(0, 5)) log(`untyped error: ${example}`);
         crashes.push(...exposure.hangs);
         for (const crash of crashes.slice(0, 5)) log(`crash: ${crash}`);
-
-        const lostText = lost.size === 0 ? 0 : `${lost.size} (${[...lostBy].map(([w, n]) => `${w}: ${n}`).join('; ')})`;
         figures.push(
-          { name: `redirects (${SHARE * 100} % of requests; to the same origin, 301/302/303 on writes, to other origins): acknowledged updates lost (storage must hold each update once its flush resolved)`, value: lostText, must: '= 0', ok: lost.size === 0 },
-          mustBeZero(`redirects: updates not durable after ${TRIES} flushes`, neverFlushed),
-          mustBeZero('redirects to the same origin that keep the method (any code on GET, 307/308 on writes): opens and flushes refused (they must keep working)', sameRefused),
-          mustBeZero('redirects: stores that could not open through the front', unopened),
-          { name: 'redirects: corrupt restores (a store opened through the front restores other than storage holds)', value: corruptRestores, must: '= 0', ok: corruptRestores === 0 },
-          mustBeZero(`GET ${REDIRECT_CODES.join('/')} to a storage location on another origin (Apify documents a 302): restores that failed or differed`, storageReadsFailed),
           {
             name: `data sent to another origin (requests with a secret or a body at the thief or the storage location, of ${thief.requests.length + storage.requests.length})`,
             value: cross.length === 0 ? 0 : `${cross.length} (thief ${cross.filter((c) => c.at === 'thief').length}, storage ${cross.filter((c) => c.at === 'storage').length})`,
@@ -617,20 +694,24 @@ function hostileServers(): Scenario {
             ok: cross.length === 0,
           },
           {
-            name: 'secrets printed (token, password, ?token=, API key; plain, URL-encoded, base64) in errors and their causes, status$, console, event diagnostics',
+            name: 'secrets printed (token, password, ?token=, API key; plain, URL-encoded, base64; occurrences) in errors and their causes, status$, console, event diagnostics',
             value: printed.total === 0 ? 0 : `${printed.total}: ${[...printed.by].map(([w, n]) => `${w} ×${n}`).join(', ')}`,
             must: '= 0',
             ok: printed.total === 0,
           },
-          { name: `events socket, upgrade never answered: a diagnostic and a reconnect within ${HUNG_BOUND_MS / 1000} s`, value: hungText, must: '= 0', ok: hungText === 0 },
-          { name: `events socket, upgrade answered then silence and ${garbage.length} kinds of garbage: events after the garbage`, value: gotMigrating ? `received (${events.length} events on ${noisy.connections} connections)` : `none: the source stopped after ${stoppedAfter}` },
-          { name: 'hostile answers (a gateway page on GET, etcd answers that are not etcd JSON): adopted as the stored state (corrupt restores)', value: adopted, must: '= 0', ok: adopted === 0 },
-          mustBeZero('hostile answers: real records overwritten (acknowledged updates lost)', overwritten),
+          hung,
+          noisy,
+          ...hostile,
           { name: 'errors a user can catch that are not a PersistentStoreError', value: exposure.untyped.length === 0 ? 0 : `${exposure.untyped.length}: ${exposure.untyped[0]!.slice(0, 200)}`, must: '= 0', ok: exposure.untyped.length === 0 },
-          { name: `crashes (uncaught exceptions, unhandled rejections, a source that errors, prototype pollution, a call hung over ${HANG_MS / 1000} s)`, value: crashes.length === 0 ? 0 : `${crashes.length}: ${crashes[0]!.slice(0, 200)}`, must: '= 0', ok: crashes.length === 0 },
+          {
+            name: `crashes (uncaught exceptions, unhandled rejections, a source that errors, prototype pollution, a call hung over ${HANG_MS / 1000} s)`,
+            value: crashes.length === 0 ? 0 : `${crashes.length}: ${crashes[0]!.slice(0, 200)}`,
+            must: '= 0',
+            ok: crashes.length === 0,
+          },
         );
       } finally {
-        for (const store of stores) await within(store.close(), 'closing a store', 5_000).catch(() => undefined);
+        for (const store of lab?.stores ?? []) await within(store.close(), 'closing a store', 5_000).catch(() => undefined);
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
         process.off('uncaughtException', onUncaught);
         process.off('unhandledRejection', onUnhandled);
