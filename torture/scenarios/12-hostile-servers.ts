@@ -14,9 +14,11 @@ import { mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
  * Hostile servers, all real, on 127.0.0.1 (one free port each: each is its own origin).
  *
  * Redirects: a front before a real backend (the Apify API as documented, a real etcd, a real
- * Apache mod_dav) answers a seeded share of requests with 301/302/303/307/308, to itself (must keep
- * working) or to another origin: a thief that acknowledges everything and records it, or, for a
- * GET, a storage location serving the real record (Apify documents a 302 there). Stores write
+ * Apache mod_dav) answers a seeded share of requests with a redirect, in three phases: to itself
+ * keeping the method (any code on GET, 307/308 on writes: must simply work); to itself with
+ * 301/302/303 on writes (which turn them into GETs: never to be acknowledged as written); to
+ * another origin: a thief that acknowledges everything and records it, or, for a GET, a storage
+ * location serving the real record (Apify documents a 302 there). Stores write
  * through the front; after each flush that resolved, storage must hold every update acknowledged
  * so far; stores opened through the front must restore exactly what storage holds; nothing
  * secret, and no body, may reach another origin.
