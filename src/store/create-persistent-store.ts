@@ -179,7 +179,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     // A lost lock is its own notice (the writer's); it ends every write, so the failure would say it twice.
     if (phase === 'error' && lastError && !failing && !(lastError instanceof LockLostError)) {
       failing = true;
-      notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}": ${lastError.message} The state is kept in memory; the write is tried again on the next change or flush, or retried with backoff when the failure may pass.`, error: lastError });
+      notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}": ${lastError.message.replace(/\.?$/, '.')} The state is kept in memory; writing it is tried again.`, error: lastError });
     } else if (phase === 'idle' && failing) {
       failing = false;
       notices.settled('write-failed');
