@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
-// Shared by scenarios 8–11 (the parent's side): a child's stdout read line by line, and stopping it by PID.
+// Shared by the scenarios (the parent's side): a child's stdout read line by line, and stopping it by PID.
 
 /** A child's stdout as lines, read one at a time. */
 export interface Lines {

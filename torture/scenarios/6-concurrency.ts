@@ -1,5 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
@@ -10,65 +8,7 @@ import { requireBinary } from '../../spec/support/server-binaries.js';
 import { buildChildren } from '../children/build.js';
 import { spawnChild } from '../children/spawn-child.js';
 import { mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A child's stdout as lines, read one at a time. */
-interface Lines {
-  readonly child: ChildProcess;
-  /** Resolves with the next line, or rejects when the child ends first or `timeoutMs` passes. */
-  next(timeoutMs?: number): Promise<string>;
-  /** Resolves once the child has exited and its output is all read. */
-  readonly closed: Promise<unknown>;
-}
-
-function linesOf(child: ChildProcess): Lines {
-  const queue: string[] = [];
-  let waiting: (() => void) | undefined;
-  let buffer = '';
-  let stderr = '';
-  let ended = false;
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const parts = buffer.split('\n');
-    buffer = parts.pop()!;
-    queue.push(...parts);
-    waiting?.();
-  });
-  child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  const closed = once(child, 'close').finally(() => {
-    ended = true;
-    waiting?.();
-  });
-  return {
-    child,
-    closed,
-    async next(timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (queue.length > 0) return queue.shift()!;
-        if (ended) throw new Error(`child ${child.pid} ended (${child.exitCode ?? child.signalCode}) without a line; stderr: ${stderr.slice(-500)}`);
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no line from child ${child.pid} within ${timeoutMs} ms; stderr: ${stderr.slice(-500)}`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          waiting = () => {
-            clearTimeout(timer);
-            waiting = undefined;
-            resolve();
-          };
-        });
-      }
-    },
-  };
-}
-
-/** SIGKILL by PID, then wait until its output is read to the end. */
-async function killNow(lines: Lines): Promise<void> {
-  const { child } = lines;
-  if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGKILL');
-  await lines.closed;
-}
+import { killNow, linesOf, sleep, type Lines } from '../children/lines.js';
 
 /**
  * (a) `lockers` processes open the same key on the file adapter at the same moment (each told by
