@@ -100,6 +100,9 @@ export interface OpenFile {
  * @example const handle = await openRegularFile('/s/K.json', constants.O_RDONLY, 'read the snapshot');
  */
 export async function openRegularFile(file: string, flags: number, action: string, mode?: number): Promise<fs.FileHandle> {
+  // Refused before opening where possible: opening some devices acts on them. The fstat below closes the race.
+  const found = lstatSync(file, { throwIfNoEntry: false });
+  if (found !== undefined && !found.isFile() && !found.isSymbolicLink()) throw new StoragePathError(file, NOT_REGULAR, action, undefined);
   const handle = await fs.open(file, flags | NO_FOLLOW | NON_BLOCKING, mode);
   let regular: boolean;
   try {
