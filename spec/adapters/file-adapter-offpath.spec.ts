@@ -158,6 +158,9 @@ describe('file adapter off the happy path', () => {
     await expect(adapter.append!('K', [{ n: 3, seq: 3 }])).rejects.toThrow(PersistentStoreError);
     expect(await reopened(dir)).toBe(100);
     expect(await list(dir)).toEqual(['K.json']);
+    await fs.rm(dir, { recursive: true }); // purged once more: the key stays lost, nothing of ours is written
+    await expect(adapter.write('K', { n: 4, seq: 4 })).rejects.toThrow(LockLostError);
+    await fs.access(dir).then(() => { throw new Error('written after the key was lost'); }, () => undefined);
     await release();
     // A mere purge (no snapshot there) is still written afresh.
     const again = await adapter.lock!('L');

@@ -46,6 +46,8 @@ interface KeyFiles {
   /** Kept open from readJournal or the first append: its size belongs to this very file. */
   journal?: OpenJournal;
   lock?: FileLock;
+  /** Set once another process wrote the key while our lock was gone: every later check fails the same way. */
+  lost?: LockLostError;
 }
 
 const READ = constants.O_RDONLY;
@@ -129,10 +131,11 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const verifyLock = async (key: string): Promise<void> => {
     const files = keys.get(key);
     const lock = files?.lock;
+    if (files?.lost) throw files.lost;
     if (lock === undefined || lock.intact()) return;
     const now = lstatOrUndefined(fileOf(key), 'check the snapshot');
     if (now !== undefined && (files?.snapshot === undefined || !sameFile(now, files.snapshot.identity))) {
-      throw new LockLostError(key, `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`);
+      throw (files!.lost = new LockLostError(key, `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`));
     }
     await lock.verify();
   };
@@ -219,8 +222,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const file = fileOf(key);
       const files = filesOf(key);
       const data = JSON.stringify(value);
+      await verifyLock(key); // first: a key lost to another process gets not even its folder made again
       await makeFolder(folder); // every time: the folder may have been removed since the last write
-      await verifyLock(key);
       // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
       if (files.journal && journalGone(key, files.journal) !== undefined) await closeJournal(key);
       // Opened before the snapshot is written, so that a symbolic link there fails before anything changes.
