@@ -60,11 +60,15 @@ const APPEND = READ_APPEND | constants.O_CREAT;
  * durable: a temp file in the same folder, fsync, rename over the old file, fsync of the
  * folder — a crash leaves either the old or the new file, never a torn one; only then is the
  * journal emptied. `lock()` keeps a second process off the key. Symbolic links at the key's
- * files are refused (`StoragePathError`), never followed.
+ * files are refused (`StoragePathError`), never followed; so is anything but a regular file there
+ * (a FIFO would hang the open, a device be read forever).
  *
  * The adapter remembers which files it wrote and read: when they were removed or replaced behind
  * its back (a purged or deleted folder), `verify` and `append` throw `StorageReplacedError`
- * instead of appending to a journal nobody will read, and the next `write` starts afresh.
+ * instead of appending to a journal nobody will read, and the next `write` starts afresh. So they
+ * do when the journal was emptied or written in place (its size is not the one this adapter left).
+ * When the lock file vanished and another process wrote the snapshot meanwhile, `LockLostError`:
+ * nothing of ours is written over it.
  *
  * @example
  * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: {}, adapter: fileAdapter({ dir: './state' }) });

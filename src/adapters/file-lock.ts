@@ -76,9 +76,11 @@ const pause: (step: string) => void =
  * created while this process was frozen) makes it withdraw its own and retry. So a process holds
  * the key only if, after its lock file existed, no other live owner's did — two holders cannot
  * both pass that check. A dead owner's file is never removed to take over; the new holder removes
- * the dead ones afterwards. An owner is alive when it is on this host, its pid runs, is not a
- * zombie, and (where /proc exists) started at the recorded time: a reused pid is not the owner.
- * No age or clock is ever consulted.
+ * the dead ones afterwards. An owner is alive when it is on this host and this boot, its pid runs,
+ * is not a zombie, and (where /proc exists) started at the recorded time: a reused pid is not the
+ * owner. Our own pid and start time with a token not held here is another worker thread: live. An
+ * owner in another PID namespace (a container) is looked for in /proc by namespace and start time.
+ * When /proc hides the pid (hidepid) but signal 0 reaches it, it is live. No age or clock is ever consulted.
  *
  * @example
  * const lock = await acquireFileLock('/storage/key_value_stores/default', 'CRAWL_STATE');
