@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import { acquireFileLock } from '../../src/adapters/file-lock.js';
 import { LockLostError, StoreLockedError } from '../../src/errors.js';
@@ -233,6 +234,20 @@ describe('file lock', () => {
       await fs.writeFile(path.join(tempDir(), 'L.json~lock.1'), stale({ pid: process.pid, start: '1', token: 'earlier' }));
       await (await fileAdapter({ dir: tempDir() }).lock!('L'))();
     });
+
+    test('a real worker thread holding the key: this thread is refused; once it releases, the key is free', async () => {
+      const worker = new Worker(path.join(process.cwd(), 'spec', 'fixtures', 'thread-holder.mjs'), { workerData: { dir: tempDir(), key: 'K' } });
+      try {
+        const [first] = (await once(worker, 'message')) as [string];
+        expect(first).toBe('held');
+        await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open in another thread of this process/);
+        worker.postMessage('release');
+        expect(((await once(worker, 'message')) as [string])[0]).toBe('released');
+      } finally {
+        await worker.terminate();
+      }
+      await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
+    }, 60_000);
 
     test('a lock of an earlier boot, or of another PID namespace whose process is nowhere in /proc, is stale', async () => {
       // pid 1 runs, with this start time: only the boot id and the namespace tell these owners are gone.
