@@ -178,10 +178,14 @@ export class StoragePathError extends StorageError {
     const what =
       osCode === 'ELOOP' ? 'it is a symbolic link, which the store never follows'
       : osCode === 'ENAMETOOLONG' ? 'the path is too long'
+      : osCode === NOT_REGULAR ? 'it is not a regular file (a FIFO, device, socket or folder), which the store never reads or writes'
       : 'a file or folder is not where or what it should be';
     super(location, osCode, `Cannot ${action} at ${location}: ${what} (${osCode}). Nothing was followed or modified.`, { cause, retryable: false }, 'STORAGE_PATH');
   }
 }
+
+/** `StoragePathError`'s code for a path that names something other than a regular file (no errno says so). */
+export const NOT_REGULAR = 'ENOTREG';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const ACCESS = new Set(['EACCES', 'EPERM', 'EROFS']);

@@ -5,7 +5,7 @@ import { purgeDefaultStorages } from '@crawlee/core';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
-import { FlushError, LockLostError, StorageAccessError, StorageFullError, StoragePathError, StorageReplacedError } from '../../src/errors.js';
+import { FlushError, LockLostError, PersistentStoreError, StorageAccessError, StorageFullError, StoragePathError, StorageReplacedError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -139,6 +139,67 @@ describe('file adapter off the happy path', () => {
       await release();
       await kill(rival, 'SIGTERM');
     });
+  });
+
+  test('the folder purged, another process wrote the key and closed, then the holder writes: LockLostError, the other writer\'s data kept', async () => {
+    // Found in review: the holder took the lock again (the other had gone) and wrote its whole state over the acknowledged one.
+    const dir = path.join(tempDir(), 'kv');
+    const adapter = fileAdapter({ dir });
+    const release = await adapter.lock!('K');
+    await adapter.write('K', { n: 1, seq: 1 });
+    await fs.rm(dir, { recursive: true });
+    const other = fileAdapter({ dir }); // another process meanwhile: it holds, writes and closes
+    const releaseOther = await other.lock!('K');
+    await other.write('K', { n: 100, seq: 1 });
+    await releaseOther();
+    const error = await adapter.write('K', { n: 2, seq: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockLostError);
+    expect((error as Error).message).toMatch(/K\.json~lock\.1 was removed, and .*K\.json was written by another process meanwhile/);
+    await expect(adapter.append!('K', [{ n: 3, seq: 3 }])).rejects.toThrow(PersistentStoreError);
+    expect(await reopened(dir)).toBe(100);
+    expect(await list(dir)).toEqual(['K.json']);
+    await fs.rm(dir, { recursive: true }); // purged once more: the key stays lost, nothing of ours is written
+    await expect(adapter.write('K', { n: 4, seq: 4 })).rejects.toThrow(LockLostError);
+    await fs.access(dir).then(() => { throw new Error('written after the key was lost'); }, () => undefined);
+    await release();
+    // A mere purge (no snapshot there) is still written afresh.
+    const again = await adapter.lock!('L');
+    await adapter.write('L', { n: 1 });
+    await fs.rm(dir, { recursive: true });
+    await adapter.write('L', { n: 2 });
+    expect(await fileAdapter({ dir }).read('L')).toEqual({ n: 2 });
+    await again();
+  });
+
+  describe('special files at the key\'s paths are refused, never opened for reading (a FIFO would hang, a device read forever)', () => {
+    const makeFifo = (file: string) => execFileSync('mkfifo', [file]);
+    test.each([
+      ['the snapshot', 'K.json', (adapter: StorageAdapter) => adapter.read('K')],
+      ['the journal', 'K.json.journal', (adapter: StorageAdapter) => adapter.readJournal!('K')],
+      ['the journal, appending', 'K.json.journal', (adapter: StorageAdapter) => adapter.append!('K', [{ seq: 1 }])],
+      ['a lock file', 'K.json~lock.1', (adapter: StorageAdapter) => adapter.lock!('K')],
+      ["an older version's lock file", 'K.json.lock', (adapter: StorageAdapter) => adapter.lock!('K')],
+    ])('a FIFO at %s: StoragePathError', async (_, name, call) => {
+      makeFifo(path.join(tempDir(), name));
+      const error = await call(fileAdapter({ dir: tempDir() })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoragePathError);
+      expect((error as Error).message).toContain(`${name}: it is not a regular file (a FIFO, device, socket or folder)`);
+    }, 10_000);
+
+    test('a character device (/dev/zero) at the journal and the snapshot: refused, nothing read; a folder at a lock file too', async () => {
+      try {
+        execFileSync('mknod', [path.join(tempDir(), 'K.json.journal'), 'c', '1', '5']);
+        execFileSync('mknod', [path.join(tempDir(), 'K.json'), 'c', '1', '5']);
+      } catch (error) {
+        console.warn(`SKIPPED the device check: mknod needs root (${(error as Error).message.split('\n')[0]})`);
+        return;
+      }
+      const adapter = fileAdapter({ dir: tempDir() });
+      await expect(adapter.readJournal!('K')).rejects.toThrow(StoragePathError);
+      await expect(adapter.read('K')).rejects.toThrow(StoragePathError);
+      await fs.mkdir(path.join(tempDir(), 'L.json~lock.1'));
+      await expect(adapter.lock!('L')).rejects.toThrow(/not a regular file/);
+    }, 10_000);
   });
 
   test("a key named like another key's temp file keeps its files when that key opens", async () => {

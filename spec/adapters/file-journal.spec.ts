@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
+import { StorageReplacedError } from '../../src/errors.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { inspectStore } from '../../src/cli/inspect-command.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
@@ -41,6 +42,83 @@ describe('file adapter journal', () => {
     await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2,"ops":[{"o');
     await fileAdapter({ dir: tempDir() }).append!('K', [{ seq: 2 }]);
     expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
+  });
+
+  describe('the journal changed behind the holder after it was read', () => {
+    /** A holder that has read the key (as a store does on opening): the snapshot and three records. */
+    async function loaded(dir: string) {
+      const first = fileAdapter({ dir });
+      const releaseFirst = await first.lock!('K');
+      await first.write('K', { n: 0 });
+      await first.append!('K', [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      await releaseFirst();
+      const adapter = fileAdapter({ dir });
+      const release = await adapter.lock!('K');
+      expect(await adapter.read('K')).toEqual({ n: 0 });
+      expect(await adapter.readJournal!('K')).toHaveLength(3);
+      return { adapter, release };
+    }
+    /** What the next run finds: the snapshot's n, then each record's. */
+    async function nextRun(dir: string) {
+      const adapter = fileAdapter({ dir });
+      const release = await adapter.lock!('K');
+      let { n } = (await adapter.read('K')) as { n: number };
+      for (const record of (await adapter.readJournal!('K')) as Array<{ n: number }>) n = record.n;
+      await release();
+      return n;
+    }
+
+    test('the folder purged: the size read applies to that journal only; a fresh journal is not padded, the next run reads it', async () => {
+      // Found in review: the size read stayed on after a purge and cut a NEW empty journal to it (NUL bytes): unreadable next run.
+      const dir = path.join(tempDir(), 'kv');
+      const { adapter, release } = await loaded(dir);
+      await fs.rm(dir, { recursive: true });
+      await adapter.write('K', { n: 4 }); // the store writes its whole state after the purge
+      await adapter.append!('K', [{ n: 5 }]);
+      await release();
+      expect(await fs.readFile(path.join(dir, 'K.json.journal'), 'utf8')).toBe('{"n":5}\n');
+      expect(await nextRun(dir)).toBe(5);
+    });
+
+    test('the journal deleted before the first append: refused as replaced, not appended to a new journal beside the old snapshot', async () => {
+      const dir = path.join(tempDir(), 'kv');
+      const { adapter, release } = await loaded(dir);
+      await fs.rm(path.join(dir, 'K.json.journal'));
+      await expect(adapter.append!('K', [{ n: 4 }])).rejects.toThrow(StorageReplacedError);
+      await adapter.write('K', { n: 4 });
+      await adapter.append!('K', [{ n: 5 }]);
+      await release();
+      expect(await nextRun(dir)).toBe(5);
+    });
+
+    test('emptied in place by another program (same file): the next append is refused as changed, and a whole write recovers', async () => {
+      // Found in review: appends went on being acknowledged into the emptied journal; the next open said "records are missing".
+      const dir = path.join(tempDir(), 'kv');
+      const { adapter, release } = await loaded(dir);
+      await adapter.append!('K', [{ n: 4 }]);
+      await fs.truncate(path.join(dir, 'K.json.journal'), 0);
+      const error = await adapter.append!('K', [{ n: 5 }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageReplacedError);
+      expect((error as Error).message).toMatch(/changed in place \(its journal holds 0 bytes of records where this store wrote \d+/);
+      expect(await fs.readFile(path.join(dir, 'K.json.journal'), 'utf8')).toBe(''); // nothing appended, nothing cut
+      await adapter.write('K', { n: 5 });
+      await adapter.append!('K', [{ n: 6 }]);
+      await release();
+      expect(await nextRun(dir)).toBe(6);
+    });
+
+    test("another writer's bytes after our records are not cut as if they were our torn tail: refused as changed", async () => {
+      const dir = path.join(tempDir(), 'kv');
+      const { adapter, release } = await loaded(dir);
+      const journal = path.join(dir, 'K.json.journal');
+      await fs.appendFile(journal, '{"n":99,"op');
+      const before = await fs.readFile(journal, 'utf8');
+      await expect(adapter.append!('K', [{ n: 4 }])).rejects.toThrow(StorageReplacedError);
+      expect(await fs.readFile(journal, 'utf8')).toBe(before);
+      await adapter.write('K', { n: 4 });
+      await release();
+      expect(await nextRun(dir)).toBe(4);
+    });
   });
 
   test('rename moves the journal too, and refuses to replace anything', async () => {

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import { acquireFileLock } from '../../src/adapters/file-lock.js';
 import { LockLostError, StoreLockedError } from '../../src/errors.js';
@@ -202,5 +203,88 @@ describe('file lock', () => {
     await lock.release(); // leaves the rival's lock alone
     expect(await lockFiles()).toEqual(['K.json~lock.1']);
     await kill(rival, 'SIGTERM');
+  });
+
+  describe('owners this process cannot see as plain pids', () => {
+    const startOf = (pid: number | 'self') => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]!;
+    const boot = () => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const fixture = path.join(process.cwd(), 'spec', 'fixtures', 'hold-store.ts');
+    /** Spawns `command` and resolves with the first line matching `pattern` (the child is killed after). */
+    async function firstLine(command: string, args: string[], pattern: RegExp): Promise<{ child: ChildProcess; line: string } | undefined> {
+      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+      try {
+        const [line] = await waitForLine(child, pattern, 60_000);
+        return { child, line };
+      } catch (error) {
+        if (/unshare|mount|setpriv|Operation not permitted/.test(stderr)) {
+          console.warn(`SKIPPED: cannot make namespaces here (${stderr.split('\n')[0]}); needs root`);
+          return undefined;
+        }
+        throw new Error(`${(error as Error).message}\n${stderr}`);
+      }
+    }
+
+    test('another worker thread of this process (our pid and start time, a token unknown here): refused, saying so', async () => {
+      // Found in review: two worker threads both held the key (held tokens are per thread).
+      await fs.writeFile(path.join(tempDir(), 'K.json~lock.1'), stale({ pid: process.pid, start: startOf('self'), token: 'another-thread' }));
+      await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open in another thread of this process \(pid \d+, a worker thread\)/);
+      // An earlier process given our pid (another start time) left a stale one.
+      await fs.writeFile(path.join(tempDir(), 'L.json~lock.1'), stale({ pid: process.pid, start: '1', token: 'earlier' }));
+      await (await fileAdapter({ dir: tempDir() }).lock!('L'))();
+    });
+
+    test('a real worker thread holding the key: this thread is refused; once it releases, the key is free', async () => {
+      const worker = new Worker(path.join(process.cwd(), 'spec', 'fixtures', 'thread-holder.mjs'), { workerData: { dir: tempDir(), key: 'K' } });
+      try {
+        const [first] = (await once(worker, 'message')) as [string];
+        expect(first).toBe('held');
+        await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open in another thread of this process/);
+        worker.postMessage('release');
+        expect(((await once(worker, 'message')) as [string])[0]).toBe('released');
+      } finally {
+        await worker.terminate();
+      }
+      await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
+    }, 60_000);
+
+    test('a lock of an earlier boot, or of another PID namespace whose process is nowhere in /proc, is stale', async () => {
+      // pid 1 runs, with this start time: only the boot id and the namespace tell these owners are gone.
+      await fs.writeFile(path.join(tempDir(), 'A.json~lock.1'), stale({ pid: 1, start: startOf(1), boot: '00000000-0000-0000-0000-000000000000' }));
+      await fs.writeFile(path.join(tempDir(), 'B.json~lock.1'), stale({ pid: 1, start: startOf(1), boot: boot(), pidns: 'pid:[1]' }));
+      const adapter = fileAdapter({ dir: tempDir() });
+      for (const release of [await adapter.lock!('A'), await adapter.lock!('B')]) await release();
+      expect(await list()).toEqual([]);
+    });
+
+    test('a holder in another PID namespace (a container on this host) is live while it runs, and its lock stale once it is killed', async () => {
+      // Found in review: its pid (1 there) meant another process here, and the key was taken while it ran.
+      const holder = await firstLine('unshare', ['--pid', '--mount-proc', '--kill-child=SIGKILL', process.execPath, '--import', 'tsx', fixture, tempDir(), 'K'], /^ready/);
+      if (holder === undefined) return;
+      try {
+        const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json~lock.1'), 'utf8'));
+        expect(owner.pidns).not.toBe(readlinkSync('/proc/self/ns/pid'));
+        await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open by process 1 \(in another PID namespace, pid:\[\d+\]\)/);
+      } finally {
+        await kill(holder.child, 'SIGKILL'); // unshare's child is killed with it
+      }
+      await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
+    }, 120_000);
+
+    test('/proc mounted hidepid=2 (the holder\'s /proc entry hidden, signal 0 says EPERM): the holder is live', async () => {
+      // Found in review: the unreadable /proc/<pid>/stat counted as a dead owner.
+      const holder = startFixture('hold-store', [tempDir(), 'K']);
+      await waitForLine(holder, /^ready/, 60_000);
+      await fs.chmod(tempDir(), 0o777);
+      const script = `mount -t proc -o hidepid=2 proc /proc && exec setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp "${process.execPath}" --import tsx "${fixture}" "${tempDir()}" K`;
+      const taker = await firstLine('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], /^(error .*|ready.*)$/);
+      try {
+        if (taker !== undefined) expect(taker.line).toMatch(/^error STORE_LOCKED .*already open by process \d+/);
+      } finally {
+        if (taker) await kill(taker.child, 'SIGKILL');
+        await kill(holder, 'SIGTERM');
+      }
+    }, 120_000);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants, promises as fs, fstatSync, lstatSync } from 'node:fs';
 import * as path from 'node:path';
-import { storageErrorFrom } from '../errors.js';
+import { NOT_REGULAR, StoragePathError, storageErrorFrom } from '../errors.js';
 
 /** Which file on which device: what a path named when it was last looked at. */
 export interface FileIdentity {
@@ -90,6 +90,33 @@ export interface OpenFile {
   /** Fixed for as long as the handle is open: read once. */
   readonly identity: FileIdentity;
 }
+
+/**
+ * Opens `file` only if it is a regular file: never through a symbolic link (ELOOP), and without
+ * blocking (a FIFO planted there would hang the open, a device would be read forever): anything
+ * else is closed unread and refused with `StoragePathError`. Errors other than that are thrown as is
+ * (ENOENT included), for the caller to word.
+ *
+ * @example const handle = await openRegularFile('/s/K.json', constants.O_RDONLY, 'read the snapshot');
+ */
+export async function openRegularFile(file: string, flags: number, action: string, mode?: number): Promise<fs.FileHandle> {
+  // Refused before opening where possible: opening some devices acts on them. The fstat below closes the race.
+  const found = lstatSync(file, { throwIfNoEntry: false });
+  if (found !== undefined && !found.isFile() && !found.isSymbolicLink()) throw new StoragePathError(file, NOT_REGULAR, action, undefined);
+  const handle = await fs.open(file, flags | NO_FOLLOW | NON_BLOCKING, mode);
+  let regular: boolean;
+  try {
+    regular = (await handle.stat()).isFile();
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  if (regular) return handle; // O_NONBLOCK changes nothing for a regular file
+  await handle.close();
+  throw new StoragePathError(file, NOT_REGULAR, action, undefined);
+}
+
+const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
 
 /** Keeps `handle` as an `OpenFile`. */
 export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {

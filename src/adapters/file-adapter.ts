@@ -1,7 +1,7 @@
-import { constants, promises as fs } from 'node:fs';
+import { constants, promises as fs, fstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptStateError, InvalidKeyError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
-import { isTempFileOf, keepOpen, lstatOrUndefined, NO_FOLLOW, replaceFile, syncFolder, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
+import { CorruptStateError, InvalidKeyError, LockLostError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
+import { isTempFileOf, keepOpen, lstatOrUndefined, openRegularFile, replaceFile, sameFile, syncFolder, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
@@ -29,8 +29,11 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 /** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */
 interface OpenJournal extends OpenFile {
   size: number;
-  /** An append failed part way: cut back to `size` before the next one. */
-  damaged: boolean;
+  /**
+   * Bytes past `size` that are ours to cut before the next append: a torn tail found on opening, or
+   * what a failed append may have left. A journal of any other size was changed by someone else.
+   */
+  torn: number;
 }
 
 /** What the adapter knows of a key's files. */
@@ -40,14 +43,16 @@ interface KeyFiles {
    * number cannot go to a file made after a purge, which would pass for it.)
    */
   snapshot?: OpenFile;
+  /** Kept open from readJournal or the first append: its size belongs to this very file. */
   journal?: OpenJournal;
-  /** Where the whole records of the journal end, as found by readJournal. */
-  wholeUpTo?: number;
   lock?: FileLock;
+  /** Set once another process wrote the key while our lock was gone: every later check fails the same way. */
+  lost?: LockLostError;
 }
 
-const READ = constants.O_RDONLY | NO_FOLLOW;
-const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
+const READ = constants.O_RDONLY;
+const READ_APPEND = constants.O_RDWR | constants.O_APPEND;
+const APPEND = READ_APPEND | constants.O_CREAT;
 
 /**
  * Stores each key as `<dir>/<KEY>.json`, with changes since that snapshot appended to
@@ -55,11 +60,15 @@ const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | NO_FO
  * durable: a temp file in the same folder, fsync, rename over the old file, fsync of the
  * folder — a crash leaves either the old or the new file, never a torn one; only then is the
  * journal emptied. `lock()` keeps a second process off the key. Symbolic links at the key's
- * files are refused (`StoragePathError`), never followed.
+ * files are refused (`StoragePathError`), never followed; so is anything but a regular file there
+ * (a FIFO would hang the open, a device be read forever).
  *
  * The adapter remembers which files it wrote and read: when they were removed or replaced behind
  * its back (a purged or deleted folder), `verify` and `append` throw `StorageReplacedError`
- * instead of appending to a journal nobody will read, and the next `write` starts afresh.
+ * instead of appending to a journal nobody will read, and the next `write` starts afresh. So they
+ * do when the journal was emptied or written in place (its size is not the one this adapter left).
+ * When the lock file vanished and another process wrote the snapshot meanwhile, `LockLostError`:
+ * nothing of ours is written over it.
  *
  * @example
  * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: {}, adapter: fileAdapter({ dir: './state' }) });
@@ -118,18 +127,34 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     if (why !== undefined) throw new StorageReplacedError(key, fileOf(key), why);
   };
 
+  /**
+   * The lock checked before trusting the files. When its file vanished, it is taken again, unless the
+   * snapshot at the path is another writer's by then: another process held the key meanwhile, and
+   * writing our state over its acknowledged one would lose it silently. (A missing snapshot is a purge.)
+   */
+  const verifyLock = async (key: string): Promise<void> => {
+    const files = keys.get(key);
+    const lock = files?.lock;
+    if (files?.lost) throw files.lost;
+    if (lock === undefined || lock.intact()) return;
+    const now = lstatOrUndefined(fileOf(key), 'check the snapshot');
+    if (now !== undefined && (files?.snapshot === undefined || !sameFile(now, files.snapshot.identity))) {
+      throw (files!.lost = new LockLostError(key, `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`));
+    }
+    await lock.verify();
+  };
+
   const openJournal = async (key: string): Promise<{ journal: OpenJournal; created: boolean }> => {
     const files = filesOf(key);
     if (files.journal) return { journal: files.journal, created: false };
     const file = journalOf(key);
     try {
       const created = lstatOrUndefined(file, 'check the journal') === undefined;
-      const handle = await fs.open(file, APPEND, 0o666);
+      const handle = await openRegularFile(file, APPEND, 'open the journal', 0o666);
       try {
         const stats = await handle.stat();
         if (created) await syncFolder(folder);
-        const size = files.wholeUpTo ?? (await wholeRecordsEnd(handle, stats.size));
-        const journal: OpenJournal = { handle, identity: { dev: stats.dev, ino: stats.ino }, size, damaged: stats.size !== size };
+        const journal = openedJournal(handle, stats, await wholeRecordsEnd(handle, stats.size));
         files.journal = journal;
         return { journal, created };
       } catch (error) {
@@ -143,7 +168,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const closeJournal = async (key: string): Promise<void> => {
     const files = keys.get(key);
     const open = files?.journal;
-    if (files) files.journal = files.wholeUpTo = undefined;
+    if (files) files.journal = undefined;
     await open?.handle.close().catch(() => undefined); // nothing unwritten: every append was synced
   };
 
@@ -175,7 +200,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const file = fileOf(key);
       let text: string;
       try {
-        const handle = await fs.open(file, READ);
+        const handle = await openRegularFile(file, READ, 'read the snapshot');
         try {
           text = await handle.readFile('utf8');
         } catch (error) {
@@ -201,8 +226,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const file = fileOf(key);
       const files = filesOf(key);
       const data = JSON.stringify(value);
+      await verifyLock(key); // first: a key lost to another process gets not even its folder made again
       await makeFolder(folder); // every time: the folder may have been removed since the last write
-      await files.lock?.verify();
       // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
       if (files.journal && journalGone(key, files.journal) !== undefined) await closeJournal(key);
       // Opened before the snapshot is written, so that a symbolic link there fails before anything changes.
@@ -221,12 +246,12 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         throw storageErrorFrom(error, 'empty the journal', journalOf(key)); // its records are in the snapshot: skipped on replay
       }
       journal.size = 0;
-      journal.damaged = false;
+      journal.torn = 0;
     },
     async verify(key) {
       fileOf(key);
       assertNotReplaced(key);
-      await keys.get(key)?.lock?.verify();
+      await verifyLock(key);
     },
     async delete(key) {
       const file = fileOf(key);
@@ -240,46 +265,63 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       }
     },
     async append(key, records) {
-      const files = filesOf(key);
       assertNotReplaced(key);
-      if (files.lock?.intact() === false) await files.lock.verify();
+      await verifyLock(key);
       const { journal, created } = await openJournal(key);
+      const file = journalOf(key);
       const data = Buffer.from(formatRecords(records));
+      // Emptied or written in place by another program: appending would be acknowledged into a journal
+      // whose records are missing. One fstat; the store then writes its whole state.
+      const before = sizeOf(journal, file);
+      if (before < journal.size || before > journal.size + journal.torn) throw changedInPlace(key, fileOf(key), journal, before);
       try {
-        if (journal.damaged) await journal.handle.truncate(journal.size);
-        journal.damaged = false;
+        if (before > journal.size) await journal.handle.truncate(journal.size); // only our own torn tail
+        journal.torn = 0;
         await journal.handle.appendFile(data);
         await journal.handle.datasync();
       } catch (error) {
-        journal.damaged = true;
-        throw storageErrorFrom(error, 'append to the journal', journalOf(key));
+        journal.torn = Math.max(journal.torn, data.length);
+        throw storageErrorFrom(error, 'append to the journal', file);
       }
       // Acknowledged only if it landed in the live journal, beside the live snapshot.
       const why = replaced(key);
       if (why !== undefined) {
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
-        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(journalOf(key), journal, 'remove the journal').catch(() => undefined);
+        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(file, journal, 'remove the journal').catch(() => undefined);
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
-      if (files.lock?.intact() === false) await files.lock.verify();
+      const after = sizeOf(journal, file);
+      if (after !== journal.size + data.length) {
+        journal.torn = Math.max(0, after - journal.size); // what is past `size` may be ours: a whole write cuts it anyway
+        throw changedInPlace(key, fileOf(key), journal, after - data.length);
+      }
+      await verifyLock(key);
       journal.size += data.length;
     },
     async readJournal(key) {
       const file = journalOf(key);
+      const files = filesOf(key);
       let bytes: Buffer;
       try {
-        const handle = await fs.open(file, READ);
+        // The holder keeps the journal it read open for its appends: the size found here is that file's only.
+        const handle = files.lock ? await openRegularFile(file, READ_APPEND, 'read the journal').catch((error: unknown) => (readOnly(error) ? undefined : Promise.reject(error))) : undefined;
+        const reading = handle ?? (await openRegularFile(file, READ, 'read the journal'));
         try {
-          bytes = await handle.readFile();
-        } finally {
-          await handle.close();
+          bytes = await reading.readFile();
+          if (handle) {
+            await closeJournal(key);
+            files.journal = openedJournal(handle, await handle.stat(), bytes.lastIndexOf(0x0a) + 1);
+          }
+        } catch (error) {
+          await reading.close();
+          throw error;
         }
+        if (!handle) await reading.close();
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
         throw storageErrorFrom(error, 'read the journal', file);
       }
-      filesOf(key).wholeUpTo = bytes.lastIndexOf(0x0a) + 1;
       return parseJournal(bytes, key, file);
     },
     async rename(key, toKey) {
@@ -300,6 +342,26 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     },
   };
 }
+
+/** An open journal whose whole records end at `size`. */
+function openedJournal(handle: fs.FileHandle, stats: Stats, size: number): OpenJournal {
+  return { handle, identity: { dev: stats.dev, ino: stats.ino }, size, torn: stats.size - size };
+}
+
+function sizeOf(journal: OpenJournal, file: string): number {
+  try {
+    return fstatSync(journal.handle.fd).size;
+  } catch (error) {
+    throw storageErrorFrom(error, 'check the journal', file);
+  }
+}
+
+function changedInPlace(key: string, snapshot: string, journal: OpenJournal, found: number): StorageReplacedError {
+  return new StorageReplacedError(key, snapshot, `changed in place (its journal holds ${found} bytes of records where this store wrote ${journal.size}: emptied or written by another program?)`);
+}
+
+/** A journal that can be read but not written (a read-only mount or file): read it, keep nothing open. */
+const readOnly = (error: unknown): boolean => ['EACCES', 'EPERM', 'EROFS'].includes((error as NodeJS.ErrnoException).code ?? '');
 
 async function makeFolder(folder: string): Promise<void> {
   try {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fs, readFileSync, readSync, writeSync } from 'node:fs';
+import { constants, promises as fs, readdirSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { LockLostError, StoreLockedError, storageErrorFrom } from '../errors.js';
-import { auxiliaryFile, keepOpen, NO_FOLLOW, tempFileOf, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
+import { auxiliaryFile, keepOpen, openRegularFile, tempFileOf, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
 
 /** A key's lock, held by this process. */
 export interface FileLock {
@@ -28,6 +28,10 @@ interface LockOwner {
   readonly token: string;
   /** Start time of the process (field 22 of /proc/<pid>/stat): tells the owner from a later process given its pid. */
   readonly start?: string;
+  /** The owner's PID namespace (`pid:[4026531836]`): its pid means nothing in another one. */
+  readonly pidns?: string;
+  /** The kernel's boot id: a lock of an earlier boot is dead, whatever its pid. */
+  readonly boot?: string;
 }
 
 /** A lock file as found: its owner (undefined when it is not a lock we wrote). */
@@ -72,9 +76,11 @@ const pause: (step: string) => void =
  * created while this process was frozen) makes it withdraw its own and retry. So a process holds
  * the key only if, after its lock file existed, no other live owner's did — two holders cannot
  * both pass that check. A dead owner's file is never removed to take over; the new holder removes
- * the dead ones afterwards. An owner is alive when it is on this host, its pid runs, is not a
- * zombie, and (where /proc exists) started at the recorded time: a reused pid is not the owner.
- * No age or clock is ever consulted.
+ * the dead ones afterwards. An owner is alive when it is on this host and this boot, its pid runs,
+ * is not a zombie, and (where /proc exists) started at the recorded time: a reused pid is not the
+ * owner. Our own pid and start time with a token not held here is another worker thread: live. An
+ * owner in another PID namespace (a container) is looked for in /proc by namespace and start time.
+ * When /proc hides the pid (hidepid) but signal 0 reaches it, it is live. No age or clock is ever consulted.
  *
  * @example
  * const lock = await acquireFileLock('/storage/key_value_stores/default', 'CRAWL_STATE');
@@ -83,7 +89,7 @@ const pause: (step: string) => void =
  */
 export async function acquireFileLock(folder: string, key: string): Promise<FileLock> {
   const base = path.join(folder, `${key}.json`);
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID(), start: ownStart() };
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID(), start: ownStart(), pidns: ownPidns, boot: ownBoot };
   let slot = await slotOf(folder, key);
   if (heldHere.has(slot)) throw new StoreLockedError(key, `in this process (folder ${folder}, perhaps through another path to it).`);
   heldHere.add(slot);
@@ -285,7 +291,7 @@ async function readLock(file: string): Promise<FoundLock | undefined> {
 async function openLock(file: string): Promise<OpenLock | undefined> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(file, constants.O_RDONLY | NO_FOLLOW);
+    handle = await openRegularFile(file, constants.O_RDONLY, 'read the lock file');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw storageErrorFrom(error, 'read the lock file', file);
@@ -302,7 +308,8 @@ function parseOwner(text: string): LockOwner | undefined {
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.token === 'string') {
-      return { pid: owner.pid, host: owner.host, since: String(owner.since), token: owner.token, start: typeof owner.start === 'string' ? owner.start : undefined };
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      return { pid: owner.pid, host: owner.host, since: String(owner.since), token: owner.token, start: text(owner.start), pidns: text(owner.pidns), boot: text(owner.boot) };
     }
   } catch {
     // not a lock we wrote, so nobody can be holding it
@@ -313,7 +320,14 @@ function parseOwner(text: string): LockOwner | undefined {
 function isLive(owner: LockOwner | undefined): boolean {
   if (owner === undefined) return false;
   if (owner.host !== hostname()) return true; // cannot check another machine's processes
-  if (owner.pid === process.pid) return heldTokens.has(owner.token); // ours, or left by an earlier process with our pid
+  if (owner.boot !== undefined && ownBoot !== undefined && owner.boot !== ownBoot) return false; // the machine restarted since
+  if (owner.pidns !== undefined && ownPidns !== undefined && owner.pidns !== ownPidns) return liveInOtherNamespace(owner);
+  if (owner.pid === process.pid) {
+    if (heldTokens.has(owner.token)) return true; // ours
+    // Another worker thread of this process (its held tokens are its own): same pid, same start time.
+    // An earlier process given our pid (a restarted container) started at another time, or recorded none.
+    return owner.start !== undefined && owner.start === ownStart();
+  }
   if (!Number.isSafeInteger(owner.pid) || owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
@@ -322,9 +336,46 @@ function isLive(owner: LockOwner | undefined): boolean {
   }
   const stat = procStat(owner.pid);
   if (stat === 'no-proc') return true; // signal 0 is all we know
-  if (stat === undefined || stat.zombie) return false;
+  if (stat === undefined) return signalled(owner.pid); // /proc hides it (hidepid) unless it just exited
+  if (stat.zombie) return false;
   if (owner.start !== undefined) return owner.start === stat.start;
   return !startedAfter(stat.start, owner.since); // a lock of an older version records when it was taken
+}
+
+/** True when signal 0 reaches `pid` (EPERM: it runs, as another user). */
+function signalled(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * An owner in another PID namespace of this boot (a container): live if a process of that namespace
+ * with the recorded start time is in our /proc (a host sees its containers' processes). Not found, it is
+ * dead: a container restarted after a crash must get its key back. The one case a lock cannot tell apart:
+ * two containers sharing the host name and a volume, neither able to see the other's processes.
+ */
+function liveInOtherNamespace(owner: LockOwner): boolean {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return true; // nothing to look in: assume the owner runs
+  }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) !== owner.pidns) continue;
+    } catch {
+      continue; // gone, or not ours to inspect
+    }
+    const stat = procStat(Number(name));
+    if (typeof stat === 'object' && !stat.zombie && (owner.start === undefined || stat.start === owner.start)) return true;
+  }
+  return false;
 }
 
 interface ProcStat {
@@ -354,6 +405,22 @@ const hasProc = ((): boolean => {
   }
 })();
 
+/** This process's PID namespace and the boot id, recorded in its locks (undefined where Linux has none). */
+const ownPidns = ((): string | undefined => {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+})();
+const ownBoot = ((): string | undefined => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+})();
+
 function ownStart(): string | undefined {
   const stat = procStat('self');
   return typeof stat === 'object' ? stat.start : undefined;
@@ -377,6 +444,10 @@ const CLOCK_TICKS = 100;
 
 function describeOwner(found: FoundLock): string {
   const owner = found.owner!;
-  return `by process ${owner.pid} on host ${owner.host} since ${owner.since} (lock file ${found.file}). ` +
+  const where = owner.pidns !== undefined && ownPidns !== undefined && owner.pidns !== ownPidns ? ` (in another PID namespace, ${owner.pidns})` : '';
+  if (owner.pid === process.pid && where === '' && owner.host === hostname()) {
+    return `in another thread of this process (pid ${owner.pid}, a worker thread) since ${owner.since} (lock file ${found.file}). Close the store there first.`;
+  }
+  return `by process ${owner.pid}${where} on host ${owner.host} since ${owner.since} (lock file ${found.file}). ` +
     'Close that store first; if that process is gone for good, delete the lock file.';
 }
