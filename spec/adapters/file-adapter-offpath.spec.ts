@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { jest } from '@jest/globals';
+import { EMPTY } from 'rxjs';
 import { purgeDefaultStorages } from '@crawlee/core';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
@@ -231,17 +233,44 @@ describe('file adapter off the happy path', () => {
     });
     const untouched = async () => expect(await fs.readFile(outsideFile(), 'utf8')).toBe('{"seq":1}\n');
 
-    test('at the journal: write, append and readJournal throw StoragePathError and the file outside is untouched', async () => {
+    test('at the journal: append and readJournal throw StoragePathError; a whole snapshot removes the link itself; the file outside is untouched', async () => {
       // Found by issue 14: a symlink planted at <KEY>.json.journal made the store truncate a file outside the folder.
       await fs.symlink(outsideFile(), path.join(dir(), 'K.json.journal'));
       const adapter = fileAdapter({ dir: dir() });
-      const error = await adapter.write('K', { v: 1 }).catch((e: unknown) => e);
+      const error = await adapter.append!('K', [{ seq: 2 }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoragePathError);
       expect((error as Error).message).toMatch(/K\.json\.journal: it is a symbolic link, which the store never follows \(ELOOP\)/);
-      await expect(adapter.append!('K', [{ seq: 2 }])).rejects.toThrow(StoragePathError);
       await expect(adapter.readJournal!('K')).rejects.toThrow(StoragePathError);
+      // The snapshot holds the whole state: the planted name goes (never what it points to), so no foreign record replays on it.
+      await adapter.write('K', { v: 1 });
       await untouched();
-      expect(await list(dir())).toEqual(['K.json.journal']); // not even the snapshot was written
+      expect(await list(dir())).toEqual(['K.json']);
+      expect(await adapter.read('K')).toEqual({ v: 1 });
+    });
+
+    test('swapped in under an open store: the store writes its whole state, every acknowledged update survives, the file outside is untouched', async () => {
+      const store = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: fileAdapter({ dir: dir() }), events: EMPTY, debounceMs: 0, maxWaitMs: 0 });
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        for (let i = 0; i < 3; i++) {
+          store.update((s) => void s.n++);
+          await store.flush();
+        }
+        const link = path.join(dir(), 'S.json.journal.link');
+        await fs.symlink(outsideFile(), link);
+        await fs.rename(link, path.join(dir(), 'S.json.journal')); // atomically over the live journal
+        for (let i = 0; i < 3; i++) {
+          store.update((s) => void s.n++);
+          await store.flush();
+        }
+        await store.close();
+      } finally {
+        warn.mockRestore();
+      }
+      await untouched();
+      const again = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: fileAdapter({ dir: dir() }), events: EMPTY });
+      expect(again.getState()).toEqual({ n: 6 });
+      await again.close();
     });
 
     test('at the snapshot and at a lock file', async () => {

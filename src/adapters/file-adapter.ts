@@ -230,12 +230,25 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       await makeFolder(folder); // every time: the folder may have been removed since the last write
       // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
       if (files.journal && journalGone(key, files.journal) !== undefined) await closeJournal(key);
-      // Opened before the snapshot is written, so that a symbolic link there fails before anything changes.
-      const journal = files.journal !== undefined || lstatOrUndefined(journalOf(key), 'check the journal') !== undefined ? (await openJournal(key)).journal : undefined;
+      // A symbolic link or any other non-file planted at the journal's path is never opened: once the
+      // snapshot holds the whole state, the name is removed (never what it points to), so that no
+      // record of another history can be replayed on the snapshot.
+      const atPath = files.journal === undefined ? (lstatOrUndefined(journalOf(key), 'check the journal') as Stats | undefined) : undefined;
+      const foreign = atPath !== undefined && !atPath.isFile();
+      // A journal that is a file is opened before the snapshot is written, so that a failure there comes before anything changes.
+      const journal = files.journal !== undefined || (atPath !== undefined && !foreign) ? (await openJournal(key)).journal : undefined;
       try {
         await pinSnapshot(key, await replaceFile(file, data));
       } catch (error) {
         throw storageErrorFrom(error, 'write the snapshot', file);
+      }
+      if (foreign) {
+        try {
+          await fs.unlink(journalOf(key));
+          await syncFolder(folder);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw storageErrorFrom(error, 'remove what was planted at the journal', journalOf(key));
+        }
       }
       if (journal === undefined) return;
       // Only now, with the snapshot durable, may the journal go.
