@@ -39,10 +39,12 @@ export interface PersistentStore<T> {
    */
   update(recipe: Recipe<T>): T;
   /**
-   * What happened to the stored data that the user must hear of although the store coped: its
-   * files removed or replaced behind its back (it wrote its whole state again), its lock taken
-   * by another process (it writes nothing more). While nobody subscribes, each episode is
-   * written once to console.warn instead, prefixed `rx-persistent-store:`.
+   * What the user must hear of even without watching `status$`: the store's files removed or
+   * replaced behind its back (it wrote its whole state again), its lock taken by another process
+   * (it writes nothing more), a write failing (until one lands). While nobody subscribes, each
+   * episode is written once to console.warn instead, prefixed `rx-persistent-store:`.
+   *
+   * @example store.diagnostics$.subscribe(({ type, message }) => log.warning(message, { type }));
    */
   readonly diagnostics$: Observable<StoreDiagnostic>;
   /** Persistence status, replaying the current one. */
