@@ -23,6 +23,15 @@ describe('untrusted storage', () => {
     }
   });
 
+  test('a journal value nested deeper than the stack allows is corruption, not a RangeError, whatever weighs it', async () => {
+    // Up to where JSON.parse itself gives up: the window where it parses but a recursive walk overflowed (found by the torture suite).
+    for (let depth = 2_000; depth <= 16_000; depth += 1_000) {
+      const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const records = new Map([['K', envelope({ n: 0 })], ['K#journal', `{"seq":1,"ops":[{"op":"add","path":["deep"],"value":${deep}}]}\n`]]);
+      await expect(open(records)).rejects.toThrow(CorruptStateError);
+    }
+  });
+
   test('"__proto__" as the last key of a path makes an own key (as JSON.parse does), never a prototype', async () => {
     const records = new Map([['K', envelope({ n: 0 })], ['K#journal', journal({ seq: 1, ops: [{ op: 'add', path: ['__proto__'], value: { x: 1 } }] })]]);
     const store = await open(records);

@@ -168,13 +168,14 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
     if (recordSeq !== seq + 1) {
       throw new CorruptStateError(key, location, `journal record ${recordSeq} follows record ${seq}: records are missing`);
     }
+    let added: Weight;
     try {
       state = applyJournalOps(state, ops);
+      added = weighOps(ops);
     } catch (error) {
       throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
     }
     seq = recordSeq;
-    const added = weighOps(ops);
     weight.values += added.values;
     weight.bytes += added.bytes;
   }

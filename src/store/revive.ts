@@ -1,4 +1,5 @@
 import { KeyedMap, isStoredMap, mapFromStored } from './keyed-map.js';
+import { MAX_DEPTH } from './assert-json.js';
 
 /**
  * Turns parsed JSON into state: every stored KeyedMap becomes a KeyedMap again. Walks the plain
@@ -49,9 +50,13 @@ export function freezeAndWeigh(value: unknown, maxDepth = Infinity): Weight {
   return weight;
 }
 
-/** Adds the weight of `value` (a JSON value, maybe holding KeyedMaps) to `into`, without freezing it. */
+/**
+ * Adds the weight of `value` (a JSON value, maybe holding KeyedMaps) to `into`, without freezing
+ * it. Throws past MAX_DEPTH levels: a value from storage may be nested deep enough to overflow the
+ * stack (nothing the store writes is deeper).
+ */
 export function addWeight(value: unknown, into: Weight): void {
-  walk(value, Infinity, 0, false, into);
+  walk(value, MAX_DEPTH, 0, false, into);
 }
 
 /** Adds the approximate JSON size of a string (its quotes included) to `into`. */
