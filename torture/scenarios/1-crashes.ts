@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { kill, waitForLine } from '../../spec/support/processes.js';
+import { waitForLine } from '../../spec/support/processes.js';
 import { buildChildren } from '../children/build.js';
 import { KILL_POINTS } from '../children/kill-points.js';
 import { spawnChild } from '../children/spawn-child.js';
@@ -108,8 +108,10 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
             killedAt = Date.now();
           } else {
             await new Promise((resolve) => setTimeout(resolve, next() * 200));
+            // The time is read once the signal is sent: read before, a parent descheduled between the two
+            // let the child run on for milliseconds, and its last durable update looked made after the kill.
+            process.kill(worker.pid!, 'SIGKILL');
             killedAt = Date.now();
-            await kill(worker, 'SIGKILL');
           }
           await exited;
           byPoint.set(point, (byPoint.get(point) ?? 0) + 1);
