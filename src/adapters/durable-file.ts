@@ -12,7 +12,7 @@ export interface FileIdentity {
 export const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
 
 /** Open flags that refuse a symbolic link in the last path component (ELOOP) instead of following it. */
-export const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /**
  * The name of a file that belongs to `file` without being a stored value: `<file>~<suffix>`.

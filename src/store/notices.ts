@@ -18,7 +18,7 @@ export interface StoreDiagnostic {
 }
 
 /** What every console line starts with, so a log search finds them all. */
-export const NOTICE_PREFIX = 'rx-persistent-store:';
+const NOTICE_PREFIX = 'rx-persistent-store:';
 
 /**
  * Emits store diagnostics on `diagnostics$`; while nobody subscribes, writes one console.warn

@@ -47,7 +47,7 @@ export class RemoteStorageError extends PersistentStoreError {
 }
 
 /** Redirects followed for one request, at most. */
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;

@@ -82,7 +82,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 const warningOf = (kind: DisruptionKind): string => (kind === 'migrate' ? 'migrating' : 'aborting');
 
 /** What a disruption waits for, as the timeline says it. */
-export function describeTrigger(disruption: Disruption): string {
+function describeTrigger(disruption: Disruption): string {
   if ('onText' in disruption) return `on ${JSON.stringify(disruption.onText)}`;
   return `${disruption.afterSecs} s after the run ${disruption.kind === 'kill' ? 'started' : 'connected'}`;
 }
@@ -309,7 +309,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 }
 
 /** The closing lines: the outcome, then one line per run. */
-export function summarize({ succeeded, stopped, runs, restarts, durationMs }: SimulationResult): string[] {
+function summarize({ succeeded, stopped, runs, restarts, durationMs }: SimulationResult): string[] {
   const last = runs.at(-1);
   const outcome = succeeded ? 'the job finished (exit code 0)' : stopped ? 'stopped from outside' : `the job did not finish: its last run ${last ? describeExit(last.exit) : 'never started'}`;
   const lines = [`summary: ${outcome}; ${plural(runs.length, 'run')}, ${plural(restarts, 'restart')}, ${(durationMs / 1000).toFixed(1)} s`];
