@@ -223,13 +223,18 @@ async function listLocks(folder: string, key: string): Promise<{ generations: nu
   return { generations: generations.sort((a, b) => a - b), legacy: names.includes(`${key}.json.lock`) };
 }
 
-/** True when a lock file of the key other than `mine` belongs to a live owner (checked after creating ours). */
-async function anotherLiveLock(folder: string, key: string, mine: FoundLock): Promise<boolean> {
+/** The key's lock files other than `mine`, an older version's included, as the folder lists them now. */
+async function otherLockFiles(folder: string, key: string, mine: FoundLock): Promise<string[]> {
   const base = path.join(folder, `${key}.json`);
   const listed = await listLocks(folder, key);
   const others = listed.generations.map((generation) => generationFile(base, generation)).filter((file) => file !== mine.file);
   if (listed.legacy) others.push(legacyFile(base));
-  for (const file of others) {
+  return others;
+}
+
+/** True when a lock file of the key other than `mine` belongs to a live owner (checked after creating ours). */
+async function anotherLiveLock(folder: string, key: string, mine: FoundLock): Promise<boolean> {
+  for (const file of await otherLockFiles(folder, key, mine)) {
     const found = await readLock(file);
     if (found && isLive(found.owner)) return true;
   }
@@ -238,11 +243,7 @@ async function anotherLiveLock(folder: string, key: string, mine: FoundLock): Pr
 
 /** The new holder removes the lock files of dead owners (and an older version's dead lock and takeover guard). */
 async function removeDeadLocks(folder: string, key: string, mine: FoundLock): Promise<void> {
-  const base = path.join(folder, `${key}.json`);
-  const listed = await listLocks(folder, key);
-  const files = listed.generations.map((generation) => generationFile(base, generation)).filter((file) => file !== mine.file);
-  if (listed.legacy) files.push(legacyFile(base));
-  for (const file of files) {
+  for (const file of await otherLockFiles(folder, key, mine)) {
     const found = await openLock(file);
     try {
       if (found && !isLive(found.owner)) await unlinkIfSame(file, found.open, 'remove a dead lock file');
@@ -250,7 +251,7 @@ async function removeDeadLocks(folder: string, key: string, mine: FoundLock): Pr
       await found?.open.handle.close();
     }
   }
-  await fs.rm(`${legacyFile(base)}.takeover`, { force: true }).catch(() => undefined);
+  await fs.rm(`${legacyFile(path.join(folder, `${key}.json`))}.takeover`, { force: true }).catch(() => undefined);
 }
 
 /** Creates `file` whole or not at all: a private file hard-linked into place. Undefined when it exists already. */
