@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -274,6 +274,14 @@ describe('file lock', () => {
 
     test('/proc mounted hidepid=2 (the holder\'s /proc entry hidden, signal 0 says EPERM): the holder is live', async () => {
       // Found in review: the unreadable /proc/<pid>/stat counted as a dead owner.
+      // The taker runs as user nobody: it must be able to read the checkout (a clone in a private folder cannot).
+      const readable = [fixture, path.join(process.cwd(), 'node_modules', 'tsx', 'package.json')];
+      try {
+        execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'test -r "$1" && test -r "$2"', 'sh', ...readable], { stdio: 'ignore' });
+      } catch {
+        console.warn(`SKIPPED: user nobody cannot read ${process.cwd()} (or setpriv is missing), so the hidepid taker cannot run here`);
+        return;
+      }
       const holder = startFixture('hold-store', [tempDir(), 'K']);
       await waitForLine(holder, /^ready/, 60_000);
       await fs.chmod(tempDir(), 0o777);
