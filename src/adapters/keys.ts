@@ -1,4 +1,5 @@
 import { InvalidKeyError } from '../errors.js';
+import { LOG_MARK } from './log/log-names.js';
 
 /** The Apify key-value store's rule; every adapter accepts exactly these keys. */
 const KEY_CHARS = /^[a-zA-Z0-9!\-_.'()]*$/;
@@ -6,7 +7,8 @@ export const MAX_KEY_LENGTH = 256;
 
 /**
  * Throws `InvalidKeyError` unless `key` is a valid store key: 1–256 characters from
- * letters, digits and `!-_.'()`, and not `.` or `..` (which a file system would read as folders).
+ * letters, digits and `!-_.'()`, not `.` or `..` (which a file system would read as folders), and
+ * without `(rxps)`, which names a key's own records on remote backends.
  *
  * @example assertValidKey('CRAWL_STATE'); // ok
  * @example assertValidKey('../etc/passwd'); // throws InvalidKeyError
@@ -20,4 +22,5 @@ export function assertValidKey(key: unknown): asserts key is string {
     throw new InvalidKeyError(key, `character ${JSON.stringify(bad)} at position ${key.indexOf(bad)} is not allowed (use letters, digits and !-_.'())`);
   }
   if (key === '.' || key === '..') throw new InvalidKeyError(key, 'a key must not be "." or ".."');
+  if (key.includes(LOG_MARK)) throw new InvalidKeyError(key, `"${LOG_MARK}" is reserved: it names the records a key keeps beside it`);
 }

@@ -13,6 +13,21 @@ export interface StorageAdapter {
   /** Where `key` lives, for messages: a path, or a URL without credentials. */
   locate(key: string): string;
   /**
+   * How writers share a key. `'exclusive'`: one writer at a time, held by `lock`, or, where the
+   * backend cannot lock (the Apify key-value store), detected: a writer that finds another one
+   * took the key over throws `LockLostError` and writes nothing more. `'shared'`: several writers
+   * append to one key; a lost race is a `ConflictError`, which a store with `onConflict: 'rebase'`
+   * resolves by catching up through `readJournal(key, after)` and writing again.
+   * @default 'exclusive'
+   */
+  readonly sharing?: 'exclusive' | 'shared';
+  /**
+   * Journal records after which the store folds the journal into a snapshot, whatever their size:
+   * where each record is a request on open (a remote log), this bounds the requests of an open.
+   * @default none: the journal's weight alone decides
+   */
+  readonly compactAfterRecords?: number;
+  /**
    * Takes exclusive use of `key` and resolves to a function that gives it back.
    * Rejects with `StoreLockedError` when someone else holds it. Adapters whose backend
    * cannot lock leave this out.
@@ -40,8 +55,12 @@ export interface StorageAdapter {
    * The records appended since the last `write`, oldest first; records written before that
    * `write` may still be there (the store skips them by their sequence numbers). A torn last
    * record, left by a crash during `append`, is left out. Present whenever `append` is.
+   *
+   * With `after` (shared adapters): the records other writers stored after record `after`, to
+   * catch up after a `ConflictError`; `undefined` when a compaction took them in since (or the
+   * key was replaced), so that the state must be read again whole.
    */
-  readJournal?(key: string): Promise<unknown[]>;
+  readJournal?(key: string, after?: number): Promise<unknown[] | undefined>;
   /**
    * Optional: throws `StorageReplacedError` when what is stored under `key` is no longer what this
    * adapter last wrote or read (a purged or deleted folder, a file swapped behind its back), so

@@ -1,13 +1,13 @@
-import { enablePatches, produce, produceWithPatches, type Draft, type Patch } from 'immer';
+import { enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { ConflictError, LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
+import { ConflictError, CorruptStateError, LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, errorMessage, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
-import { hydrate, readStored, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
+import { fresh, hydrate, readStored, readStoredJournal, restore, type Hydrated, type HydrateOptions, type JournalRecord } from './hydrate.js';
 import { MAX_DEPTH } from './assert-json.js';
-import { toJournalOps, type JournalOp } from './journal-ops.js';
+import { applyJournalRecords, toJournalOps, type JournalOp } from './journal-ops.js';
 import { createJournalWriter } from './journal-writer.js';
 import { createNotices, type StoreDiagnostic } from './notices.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
@@ -65,6 +65,12 @@ export interface PersistentStore<T> {
    * removed meanwhile (a purged folder), writes the state whole again before letting go.
    */
   close(): Promise<void>;
+}
+
+/** Runs a recipe on `state`; the ops journal only what changed, so their cost follows the change, not the state. */
+function applyRecipe<T>(state: T, recipe: Recipe<T>): { next: T; ops: JournalOp[] } {
+  const [next, patches] = produceWithPatches(state, recipe as never) as unknown as [T, Patch[]];
+  return { next, ops: patches.length === 0 ? [] : toJournalOps(patches, state, next) };
 }
 
 /**
@@ -142,37 +148,79 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
   const lineage = createWriteLineage(hydrated.writes);
 
-  /** Re-reads the stored state and re-applies the unwritten recipes (if any) on it. */
+  /**
+   * Takes in what other writers stored, then re-applies this store's recipes not yet written on
+   * top (with onConflict 'rebase'; without it, only when nothing is waiting to be written). On a
+   * shared journal only the records stored after this store's last durable one are read; the
+   * whole state only when a compaction took them in meanwhile, or on other adapters.
+   */
   async function rebase(): Promise<void> {
+    const durable = writer.durable();
+    const since = durable !== undefined && adapter.sharing === 'shared' ? await adapter.readJournal?.(key, durable.seq) : undefined;
+    if (since !== undefined) {
+      const records = since as JournalRecord[];
+      let state: unknown;
+      try {
+        state = applyJournalRecords(durable!.state, records);
+      } catch (error) {
+        throw new CorruptStateError(key, location, `another writer's journal records do not apply (${errorMessage(error)})`, { cause: error });
+      }
+      if (unwritten === undefined && writer.pending()) return; // an update came meanwhile: the next write meets the conflict
+      writer.caughtUp(state, records.at(-1)?.seq ?? durable!.seq, records);
+      reapply(state as T);
+      return;
+    }
     const stored = await readStored(adapter, key);
-    const restored = stored === undefined ? undefined : await restore(stored, [], hydrateOptions);
+    const restored = stored === undefined ? fresh(hydrateOptions, undefined) : await restore(stored, await readStoredJournal(adapter, key), hydrateOptions);
+    if (unwritten === undefined && writer.pending()) return;
     // A write of ours whose answer was lost may be in it, kept by a writer who wrote on top: those recipes are applied already.
-    unwritten?.splice(0, lineage.rebasedOn(restored?.writes ?? {}));
-    let next = restored === undefined ? options.initial : restored.state;
-    for (const recipe of unwritten ?? []) next = produce(next, recipe as never) as T;
+    unwritten?.splice(0, lineage.rebasedOn(restored.writes));
+    writer.load(restored);
+    reapply(restored.state);
+  }
+
+  /** Makes `base` the state, with the unwritten recipes applied again on it and journalled anew. */
+  function reapply(base: T): void {
+    let next = base;
+    for (const recipe of unwritten ?? []) {
+      const applied = applyRecipe(next, recipe);
+      writer.record(applied.ops);
+      next = applied.next;
+    }
     current = next;
     publishState();
   }
+
+  /** Runs adapter work one piece at a time: a refresh must not interleave with a write. */
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <R>(task: () => Promise<R>): Promise<R> => {
+    const run = turn.then(task);
+    turn = run.catch(() => undefined);
+    return run;
+  };
 
   const pipeline = createPersistencePipeline({
     key,
     debounceMs,
     maxWaitMs,
-    async write() {
-      for (;;) {
-        const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
-        try {
-          await writer.persist(current, writes);
-          unwritten?.splice(0, lineage.landed(writes));
-          break;
-        } catch (error) {
-          if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
-          await rebase();
+    write: () =>
+      inTurn(async () => {
+        for (let conflicts = 0; ; conflicts++) {
+          // Writers that keep meeting each other back off, each by its own random share: 10 ms, doubling, at most 2 s.
+          if (conflicts > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 10 * 2 ** (conflicts - 2))));
+          const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
+          try {
+            await writer.persist(current, writes);
+            unwritten?.splice(0, lineage.landed(writes));
+            break;
+          } catch (error) {
+            if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
+            await rebase();
+          }
         }
-      }
-      if (writer.compactionDue()) pipeline.requestMaintenance();
-    },
-    maintain: () => writer.compact(),
+        if (writer.compactionDue()) pipeline.requestMaintenance();
+      }),
+    maintain: () => inTurn(() => writer.compact()),
   });
 
   // A failing write must be heard of even when nobody watches status$: once per episode, until a write lands.
@@ -198,8 +246,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   // Take in another writer's state, keeping our unwritten changes on top when we can replay them;
   // otherwise our next write meets a ConflictError.
   const refresh = async (): Promise<void> => {
-    if (closing || adapter.lock !== undefined || (pipeline.status().pending > 0 && unwritten === undefined)) return;
-    await rebase();
+    if (closing || adapter.sharing !== 'shared' || (pipeline.status().pending > 0 && unwritten === undefined)) return;
+    await inTurn(rebase);
   };
   const stopWatching = adapter.watch?.(key, () => void refresh().catch(() => undefined)); // a failed re-read leaves the state as it was
 
@@ -253,7 +301,6 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       updating = true;
       reentered = false;
       try {
-        let patches: Patch[];
         const run = (draft: Draft<T>): void | T => {
           try {
             return recipe(draft);
@@ -262,12 +309,10 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
             throw error;
           }
         };
-        [next, patches] = produceWithPatches(before, run as never) as unknown as [T, Patch[]];
+        ({ next, ops } = applyRecipe(before, run));
         // A recipe that caught the ReentrantUpdateError still made a change it did not mean.
         if (reentered) throw new ReentrantUpdateError(key);
-        if (patches.length === 0) return next;
-        // Checks and journals only what changed: the cost follows the change, not the state.
-        ops = toJournalOps(patches, before, next);
+        if (ops.length === 0) return next;
       } catch (error) {
         if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.

@@ -34,6 +34,8 @@ export interface Hydrated<T> {
   readonly weight: Weight;
   /** Weight of the journal records replayed on the snapshot. */
   readonly journalWeight: Weight;
+  /** How many journal records were replayed on the snapshot. */
+  readonly journalRecords: number;
   /** The writes the stored state includes. */
   readonly writes: WriteLineage;
 }
@@ -79,7 +81,8 @@ export async function readStored(adapter: StorageAdapter, key: string): Promise<
   }
 }
 
-async function readStoredJournal(adapter: StorageAdapter, key: string): Promise<unknown[]> {
+/** `adapter.readJournal`, with any untyped failure turned into a typed `StorageError`. */
+export async function readStoredJournal(adapter: StorageAdapter, key: string): Promise<unknown[]> {
   try {
     return (await adapter.readJournal?.(key)) ?? [];
   } catch (error) {
@@ -87,10 +90,10 @@ async function readStoredJournal(adapter: StorageAdapter, key: string): Promise<
   }
 }
 
-function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
+export function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
   assertJson(initial);
   const state = validate(initial, schema, key, 'initial');
-  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: { values: 0, bytes: 0 }, writes: {} };
+  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: { values: 0, bytes: 0 }, journalRecords: 0, writes: {} };
 }
 
 /** Turns a stored value and its journal into the current state: unwrap, replay, migrate, validate. */
@@ -151,6 +154,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     needsSnapshot: decoded.unversioned || decoded.version !== version,
     weight,
     journalWeight: replayed.weight,
+    journalRecords: replayed.records,
     writes: decoded.writes,
   };
 }
@@ -158,6 +162,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
 /** Applies the journal records that follow the snapshot, in order; a gap or a bad record is corruption. */
 function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string) {
   let seq = fromSeq;
+  let records = 0;
   const weight: Weight = { values: 0, bytes: 0 };
   for (const [index, record] of journal.entries()) {
     const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
@@ -176,10 +181,11 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
       throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
     }
     seq = recordSeq;
+    records++;
     weight.values += added.values;
     weight.bytes += added.bytes;
   }
-  return { state, seq, weight };
+  return { state, seq, weight, records };
 }
 
 function validate<T>(value: unknown, schema: StateSchema<T> | undefined, key: string, source: InvalidStateError['source']): T {

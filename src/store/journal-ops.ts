@@ -1,4 +1,4 @@
-import type { Patch } from 'immer';
+import { isDraft, produce, type Patch } from 'immer';
 import { assertJson } from './assert-json.js';
 import { KeyedMap, MapRoot, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
 import { addWeight, reviveMaps, stringBytes, type Weight } from './revive.js';
@@ -120,9 +120,27 @@ export function applyJournalOps(state: unknown, ops: readonly JournalOp[]): unkn
       else parent[index] = reviveMaps(op.value);
     } else if (op.op === 'remove') {
       if (Object.hasOwn(parent, key)) delete (parent as Record<string, unknown>)[key];
+    } else if (isDraft(parent)) {
+      // A draft takes no defineProperty; and assigning "__proto__" would set its prototype.
+      if (key === '__proto__') throw new Error('a "__proto__" key cannot be applied to a live state');
+      (parent as Record<string | number, unknown>)[key] = reviveMaps(op.value);
     } else {
       // An own property whatever the key: assigning "__proto__" would set the prototype instead.
       Object.defineProperty(parent, key, { value: reviveMaps(op.value), writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return root;
+}
+
+/**
+ * Applies journal records to a frozen state without touching it, as immer updates would: the
+ * records another writer stored, taken in after a conflict. Costs the size of the records.
+ */
+export function applyJournalRecords(state: unknown, records: readonly { readonly ops: readonly JournalOp[] }[]): unknown {
+  let root = state;
+  for (const { ops } of records) {
+    for (const op of ops) {
+      root = op.path.length === 0 ? applyJournalOps(undefined, [op]) : produce(root, (draft: unknown) => void applyJournalOps(draft, [op]));
     }
   }
   return root;

@@ -1,7 +1,7 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
-import { LockLostError, StorageReplacedError } from '../errors.js';
+import { LockLostError, StorageReplacedError, ValueTooLargeError } from '../errors.js';
 import { wrap } from './envelope.js';
-import type { JournalRecord } from './hydrate.js';
+import type { Hydrated, JournalRecord } from './hydrate.js';
 import { weighOps, type JournalOp } from './journal-ops.js';
 import type { Notices } from './notices.js';
 import { freezeAndWeigh, type Weight } from './revive.js';
@@ -19,6 +19,8 @@ export interface JournalWriterOptions {
   readonly weight: Weight;
   /** Weight of the journal records in storage after the snapshot. */
   readonly journalWeight: Weight;
+  /** How many journal records storage holds after the snapshot. */
+  readonly journalRecords: number;
   /** The state as loaded: durable as it is, unless `needsSnapshot`. */
   readonly state: unknown;
   /** The writes the loaded state includes. */
@@ -48,16 +50,31 @@ const MIN_COMPACT_BYTES = 1 << 20;
  * max(1 MiB, a quarter of the state's bytes); the write that crosses a bound (compaction follows
  * it) and those made while the compaction is under way come on top.
  */
-export function createJournalWriter({ key, adapter, version, seq: lastSeq, needsSnapshot, weight, journalWeight: storedJournal, state: loaded, writes: loadedWrites, notices }: JournalWriterOptions) {
-  let seq = lastSeq;
-  let snapshotDue = needsSnapshot || adapter.append === undefined;
-  let stateWeight = weight;
-  let journalWeight = { ...storedJournal };
+export function createJournalWriter({ key, adapter, version, notices, ...loaded }: JournalWriterOptions) {
+  let seq = 0;
+  let snapshotDue = true;
+  let stateWeight: Weight = { values: 0, bytes: 0 };
+  let journalWeight: Weight = { values: 0, bytes: 0 };
+  /** Journal records in storage after the snapshot: some adapters compact by their number. */
+  let journalRecords = 0;
   let recorded: JournalOp[] = [];
   /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
   let unsent: JournalRecord[] = [];
   /** The last state known durable, with the number of its last record and its lineage: what compaction writes. */
-  let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined = needsSnapshot ? undefined : { state: loaded, seq: lastSeq, writes: loadedWrites };
+  let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined;
+
+  /** Starts over from a state read from storage (on open, or read again after a conflict). */
+  function load(from: Pick<Hydrated<unknown>, 'state' | 'seq' | 'needsSnapshot' | 'weight' | 'journalWeight' | 'journalRecords' | 'writes'>): void {
+    seq = from.seq;
+    snapshotDue = from.needsSnapshot || adapter.append === undefined;
+    stateWeight = from.weight;
+    journalWeight = { ...from.journalWeight };
+    journalRecords = from.journalRecords;
+    recorded = [];
+    unsent = [];
+    durable = from.needsSnapshot ? undefined : { state: from.state, seq: from.seq, writes: from.writes };
+  }
+  load(loaded);
   /** Set once another process took the key: from then on nothing is written. */
   let lockLost: LockLostError | undefined;
   /** The stored files were found removed or replaced: the next snapshot rewrites them whole. */
@@ -73,6 +90,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
     if (adapter.append !== undefined) stateWeight = freezeAndWeigh(state);
     journalWeight = { values: 0, bytes: 0 };
     for (const record of unsent) addTo(journalWeight, weighOps(record.ops));
+    journalRecords = unsent.length;
     snapshotDue = adapter.append === undefined;
     if (replaced) {
       replaced = false;
@@ -80,12 +98,19 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
     }
   }
 
-  /** Runs an adapter call; resolves false when it found the stored files removed or replaced. */
+  /**
+   * Runs an adapter call; resolves false when it found the stored files removed or replaced, or
+   * when a journal record is too large for one request (a snapshot is then written, in chunks).
+   */
   async function checked(call: () => Promise<void>): Promise<boolean> {
     try {
       await call();
       return true;
     } catch (error) {
+      if (error instanceof ValueTooLargeError && adapter.append !== undefined) {
+        snapshotDue = true;
+        return false;
+      }
       if (!(error instanceof StorageReplacedError)) throw error;
       replaced = true;
       snapshotDue = true;
@@ -102,6 +127,28 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
   }
 
   return {
+    load,
+
+    /**
+     * Other writers' records, read after a conflict, were applied to the last durable state,
+     * giving `state` at record `atSeq`. Drops what was recorded or numbered since: the caller
+     * records its own unwritten changes again, on top.
+     */
+    caughtUp(state: unknown, atSeq: number, records: readonly JournalRecord[]): void {
+      seq = atSeq;
+      durable = { state, seq: atSeq, writes: durable?.writes ?? {} };
+      recorded = [];
+      unsent = [];
+      journalRecords += records.length;
+      for (const record of records) addTo(journalWeight, weighOps(record.ops));
+    },
+
+    /** True while changes are recorded or numbered but not yet durable. */
+    pending: (): boolean => recorded.length > 0 || unsent.length > 0,
+
+    /** The last state known durable and the number of its last record; undefined before the first snapshot. */
+    durable: (): { readonly state: unknown; readonly seq: number } | undefined => durable,
+
     /** Ops of one update, to be written by the next `persist`. */
     record(ops: readonly JournalOp[]): void {
       for (const op of ops) recorded.push(op);
@@ -129,6 +176,7 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
         if (adapter.verify) await checked(() => adapter.verify!(key));
         if (!snapshotDue) {
           if (unsent.length === 0 || (await checked(() => adapter.append!(key, unsent)))) {
+            journalRecords += unsent.length;
             unsent = [];
             durable = { state, seq: atSeq, writes };
             return;
@@ -167,7 +215,8 @@ export function createJournalWriter({ key, adapter, version, seq: lastSeq, needs
     /** True once the journal is worth folding into a snapshot: by its number of changes or by its bytes. */
     compactionDue: (): boolean =>
       !snapshotDue &&
-      (journalWeight.values >= Math.max(MIN_COMPACT_VALUES, stateWeight.values / 4) || journalWeight.bytes >= Math.max(MIN_COMPACT_BYTES, stateWeight.bytes / 4)),
+      (journalRecords >= (adapter.compactAfterRecords ?? Infinity) ||
+        journalWeight.values >= Math.max(MIN_COMPACT_VALUES, stateWeight.values / 4) || journalWeight.bytes >= Math.max(MIN_COMPACT_BYTES, stateWeight.bytes / 4)),
   };
 }
 

@@ -163,11 +163,15 @@ export function changesBetween(from: MapRoot, to: MapRoot): MapChange[] | undefi
   return changes.reverse();
 }
 
-/** Applies journalled changes to a map that only the caller holds (used while hydrating). */
+/**
+ * Applies journalled changes to a map that only the caller holds (while hydrating), or to a draft
+ * of one (catching up with another writer's records).
+ */
 export function applyMapChanges(map: KeyedMap, changes: readonly MapChange[]): void {
   for (const change of changes) {
     if (change[0] === 'set') map.set(change[1], change[2]);
     else if (change[0] === 'delete') map.delete(change[1]);
     else map.clear();
   }
+  map.root.step = undefined; // on a draft: nobody follows these links, and they would keep every version alive
 }

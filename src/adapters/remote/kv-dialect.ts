@@ -36,4 +36,8 @@ export interface KvDialect {
   put(send: Send, key: string, text: string, expected: ValueVersion | null | undefined): Promise<ValueVersion | undefined>;
   /** Removes the key; an absent key is not an error. */
   delete(send: Send, key: string): Promise<void>;
+  /** Optional: every key starting with `prefix`, with its text where the service sends it along. */
+  list?(send: Send, prefix: string): Promise<Array<{ name: string; text?: string }>>;
+  /** Optional: creates `key` if absent, then reads `then`, atomically. */
+  createThenGet?(send: Send, key: string, text: string, then: string): Promise<{ created: boolean; then: { text: string; version: ValueVersion | undefined } | undefined }>;
 }

@@ -1,11 +1,12 @@
-import { ConflictError, CorruptStateError, InvalidOptionError, PersistentStoreError, TargetExistsError, ValueTooLargeError, errorMessage } from '../../errors.js';
-import { assertValidKey } from '../keys.js';
+import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../errors.js';
+import { logAdapter } from '../log/log-adapter.js';
+import type { RecordStore } from '../log/record-store.js';
 import { isRetryable, type StorageAdapter } from '../storage-adapter.js';
 import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
 import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
 import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
-import type { KvDialect, Send, ValueVersion } from './kv-dialect.js';
+import type { KvDialect, Send } from './kv-dialect.js';
 import { Redactor } from './redact.js';
 
 export interface RemoteKvAdapterOptions {
@@ -56,13 +57,18 @@ function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
   }
 }
 
+/** Records larger than this are cut into chunks even where the service takes more (WebDAV): a failed request then costs little to send again. */
+const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
 /**
- * Keeps each key as one JSON record in a remote key-value service: the Apify platform's
- * key-value store, etcd, or a WebDAV server, or any service given a `KvDialect`. Every request
- * has a timeout and is retried with backoff on transient failures; writes are conditional where
- * the service allows, so two writers never overwrite each other unknowingly. No journal: each
- * write is a whole snapshot. Every error is a typed `PersistentStoreError` and carries no
- * credential (see `Redactor`); redirects are followed only where they cannot leak (see `send`).
+ * Keeps each key as a log of records in a remote key-value service: the Apify platform's
+ * key-value store, etcd, or a WebDAV server, or any service given a `KvDialect`. A write sends one
+ * journal segment, the size of the change; compaction sends a snapshot in chunks within the
+ * service's request limit (see logAdapter). Every request has a timeout and is retried with
+ * backoff on transient failures; segments are put-if-absent where the service can (etcd, WebDAV),
+ * so several writers can share a key (`onConflict: 'rebase'`); on the Apify store, which cannot,
+ * a second writer is detected instead. Every error is a typed `PersistentStoreError` and carries
+ * no credential (see `Redactor`); redirects are followed only where they cannot leak (see `send`).
  *
  * @example
  * const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:2379' } });
@@ -83,14 +89,14 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
   if (!(Number.isInteger(http.retries) && http.retries >= 0)) throw new InvalidOptionError('retries', `expected an integer ≥ 0, got ${String(http.retries)}`);
   const conditional = (options.conditionalWrites ?? true) && dialect.conditionalWrites;
   const dialectSecrets = dialect.secrets ?? [];
-  const locate = (key: string): string => new Redactor(dialectSecrets).message(dialect.locate(key));
+  const locate = (name: string): string => new Redactor(dialectSecrets).message(dialect.locate(name));
 
   /**
-   * Runs one operation of the adapter. Every error it ends in passes here, whatever threw it (the
-   * HTTP layer, a dialect, JSON.parse): it leaves without any credential of the operation's
-   * requests or of the dialect, and as a typed `PersistentStoreError`.
+   * Runs one operation. Every error it ends in passes here, whatever threw it (the HTTP layer, a
+   * dialect): it leaves without any credential of the operation's requests or of the dialect,
+   * and as a typed `PersistentStoreError`.
    */
-  const operation = async <T>(action: string, key: string, run: (request: Send) => Promise<T>): Promise<T> => {
+  const operation = async <R>(action: string, name: string, run: (request: Send) => Promise<R>): Promise<R> => {
     const redactor = new Redactor(dialectSecrets);
     const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init, redactor);
     try {
@@ -98,79 +104,20 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
     } catch (error) {
       const clean = redactor.error(error);
       if (clean instanceof PersistentStoreError) throw clean;
-      throw new RemoteStorageError(redactor.message(`${dialect.name}: cannot ${action} "${key}": ${errorMessage(clean)}`), undefined, isRetryable(error), { cause: clean });
+      throw new RemoteStorageError(redactor.message(`${dialect.name}: cannot ${action} "${name}": ${errorMessage(clean)}`), undefined, isRetryable(error), { cause: clean });
     }
   };
-  /** The version of each key as this adapter last saw it: null for "absent". */
-  const seen = new Map<string, ValueVersion | null>();
-  /** A write whose answer was lost (timeout, dropped connection): it may have landed. */
-  const unconfirmed = new Map<string, string>();
-
-  const put = async (request: Send, key: string, text: string, expected: ValueVersion | null | undefined): Promise<void> => {
-    const bytes = new TextEncoder().encode(text).length;
-    if (dialect.maxValueBytes !== undefined && bytes > dialect.maxValueBytes) {
-      throw new ValueTooLargeError(key, bytes, dialect.maxValueBytes, dialect.name);
-    }
-    let version: ValueVersion | undefined;
-    try {
-      version = await dialect.put(request, key, text, expected);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) {
-        unconfirmed.set(key, text);
-        throw error;
-      }
-      // The "other writer" may be our own earlier write whose answer was lost: then it is no conflict.
-      const current = await dialect.get(request, key);
-      const ours = current !== undefined && (current.text === text || current.text === unconfirmed.get(key));
-      if (!ours) throw error;
-      version = current.text === text ? current.version : await dialect.put(request, key, text, current.version ?? undefined);
-    }
-    unconfirmed.delete(key);
-    if (version !== undefined) seen.set(key, version);
-    else seen.delete(key);
-  };
-
-  return {
+  const maxRecordBytes = dialect.maxValueBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const records: RecordStore = {
     name: dialect.name,
     locate,
-    async read(key) {
-      assertValidKey(key);
-      return operation('read', key, async (request) => {
-        const found = await dialect.get(request, key);
-        seen.set(key, found === undefined ? null : (found.version ?? null));
-        if (found === undefined) return undefined;
-        try {
-          return JSON.parse(found.text) as unknown;
-        } catch (error) {
-          throw new CorruptStateError(key, locate(key), `not valid JSON (${(error as Error).message})`, { cause: error });
-        }
-      });
-    },
-    async write(key, value) {
-      assertValidKey(key);
-      return operation('write', key, (request) => put(request, key, JSON.stringify(value), conditional ? seen.get(key) : undefined));
-    },
-    async delete(key) {
-      assertValidKey(key);
-      return operation('delete', key, async (request) => {
-        await dialect.delete(request, key);
-        seen.set(key, null);
-      });
-    },
-    async rename(key, toKey) {
-      assertValidKey(key);
-      assertValidKey(toKey);
-      return operation('rename', key, async (request) => {
-        const found = await dialect.get(request, key);
-        if (found === undefined) return;
-        // Create-if-absent where possible, so the move never replaces anything at `toKey`.
-        if (!conditional && (await dialect.get(request, toKey)) !== undefined) {
-          throw new TargetExistsError(key, `"${toKey}"`);
-        }
-        await put(request, toKey, found.text, conditional ? null : undefined);
-        await dialect.delete(request, key);
-        seen.set(key, null);
-      });
-    },
+    maxRecordBytes,
+    atomicCreate: conditional,
+    get: (name) => operation('read', name, (request) => dialect.get(request, name)),
+    put: (name, text, expected) => operation('write', name, (request) => dialect.put(request, name, text, conditional ? expected : undefined)),
+    createThenGet: dialect.createThenGet && conditional ? (name, text, then) => operation('write', name, (request) => dialect.createThenGet!(request, name, text, then)) : undefined,
+    delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
+    list: dialect.list ? (prefix) => operation('list', prefix, (request) => dialect.list!(request, prefix)) : undefined,
   };
+  return logAdapter(records);
 }

@@ -1,0 +1,459 @@
+import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, TargetExistsError, ValueTooLargeError } from '../../errors.js';
+import { assertValidKey } from '../keys.js';
+import type { StorageAdapter } from '../storage-adapter.js';
+import { inParallel } from './in-parallel.js';
+import { HEAD_FORMAT, isLogHead, whyNotLogHead, type ClosedRange, type LogHead, type SnapshotRef } from './log-head.js';
+import { logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
+import { parseSegment, segmentText, type LogRecord } from './log-segment.js';
+import type { RecordStore, StoredRecord } from './record-store.js';
+
+export interface LogAdapterOptions {
+  /** Snapshots up to this many bytes of JSON are kept inside the head: one request to open. @default 262144 (256 KiB) */
+  readonly inlineBytes?: number;
+  /** Requests sent at once for chunks, segments and clean-up. @default 4 */
+  readonly concurrency?: number;
+  /** Journal records after which the store folds the journal into a snapshot, bounding the requests of an open. @default 1000 */
+  readonly compactAfterRecords?: number;
+  /**
+   * On a shared backend, chunks no head names (left by a compaction that crashed, or lost a race)
+   * are removed once older than this: a younger one may belong to a compaction still under way.
+   * @default 3600000 (1 h)
+   */
+  readonly orphanAgeMs?: number;
+}
+
+/** What this adapter knows of one key's log. */
+interface KeyLog {
+  readonly names: LogNames;
+  /** The head as last read or written; undefined when absent or when the key holds a value stored whole. */
+  head: LogHead | undefined;
+  /** The head record as last seen (text and version), to tell whether another writer changed it; undefined: absent. */
+  headRecord: StoredRecord | undefined;
+  /** A value stored whole (by an earlier version, or by Crawlee): moved into the layout on the first write. */
+  legacy: string | undefined;
+  /** The last journal record known to be stored, by any writer. */
+  last: number;
+  /** Segments known to exist (read or written): name → number of their last record; for clean-up. */
+  readonly segments: Map<string, number>;
+  /** The journal read with the head, handed to the `readJournal` that follows `read`. */
+  journal: LogRecord[] | undefined;
+  /** Exclusive backends: the head names this writer's generation. */
+  mine: boolean;
+}
+
+/** A chunk or a closed range's segment was missing: the head may have changed meanwhile. */
+class MissingRecord extends Error {}
+
+/** Most chunks one snapshot may have: 100,000 × the smallest record limit is far beyond any state. */
+const MAX_CHUNKS = 100_000;
+
+/**
+ * Keeps each key as a log on any `RecordStore`: a small head naming a snapshot (inline, or in
+ * chunks under a fresh id, each within the backend's request limit) and the journal segments
+ * after it, one per write. A write costs one segment, the size of the change; compaction writes a
+ * new snapshot, swaps the head, then removes what the new head no longer reaches; a crash at any
+ * step leaves the previous head valid.
+ *
+ * Sharing: where the backend creates atomically (`atomicCreate`), segment N is put-if-absent, so
+ * two writers never both write it: the loser gets `ConflictError` and catches up through
+ * `readJournal(key, after)`. A segment names its writer, so a write whose answer was lost is
+ * recognised as landed. Where the last writer wins (Apify), one writer per key: each writer
+ * appends under its own generation, named in the head, and a writer that finds the head naming
+ * another generation throws `LockLostError` instead of writing where nobody reads.
+ *
+ * @example
+ * const adapter = logAdapter(indexedDbRecords({ dbName: 'app' }));
+ */
+export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): StorageAdapter {
+  const inlineBytes = options.inlineBytes ?? 256 * 1024;
+  const concurrency = options.concurrency ?? 4;
+  const compactAfterRecords = options.compactAfterRecords ?? 1000;
+  const orphanAgeMs = options.orphanAgeMs ?? 3_600_000;
+  for (const [name, value] of Object.entries({ concurrency, compactAfterRecords })) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new InvalidOptionError(name, `expected an integer ≥ 1, got ${String(value)}`);
+  }
+  /** This adapter's writer id, in every segment it writes; on an exclusive backend, also its generation. */
+  const writer = newLogId();
+  const shared = records.atomicCreate;
+  const logs = new Map<string, KeyLog>();
+  const encoder = new TextEncoder();
+  const where = (name: string) => records.locate(name);
+
+  const logOf = (key: string): KeyLog => {
+    let log = logs.get(key);
+    if (!log) {
+      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false };
+      logs.set(key, log);
+    }
+    return log;
+  };
+  const corrupt = (key: string, name: string, reason: string, cause?: unknown) => new CorruptStateError(key, where(name), reason, { cause });
+  const sameRecord = (a: StoredRecord | undefined, b: StoredRecord | undefined): boolean =>
+    a === undefined || b === undefined ? a === b : a.version !== undefined && b.version !== undefined ? a.version === b.version : a.text === b.text;
+
+  /** Parses a head record: a head of this layout, or a value stored whole. */
+  const parseHead = (key: string, found: StoredRecord): { head: LogHead } | { whole: unknown } => {
+    let value: unknown;
+    try {
+      value = JSON.parse(found.text);
+    } catch (error) {
+      throw corrupt(key, key, `not valid JSON (${(error as Error).message})`, error);
+    }
+    if (!isLogHead(value)) return { whole: value };
+    const why = whyNotLogHead(value as object, MAX_CHUNKS);
+    if (why) throw corrupt(key, key, `its head is malformed: ${why}`);
+    return { head: value as LogHead };
+  };
+
+  const readSnapshot = async (key: string, log: KeyLog, head: LogHead): Promise<unknown> => {
+    const snapshot = head.snapshot;
+    if ('inline' in snapshot) return snapshot.inline;
+    const names = Array.from({ length: snapshot.count }, (_, index) => log.names.chunk(snapshot.id, index));
+    const texts = await inParallel(names, concurrency, async (name) => {
+      const found = await records.get(name);
+      if (found === undefined) throw new MissingRecord(name);
+      return found.text;
+    });
+    const text = texts.join('');
+    if (text.length !== snapshot.length) throw corrupt(key, names[0]!, `its snapshot has ${text.length} characters, its head says ${snapshot.length}`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      throw corrupt(key, names[0]!, `its snapshot is not valid JSON (${(error as Error).message})`, error);
+    }
+  };
+
+  /**
+   * The journal records after `after` that `head` reaches: its closed ranges, whole, then its own
+   * generation's segments up to the first gap. A segment that is torn, foreign or misnumbered is
+   * never applied: it is reported as corruption.
+   */
+  const readSegments = async (key: string, log: KeyLog, head: LogHead, after: number): Promise<LogRecord[]> => {
+    const listed = records.list ? await records.list(`${log.names.prefix}s.`) : undefined;
+    const texts = new Map<string, string | undefined>(listed?.map(({ name, text }) => [name, text]));
+    const out: LogRecord[] = [];
+    let at = head.seq + 1;
+    const ranges: readonly ClosedRange[] = [...head.closed, { gen: head.gen, from: head.from, to: Number.MAX_SAFE_INTEGER }];
+    for (const [index, range] of ranges.entries()) {
+      const open = index === ranges.length - 1;
+      at = Math.max(range.from, after + 1);
+      if (at > range.to) continue;
+      if (listed) {
+        // Fetch what the listing names but did not send, at once; the walk below checks the order.
+        const wanted = [...texts.keys()].filter((name) => {
+          const parsed = log.names.parse(name);
+          return texts.get(name) === undefined && parsed?.kind === 'segment' && parsed.gen === range.gen && parsed.seq >= at && parsed.seq <= range.to;
+        });
+        const fetched = await inParallel(wanted, concurrency, (name) => records.get(name));
+        wanted.forEach((name, i) => texts.set(name, fetched[i]?.text));
+      }
+      while (at <= range.to) {
+        const name = log.names.segment(range.gen, at);
+        const text = listed ? texts.get(name) : (await records.get(name))?.text;
+        if (text === undefined) {
+          if (open) break;
+          throw new MissingRecord(name);
+        }
+        const segment = parseSegment(text, range.gen, at);
+        if (typeof segment === 'string') throw corrupt(key, name, `journal segment ${at} cannot be applied: ${segment}`);
+        const last = at + segment.records.length - 1;
+        if (last > range.to) throw corrupt(key, name, `journal segment ${at} runs past record ${range.to}, where its range ends`);
+        for (const record of segment.records) out.push(record);
+        log.segments.set(name, last);
+        at = last + 1;
+      }
+      if (!open && at !== range.to + 1) throw new MissingRecord(log.names.segment(range.gen, at));
+    }
+    log.last = Math.max(at - 1, after);
+    return out;
+  };
+
+  /** Reads the head, its snapshot and its journal; reads again when a compaction removed them meanwhile. */
+  const load = async (key: string): Promise<unknown> => {
+    const log = logOf(key);
+    log.segments.clear();
+    for (let attempt = 1; ; attempt++) {
+      const found = await records.get(key);
+      log.headRecord = found;
+      log.head = undefined;
+      log.legacy = undefined;
+      log.mine = false;
+      log.journal = [];
+      if (found === undefined) {
+        log.last = 0;
+        return undefined;
+      }
+      const parsed = parseHead(key, found);
+      if ('whole' in parsed) {
+        log.legacy = found.text;
+        const seq = (parsed.whole as { seq?: unknown } | null)?.seq;
+        log.last = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
+        return parsed.whole;
+      }
+      try {
+        const snapshot = await readSnapshot(key, log, parsed.head);
+        log.journal = await readSegments(key, log, parsed.head, parsed.head.seq);
+        log.head = parsed.head;
+        return snapshot;
+      } catch (error) {
+        if (!(error instanceof MissingRecord)) throw error;
+        if (attempt < 5 && !sameRecord(await records.get(key), found)) continue;
+        throw corrupt(key, error.message, 'a record its head names is missing');
+      }
+    }
+  };
+
+  /** Stores a snapshot's text: inline when small, else in chunks under a fresh id. */
+  const storeSnapshot = async (log: KeyLog, value: unknown, text: string): Promise<SnapshotRef> => {
+    if (text.length <= inlineBytes && (text.length * 3 <= inlineBytes || encoder.encode(text).length <= inlineBytes)) return { inline: value };
+    const id = newLogId();
+    const pieces = splitUtf8(text, records.maxRecordBytes);
+    await inParallel(pieces, concurrency, (piece, index) => records.put(log.names.chunk(id, index), piece, undefined));
+    return { id, count: pieces.length, length: text.length };
+  };
+
+  /** Writes `head`; on a shared backend only over the head last seen. */
+  const putHead = async (key: string, log: KeyLog, head: LogHead): Promise<void> => {
+    const text = JSON.stringify(head);
+    const expected = shared ? (log.headRecord === undefined ? null : log.headRecord.version) : undefined;
+    if (shared && expected === undefined) throw new ConflictError(key, where(key)); // a head without a version cannot be swapped safely
+    const version = await records.put(key, text, expected);
+    log.headRecord = { text, version };
+    log.head = head;
+    log.legacy = undefined;
+    log.mine = true;
+  };
+
+  /** An exclusive backend: makes the head name this writer's generation before its first segment. */
+  const takeOver = async (key: string, log: KeyLog): Promise<void> => {
+    const head = log.head;
+    if (log.legacy !== undefined) {
+      const whole = JSON.parse(log.legacy) as { seq?: number };
+      const snapshot = await storeSnapshot(log, whole, log.legacy);
+      await putHead(key, log, { $rxps: HEAD_FORMAT, gen: shared ? newLogId() : writer, seq: log.last, from: log.last + 1, closed: [], snapshot, savedAt: new Date().toISOString() });
+      return;
+    }
+    if (head === undefined) throw new ConflictError(key, where(key)); // nothing stored to append to: the store writes a snapshot first
+    if (shared) return;
+    const closed = log.last >= head.from ? [...head.closed, { gen: head.gen, from: head.from, to: log.last }] : head.closed;
+    await checkStillOurs(key, log);
+    await putHead(key, log, { ...head, gen: writer, from: log.last + 1, closed, savedAt: new Date().toISOString() });
+  };
+
+  /** Exclusive backends: throws `LockLostError` when the head changed since this writer last saw it. */
+  const checkStillOurs = async (key: string, log: KeyLog): Promise<void> => {
+    const now = await records.get(key);
+    if (sameRecord(now, log.headRecord)) return;
+    const gen = now === undefined ? undefined : (() => { try { return (JSON.parse(now.text) as { gen?: unknown }).gen; } catch { return undefined; } })();
+    throw new LockLostError(key, `another writer ${gen === undefined ? 'replaced' : `(generation ${String(gen)}) took`} ${where(key)}, which ${records.name} cannot refuse; this store's writes would no longer be read`);
+  };
+
+  /** Removes what `head` no longer reaches: the old snapshot's chunks, compacted segments, orphans. */
+  const cleanUp = async (log: KeyLog, old: LogHead | undefined, head: LogHead): Promise<void> => {
+    // On a shared backend, compacted segments stay one compaction more: a writer whose answer was
+    // lost then still finds its segment, and knows its write is in the snapshot.
+    const upTo = shared ? Math.min(old?.seq ?? 0, head.seq) : head.seq;
+    const doomed = new Set<string>();
+    if (old && 'id' in old.snapshot && !('id' in head.snapshot && head.snapshot.id === old.snapshot.id)) {
+      for (let index = 0; index < old.snapshot.count; index++) doomed.add(log.names.chunk(old.snapshot.id, index));
+    }
+    for (const [name, last] of log.segments) if (last <= upTo) doomed.add(name);
+    const listed = records.list ? await records.list(log.names.prefix) : [];
+    for (const { name } of listed) {
+      const parsed = log.names.parse(name);
+      if (parsed?.kind === 'chunk') {
+        const live = 'id' in head.snapshot && parsed.id === head.snapshot.id;
+        if (!live && (!shared || Date.now() - logIdTime(parsed.id) > orphanAgeMs)) doomed.add(name);
+      } else if (parsed?.kind === 'segment' && (parsed.gen !== head.gen || parsed.seq <= upTo)) {
+        if (shared && parsed.gen !== head.gen && Date.now() - logIdTime(parsed.gen) <= orphanAgeMs) continue;
+        doomed.add(name);
+      }
+    }
+    await inParallel([...doomed], concurrency, async (name) => {
+      await records.delete(name).catch(() => undefined); // what remains is an orphan, removed by a later compaction
+      log.segments.delete(name);
+    });
+  };
+
+  return {
+    name: records.name,
+    sharing: shared ? 'shared' : 'exclusive',
+    compactAfterRecords,
+    locate: where,
+    async read(key) {
+      assertValidKey(key);
+      return load(key);
+    },
+    async readJournal(key, after) {
+      assertValidKey(key);
+      const log = logOf(key);
+      if (after === undefined) {
+        if (log.journal === undefined) await load(key);
+        const journal = log.journal ?? [];
+        log.journal = undefined;
+        return journal;
+      }
+      // Catching up with other writers: the head first, since a compaction may have moved it.
+      const found = await records.get(key);
+      if (!sameRecord(found, log.headRecord)) {
+        if (found === undefined) return undefined;
+        const parsed = parseHead(key, found);
+        if ('whole' in parsed || (log.head !== undefined && parsed.head.gen !== log.head.gen) || parsed.head.seq > after) return undefined;
+        log.head = parsed.head;
+        log.headRecord = found;
+      }
+      if (log.head === undefined) return undefined;
+      try {
+        return await readSegments(key, log, log.head, after);
+      } catch (error) {
+        if (error instanceof MissingRecord) return undefined;
+        throw error;
+      }
+    },
+    async append(key, entries) {
+      assertValidKey(key);
+      const log = logOf(key);
+      const recordsToWrite = entries as readonly LogRecord[];
+      const first = recordsToWrite[0]?.seq;
+      if (first === undefined) return;
+      if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) await takeOver(key, log);
+      const head = log.head!;
+      const name = log.names.segment(head.gen, first);
+      const text = segmentText(head.gen, writer, recordsToWrite);
+      const bytes = text.length * 3 <= records.maxRecordBytes ? text.length : encoder.encode(text).length;
+      if (bytes > records.maxRecordBytes) throw new ValueTooLargeError(key, bytes, records.maxRecordBytes, records.name);
+      const last = first + recordsToWrite.length - 1;
+      if (!shared) {
+        await records.put(name, text, undefined);
+        // Whoever opened the key since took it over: it will never read this segment.
+        await checkStillOurs(key, log);
+      } else {
+        const { created, then } = records.createThenGet
+          ? await records.createThenGet(name, text, key)
+          : await records.put(name, text, null).then(
+              async () => ({ created: true, then: await records.get(key) }),
+              async (error: unknown) => {
+                if (!(error instanceof ConflictError)) throw error;
+                return { created: false, then: await records.get(key) };
+              },
+            );
+        // Taken: by another writer, or by this one in a write whose answer was lost.
+        if (!created && (await records.get(name))?.text !== text) throw new ConflictError(key, where(name));
+        if (!sameRecord(then, log.headRecord)) {
+          const parsed = then === undefined ? undefined : parseHead(key, then);
+          const moved = parsed === undefined || 'whole' in parsed ? undefined : parsed.head;
+          // A compaction took in records up to `moved.seq`. A segment found there already (ours,
+          // answered late) is in it; one just created there landed where nobody reads.
+          if (moved === undefined || moved.gen !== head.gen || (created && moved.seq >= first)) {
+            if (created) await records.delete(name).catch(() => undefined);
+            throw new ConflictError(key, where(key));
+          }
+          log.head = moved;
+          log.headRecord = then;
+        }
+      }
+      log.segments.set(name, last);
+      log.last = Math.max(log.last, last);
+    },
+    async write(key, value) {
+      assertValidKey(key);
+      const log = logOf(key);
+      const seq = (value as { seq?: unknown } | null)?.seq;
+      const atSeq = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
+      const old = log.head;
+      const text = JSON.stringify(value);
+      const snapshot = await storeSnapshot(log, value, text);
+      const gen = shared ? (old?.gen ?? newLogId()) : writer;
+      const head: LogHead = { $rxps: HEAD_FORMAT, gen, seq: atSeq, from: atSeq + 1, closed: [], snapshot, savedAt: new Date().toISOString() };
+      if (!shared && log.mine) await checkStillOurs(key, log);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await putHead(key, log, head);
+          break;
+        } catch (error) {
+          if (!(error instanceof ConflictError) || old === undefined || attempt >= 5) throw error;
+          // Another writer compacted meanwhile: fine when it took in as much as this snapshot holds.
+          const now = await records.get(key);
+          const parsed = now === undefined ? undefined : parseHead(key, now);
+          if (parsed === undefined || 'whole' in parsed || parsed.head.gen !== gen) throw error;
+          log.headRecord = now;
+          log.head = parsed.head;
+          if (parsed.head.seq >= atSeq) {
+            await cleanUp(log, old, parsed.head);
+            return;
+          }
+        }
+      }
+      log.last = Math.max(log.last, atSeq);
+      await cleanUp(log, old, head);
+    },
+    async delete(key) {
+      assertValidKey(key);
+      const log = logOf(key);
+      const listed = records.list ? await records.list(log.names.prefix) : [];
+      await inParallel(listed, concurrency, ({ name }) => records.delete(name));
+      await records.delete(key);
+      logs.delete(key);
+    },
+    async rename(key, toKey) {
+      assertValidKey(key);
+      assertValidKey(toKey);
+      const from = logNames(key);
+      const to = logNames(toKey);
+      const found = await records.get(key);
+      if (found === undefined) return;
+      if ((await records.get(toKey)) !== undefined) throw new TargetExistsError(key, where(toKey));
+      const listed = records.list ? await records.list(from.prefix) : [];
+      await inParallel(listed, concurrency, async ({ name, text }) => {
+        const copied = text ?? (await records.get(name))?.text;
+        if (copied !== undefined) await records.put(to.prefix + name.slice(from.prefix.length), copied, undefined);
+      });
+      try {
+        await records.put(toKey, found.text, shared ? null : undefined);
+      } catch (error) {
+        if (error instanceof ConflictError) throw new TargetExistsError(key, where(toKey));
+        throw error;
+      }
+      await inParallel(listed, concurrency, ({ name }) => records.delete(name));
+      await records.delete(key);
+      logs.delete(key);
+    },
+  };
+}
+
+/** Cuts `text` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a character. */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
+    let end = Math.min(text.length, start + Math.max(1, Math.floor(maxBytes / 3)));
+    let bytes = utf8Length(text, start, end);
+    // Grow while there is room: mostly ASCII text fills the piece.
+    while (end < text.length && bytes < maxBytes) {
+      const step = Math.min(text.length - end, Math.max(1, Math.floor((maxBytes - bytes) / 3)));
+      let stepEnd = end + step;
+      if (isHighSurrogate(text.charCodeAt(stepEnd - 1)) && stepEnd < text.length) stepEnd++;
+      const more = utf8Length(text, end, stepEnd);
+      if (bytes + more > maxBytes) break;
+      bytes += more;
+      end = stepEnd;
+    }
+    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end--;
+    if (end <= start) end = start + 1;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+function utf8Length(text: string, start: number, end: number): number {
+  let bytes = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3;
+  }
+  return bytes;
+}
