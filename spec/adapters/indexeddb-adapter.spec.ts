@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { EMPTY } from 'rxjs';
 import { indexedDbAdapter } from '../../src/adapters/indexeddb-adapter.js';
-import { ConflictError } from '../../src/errors.js';
+import { ConflictError, TargetExistsError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../src/store/keyed-map.js';
 import { MapStorage } from '../support/web-storage.js';
@@ -31,16 +31,17 @@ describe('indexedDbAdapter (fake-indexeddb)', () => {
     await second.close();
   });
 
-  test('writes are conditional: a tab that did not see the other write gets ConflictError', async () => {
+  test('a journal segment is written once: a tab that did not see the other one\'s gets ConflictError', async () => {
     const one = adapter();
     const two = adapter();
     await one.read('K');
+    await one.write('K', { $rxps: 1, version: 0, savedAt: '', seq: 0, state: 0 });
     await two.read('K');
-    await one.write('K', 1);
-    await expect(two.write('K', 2)).rejects.toBeInstanceOf(ConflictError);
-    expect(await two.read('K')).toBe(1);
-    await two.write('K', 2);
-    expect(await one.read('K')).toBe(2);
+    await one.append!('K', [{ seq: 1, ops: [{ op: 'replace', path: [], value: 1 }] }]);
+    await expect(two.append!('K', [{ seq: 1, ops: [{ op: 'replace', path: [], value: 2 }] }])).rejects.toBeInstanceOf(ConflictError);
+    expect(await two.readJournal!('K', 0)).toEqual([{ seq: 1, ops: [{ op: 'replace', path: [], value: 1 }] }]);
+    await two.append!('K', [{ seq: 2, ops: [{ op: 'replace', path: [], value: 2 }] }]);
+    await adapter().read('K');
   });
 
   test('a copy written synchronously on page close wins over an older durable state, once', async () => {
@@ -61,16 +62,19 @@ describe('indexedDbAdapter (fake-indexeddb)', () => {
     await again.close();
   });
 
-  test('a stale page-close copy (older than the durable state) is ignored', async () => {
+  test('a page-close copy wins only when nothing newer was stored since; a stale one is ignored', async () => {
+    const envelope = (seq: number, state: string) => ({ $rxps: 1, version: 0, savedAt: '', seq, state });
     const a = adapter();
     await a.read('K');
-    a.writeSync!('K', 'stale');
-    await a.write('K', 'first'); // durable, drops the copy
-    a.writeSync!('K', 'newer'); // based on version 1
+    a.writeSync!('K', envelope(0, 'stale'));
+    await a.write('K', envelope(1, 'first')); // durable, drops the copy
+    a.writeSync!('K', envelope(1, 'newer')); // holds everything up to record 1, and more
     const b = adapter();
-    expect(await b.read('K')).toBe('newer');
-    await b.write('K', 'second'); // version 2 now; the copy is dropped
-    expect(await adapter().read('K')).toBe('second');
+    expect(await b.read('K')).toEqual(envelope(1, 'newer'));
+    expect(localStorage.length).toBe(0); // stored as the snapshot on open
+    await b.append!('K', [{ seq: 2, ops: [] }]);
+    a.writeSync!('K', envelope(1, 'older than record 2'));
+    expect(await adapter().read('K')).toEqual(envelope(1, 'newer'));
   });
 
   test('another tab is told about each write through a BroadcastChannel, and a store takes it in', async () => {
@@ -127,7 +131,7 @@ describe('indexedDbAdapter (fake-indexeddb)', () => {
     await a.write('A', 1);
     await a.read('B');
     await a.write('B', 2);
-    await expect(a.rename('A', 'B')).rejects.toBeInstanceOf(ConflictError);
+    await expect(a.rename('A', 'B')).rejects.toBeInstanceOf(TargetExistsError);
     await a.rename('A', 'C');
     expect([await a.read('A'), await a.read('C')]).toEqual([undefined, 1]);
     await a.delete('C');

@@ -198,7 +198,8 @@ describe('createPersistentStore', () => {
 
   test('refresh() takes in what another writer stored; with a locking adapter it does nothing', async () => {
     const records = new Map<string, string>();
-    const { lock: _lock, ...shared } = memoryAdapter({ records }); // no lock: a key others may write
+    const { lock: _lock, ...unlocked } = memoryAdapter({ records });
+    const shared = { ...unlocked, sharing: 'shared' as const }; // a key others may write
     const a = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: shared, events: EMPTY });
     const b = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: { ...shared }, events: EMPTY });
     a.update((s) => void (s.n = 5));

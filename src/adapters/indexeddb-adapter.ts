@@ -1,6 +1,6 @@
-import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import { ConflictError, QuotaExceededError } from '../errors.js';
-import { jsonCompatible } from './json-compatible.js';
+import { ConflictError } from '../errors.js';
+import { indexedDbRecords } from './log/indexeddb-records.js';
+import { logAdapter } from './log/log-adapter.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
@@ -11,130 +11,93 @@ export interface IndexedDbAdapterOptions {
   readonly storeName?: string;
 }
 
-/** What is stored per key: the value, and a counter that makes writes conditional. */
-interface StoredRecord {
-  readonly version: number;
-  readonly value: unknown;
-}
-
-/** The synchronous copy in localStorage: the value, and the version it was based on. */
+/** The copy `writeSync` keeps in localStorage: a snapshot envelope, with the number of its last record. */
 interface SyncCopy {
-  readonly base: number;
-  readonly value: unknown;
+  readonly value: { readonly seq: number };
 }
-
-// Safari, and any browser after sleep, may close the connection without telling (idb-keyval #165).
-const isClosedConnection = (error: unknown): boolean => error instanceof DOMException && error.name === 'InvalidStateError';
 
 /**
- * Keeps each key as one structured-clone record in IndexedDB (via idb-keyval). Whole snapshots,
- * not a journal: tabs of the same page share the data, and a snapshot written conditionally in
- * one IndexedDB transaction is what lets two tabs never overwrite each other unknowingly
- * (`ConflictError`; use `onConflict: 'rebase'`). Other tabs hear of each write through a
- * BroadcastChannel. When the page is closed, `writeSync` keeps a copy in localStorage, since an
- * IndexedDB write started then is often lost; the next open takes whichever copy is newer.
+ * Keeps each key as a log in IndexedDB (via idb-keyval): a head, its snapshot, and one journal
+ * segment per write, each written in one transaction, so a write costs the size of the change.
+ * Tabs of the same page share a key: a segment is created only if absent, in the same
+ * transaction that checks the head, so two tabs never both write one (`ConflictError`; use
+ * `onConflict: 'rebase'`, which takes in the other tab's segments and writes on top). Other tabs
+ * hear of each write through a BroadcastChannel. When the page is closed, `writeSync` keeps a
+ * copy in localStorage, since an IndexedDB write started then is often lost; the next open takes
+ * it when nothing newer was stored meanwhile, and stores it.
  *
  * @example
  * const store = await createPersistentStore({ key: 'READING_LIST', initial: { items: [] }, adapter: indexedDbAdapter(), onConflict: 'rebase' });
  */
 export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = 'state' }: IndexedDbAdapterOptions = {}): StorageAdapter {
-  let useStore: UseStore = createStore(dbName, storeName);
+  const log = logAdapter(indexedDbRecords({ dbName, storeName }));
   const channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(`rx-persistent-store:${dbName}:${storeName}`);
   (channel as { unref?: () => void } | undefined)?.unref?.(); // Node: a channel must not keep the process alive
-  /** The version of each key as this tab last read or wrote it. */
-  const seen = new Map<string, number>();
   const syncKey = (key: string) => `rx-persistent-store:${dbName}:${storeName}:${key}`;
-  const where = (key: string) => `indexedDB ${dbName}/${storeName}/${key}`;
-
-  /** Runs a transaction, reopening the database once if the browser closed it. */
-  const run = async <T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>): Promise<T> => {
-    try {
-      return await useStore(mode, work);
-    } catch (error) {
-      if (!isClosedConnection(error)) throw error;
-      useStore = createStore(dbName, storeName);
-      return useStore(mode, work);
-    }
-  };
+  const announce = (key: string) => channel?.postMessage({ key });
+  /** The journal read with the state, for the `readJournal` that follows `read`. */
+  const journals = new Map<string, unknown[]>();
 
   const readSync = (key: string): SyncCopy | undefined => {
     try {
       const text = globalThis.localStorage?.getItem(syncKey(key));
-      return text ? (JSON.parse(text) as SyncCopy) : undefined;
+      const copy = text ? (JSON.parse(text) as Partial<SyncCopy>) : undefined;
+      return typeof copy?.value?.seq === 'number' ? (copy as SyncCopy) : undefined;
     } catch {
       return undefined; // an unreadable emergency copy is no worse than none
     }
   };
   const dropSync = (key: string): void => globalThis.localStorage?.removeItem(syncKey(key));
 
-  /** Puts `value` if the stored version is still `expected`, in one transaction. */
-  const putIf = (key: string, value: unknown, expected: number): Promise<number> =>
-    run('readwrite', (store) => {
-      let conflict = false;
-      let failure: unknown;
-      const request = store.get(key);
-      request.onsuccess = () => {
-        const current = request.result as StoredRecord | undefined;
-        try {
-          if ((current?.version ?? 0) !== expected) conflict = true;
-          else store.put({ version: expected + 1, value } satisfies StoredRecord, key);
-        } catch (error) {
-          failure = error; // e.g. a DataCloneError, or a quota error raised at once
-        }
-        if (conflict || failure !== undefined) store.transaction.abort();
-      };
-      return promisifyRequest(store.transaction).then(
-        () => expected + 1,
-        (error: unknown) => {
-          if (conflict) throw new ConflictError(key, where(key));
-          const cause = failure ?? error;
-          if (cause instanceof DOMException && cause.name === 'QuotaExceededError') {
-            throw new QuotaExceededError(key, JSON.stringify(value).length, { cause });
-          }
-          throw cause;
-        },
-      );
-    });
-
   return {
+    ...log,
     name: 'indexeddb',
-    locate: where,
     async read(key) {
       assertValidKey(key);
-      const record = await run('readonly', (store) => promisifyRequest(store.get(key) as IDBRequest<StoredRecord | undefined>));
-      const version = record?.version ?? 0;
-      seen.set(key, version);
+      const value = await log.read(key);
+      const journal = (await log.readJournal!(key)) ?? [];
+      const last = (journal.at(-1) as { seq?: number } | undefined)?.seq ?? (value as { seq?: number } | undefined)?.seq ?? 0;
       const copy = readSync(key);
-      // A copy written on page close, after the last durable write we know of, is the newer one.
-      if (copy !== undefined && copy.base >= version) return copy.value;
-      return record?.value;
+      if (copy !== undefined && copy.value.seq >= last) {
+        // Written as the page closed, after everything stored since: store it now, as the snapshot.
+        try {
+          await log.write(key, copy.value);
+          dropSync(key);
+          journals.set(key, []);
+          announce(key);
+          return copy.value;
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error; // another tab wrote meanwhile: its state is the newer one
+          dropSync(key);
+          return this.read(key);
+        }
+      }
+      journals.set(key, journal);
+      return value;
+    },
+    async readJournal(key, after) {
+      const journal = after === undefined ? journals.get(key) : undefined;
+      journals.delete(key);
+      return journal ?? log.readJournal!(key, after);
     },
     async write(key, value) {
-      assertValidKey(key);
-      const version = await putIf(key, jsonCompatible(value), seen.get(key) ?? 0);
-      seen.set(key, version);
+      await log.write(key, value);
       dropSync(key);
-      channel?.postMessage({ key });
+      announce(key);
+    },
+    async append(key, records) {
+      await log.append!(key, records);
+      dropSync(key);
+      announce(key);
     },
     async delete(key) {
-      assertValidKey(key);
-      await run('readwrite', (store) => (store.delete(key), promisifyRequest(store.transaction)));
-      seen.set(key, 0);
+      await log.delete(key);
       dropSync(key);
-      channel?.postMessage({ key });
-    },
-    async rename(key, toKey) {
-      assertValidKey(key);
-      assertValidKey(toKey);
-      const record = await run('readonly', (store) => promisifyRequest(store.get(key) as IDBRequest<StoredRecord | undefined>));
-      if (record === undefined) return;
-      await putIf(toKey, record.value, 0); // create-if-absent: never replaces
-      await run('readwrite', (store) => (store.delete(key), promisifyRequest(store.transaction)));
-      seen.set(key, 0);
+      announce(key);
     },
     writeSync(key, value) {
       try {
-        globalThis.localStorage?.setItem(syncKey(key), JSON.stringify({ base: seen.get(key) ?? 0, value } satisfies SyncCopy));
+        globalThis.localStorage?.setItem(syncKey(key), JSON.stringify({ value } as { value: unknown }));
       } catch {
         // over the localStorage quota: the asynchronous write is all there is
       }
