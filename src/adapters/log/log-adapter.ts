@@ -258,7 +258,8 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       for (let index = 0; index < old.snapshot.count; index++) doomed.add(log.names.chunk(old.snapshot.id, index));
     }
     for (const [name, last] of log.segments) if (last <= upTo) doomed.add(name);
-    const listed = records.list ? await records.list(log.names.prefix) : [];
+    // Orphans are looked for too; a listing that fails leaves them for a later compaction.
+    const listed = records.list ? await records.list(log.names.prefix).catch(() => []) : [];
     for (const { name } of listed) {
       const parsed = log.names.parse(name);
       if (parsed?.kind === 'chunk') {
