@@ -2,6 +2,7 @@ import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, Ta
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
 import { inParallel } from './in-parallel.js';
+import { stringifyInSlices } from './json-in-slices.js';
 import { HEAD_FORMAT, isLogHead, whyNotLogHead, type ClosedRange, type LogHead, type SnapshotRef } from './log-head.js';
 import { logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
 import { parseSegment, segmentText, type LogRecord } from './log-segment.js';
@@ -129,7 +130,11 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
    * never applied: it is reported as corruption.
    */
   const readSegments = async (key: string, log: KeyLog, head: LogHead, after: number): Promise<LogRecord[]> => {
-    const listed = records.list ? await records.list(`${log.names.prefix}s.`) : undefined;
+    // Catching up (no closed ranges, after the snapshot): only the head's own segments after `after`.
+    const catchingUp = head.closed.length === 0 && after > head.seq;
+    const listed = records.list
+      ? await (catchingUp ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after)) : records.list(`${log.names.prefix}s.`))
+      : undefined;
     const texts = new Map<string, string | undefined>(listed?.map(({ name, text }) => [name, text]));
     const out: LogRecord[] = [];
     let at = head.seq + 1;
@@ -362,7 +367,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const seq = (value as { seq?: unknown } | null)?.seq;
       const atSeq = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
       const old = log.head;
-      const text = JSON.stringify(value);
+      const text = await stringifyInSlices(value);
       const snapshot = await storeSnapshot(log, value, text);
       const gen = shared ? (old?.gen ?? newLogId()) : writer;
       const head: LogHead = { $rxps: HEAD_FORMAT, gen, seq: atSeq, from: atSeq + 1, closed: [], snapshot, savedAt: new Date().toISOString() };
@@ -424,37 +429,16 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
 
 /** Cuts `text` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a character. */
 export function splitUtf8(text: string, maxBytes: number): string[] {
+  const bytes = new TextEncoder().encode(text);
+  const decoder = new TextDecoder();
   const pieces: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
-    let end = Math.min(text.length, start + Math.max(1, Math.floor(maxBytes / 3)));
-    let bytes = utf8Length(text, start, end);
-    // Grow while there is room: mostly ASCII text fills the piece.
-    while (end < text.length && bytes < maxBytes) {
-      const step = Math.min(text.length - end, Math.max(1, Math.floor((maxBytes - bytes) / 3)));
-      let stepEnd = end + step;
-      if (isHighSurrogate(text.charCodeAt(stepEnd - 1)) && stepEnd < text.length) stepEnd++;
-      const more = utf8Length(text, end, stepEnd);
-      if (bytes + more > maxBytes) break;
-      bytes += more;
-      end = stepEnd;
-    }
-    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end--;
-    if (end <= start) end = start + 1;
-    pieces.push(text.slice(start, end));
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + maxBytes);
+    // Back off continuation bytes (10xxxxxx): a cut there would split a character.
+    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+    if (end === start) throw new RangeError(`a record limit of ${maxBytes} bytes cannot hold one character`);
+    pieces.push(decoder.decode(bytes.subarray(start, end)));
     start = end;
   }
   return pieces;
-}
-
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-
-function utf8Length(text: string, start: number, end: number): number {
-  let bytes = 0;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3;
-  }
-  return bytes;
 }

@@ -117,7 +117,7 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
     put: (name, text, expected) => operation('write', name, (request) => dialect.put(request, name, text, conditional ? expected : undefined)),
     createThenGet: dialect.createThenGet && conditional ? (name, text, then) => operation('write', name, (request) => dialect.createThenGet!(request, name, text, then)) : undefined,
     delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
-    list: dialect.list ? (prefix) => operation('list', prefix, (request) => dialect.list!(request, prefix)) : undefined,
+    list: dialect.list ? (prefix, after) => operation('list', prefix, (request) => dialect.list!(request, prefix, after)) : undefined,
   };
   return logAdapter(records);
 }

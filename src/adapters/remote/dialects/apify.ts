@@ -84,11 +84,11 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
       const response = await send(`delete ${key}`, urlOf(key), { method: 'DELETE', headers: auth });
       if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response.status);
     },
-    async list(send, prefix) {
+    async list(send, prefix, after) {
       const what = `list keys starting ${JSON.stringify(prefix)}`;
       const names: Array<{ name: string }> = [];
       const cursors = new Set<string>();
-      for (let cursor: string | undefined; ; ) {
+      for (let cursor: string | undefined = after; ; ) {
         const query = new URLSearchParams({ limit: String(LIST_PAGE_KEYS) });
         if (prefix !== '') query.set('prefix', prefix);
         if (cursor !== undefined) query.set('exclusiveStartKey', cursor);
