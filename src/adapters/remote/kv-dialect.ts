@@ -35,6 +35,8 @@ export interface KvDialect {
    * the decoded request). The adapter refuses larger texts before sending (`ValueTooLargeError`).
    */
   readonly maxValueBytes?: number;
+  /** Requests the service takes per second before it answers 429; the adapter never sends faster. */
+  readonly maxRequestsPerSecond?: number;
   /**
    * Credentials of the dialect (a token, a password) that must never be shown. The adapter
    * removes them, and every request's own credentials, from each error and from `locate`.

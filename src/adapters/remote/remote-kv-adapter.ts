@@ -7,6 +7,7 @@ import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
 import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
 import type { KvDialect, Send } from './kv-dialect.js';
+import { createPacer } from './pacer.js';
 import { Redactor } from './redact.js';
 
 export interface RemoteKvAdapterOptions {
@@ -96,9 +97,13 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
    * dialect): it leaves without any credential of the operation's requests or of the dialect,
    * and as a typed `PersistentStoreError`.
    */
+  const pace = dialect.maxRequestsPerSecond === undefined ? undefined : createPacer(dialect.maxRequestsPerSecond);
   const operation = async <R>(action: string, name: string, run: (request: Send) => Promise<R>): Promise<R> => {
     const redactor = new Redactor(dialectSecrets);
-    const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init, redactor);
+    const request: Send = async (what, url, init) => {
+      await pace?.();
+      return send(http, `${dialect.name}: ${what}`, url, init, redactor);
+    };
     try {
       return await run(request);
     } catch (error) {

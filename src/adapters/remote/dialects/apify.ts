@@ -13,6 +13,9 @@ export interface ApifyDialectOptions {
 }
 
 /** The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it is, so this is its text's limit. */
+/** The API allows about 200 record requests per second per store and answers 429 beyond. */
+const APIFY_MAX_REQUESTS_PER_SECOND = 200;
+
 export const APIFY_MAX_RECORD_BYTES = 9 * 1024 * 1024;
 /** Keys per page of the keys listing: the API's maximum. */
 const LIST_PAGE_KEYS = 1000;
@@ -68,6 +71,7 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     locate: urlOf,
     conditionalWrites: false,
     maxValueBytes: APIFY_MAX_RECORD_BYTES,
+    maxRequestsPerSecond: APIFY_MAX_REQUESTS_PER_SECOND,
     secrets: [token, ...requestSecrets(base)],
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: auth });
