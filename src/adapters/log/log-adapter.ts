@@ -23,6 +23,29 @@ export interface LogAdapterOptions {
   readonly orphanAgeMs?: number;
 }
 
+/** What a key's head says: for inspection (`rx-persistent-store inspect`). */
+export interface LogHeadFacts {
+  /** The generation whose own segments follow the head's closed ranges. */
+  readonly generation: string;
+  /** The last journal record the snapshot holds. */
+  readonly snapshotSeq: number;
+  /** Where the snapshot is: inside the head, or cut into this many chunks. */
+  readonly snapshot: 'inline' | { readonly chunks: number };
+  /** Earlier writers' ranges of segments, replayed before the generation's own. */
+  readonly closedRanges: number;
+  readonly savedAt: string;
+}
+
+/** A `StorageAdapter` that keeps each key as a log, and tells what a key's head says. */
+export interface LogStorageAdapter extends StorageAdapter {
+  /**
+   * The facts of the head the last `read(key)` found; `undefined` before a read, for a missing
+   * key, or for a value stored whole (by Crawlee or an earlier version: moved into the log on the
+   * next write). Sends no request.
+   */
+  headOf(key: string): LogHeadFacts | undefined;
+}
+
 /** What this adapter knows of one key's log. */
 interface KeyLog {
   readonly names: LogNames;
@@ -65,7 +88,7 @@ const MAX_CHUNKS = 100_000;
  * @example
  * const adapter = logAdapter(indexedDbRecords({ dbName: 'app' }));
  */
-export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): StorageAdapter {
+export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): LogStorageAdapter {
   const inlineBytes = options.inlineBytes ?? 256 * 1024;
   const concurrency = options.concurrency ?? 4;
   const compactAfterRecords = options.compactAfterRecords ?? 1000;
@@ -289,6 +312,12 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     async read(key) {
       assertValidKey(key);
       return load(key);
+    },
+    headOf(key) {
+      const head = logs.get(key)?.head;
+      if (head === undefined) return undefined;
+      const { snapshot } = head;
+      return { generation: head.gen, snapshotSeq: head.seq, snapshot: 'inline' in snapshot ? 'inline' : { chunks: snapshot.count }, closedRanges: head.closed.length, savedAt: head.savedAt };
     },
     async readJournal(key, after) {
       assertValidKey(key);

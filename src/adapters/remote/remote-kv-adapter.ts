@@ -1,7 +1,7 @@
 import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../errors.js';
-import { logAdapter } from '../log/log-adapter.js';
+import { logAdapter, type LogStorageAdapter } from '../log/log-adapter.js';
 import type { RecordStore } from '../log/record-store.js';
-import { isRetryable, type StorageAdapter } from '../storage-adapter.js';
+import { isRetryable } from '../storage-adapter.js';
 import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
 import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
@@ -75,7 +75,7 @@ const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
  * const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:2379' } });
  * const store = await createPersistentStore({ key: 'COUNTER', initial: { n: 0 }, adapter, onConflict: 'rebase' });
  */
-export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter {
+export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdapter {
   const dialect = dialectOf(options.dialect);
   const http: HttpOptions = {
     fetch: options.fetch ?? defaultFetch,
