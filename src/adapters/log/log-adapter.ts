@@ -348,11 +348,24 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     async append(key, entries) {
       assertValidKey(key);
       const log = logOf(key);
-      const recordsToWrite = entries as readonly LogRecord[];
-      const first = recordsToWrite[0]?.seq;
-      if (first === undefined) return;
+      let recordsToWrite = entries as readonly LogRecord[];
+      if (recordsToWrite[0] === undefined) return;
       if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) await takeOver(key, log);
       const head = log.head!;
+      if (shared) {
+        // A retry carries the records of the failed write plus those made since: the failed one may
+        // have landed (its answer lost) as a segment holding the first of them. Those are stored.
+        for (;;) {
+          const at = recordsToWrite[0]!.seq;
+          const found = recordsToWrite.length > 1 && log.segments.get(log.names.segment(head.gen, at)) === undefined ? await records.get(log.names.segment(head.gen, at)) : undefined;
+          const landed = found === undefined ? 0 : ownPrefix(found.text, head.gen, writer, at, recordsToWrite);
+          if (landed === 0 || landed >= recordsToWrite.length) break;
+          log.segments.set(log.names.segment(head.gen, at), at + landed - 1);
+          log.last = Math.max(log.last, at + landed - 1);
+          recordsToWrite = recordsToWrite.slice(landed);
+        }
+      }
+      const first = recordsToWrite[0]!.seq;
       const name = log.names.segment(head.gen, first);
       const text = segmentText(head.gen, writer, recordsToWrite);
       const bytes = text.length * 3 <= records.maxRecordBytes ? text.length : encoder.encode(text).length;
@@ -454,6 +467,16 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       logs.delete(key);
     },
   };
+}
+
+/**
+ * How many of `wanted` (records from `at` on) a stored segment of this writer already holds, as
+ * their first records, unchanged; 0 when it is another writer's or holds anything else.
+ */
+function ownPrefix(text: string, gen: string, writer: string, at: number, wanted: readonly LogRecord[]): number {
+  const segment = parseSegment(text, gen, at);
+  if (typeof segment === 'string' || segment.writer !== writer || segment.records.length > wanted.length) return 0;
+  return segment.records.every((record, i) => JSON.stringify(record) === JSON.stringify(wanted[i])) ? segment.records.length : 0;
 }
 
 /** Cuts `text` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a character. */
