@@ -294,8 +294,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
         const live = 'id' in head.snapshot && parsed.id === head.snapshot.id;
         if (!live && (!shared || Date.now() - logIdTime(parsed.id) > orphanAgeMs)) doomed.add(name);
       } else if (parsed?.kind === 'segment' && (parsed.gen !== head.gen || parsed.seq <= upTo)) {
-        if (shared && parsed.gen !== head.gen && Date.now() - logIdTime(parsed.gen) <= orphanAgeMs) continue;
-        doomed.add(name);
+        doomed.add(name); // another generation's segments are never read again: its head is gone
       }
     }
     await inParallel([...doomed], concurrency, async (name) => {
