@@ -1,9 +1,13 @@
 import { EMPTY } from 'rxjs';
+import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
+import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { FlushError, InvalidOptionError, PersistentStoreError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
 import type { PersistenceStatus } from '../../../src/store/persistence-status.js';
-import { startFakeApify } from '../../support/fake-apify-server.js';
+import { dialectSend } from '../../support/dialect-send.js';
+import { APIFY_BODY_LIMIT, startFakeApify } from '../../support/fake-apify-server.js';
+import { startScriptedServer } from '../../support/scripted-server.js';
 
 const TOKEN = 'apify_api_SECRET-do-not-leak-1234';
 let api: Awaited<ReturnType<typeof startFakeApify>>;
@@ -74,5 +78,145 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain('SECRET');
     await store.close().catch(() => undefined);
+  });
+});
+
+describe('apify dialect: key listing (documented API, fake server)', () => {
+  const dialect = (baseUrl = api.url) => apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl });
+  const keyRequests = () => api.requests.filter((r) => r.path.startsWith('/v2/key-value-stores/store-1/keys'));
+
+  test('follows every page: 2,500 keys are three pages of at most 1000', async () => {
+    for (let i = 0; i < 2_500; i++) api.records.set(`S.seg.${String(i).padStart(5, '0')}`, `{"n":${i}}`);
+    api.records.set('OTHER', '{}');
+    const listed = await dialect().list!(dialectSend(), 'S.seg.');
+    expect(listed.map((r) => r.name).sort()).toEqual([...api.records.keys()].filter((k) => k !== 'OTHER').sort());
+    expect(listed.every((r) => r.text === undefined)).toBe(true); // the listing carries sizes, not values
+    expect(keyRequests().map((r) => new URL(r.path, api.url).searchParams.get('exclusiveStartKey'))).toEqual([null, 'S.seg.00999', 'S.seg.01999']);
+    expect(keyRequests().every((r) => new URL(r.path, api.url).searchParams.get('limit') === '1000' && r.authorized)).toBe(true);
+  });
+
+  test('a prefix is a prefix of the key, not a part of it: AB(rxps)x is not under A(rxps)', async () => {
+    for (const key of ['A(rxps)', 'A(rxps).1', "A(rxps)!'_-", 'AB(rxps)x', 'B', 'a(rxps)']) api.records.set(key, '1');
+    expect((await dialect().list!(dialectSend(), 'A(rxps)')).map((r) => r.name).sort()).toEqual(['A(rxps)', "A(rxps)!'_-", 'A(rxps).1']);
+    expect(await dialect().list!(dialectSend(), 'none')).toEqual([]);
+    expect((await dialect().list!(dialectSend(), '')).length).toBe(6);
+  });
+
+  test('hostile or broken listings are RemoteStorageErrors with an excerpt, never an empty listing', async () => {
+    const page = (data: unknown) => JSON.stringify({ data });
+    const cases: Array<[string, string, RegExp]> = [
+      ['a gateway page', '<html><body>Bad gateway</body></html>', /answered 200 with something that is not its key listing: <html><body>Bad gateway/],
+      ['JSON that is no listing', '{}', /not its key listing: \{\}/],
+      ['items not an array', page({ items: 'x', isTruncated: false }), /not its key listing/],
+      ['an item without a key', page({ items: [{ size: 3 }], isTruncated: false }), /not its key listing/],
+      ['a key that is not a string', page({ items: [{ key: 7 }], isTruncated: false }), /not its key listing/],
+      ['no isTruncated', page({ items: [{ key: 'K' }] }), /not its key listing/],
+      ['truncated without a cursor', page({ items: [{ key: 'K' }], isTruncated: true }), /not its key listing/],
+      ['a cursor that never moves', page({ items: [{ key: 'K' }], isTruncated: true, nextExclusiveStartKey: 'K' }), /not its key listing/],
+      ['an echo of the request', `{"echo":"Bearer ${TOKEN}"}`, /not its key listing/],
+    ];
+    for (const [name, body, message] of cases) {
+      const server = await startScriptedServer(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body }));
+      try {
+        const error = await dialect(server.origin).list!(dialectSend(), 'K').catch((e: unknown) => e);
+        expect([name, error]).toEqual([name, expect.any(RemoteStorageError)]);
+        expect([name, (error as Error).message]).toEqual([name, expect.stringMatching(message)]);
+        expect((error as RemoteStorageError).retryable).toBe(false);
+        expect((error as Error).message).not.toContain(TOKEN);
+        expect(server.requests.length).toBeLessThanOrEqual(2); // a looping cursor is caught at its first repeat
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  test('a server that ignores `prefix` sends every key: only those under the prefix are taken', async () => {
+    const body = JSON.stringify({ data: { items: [{ key: 'A(rxps).1' }, { key: 'AB(rxps)x' }, { key: 'Z' }], count: 3, limit: 1000, isTruncated: false } });
+    const server = await startScriptedServer(() => ({ status: 200, body }));
+    try {
+      expect(await dialect(server.origin).list!(dialectSend(), 'A(rxps)')).toEqual([{ name: 'A(rxps).1' }]);
+      expect(new URL(server.requests[0]!.url, server.origin).searchParams.get('prefix')).toBe('A(rxps)');
+      expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a missing store or a refused token is an error, not an empty listing', async () => {
+    await expect(apifyDialect({ token: TOKEN, storeId: 'nope', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/list keys starting "": the Apify API answered 404/);
+    await expect(apifyDialect({ token: 'wrong', storeId: 'store-1', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/answered 401/);
+  });
+});
+
+describe('the fake Apify API keeps the documented limits', () => {
+  const put = (body: string, key = 'BIG') => fetch(`${api.url}/v2/key-value-stores/store-1/records/${key}`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body });
+
+  test('a body of 9,437,184 bytes is stored; one byte more is 413 request-too-large', async () => {
+    expect((await put('x'.repeat(APIFY_BODY_LIMIT))).status).toBe(201);
+    expect(api.records.get('BIG')).toHaveLength(APIFY_BODY_LIMIT);
+    const refused = await put('x'.repeat(APIFY_BODY_LIMIT + 1), 'BIGGER');
+    expect(refused.status).toBe(413);
+    expect(await refused.json()).toEqual({ error: { type: 'request-too-large', message: `The PUT payload is too large (limit: 9437184 bytes, actual length: 9437185 bytes).` } });
+    expect(api.records.has('BIGGER')).toBe(false);
+    // The dialect's limit is the same number: the adapter refuses before sending what the API would.
+    expect(apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }).maxValueBytes).toBe(APIFY_BODY_LIMIT);
+    const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }).put(dialectSend(), 'BIGGER', 'x'.repeat(APIFY_BODY_LIMIT + 1), undefined).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 413, retryable: false });
+  });
+
+  describe('rate limit (a clock the spec moves)', () => {
+    let clock = 0;
+    let limited: Awaited<ReturnType<typeof startFakeApify>>;
+    const get = (key: string) => fetch(`${limited.url}/v2/key-value-stores/store-1/records/${key}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const keys = () => fetch(`${limited.url}/v2/key-value-stores/store-1/keys`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    afterEach(() => limited.stop());
+
+    test('200 record and key requests per store in any second; the 201st is 429 rate-limit-exceeded', async () => {
+      clock = 0;
+      limited = await startFakeApify(TOKEN, 'store-1', { now: () => clock });
+      for (let i = 0; i < 100; i++) expect((await get('K')).status).toBe(404);
+      for (let i = 0; i < 100; i++) expect((await keys()).status).toBe(200);
+      const refused = await get('K');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBeNull();
+      expect(await refused.json()).toEqual({ error: { type: 'rate-limit-exceeded', message: 'You have exceeded the rate limit. Please try again later.' } });
+      expect((await keys()).status).toBe(429);
+      clock = 999.9;
+      expect((await get('K')).status).toBe(429); // the window slides: all 200 are less than 1 s old
+      clock = 1000;
+      expect((await get('K')).status).toBe(404);
+    });
+
+    test('the window slides: a request counts for exactly 1 s; refused ones do not count', async () => {
+      clock = 0;
+      limited = await startFakeApify(TOKEN, 'store-1', { requestsPerSecond: 3, now: () => clock });
+      expect((await get('K')).status).toBe(404); // t = 0
+      clock = 500;
+      expect((await get('K')).status).toBe(404);
+      expect((await get('K')).status).toBe(404);
+      expect((await get('K')).status).toBe(429);
+      clock = 1000; // the first has left the window, the two at 500 are still in it
+      expect((await get('K')).status).toBe(404);
+      expect((await get('K')).status).toBe(429);
+      clock = 1500;
+      expect((await get('K')).status).toBe(404);
+      expect((await get('K')).status).toBe(404);
+      expect(limited.requests.map((r) => r.status)).toEqual([404, 404, 404, 429, 404, 429, 404, 404]);
+    });
+
+    test('the dialect, through send, waits out a 429 (Retry-After) and the listing completes', async () => {
+      clock = 0;
+      limited = await startFakeApify(TOKEN, 'store-1', { requestsPerSecond: 2, retryAfter: '0', now: () => clock });
+      for (let i = 0; i < 2_500; i++) limited.records.set(`K${String(i).padStart(4, '0')}`, '1');
+      // Time moves when the server says "too many": the retry finds a fresh window.
+      const fetchMovingTime: FetchLike = async (url, init) => {
+        const response = await (globalThis.fetch as unknown as FetchLike)(url, init);
+        if (response.status === 429) clock += 1000;
+        return response;
+      };
+      const listed = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: limited.url }).list!(dialectSend({ fetch: fetchMovingTime, retries: 3 }), 'K');
+      expect(listed).toHaveLength(2_500);
+      expect(limited.requests.map((r) => r.status)).toEqual([200, 200, 429, 200]);
+    });
   });
 });

@@ -3,13 +3,17 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
-import type { FetchLike } from '../../../src/adapters/remote/http.js';
+import { toBase64 } from '../../../src/adapters/remote/base64.js';
+import { etcdDialect, etcdMaxValueBytes } from '../../../src/adapters/remote/dialects/etcd.js';
+import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
-import { ConflictError } from '../../../src/errors.js';
+import { ConflictError, ValueTooLargeError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
+import { dialectSend } from '../../support/dialect-send.js';
 import { ETCD_BINARY, startEtcd } from '../../support/etcd-server.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
 import { startFixture } from '../../support/processes.js';
+import { startScriptedServer } from '../../support/scripted-server.js';
 import { describeWithBinary } from '../../support/server-binaries.js';
 
 describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect (real etcd)', () => {
@@ -159,4 +163,198 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     expect(Object.values(store.getState().by).sort()).toEqual([15, 15, 15, 15]);
     await store.close();
   }, 60_000);
+});
+
+describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-then-get and the request limit (real etcd, --max-request-bytes 1572864)', () => {
+  let etcd: Awaited<ReturnType<typeof startEtcd>>;
+  beforeAll(async () => {
+    etcd = await startEtcd({ maxRequestBytes: 1_572_864 });
+  }, 30_000);
+  afterAll(() => etcd?.stop());
+
+  let prefix = '';
+  let ranges = 0;
+  beforeEach(() => {
+    prefix = `dialect-${Date.now()}-${Math.random().toString(36).slice(2)}/`;
+    ranges = 0;
+  });
+  const countingFetch: FetchLike = async (url, init) => {
+    if (url.endsWith('/v3/kv/range')) ranges++;
+    return (globalThis.fetch as unknown as FetchLike)(url, init);
+  };
+  const dialect = () => etcdDialect({ endpoint: etcd.url, prefix });
+  const send = dialectSend({ fetch: countingFetch });
+  /** Writes many keys in few requests: etcd takes up to 128 operations per transaction. */
+  const seed = async (entries: Array<[string, string]>) => {
+    for (let i = 0; i < entries.length; i += 128) {
+      const success = entries.slice(i, i + 128).map(([key, value]) => ({ request_put: { key: toBase64(prefix + key), value: toBase64(value) } }));
+      const response = await fetch(`${etcd.url}/v3/kv/txn`, { method: 'POST', body: JSON.stringify({ success }) });
+      expect(response.status).toBe(200);
+    }
+  };
+
+  test('list follows every page, strips the dialect prefix and decodes each value', async () => {
+    const entries = Array.from({ length: 500 }, (_, i): [string, string] => [`S.seg.${String(i).padStart(5, '0')}`, `{"n":${i},"t":"kůň 🐎"}`]);
+    await seed([...entries, ['S.empty', ''], ['T.other', 'x']]);
+    const listed = await dialect().list!(send, 'S.');
+    expect(listed.sort((a, b) => (a.name < b.name ? -1 : 1))).toEqual([{ name: 'S.empty', text: '' }, ...entries.map(([name, text]) => ({ name, text }))]);
+    expect(ranges).toBeGreaterThan(2); // 501 values at up to 1.5 MiB each do not go in one answer
+    expect(await dialect().list!(send, 'nothing-here')).toEqual([]);
+  });
+
+  test('a prefix is a prefix of the key: AB(rxps)x is not under A(rxps); other prefixes stay apart', async () => {
+    await seed([['A(rxps)', '1'], ['A(rxps).2', '2'], ['AB(rxps)x', '3'], ['A(rxps', '4'], ['B', '5']]);
+    expect((await dialect().list!(send, 'A(rxps)')).map((r) => r.name).sort()).toEqual(['A(rxps)', 'A(rxps).2']);
+    const nextDoor = etcdDialect({ endpoint: etcd.url, prefix: prefix.replace(/\/$/, '-other/') });
+    await nextDoor.put(send, 'A(rxps).3', 'h', undefined);
+    expect((await dialect().list!(send, 'A(rxps)')).map((r) => r.name).sort()).toEqual(['A(rxps)', 'A(rxps).2']);
+    expect(await nextDoor.list!(send, '')).toEqual([{ name: 'A(rxps).3', text: 'h' }]);
+  });
+
+  test('createThenGet creates if absent and reads the other key in the same transaction', async () => {
+    const d = dialect();
+    const first = await d.createThenGet!(send, 'seg.1', 'one', 'head');
+    expect(first).toEqual({ created: true, then: undefined });
+    await d.put(send, 'head', 'H', undefined);
+    const lost = await d.createThenGet!(send, 'seg.1', 'other', 'head');
+    expect(lost).toEqual({ created: false, then: { text: 'H', version: expect.stringMatching(/^\d+$/) } });
+    expect((await d.get(send, 'seg.1'))?.text).toBe('one'); // nothing written by the loser
+    const own = await d.createThenGet!(send, 'seg.2', 'two', 'seg.2');
+    expect(own).toEqual({ created: true, then: { text: 'two', version: (await d.get(send, 'seg.2'))?.version } });
+  });
+
+  test('createThenGet is atomic: with a deleter racing, a creator never reads its key gone or another writer\'s', async () => {
+    const d = dialect();
+    let stop = false;
+    let deletes = 0;
+    const deleter = (async () => {
+      while (!stop) {
+        await d.delete(send, 'contested');
+        deletes++;
+      }
+    })();
+    const outcomes = { created: 0, found: 0 };
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, writer) => {
+        for (let round = 0; round < 60; round++) {
+          const mine = `writer ${writer} round ${round}`;
+          const { created, then } = await d.createThenGet!(send, 'contested', mine, 'contested');
+          // Read in the same transaction as the compare: the key is there, and ours when we created it.
+          expect(then).toBeDefined();
+          if (created) expect(then!.text).toBe(mine);
+          outcomes[created ? 'created' : 'found']++;
+        }
+      }),
+    );
+    stop = true;
+    await deleter;
+    expect(outcomes.created).toBeGreaterThan(0);
+    expect(outcomes.found).toBeGreaterThan(0); // the race really happened both ways
+    expect(deletes).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('exactly one of many concurrent creators wins; every one reads the winner', async () => {
+    const d = dialect();
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => d.createThenGet!(send, 'race', `creator ${i}`, 'race')));
+    const winners = results.filter((r) => r.created);
+    expect(winners).toHaveLength(1);
+    expect(new Set(results.map((r) => JSON.stringify(r.then))).size).toBe(1);
+  });
+
+  test('maxValueBytes: a text of exactly that many bytes fits next to the longest keys; etcd refuses a request-limit-sized one', async () => {
+    const d = etcdDialect({ endpoint: etcd.url, maxRequestBytes: 1_572_864 }); // the default prefix
+    expect(d.maxValueBytes).toBe(etcdMaxValueBytes(1_572_864, 'rx-persistent-store/'));
+    expect(d.maxValueBytes).toBe(1_572_864 - 3 * (20 + 256) - 512);
+    expect(etcdDialect({ endpoint: etcd.url }).maxValueBytes).toBe(d.maxValueBytes); // 1.5 MiB is the default
+    const max = d.maxValueBytes!;
+    const text = `${'x'.repeat(max - 4)}🐎`; // bytes, not characters: the horse is four
+    expect(new TextEncoder().encode(text).length).toBe(max);
+    const longKey = (c: string) => `${prefix.replace(/\W/g, '')}${c.repeat(256)}`.slice(0, 256);
+    expect(await d.createThenGet!(send, longKey('a'), text, longKey('b'))).toEqual({ created: true, then: undefined });
+    await d.put(send, longKey('b'), text, null);
+    expect((await d.get(send, longKey('b')))?.text).toBe(text);
+    const tooBig = await d.put(send, longKey('c'), 'x'.repeat(1_572_864), null).catch((e: unknown) => e);
+    expect(tooBig).toBeInstanceOf(RemoteStorageError);
+    expect((tooBig as Error).message).toMatch(/etcd answered 400 .*request is too large/);
+  });
+
+  test('a text one byte over maxValueBytes is refused before sending (ValueTooLargeError)', async () => {
+    let requests = 0;
+    const a = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix }, fetch: async (url, init) => (requests++, (globalThis.fetch as unknown as FetchLike)(url, init)) });
+    const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
+    const error = await a.write('K', 'x'.repeat(max - 1)).catch((e: unknown) => e); // JSON adds two quotes
+    expect(error).toBeInstanceOf(ValueTooLargeError);
+    expect(error).toMatchObject({ bytes: max + 1, limit: max });
+    expect(requests).toBe(0);
+    await a.write('K', 'x'.repeat(max - 2));
+    expect(requests).toBe(1);
+  });
+});
+
+describe('etcd dialect: hostile answers to a listing or a create-then-get (scripted server)', () => {
+  const header = { revision: '9' };
+  const kv = (key: string, value = 'dg==') => ({ key: toBase64(key), value, mod_revision: '9' });
+  const listCases: Array<[string, unknown, RegExp]> = [
+    ['a body that is not JSON', 'oops', /a body that is not JSON/],
+    ['no header', { kvs: [kv('p/K1')] }, /without etcd's "header"/],
+    ['kvs not an array', { header, kvs: { 0: kv('p/K1') } }, /a malformed "kvs"/],
+    ['a key that is not base64', { header, kvs: [{ key: '!!', value: 'dg==' }] }, /a malformed "kvs"/],
+    ['a value that is not base64', { header, kvs: [kv('p/K1', '!!')] }, /a malformed "kvs"/],
+    ['a malformed more', { header, kvs: [kv('p/K1')], more: 'yes' }, /a malformed "more"/],
+    ['more without kvs', { header, more: true }, /a malformed "kvs"/],
+    ['a key outside the prefix', { header, kvs: [kv('p/L1')] }, /a key outside the range asked for/],
+    ['a page that repeats itself', { header, kvs: [kv('p/K1')], more: true }, /a key outside the range asked for/],
+  ];
+  test.each(listCases)('list: %s', async (_name, answer, message) => {
+    const server = await startScriptedServer(() => ({ status: 200, body: typeof answer === 'string' ? answer : JSON.stringify(answer) }));
+    try {
+      const error = await etcdDialect({ endpoint: server.origin, prefix: 'p/' }).list!(dialectSend(), 'K').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteStorageError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/^list keys starting p\/K: etcd answered 200 with .*, not etcd's answer: /);
+      expect((error as RemoteStorageError).retryable).toBe(false);
+      expect(server.requests.length).toBeLessThanOrEqual(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  const txnCases: Array<[string, unknown, RegExp]> = [
+    ['no responses', { header, succeeded: true }, /a malformed "responses"/],
+    ['responses of the other branch', { header, succeeded: true, responses: [{ response_range: { header } }] }, /a malformed "responses"/],
+    ['a range answer without its header', { header, responses: [{ response_range: {} }] }, /a malformed "responses"/],
+    ['a malformed succeeded', { header, succeeded: 'yes', responses: [] }, /a malformed "succeeded"/],
+    ['a malformed kvs', { header, responses: [{ response_range: { header, kvs: [7] } }] }, /a malformed "kvs"/],
+  ];
+  test.each(txnCases)('createThenGet: %s', async (_name, answer, message) => {
+    const server = await startScriptedServer(() => ({ status: 200, body: JSON.stringify(answer) }));
+    try {
+      const error = await etcdDialect({ endpoint: server.origin, prefix: 'p/' }).createThenGet!(dialectSend(), 'K', 'v', 'H').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RemoteStorageError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/^create p\/K then read p\/H: etcd answered 200 with/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('createThenGet sends one transaction: create_revision 0, then [put, range] or [range]', async () => {
+    const server = await startScriptedServer(() => ({ status: 200, body: JSON.stringify({ header, responses: [{ response_range: { header } }] }) }));
+    try {
+      expect(await etcdDialect({ endpoint: server.origin, prefix: 'p/' }).createThenGet!(dialectSend(), 'K', 'v', 'H')).toEqual({ created: false, then: undefined });
+      expect(server.requests).toHaveLength(1);
+      expect(JSON.parse(server.requests[0]!.body)).toEqual({
+        compare: [{ key: toBase64('p/K'), target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
+        success: [{ request_put: { key: toBase64('p/K'), value: toBase64('v') } }, { request_range: { key: toBase64('p/H') } }],
+        failure: [{ request_range: { key: toBase64('p/H') } }],
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('maxRequestBytes too small for any value is refused when the dialect is made', () => {
+    expect(() => etcdDialect({ endpoint: 'http://127.0.0.1:1', maxRequestBytes: 1000 })).toThrow(/Invalid option "maxRequestBytes"/);
+    expect(etcdDialect({ endpoint: 'http://127.0.0.1:1', maxValueBytes: 10 * 1024 * 1024 }).maxValueBytes).toBe(etcdMaxValueBytes(10 * 1024 * 1024, 'rx-persistent-store/')); // the old name
+  });
 });

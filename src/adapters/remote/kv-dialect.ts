@@ -6,10 +6,20 @@ export type ValueVersion = string;
 /** The request the dialect wants sent; the adapter adds timeouts, retries and redaction. */
 export type Send = (what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }) => Promise<HttpResponse>;
 
+/** A stored value and what makes a later `put` conditional on it. */
+export interface StoredValue {
+  text: string;
+  version: ValueVersion | undefined;
+}
+
 /**
  * How to speak to one key-value service. Add one to reach a new service (S3-style, Cloudflare KV,
  * Upstash) without touching the core: four functions over `send`, which already handles timeouts,
- * retries with backoff, Retry-After and redaction.
+ * retries with backoff, Retry-After and redaction. `list` and `createThenGet` are optional extras
+ * the log adapter uses where a service offers them.
+ *
+ * An answer that is not the service's (a proxy's page, garbage, a malformed listing) is a
+ * `RemoteStorageError`, never taken for an absent key or an empty listing.
  */
 export interface KvDialect {
   /** For messages, e.g. `"etcd"`. */
@@ -18,7 +28,12 @@ export interface KvDialect {
   locate(key: string): string;
   /** Whether `put` can make a write conditional on the version last seen. */
   readonly conditionalWrites: boolean;
-  /** Values larger than this many bytes are refused before sending. */
+  /**
+   * The largest text, in UTF-8 bytes, that one `put` (or `createThenGet`) can carry for a key of
+   * up to 256 characters: the service's request limit less what the dialect wraps around the text
+   * (etcd: the key, twice or three times, and the transaction; base64 does not count, etcd limits
+   * the decoded request). The adapter refuses larger texts before sending (`ValueTooLargeError`).
+   */
   readonly maxValueBytes?: number;
   /**
    * Credentials of the dialect (a token, a password) that must never be shown. The adapter
@@ -27,7 +42,7 @@ export interface KvDialect {
    */
   readonly secrets?: readonly string[];
   /** The value and its version, or undefined when the key is absent. */
-  get(send: Send, key: string): Promise<{ text: string; version: ValueVersion | undefined } | undefined>;
+  get(send: Send, key: string): Promise<StoredValue | undefined>;
   /**
    * Stores `text`. With `expected` a version, only if the stored one still is that version; with
    * `expected` null, only if the key is absent; with undefined, unconditionally. A lost condition
@@ -36,8 +51,19 @@ export interface KvDialect {
   put(send: Send, key: string, text: string, expected: ValueVersion | null | undefined): Promise<ValueVersion | undefined>;
   /** Removes the key; an absent key is not an error. */
   delete(send: Send, key: string): Promise<void>;
-  /** Optional: every key starting with `prefix`, with its text where the service sends it along. */
+  /**
+   * Every key that starts with `prefix`, named as `get` and `put` take keys (without the
+   * dialect's own prefix or suffix), in any order, every page of the service's listing followed.
+   * `text` is the value where the listing carries it at no extra request (etcd). Pages are read
+   * one after the other: a key written or removed meanwhile may or may not be in the result.
+   * Optional: without it the log adapter probes keys one by one.
+   */
   list?(send: Send, prefix: string): Promise<Array<{ name: string; text?: string }>>;
-  /** Optional: creates `key` if absent, then reads `then`, atomically. */
-  createThenGet?(send: Send, key: string, text: string, then: string): Promise<{ created: boolean; then: { text: string; version: ValueVersion | undefined } | undefined }>;
+  /**
+   * Creates `key` with `text` if it is absent, then reads `then`, as one atomic step (etcd: one
+   * transaction). `created: false` when `key` existed: nothing was written, and `then` is still
+   * read in the same step. `then` is undefined when that key is absent. Optional: without it the
+   * log adapter sends `put(key, text, null)`, then `get(then)`.
+   */
+  createThenGet?(send: Send, key: string, text: string, then: string): Promise<{ created: boolean; then: StoredValue | undefined }>;
 }

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../../../errors.js';
-import { RemoteStorageError } from '../http.js';
+import { RemoteStorageError, type HttpResponse } from '../http.js';
 import type { KvDialect } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
@@ -12,12 +12,39 @@ export interface ApifyDialectOptions {
   readonly storeId?: string;
 }
 
-/** The platform refuses records over 9 MB. */
+/** The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it is, so this is its text's limit. */
 export const APIFY_MAX_RECORD_BYTES = 9 * 1024 * 1024;
+/** Keys per page of the keys listing: the API's maximum. */
+const LIST_PAGE_KEYS = 1000;
+
+/**
+ * One page of `GET …/keys`: `{ data: { items: [{ key, size, … }], isTruncated, nextExclusiveStartKey, … } }`.
+ * Undefined when the answer has another shape.
+ */
+function keysPage(body: string): { keys: string[]; next: string | undefined } | undefined {
+  let answer: unknown;
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const data = (answer as { data?: unknown } | null)?.data as { items?: unknown; isTruncated?: unknown; nextExclusiveStartKey?: unknown } | null | undefined;
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.items) || typeof data.isTruncated !== 'boolean') return undefined;
+  const keys: string[] = [];
+  for (const item of data.items as unknown[]) {
+    const key = (item as { key?: unknown } | null)?.key;
+    if (typeof key !== 'string' || key === '') return undefined;
+    keys.push(key);
+  }
+  if (!data.isTruncated) return { keys, next: undefined };
+  return typeof data.nextExclusiveStartKey === 'string' && data.nextExclusiveStartKey !== '' ? { keys, next: data.nextExclusiveStartKey } : undefined;
+}
 
 /**
  * The Apify platform's key-value store: `GET/PUT/DELETE {base}/v2/key-value-stores/{storeId}/records/{key}`
- * with `Authorization: Bearer <token>`. The API has no conditional writes: the last writer wins.
+ * with `Authorization: Bearer <token>`; `list` pages through `GET …/keys?prefix=&limit=1000&exclusiveStartKey=`.
+ * The API has no conditional writes: the last writer wins. It takes about 200 record requests
+ * per second per store and answers 429 beyond (which `send` retries).
  */
 export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
   const env = typeof process === 'undefined' ? {} : process.env;
@@ -26,11 +53,15 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
   const base = (options.baseUrl ?? env.APIFY_API_BASE_URL ?? 'https://api.apify.com').replace(/\/+$/, '');
   if (!token) throw new InvalidOptionError('token', 'the apify dialect needs a token (or APIFY_TOKEN)');
   if (!storeId) throw new InvalidOptionError('storeId', 'the apify dialect needs a store id (or ACTOR_DEFAULT_KEY_VALUE_STORE_ID)');
-  const urlOf = (key: string) => `${base}/v2/key-value-stores/${encodeURIComponent(storeId)}/records/${encodeURIComponent(key)}`;
+  const storeUrl = `${base}/v2/key-value-stores/${encodeURIComponent(storeId)}`;
+  const urlOf = (key: string) => `${storeUrl}/records/${encodeURIComponent(key)}`;
   const auth = { authorization: `Bearer ${token}` };
   const refuse = (what: string, status: number): never => {
     // 401/403 say the token is wrong or lacks rights; the body is not shown (it may echo the request).
     throw new RemoteStorageError(`${what}: the Apify API answered ${status}`, status, false);
+  };
+  const garbage = (what: string, response: HttpResponse): never => {
+    throw new RemoteStorageError(`${what}: the Apify API answered ${response.status} with something that is not its key listing: ${response.excerpt()}`, response.status, false);
   };
   return {
     name: 'apify',
@@ -52,6 +83,26 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     async delete(send, key) {
       const response = await send(`delete ${key}`, urlOf(key), { method: 'DELETE', headers: auth });
       if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response.status);
+    },
+    async list(send, prefix) {
+      const what = `list keys starting ${JSON.stringify(prefix)}`;
+      const names: Array<{ name: string }> = [];
+      const cursors = new Set<string>();
+      for (let cursor: string | undefined; ; ) {
+        const query = new URLSearchParams({ limit: String(LIST_PAGE_KEYS) });
+        if (prefix !== '') query.set('prefix', prefix);
+        if (cursor !== undefined) query.set('exclusiveStartKey', cursor);
+        const response = await send(what, `${storeUrl}/keys?${query}`, { method: 'GET', headers: auth });
+        if (response.status !== 200) refuse(what, response.status);
+        const page = keysPage(response.body) ?? garbage(what, response);
+        // Filtered here too: an API without `prefix` (older, or a look-alike) sends every key.
+        for (const key of page.keys) if (key.startsWith(prefix)) names.push({ name: key });
+        if (page.next === undefined) return names;
+        // A cursor seen before would loop for ever.
+        if (cursors.has(page.next)) garbage(what, response);
+        cursors.add(page.next);
+        cursor = page.next;
+      }
     },
   };
 }

@@ -10,12 +10,41 @@ export interface WebDavDialectOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** Asks for one cheap property only: with `allprop`, Apache would compute every file's digest ETag. */
+const PROPFIND_BODY = '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>';
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML text with its entities and character references replaced. */
+function xmlText(text: string): string {
+  return text.replace(/&(?:#x([0-9a-f]+)|#([0-9]+)|([a-z]+));/gi, (whole, hex: string | undefined, decimal: string | undefined, name: string | undefined) => {
+    if (name !== undefined) return ENTITIES[name] ?? whole;
+    const code = parseInt(hex ?? decimal!, hex === undefined ? 10 : 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+}
+
+/**
+ * The `href`s of a multistatus body, whatever prefix the server binds `DAV:` to (`D:`, `d:`,
+ * `lp1:`, none); undefined when the body is no multistatus.
+ */
+function multistatusHrefs(body: string): string[] | undefined {
+  if (!/<(?:[A-Za-z_][\w.-]*:)?multistatus[\s/>]/.test(body)) return undefined;
+  const hrefs: string[] = [];
+  for (const match of body.matchAll(/<((?:[A-Za-z_][\w.-]*:)?)href(?:\s[^>]*)?>([^<]*)<\/\1href\s*>/g)) hrefs.push(xmlText(match[2]!).trim());
+  return hrefs;
+}
+
+/** A URL path's segments, each percent-decoded, without the empty one a trailing `/` leaves; throws on a malformed escape. */
+const segmentsOf = (pathname: string): string[] => pathname.split('/').filter((segment, i, all) => i > 0 && !(segment === '' && i === all.length - 1)).map(decodeURIComponent);
+
 /**
  * Plain `GET`/`PUT`/`DELETE` with strong ETags: `If-Match` on an update, `If-None-Match: *` on a
  * create, `412` meaning someone else wrote first. Apache mod_dav with `FileETag Digest` honours
  * these; nginx's dav module ignores them (every write then wins: do not share a key there).
  * A PUT answer without an ETag is taken to have the digest ETag Apache computes: the SHA-1 of the
  * body, base64; a server with another scheme costs one conflict and re-read, never a lost write.
+ * `list` is a `PROPFIND` with `Depth: 1` on the collection: its `<key>.json` files, not deeper.
  */
 export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): KvDialect {
   const base = baseUrl.replace(/\/+$/, '');
@@ -44,6 +73,38 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     async delete(send, key) {
       const response = await send(`delete ${key}`, urlOf(key), { method: 'DELETE', headers: { ...headers } });
       if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response);
+    },
+    async list(send, prefix) {
+      const collection = `${base}/`;
+      const what = `list ${collection}`;
+      const response = await send(what, collection, { method: 'PROPFIND', headers: { ...headers, depth: '1', 'content-type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
+      if (response.status === 404) return []; // no collection: nothing was ever written
+      if (response.status !== 207) refuse(what, response);
+      const garbage = (detail: string) => new RemoteStorageError(`${what}: the WebDAV server answered 207 with ${detail}: ${response.excerpt()}`, response.status, false);
+      const hrefs = multistatusHrefs(response.body);
+      if (hrefs === undefined) throw garbage('a body that is not a WebDAV multistatus');
+      const home = segmentsOf(new URL(collection).pathname);
+      const names: Array<{ name: string }> = [];
+      let sawCollection = false;
+      for (const href of hrefs) {
+        let segments: string[];
+        let file: boolean;
+        try {
+          const url = new URL(href, collection); // a path, or a whole URL (a proxy's host, not ours: only the path counts)
+          segments = segmentsOf(url.pathname);
+          file = !url.pathname.endsWith('/');
+        } catch {
+          throw garbage('an href that is no URL path'); // which one only through the excerpt: an href is the server's text
+        }
+        if (!home.every((segment, i) => segments[i] === segment)) continue;
+        if (segments.length === home.length) sawCollection = true;
+        const name = segments.length === home.length + 1 && file ? segments[home.length]! : '';
+        const key = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
+        if (key !== '' && key.startsWith(prefix)) names.push({ name: key });
+      }
+      // Depth 1 always lists the collection itself: a multistatus without it answers something else.
+      if (!sawCollection) throw garbage('a multistatus that does not list the collection');
+      return names;
     },
   };
 }
