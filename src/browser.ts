@@ -12,6 +12,8 @@ export { fromEventManager, type EventManagerLike } from './events/from-event-man
 export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js';
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { indexedDbAdapter, type IndexedDbAdapterOptions } from './adapters/indexeddb-adapter.js';
+export { logAdapter, type LogAdapterOptions, type LogHeadFacts, type LogStorageAdapter } from './adapters/log/log-adapter.js';
+export type { RecordStore, StoredRecord, ListedRecord } from './adapters/log/record-store.js';
 export { KeyedMap } from './store/keyed-map.js';
 export { createWorkQueue, type WorkQueue, type WorkQueueOptions, type QueueStats } from './queue/create-work-queue.js';
 export type { WorkItem, WorkStatus, QueueCounts, QueueState } from './queue/work-queue-state.js';

@@ -32,7 +32,8 @@ describe('defaultAdapter', () => {
       const store = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, events: EMPTY });
       store.update((s) => void (s.n = 3));
       await store.close();
-      expect(JSON.parse(api.records.get('STATE')!).state).toEqual({ n: 3 });
+      // The key's head, its small snapshot inline (see logAdapter).
+      expect(JSON.parse(api.records.get('STATE')!).snapshot.inline.state).toEqual({ n: 3 });
       expect(await fs.readdir(tempDir())).toEqual([]); // nothing on the local disk
     } finally {
       await api.stop();

@@ -2,8 +2,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
+import { remoteKvAdapter, type RemoteKvAdapterOptions } from '../../src/adapters/remote/remote-kv-adapter.js';
+import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 import { KeyedMap } from '../../src/store/keyed-map.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { startEtcd } from '../support/etcd-server.js';
+import { startFakeApify, type FakeApify } from '../support/fake-apify-server.js';
 import { runCli } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
 
@@ -11,8 +15,8 @@ const storage = useTempDir('inspect');
 const dir = () => path.join(storage(), 'key_value_stores', 'default');
 
 /** A store with a snapshot, then journal records on top of it, left open or closed. */
-async function makeStore(key: string) {
-  const store = await createPersistentStore({ key, initial: { label: 'crawl', seen: new KeyedMap<number>() }, adapter: fileAdapter({ dir: dir() }), events: EMPTY, version: 2, migrate: (s) => s as never });
+async function makeStore(key: string, adapter: StorageAdapter = fileAdapter({ dir: dir() }), seen = new KeyedMap<number>()) {
+  const store = await createPersistentStore({ key, initial: { label: 'crawl', seen }, adapter, events: EMPTY, version: 2, migrate: (s) => s as never });
   for (let i = 0; i < 3; i++) {
     store.update((s) => {
       for (let j = 0; j < 100; j++) s.seen.set(`https://example.com/${i * 100 + j}`, i);
@@ -127,6 +131,135 @@ describe('rx-persistent-store inspect', () => {
       expect(code).toBe(2);
       expect(stderr).toMatch(message);
       expect(stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+
+  describe('a key on a remote backend: read through the log, never written', () => {
+    const TOKEN = 'apify_api_S3CRETtok3nValue';
+    let etcd: Awaited<ReturnType<typeof startEtcd>>;
+    let api: FakeApify;
+    beforeAll(async () => {
+      etcd = await startEtcd();
+    });
+    afterAll(() => etcd?.stop());
+    beforeEach(async () => {
+      api = await startFakeApify(TOKEN, 'store-1');
+    });
+    afterEach(() => api.stop());
+
+    const onEtcd = (): RemoteKvAdapterOptions['dialect'] => ({ dialect: 'etcd', endpoint: etcd.url, prefix: 'inspect-spec/' });
+    const apifyEnv = () => ({ APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'store-1' });
+    /** etcd's revision: any write moves it. */
+    const etcdRevision = async () => {
+      const answer = (await (await fetch(`${etcd.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==', range_end: 'AA==', count_only: true }) })).json()) as { header: { revision: string } };
+      return answer.header.revision;
+    };
+
+    test('etcd: the head (generation, snapshot, inline), the journal records and the state, as for a file; nothing written', async () => {
+      const store = await makeStore('CRAWL', remoteKvAdapter({ dialect: onEtcd() }));
+      const revision = await etcdRevision();
+      const { code, stdout, stderr } = await runCli(['inspect', 'CRAWL', '--etcd', etcd.url, '--prefix', 'inspect-spec/']);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^store\s+CRAWL$/m);
+      expect(stdout).toMatch(/^at\s+http:\/\/127\.0\.0\.1:\d+ key inspect-spec\/CRAWL \(etcd\)$/m);
+      expect(stdout).toMatch(/^log\s+generation [a-z0-9]+; snapshot up to record 0, inline in the head$/m);
+      expect(stdout).toMatch(/^version\s+2$/m);
+      expect(stdout).toMatch(/^saved at\s+\d{4}-\d\d-\d\dT/m);
+      expect(stdout).toMatch(/^journal\s+2 records; 2 newer than the snapshot, replayed below$/m);
+      expect(stdout).toContain('"…": "290 more entries"');
+      const json = JSON.parse((await runCli(['inspect', 'CRAWL', '--etcd', etcd.url, '--prefix', 'inspect-spec/', '--json'])).stdout);
+      expect(json).toMatchObject({ key: 'CRAWL', backend: 'etcd', version: 2, log: { snapshotSeq: 0, snapshot: 'inline', closedRanges: 0 }, journal: { records: 2, replayed: 2 } });
+      expect(json.state.seen['https://example.com/250']).toBe(2);
+      expect(await etcdRevision()).toBe(revision);
+      await store.close();
+    });
+
+    test('etcd: a snapshot too big for the head is counted in chunks', async () => {
+      const seen = new KeyedMap<number>();
+      for (let i = 0; i < 6000; i++) seen.set(`https://example.com/a/rather/long/path/to/page/${i}`, i); // ~400 kB: over the 256 KiB kept inline
+      await (await makeStore('BIG', remoteKvAdapter({ dialect: onEtcd() }), seen)).close();
+      const { code, stdout } = await runCli(['inspect', 'BIG', '--etcd', etcd.url, '--prefix', 'inspect-spec/', '--json']);
+      expect(code).toBe(0);
+      const json = JSON.parse(stdout);
+      expect(json.log.snapshot).toEqual({ chunks: 1 });
+      expect(Object.keys(json.state.seen)).toHaveLength(6300);
+    });
+
+    test('Apify: token and store from the environment, only GETs sent, the token never printed', async () => {
+      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }))).close();
+      const sent = api.requests.length;
+      const { code, stdout, stderr } = await runCli(['inspect', 'CRAWL', '--apify'], apifyEnv());
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^at\s+http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-1\/records\/CRAWL \(apify\)$/m);
+      expect(stdout).toMatch(/^log\s+generation [a-z0-9]+; snapshot up to record 0, inline in the head$/m);
+      expect(stdout).toMatch(/^journal\s+2 records; 2 newer than the snapshot, replayed below$/m);
+      expect(stdout).not.toContain(TOKEN);
+      expect(new Set(api.requests.slice(sent).map((r) => r.method))).toEqual(new Set(['GET']));
+      const other = await runCli(['inspect', 'CRAWL', '--apify', '--store-id', 'store-2'], apifyEnv());
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/^rx-persistent-store: no store "CRAWL" on apify \(nothing at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-2\/records\/CRAWL\)\n$/);
+    });
+
+    test('a value stored whole (Actor.setValue) is shown as not yet a log', async () => {
+      api.records.set('INPUT_STATE', JSON.stringify({ done: 4 }));
+      const { code, stdout } = await runCli(['inspect', 'INPUT_STATE', '--apify'], apifyEnv());
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^log\s+a value stored whole, not yet a log \(moved into one on the next write\)$/m);
+      expect(stdout).toMatch(/^version\s+none: a bare value/m);
+      expect(stdout).toContain('"done": 4');
+    });
+
+    test('a missing key names the backend and where it looked', async () => {
+      const { code, stdout, stderr } = await runCli(['inspect', 'NOPE', '--etcd', etcd.url]);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+      expect(stderr).toMatch(/^rx-persistent-store: no store "NOPE" on etcd \(nothing at http:\/\/127\.0\.0\.1:\d+ key rx-persistent-store\/NOPE\)\n$/);
+    });
+
+    test('a hostile head is refused with the typed error, nothing else fetched, nothing written', async () => {
+      const head = { $rxps: 2, gen: 'k1', seq: 0, from: 1, closed: [], snapshot: { id: '../../INPUT', count: 1e9, length: 1 }, savedAt: 'x' };
+      api.records.set('EVIL', JSON.stringify(head));
+      const { code, stderr } = await runCli(['inspect', 'EVIL', '--apify'], apifyEnv());
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^rx-persistent-store: EVIL: Stored state for key "EVIL" at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-1\/records\/EVIL is unreadable: its head is malformed: its snapshot id is not an id\. It was not modified\.\n$/);
+      expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v2/key-value-stores/store-1/records/EVIL']);
+      api.records.set('EVIL', JSON.stringify({ ...head, snapshot: { id: 'k2', count: 1e9, length: 1 } }));
+      const count = await runCli(['inspect', 'EVIL', '--apify'], apifyEnv());
+      expect(count.stderr).toContain('its head is malformed: its snapshot chunk count 1000000000 is not from 1 to 100000.');
+    });
+
+    test('a wrong token: the service\'s refusal, without the token', async () => {
+      const { code, stderr } = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_TOKEN: 'apify_api_WRONGtok3nValue' });
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^rx-persistent-store: CRAWL: .*401/);
+      expect(stderr).not.toContain('WRONGtok3n');
+      expect(stderr.split('\n')).toHaveLength(2);
+    });
+
+    test.each([
+      [['--etcd', 'http://127.0.0.1:1', '--apify'], /inspect: --etcd and --apify cannot be used together: one store at a time/],
+      [['--dir', '/tmp', '--webdav', 'http://127.0.0.1:1/state'], /inspect: --dir and --webdav cannot be used together/],
+      [['--prefix', 'p/'], /inspect: --prefix goes with --etcd/],
+      [['--webdav', 'http://127.0.0.1:1/state', '--store-id', 's'], /inspect: --store-id goes with --apify/],
+      [['--apify'], /inspect: --apify reads the token from APIFY_TOKEN, which is not set/],
+      [['--etcd', 'ftp://user:hunter2secret@127.0.0.1:1'], /inspect: --etcd: expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:2379 \(--help for usage\)$/],
+      [['--webdav', 'not a url hunter2secret'], /inspect: --webdav: expected an http\(s\) URL/],
+      [['--etcd'], /inspect: Option '--etcd <value>' argument missing/],
+    ])('K %j → exit 2, one line, no credential', async (args, message) => {
+      const { code, stderr } = await runCli(['inspect', 'K', ...args], { APIFY_TOKEN: '', ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 's' });
+      expect(code).toBe(2);
+      expect(stderr.trim()).toMatch(message);
+      expect(stderr).not.toContain('hunter2');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+    });
+
+    test('--apify without a store id, and a remote target that is no key, are usage errors', async () => {
+      const noStore = await runCli(['inspect', 'K', '--apify'], { APIFY_TOKEN: TOKEN, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: '', APIFY_DEFAULT_KEY_VALUE_STORE_ID: '' });
+      expect(noStore.code).toBe(2);
+      expect(noStore.stderr).toContain('inspect: --apify needs a key-value store id: --store-id ID, or ACTOR_DEFAULT_KEY_VALUE_STORE_ID');
+      expect(noStore.stderr).not.toContain(TOKEN);
+      const badKey = await runCli(['inspect', '../etc/passwd', '--etcd', etcd.url]);
+      expect(badKey.code).toBe(2);
+      expect(badKey.stderr).toMatch(/inspect: .*key/i);
     });
   });
 });

@@ -1,7 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { countOffers, generateFeed } from '../../demos/asin-counter/feed.js';
 import { runCli } from '../support/processes.js';
+import { readSimulatedState } from '../support/stored-state.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const storage = useTempDir('asin-counter');
@@ -52,8 +52,7 @@ describe('the ASIN counter demo', () => {
     // The counts, printed and stored, are the feed's own.
     expect(stdout).toMatch(new RegExp(`^done: ${offers} offers counted for 40 products$`, 'm'));
     expect(finalCountsOf(stdout)).toEqual(truth);
-    const stored = JSON.parse(await fs.readFile(path.join(storage(), 'key_value_stores', 'default', 'ASIN_COUNTS.json'), 'utf8'));
-    expect(stored.state).toEqual({ next: offers, counts: truth });
+    expect(await readSimulatedState(storage(), 'ASIN_COUNTS')).toEqual({ next: offers, counts: truth });
   }, 65_000);
 
   test('the feed is deterministic: 40 ASINs (B0 + 8 characters) with 1 to 30 offers each', () => {

@@ -14,6 +14,16 @@ export const MAX_KEY_LENGTH = 256;
  * @example assertValidKey('../etc/passwd'); // throws InvalidKeyError
  */
 export function assertValidKey(key: unknown): asserts key is string {
+  assertValidRecordKey(key);
+  if (key.includes(LOG_MARK)) throw new InvalidKeyError(key, `"${LOG_MARK}" is reserved: it names the records a key keeps beside it`);
+}
+
+/**
+ * Throws `InvalidKeyError` unless `key` is a record key the Apify key-value store takes, and not
+ * `.` or `..`: the names of a key's own records (`KEY(rxps)…`) included. For what stores records
+ * on a key's behalf (the simulator's emulated API), not for store keys.
+ */
+export function assertValidRecordKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new InvalidKeyError(key, 'a key must be a string');
   if (key.length === 0) throw new InvalidKeyError(key, 'a key must not be empty');
   if (key.length > MAX_KEY_LENGTH) throw new InvalidKeyError(key, `a key has at most ${MAX_KEY_LENGTH} characters, this one has ${key.length}`);
@@ -22,5 +32,4 @@ export function assertValidKey(key: unknown): asserts key is string {
     throw new InvalidKeyError(key, `character ${JSON.stringify(bad)} at position ${key.indexOf(bad)} is not allowed (use letters, digits and !-_.'())`);
   }
   if (key === '.' || key === '..') throw new InvalidKeyError(key, 'a key must not be "." or ".."');
-  if (key.includes(LOG_MARK)) throw new InvalidKeyError(key, `"${LOG_MARK}" is reserved: it names the records a key keeps beside it`);
 }

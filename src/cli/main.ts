@@ -12,7 +12,8 @@ const USAGE = `usage: rx-persistent-store <command>
 
   simulate [options] -- <command> [args…]   run a job as the Apify platform would, with migrations,
                                             aborts and kills (simulate --help)
-  inspect <key-or-file> [--dir DIR] [--json] print what a store holds (inspect --help)`;
+  inspect <key-or-file> [--dir DIR] [--json] print what a store holds (inspect --help); on etcd,
+                                            WebDAV or Apify with --etcd URL, --webdav URL, --apify`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;

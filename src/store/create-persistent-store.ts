@@ -215,6 +215,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
             break;
           } catch (error) {
             if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
+            // Batches that landed before the conflict hold some recipes already: they are not applied again.
+            unwritten.splice(0, lineage.landed(writer.durable()?.writes ?? lineage.current()));
             await rebase();
           }
         }

@@ -58,8 +58,13 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
   /** Journal records in storage after the snapshot: some adapters compact by their number. */
   let journalRecords = 0;
   let recorded: JournalOp[] = [];
-  /** Records numbered but not yet durable; sent again, unchanged, after a failed append. */
-  let unsent: JournalRecord[] = [];
+  /**
+   * Records numbered but not yet durable, in the batches they were first sent in, each with the
+   * state and lineage it completes. After a failed append each batch is sent again unchanged, on
+   * its own: a batch whose answer was lost is then recognised as landed (never merged with later
+   * records into a segment that meets its own), and the state known durable follows it.
+   */
+  let unsent: Array<{ readonly records: JournalRecord[]; readonly state: unknown; readonly writes: WriteLineage }> = [];
   /** The last state known durable, with the number of its last record and its lineage: what compaction writes. */
   let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined;
 
@@ -89,8 +94,11 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
     // Without a journal there is nothing to size, and the walk would cost the state's size per write.
     if (adapter.append !== undefined) stateWeight = freezeAndWeigh(state);
     journalWeight = { values: 0, bytes: 0 };
-    for (const record of unsent) addTo(journalWeight, weighOps(record.ops));
-    journalRecords = unsent.length;
+    journalRecords = 0;
+    for (const { records } of unsent) {
+      for (const record of records) addTo(journalWeight, weighOps(record.ops));
+      journalRecords += records.length;
+    }
     snapshotDue = adapter.append === undefined;
     if (replaced) {
       replaced = false;
@@ -147,7 +155,7 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
     pending: (): boolean => recorded.length > 0 || unsent.length > 0,
 
     /** The last state known durable and the number of its last record; undefined before the first snapshot. */
-    durable: (): { readonly state: unknown; readonly seq: number } | undefined => durable,
+    durable: (): { readonly state: unknown; readonly seq: number; readonly writes: WriteLineage } | undefined => durable,
 
     /** Ops of one update, to be written by the next `persist`. */
     record(ops: readonly JournalOp[]): void {
@@ -166,7 +174,7 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
       const taken = snapshotDue ? recorded : [];
       if (snapshotDue) recorded = [];
       else if (recorded.length > 0) {
-        unsent.push({ seq: ++seq, ops: recorded });
+        unsent.push({ records: [{ seq: ++seq, ops: recorded }], state, writes });
         addTo(journalWeight, weighOps(recorded));
         recorded = [];
       }
@@ -175,9 +183,12 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
       try {
         if (adapter.verify) await checked(() => adapter.verify!(key));
         if (!snapshotDue) {
-          if (unsent.length === 0 || (await checked(() => adapter.append!(key, unsent)))) {
-            journalRecords += unsent.length;
-            unsent = [];
+          while (unsent.length > 0 && (await checked(() => adapter.append!(key, unsent[0]!.records)))) {
+            const landed = unsent.shift()!;
+            journalRecords += landed.records.length;
+            durable = { state: landed.state, seq: landed.records.at(-1)!.seq, writes: landed.writes };
+          }
+          if (unsent.length === 0) {
             durable = { state, seq: atSeq, writes };
             return;
           }
@@ -188,7 +199,9 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
         await writeSnapshot(state, atSeq, writes);
       } catch (error) {
         recorded = taken.concat(recorded);
-        unsent = takenUnsent;
+        // Landed batches were shifted out of `unsent` (the same array as `takenUnsent`); the snapshot
+        // path emptied `unsent`: its batches were not written and are sent again.
+        if (unsent.length === 0) unsent = takenUnsent;
         noteLockLost(error);
         throw error;
       }

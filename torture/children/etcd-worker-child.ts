@@ -35,19 +35,23 @@ const countingFetch: FetchLike = async (url, init) => {
   return response;
 };
 const remote = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint }, fetch: countingFetch, timeoutMs: 2_000, retries: 3, retryDelayMs: 10, maxRetryDelayMs: 500 });
-// Each ConflictError a write meets is one the store resolves by rebasing (re-read, re-apply, write again).
+// Each ConflictError a write meets is one the store resolves by rebasing (catch up on the other
+// writers' journal segments, re-apply, write again). A write is one segment append; a snapshot
+// (the first write, compaction) is a `write`.
+const counted = async (call: () => Promise<void>): Promise<void> => {
+  counts.writes++;
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof ConflictError) counts.conflicts++;
+    else counts.otherWriteErrors++;
+    throw error;
+  }
+};
 const adapter: StorageAdapter = {
   ...remote,
-  async write(k, value) {
-    counts.writes++;
-    try {
-      await remote.write(k, value);
-    } catch (error) {
-      if (error instanceof ConflictError) counts.conflicts++;
-      else counts.otherWriteErrors++;
-      throw error;
-    }
-  },
+  write: (k, value) => counted(() => remote.write(k, value)),
+  append: (k, records) => counted(() => remote.append!(k, records)),
 };
 
 interface Shared {

@@ -14,18 +14,22 @@ interface FaultState {
 
 const initial = (): FaultState => ({ n: 0, sum: 0, items: new KeyedMap<number>() });
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const FAULTS: readonly Fault[] = ['drop', 'stall', '503', '429'];
+// 'lost': the request reaches etcd and acts, then its answer is lost (a reset after the write landed).
+const FAULTS: readonly Fault[] = ['drop', 'stall', '503', '429', 'lost'];
 
 /**
  * A store on the remote KV adapter (etcd dialect) against a real etcd on 127.0.0.1, behind the
  * fault proxy of spec/support/fault-proxy.ts, which drops, stalls or answers 503 / 429 instead of
- * forwarding, at each of several rates. At each rate a fresh store makes `updates` updates (a
+ * forwarding, or forwards and then loses etcd's answer, at each of several rates. The key is a
+ * log (head, snapshot, one journal segment per write): a write whose answer was lost must be
+ * recognised by its own segment when retried, never taken for another writer's. At each rate a fresh store makes `updates` updates (a
  * counter, a running sum and one KeyedMap entry each), flushing every `flushEvery` of them with a
  * deadline, then `tail` more left to the debounce, so that the faults stop while it is behind. The
  * scenario measures how long the store then takes, by itself (no flush to cut its backoff short),
  * to be idle with everything durable; a fresh store, straight on etcd, must then read back exactly
  * the expected state. HTTP requests are counted by a wrapping fetch, the store's write attempts
- * by a wrapping adapter. One writer per key: a ConflictError would be spurious.
+ * by a wrapping adapter (appends and snapshots). One writer per key: a ConflictError would be
+ * spurious, and so would an error status left once the faults stop.
  */
 function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, flushEvery = 4, timeoutMs = 500, flushTimeoutMs = 5_000 } = {}): Scenario {
   // After the faults stop, a store may be: waiting out a stalled request (timeoutMs), then the
@@ -33,7 +37,7 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
   // Then one write. The slack covers a loaded machine; nothing here is a tight timing.
   const convergeBoundMs = 10_000 + 2 * timeoutMs + 5_000;
   return {
-    name: `Remote faults: a store on a real etcd behind a proxy that drops, stalls, answers 503 or 429 (${rates.map((r) => `${r * 100} %`).join(', ')})`,
+    name: `Remote faults: a store on a real etcd (log layout) behind a proxy that drops, stalls, answers 503 or 429, or loses answers after etcd acted (${rates.map((r) => `${r * 100} %`).join(', ')})`,
     async run({ log, seed }) {
       if (!requireBinary(ETCD_BINARY, 'etcd-server').available) {
         return [{ name: 'etcd', value: `${ETCD_BINARY} is missing (apt-get install etcd-server)`, must: 'installed', ok: false }];
@@ -43,6 +47,8 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
       let etcd: Awaited<ReturnType<typeof startEtcd>> | undefined;
       let proxy: Awaited<ReturnType<typeof startFaultProxy>> | undefined;
       let spuriousConflicts = 0;
+      /** Stores not idle once the faults had stopped and the convergence bound passed. */
+      const stuckErrors: string[] = [];
       let flushTimeouts = 0;
       const unclear: string[] = [];
       try {
@@ -72,18 +78,21 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           };
           const remote = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: proxy.url, prefix }, fetch: countingFetch, timeoutMs, retries: 2, retryDelayMs: 20, maxRetryDelayMs: 1_000 });
           // Every write the store attempts; a failed one is retried by the store with its backoff.
+          const counted = async (call: () => Promise<void>): Promise<void> => {
+            writes.attempted++;
+            try {
+              await call();
+            } catch (error) {
+              writes.failed++;
+              if (error instanceof ConflictError) spuriousConflicts++; // one writer: nobody else wrote
+              throw error;
+            }
+          };
+          // A write is an append of one journal segment; a snapshot (first write, compaction) a write.
           const adapter: StorageAdapter = {
             ...remote,
-            async write(k, value) {
-              writes.attempted++;
-              try {
-                await remote.write(k, value);
-              } catch (error) {
-                writes.failed++;
-                if (error instanceof ConflictError) spuriousConflicts++; // one writer: nobody else wrote
-                throw error;
-              }
-            },
+            write: (k, value) => counted(() => remote.write(k, value)),
+            append: (k, records) => counted(() => remote.append!(k, records)),
           };
           const store = await createPersistentStore<FaultState>({ key, initial: initial(), adapter, events: EMPTY, debounceMs: 10, maxWaitMs: 50, flushTimeoutMs: 30_000 });
           stores.add(store);
@@ -91,7 +100,7 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           const watching = store.status$.subscribe((status) => void (status.phase === 'error' && errorPhases++));
           const before = { ...proxy.counts };
 
-          proxy.inject(rate);
+          proxy.inject(rate, FAULTS);
           const started = performance.now();
           for (let i = 0; i < updates; i++) {
             store.update((s) => {
@@ -128,6 +137,8 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
             () => undefined,
           );
           watching.unsubscribe();
+          const endStatus = store.getStatus();
+          if (endStatus.phase !== 'idle') stuckErrors.push(`${label}: ${endStatus.phase} (${String(endStatus.lastError)})`);
           await store.close().catch((error: unknown) => unclear.push(`${label}: close rejected with ${String(error)}`));
           stores.delete(store);
           const injected = FAULTS.map((fault) => proxy!.counts[fault] - before[fault]);
@@ -148,8 +159,8 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
               `faults ${injected.join('/')}; ${errorPhases} error statuses; at the stop ${atStop.phase} with ${atStop.pending} pending; converged in ${convergedText}`,
           );
           figures.push(
-            { name: `${label}: writes attempted (adapter writes / HTTP requests)`, value: `${writes.attempted} / ${http.requests}` },
-            { name: `${label}: retried (failed adapter writes / failed HTTP requests; drop, stall, 503, 429 injected)`, value: `${writes.failed} / ${http.failed} (${injected.join(', ')})` },
+            { name: `${label}: writes attempted (segment appends + snapshots / HTTP requests)`, value: `${writes.attempted} / ${http.requests}` },
+            { name: `${label}: retried (failed appends + snapshots / failed HTTP requests; drop, stall, 503, 429, answer lost injected)`, value: `${writes.failed} / ${http.failed} (${injected.join(', ')})` },
             {
               name: `${label}: updates lost (a fresh store must read back exactly the ${total} updates)`,
               value: exact && lost === 0 ? 0 : `${lost} missing; read back n ${got.n}, sum ${got.sum}, ${got.items.size} entries`,
@@ -168,6 +179,7 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
       figures.push(
         { name: `flushes not durable within ${flushTimeoutMs / 1000} s (FlushError, retried on)`, value: flushTimeouts },
         { name: 'spurious conflicts (one writer, nobody else wrote)', value: spuriousConflicts, must: '= 0', ok: spuriousConflicts === 0 },
+        { name: 'stores left in an error status once the faults stopped (a permanent ConflictError or other)', value: stuckErrors.length === 0 ? 0 : stuckErrors.join('; '), must: '= 0', ok: stuckErrors.length === 0 },
         { name: 'errors other than FlushError from flush() or close()', value: unclear.length === 0 ? 0 : unclear.join('; '), must: '= 0', ok: unclear.length === 0 },
       );
       return figures;

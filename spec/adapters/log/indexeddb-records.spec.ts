@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto';
-import { indexedDbAdapter } from '../../../src/adapters/indexeddb-adapter.js';
+import { createStore, set } from 'idb-keyval';
 import { indexedDbRecords } from '../../../src/adapters/log/indexeddb-records.js';
 import { ConflictError, CorruptStateError, QuotaExceededError, ValueTooLargeError } from '../../../src/errors.js';
 import { KeyedMap } from '../../../src/store/keyed-map.js';
@@ -53,12 +53,12 @@ describe('indexedDbRecords (fake-indexeddb)', () => {
   });
 
   test('a record of the whole-snapshot adapter reads as its JSON text, and a put conditional on it replaces it once', async () => {
-    const legacy = indexedDbAdapter({ dbName });
-    await legacy.read('LIST');
     const seen = new KeyedMap<boolean>();
     seen.set('x', true);
     const envelope = { $rxps: 1, version: 0, savedAt: '2024-01-01T00:00:00.000Z', seq: 3, state: { items: ['a'], seen } };
-    await legacy.write('LIST', envelope);
+    // As the whole-snapshot indexedDbAdapter stored it: { version, value } by idb-keyval, version 1 at its first
+    // write, the value as JSON would hold it (its toJSON applied: the KeyedMap as an object).
+    await set('LIST', { version: 1, value: JSON.parse(JSON.stringify(envelope)) }, createStore(dbName, 'state'));
     const r = records();
     const read = await r.get('LIST');
     expect(read).toEqual({ text: JSON.stringify(envelope), version: 'legacy:1' });

@@ -2,7 +2,7 @@ import { EMPTY } from 'rxjs';
 import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
 import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
-import { FlushError, InvalidOptionError, PersistentStoreError } from '../../../src/errors.js';
+import { FlushError, InvalidOptionError, ValueTooLargeError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
 import type { PersistenceStatus } from '../../../src/store/persistence-status.js';
 import { dialectSend } from '../../support/dialect-send.js';
@@ -24,7 +24,8 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
     expect(first.restored).toBe(false);
     first.update((s) => void (s.n = 7));
     await first.close();
-    expect(JSON.parse(api.records.get('STATE')!).state).toEqual({ n: 7 });
+    // The head, named like the key, holds a small snapshot inline (see logAdapter).
+    expect(JSON.parse(api.records.get('STATE')!).snapshot.inline.state).toEqual({ n: 7 });
     const second = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter: adapter(), events: EMPTY });
     expect(second.getState()).toEqual({ n: 7 });
     await second.close();
@@ -56,13 +57,41 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
     expect(api.requests).toHaveLength(1);
   });
 
-  test('a state over 9 MB is refused before sending, naming the key and the size', async () => {
-    const big = 'x'.repeat(9 * 1024 * 1024);
-    const error = await adapter().write('HUGE', big).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PersistentStoreError);
-    expect((error as Error).message).toMatch(/"HUGE" is 943718\d bytes; apify takes at most 9437184 in one request\. Nothing was sent/);
+  test('a state over 9 MB is stored in chunks of at most 9,437,184 bytes each, and read back whole', async () => {
+    const big = { $rxps: 1, version: 0, savedAt: '', seq: 0, state: `${'x'.repeat(9 * 1024 * 1024)}${'ž🐎'.repeat(1000)}` }; // bytes, not characters, count
+    const writer = adapter();
+    await writer.read('HUGE');
+    await writer.write('HUGE', big);
+    const chunks = [...api.records.keys()].filter((key) => key.startsWith('HUGE(rxps)c.'));
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    for (const chunk of chunks) expect(Buffer.byteLength(api.records.get(chunk)!)).toBeLessThanOrEqual(APIFY_BODY_LIMIT);
+    const head = JSON.parse(api.records.get('HUGE')!);
+    expect(head.snapshot).toEqual({ id: expect.any(String), count: chunks.length, length: JSON.stringify(big).length });
+    expect(api.requests.some((r) => r.status === 413)).toBe(false); // nothing the API refused was sent
+    expect(await adapter().read('HUGE')).toEqual(big);
+  });
+
+  test('a journal segment over 9 MB is refused before sending, naming the key and the size; the store then writes a snapshot', async () => {
+    const writer = adapter();
+    await writer.read('HUGE');
+    await writer.write('HUGE', { seq: 0, state: {} });
+    api.requests.length = 0;
+    const error = await writer.append!('HUGE', [{ seq: 1, ops: [{ op: 'replace', path: ['v'], value: 'x'.repeat(9 * 1024 * 1024) }] }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValueTooLargeError);
+    expect((error as Error).message).toMatch(/"HUGE" is 943\d{4} bytes; apify takes at most 9437184 in one request\. Nothing was sent/);
     expect((error as { retryable?: boolean }).retryable).toBe(false);
-    expect(api.requests).toHaveLength(0);
+    expect(api.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+
+    const store = await createPersistentStore({ key: 'BIG_CHANGE', initial: { v: '' }, adapter: adapter(), events: EMPTY });
+    store.update((s) => void (s.v = 'small'));
+    await store.flush();
+    store.update((s) => void (s.v = 'y'.repeat(9 * 1024 * 1024)));
+    await store.flush(); // too large for a segment: stored as a snapshot, in chunks
+    await store.close();
+    expect([...api.records.keys()].some((key) => key.startsWith('BIG_CHANGE(rxps)c.'))).toBe(true);
+    const check = await createPersistentStore({ key: 'BIG_CHANGE', initial: { v: '' }, adapter: adapter(), events: EMPTY });
+    expect(check.getState().v).toHaveLength(9 * 1024 * 1024);
+    await check.close();
   });
 
   test('the token never appears in an error, a message on status$, or a flush rejection', async () => {

@@ -16,6 +16,10 @@ import { startFixture } from '../../support/processes.js';
 import { startScriptedServer } from '../../support/scripted-server.js';
 import { describeWithBinary } from '../../support/server-binaries.js';
 
+/** A snapshot as the store writes it, and a journal record that sets `v` (see logAdapter). */
+const envelope = (seq: number, state: unknown) => ({ $rxps: 1, version: 0, savedAt: '', seq, state });
+const set = (seq: number, value: unknown) => ({ seq, ops: [{ op: 'replace', path: ['v'], value }] });
+
 describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect (real etcd)', () => {
   let etcd: Awaited<ReturnType<typeof startEtcd>>;
   beforeAll(async () => {
@@ -39,18 +43,30 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     expect(await a.read('K2')).toBeUndefined();
   });
 
-  test('a write that lost a race raises ConflictError and overwrites nothing', async () => {
+  test('a write that lost a race raises ConflictError and overwrites nothing: the first head, a journal segment, a compaction left behind', async () => {
     const prefix = `race-${Date.now()}-`;
     const one = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
     const two = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
     expect(await one.read('K')).toBeUndefined();
     expect(await two.read('K')).toBeUndefined();
-    await one.write('K', 'first');
-    await expect(two.write('K', 'second')).rejects.toBeInstanceOf(ConflictError); // create-if-absent lost
-    expect(await two.read('K')).toBe('first');
-    await two.write('K', 'second'); // now it has seen the current version
-    await expect(one.write('K', 'third')).rejects.toThrow(/Another writer changed "K"/);
-    expect(await one.read('K')).toBe('second');
+    await one.write('K', envelope(0, 'first'));
+    await expect(two.write('K', envelope(0, 'second'))).rejects.toBeInstanceOf(ConflictError); // the head's create-if-absent lost
+    expect(await two.read('K')).toEqual(envelope(0, 'first'));
+    expect(await two.readJournal!('K')).toEqual([]);
+    // Both append record 1: segment 1 is created if absent, so the second append loses.
+    await one.append!('K', [set(1, 'one')]);
+    await expect(two.append!('K', [set(1, 'two')])).rejects.toThrow(/Another writer changed "K" .*; nothing was overwritten/);
+    expect(await two.readJournal!('K', 0)).toEqual([set(1, 'one')]); // caught up: one's record, not its own
+    await two.append!('K', [set(2, 'two')]);
+    await expect(one.append!('K', [set(2, 'one')])).rejects.toBeInstanceOf(ConflictError);
+    expect(await one.readJournal!('K', 1)).toEqual([set(2, 'two')]);
+    // one compacts to record 2; two, which has not seen that head, compacts to record 1: its head
+    // swap loses (the head is compared by revision) and is dropped, since the newer head holds more.
+    await one.write('K', envelope(2, 'one and two'));
+    await two.write('K', envelope(1, 'stale'));
+    const reader = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    expect(await reader.read('K')).toEqual(envelope(2, 'one and two'));
+    expect(await reader.readJournal!('K')).toEqual([]);
   });
 
   test("a store with onConflict 'fail' keeps its state and reports the conflict; 'rebase' merges", async () => {
@@ -141,14 +157,16 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
   test('several worker processes share one work queue: no item is claimed by two of them', async () => {
     const log = path.join(tmpdir(), `rxps-etcd-queue-${process.pid}-${Date.now()}.log`);
     try {
-      const workers = Array.from({ length: 3 }, () => startFixture('etcd-queue-worker', [etcd.url, '60', log]));
+      // Each worker holds its first items until all three have claimed one (see the fixture): a
+      // worker that keeps losing races on the shared key would otherwise back off while the others drain it.
+      const workers = Array.from({ length: 3 }, () => startFixture('etcd-queue-worker', [etcd.url, '60', log, '3']));
       const codes = await Promise.all(workers.map(async (w) => ((await once(w, 'exit')) as [number])[0]));
       expect(codes).toEqual([0, 0, 0]);
       const claims = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[1]!);
       expect(claims.length).toBe(60);
       expect(new Set(claims).size).toBe(60);
       const byWorker = new Set(readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[0]));
-      expect(byWorker.size).toBeGreaterThan(1); // the work really was shared
+      expect(byWorker.size).toBe(3); // the work really was shared: another worker's leases never kept one from claiming
     } finally {
       rmSync(log, { force: true });
     }
@@ -278,16 +296,40 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
     expect((tooBig as Error).message).toMatch(/etcd answered 400 .*request is too large/);
   });
 
-  test('a text one byte over maxValueBytes is refused before sending (ValueTooLargeError)', async () => {
+  test('a journal segment one byte over maxValueBytes is refused before sending (ValueTooLargeError); one of exactly that size is sent', async () => {
     let requests = 0;
     const a = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix }, fetch: async (url, init) => (requests++, (globalThis.fetch as unknown as FetchLike)(url, init)) });
     const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
-    const error = await a.write('K', 'x'.repeat(max - 1)).catch((e: unknown) => e); // JSON adds two quotes
+    await a.read('K');
+    await a.write('K', envelope(0, {}));
+    await a.append!('K', [set(1, '')]);
+    // A segment's text is its records and a frame of fixed length (generation, writer): measured on the first one.
+    const [segment] = (await dialect().list!(send, 'K(rxps)s.')).map((r) => r.text);
+    const fits = max - segment!.length; // the value of record 2 that makes its segment exactly `max` bytes
+    requests = 0;
+    const error = await a.append!('K', [set(2, 'x'.repeat(fits + 1))]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValueTooLargeError);
-    expect(error).toMatchObject({ bytes: max + 1, limit: max });
+    expect(error).toMatchObject({ bytes: max + 1, limit: max, retryable: false });
     expect(requests).toBe(0);
-    await a.write('K', 'x'.repeat(max - 2));
-    expect(requests).toBe(1);
+    await a.append!('K', [set(2, 'x'.repeat(fits))]);
+    expect(requests).toBe(1); // create the segment and read the head: one transaction
+    const stored = (await dialect().list!(send, 'K(rxps)s.')).map((r) => new TextEncoder().encode(r.text).length);
+    expect(Math.max(...stored)).toBe(max); // etcd took it: the limit leaves room for the request around it
+    const reader = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    await reader.read('K');
+    expect(await reader.readJournal!('K')).toEqual([set(1, ''), set(2, 'x'.repeat(fits))]);
+  });
+
+  test('a snapshot larger than maxValueBytes is stored in chunks within it, and read back whole', async () => {
+    const a = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
+    const big = envelope(0, 'ž'.repeat(Math.ceil(max * 0.6))); // two bytes a character: 1.2 × the limit
+    await a.read('BIG');
+    await a.write('BIG', big);
+    const chunks = (await dialect().list!(send, 'BIG(rxps)c.')).map((r) => r.text!);
+    expect(chunks.length).toBe(2);
+    for (const chunk of chunks) expect(new TextEncoder().encode(chunk).length).toBeLessThanOrEqual(max);
+    expect(await remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }).read('BIG')).toEqual(big);
   });
 });
 

@@ -50,8 +50,9 @@ describe('credentials never appear in an error, its causes, or status$', () => {
     answer = (request) => ({ status, body: `request refused: ${echo(request)}` });
     for (const [name, dialect] of dialects(server.origin)) {
       const adapter = remoteKvAdapter({ dialect, retries: 1, retryDelayMs: 1 });
-      for (const failing of [adapter.write('K', { n: 1 }), adapter.read('K'), adapter.delete('K')]) {
-        const error = await failing.then(() => undefined, (e: unknown) => e);
+      // Each operation's first request fails: the head's put, its read, the listing a delete starts with.
+      for (const failing of [() => adapter.write('K', { n: 1 }), () => adapter.read('K'), () => adapter.delete('K')]) {
+        const error = await failing().then(() => undefined, (e: unknown) => e);
         expect([name, error]).toEqual([name, expect.any(RemoteStorageError)]);
         expect((error as Error).message).toContain(`answered ${status}`);
         expectNoSecret(shown(error));

@@ -5,6 +5,8 @@ import { startScriptedServer, type Answer, type ReceivedRequest } from '../../su
 
 const TOKEN = 'apify_api_REDIRECT-SECRET-77';
 const RECORD = '/v2/key-value-stores/store-1/records/K';
+/** A page of the keys listing with no keys. */
+const NO_KEYS = JSON.stringify({ data: { items: [], count: 0, limit: 1000, exclusiveStartKey: null, isTruncated: false, nextExclusiveStartKey: null } });
 
 // Two loopback servers on two ports: two origins. Each answers through a handler a test sets.
 let here: Awaited<ReturnType<typeof startScriptedServer>>;
@@ -54,7 +56,7 @@ describe.each([
   });
 
   test.each([301, 302, 303, 307, 308])('a write redirected (%i) to another origin is refused for good, naming the origin; nothing reaches it', async (status) => {
-    answerHere = () => redirect(status, `${elsewhere.origin}/steal`);
+    answerHere = (r) => (r.method === 'PUT' ? redirect(status, `${elsewhere.origin}/steal`) : { status: 404 });
     const error = await failureOf(apify().write('K', { n: 1 }));
     expect(error).toBeInstanceOf(RemoteStorageError);
     expect(error!.retryable).toBe(false);
@@ -64,9 +66,12 @@ describe.each([
   });
 
   test('a DELETE redirected to another origin is refused too', async () => {
-    answerHere = () => redirect(307, `${elsewhere.origin}/steal`);
+    // Only the DELETE: a delete first lists the key's records (GET …/keys), answered here with none.
+    answerHere = (r) => (r.method === 'DELETE' ? redirect(307, `${elsewhere.origin}/steal`) : { status: 200, body: NO_KEYS });
     const error = await failureOf(apify().delete('K'));
     expect(error?.message).toMatch(/redirected the DELETE to http:\/\/127\.0\.0\.1:\d+, another origin; not followed, nothing was sent there/);
+    expect(error?.retryable).toBe(false);
+    expect(here.requests.filter((r) => r.method === 'DELETE').map((r) => r.url)).toEqual([RECORD]); // not retried
     expect(elsewhere.requests).toHaveLength(0);
   });
 

@@ -1,13 +1,17 @@
 import { EMPTY } from 'rxjs';
 import { webDavDialect } from '../../../src/adapters/remote/dialects/webdav.js';
-import { RemoteStorageError } from '../../../src/adapters/remote/http.js';
+import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
-import { ConflictError } from '../../../src/errors.js';
+import { ConflictError, TargetExistsError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
 import { APACHE_BINARY, startApacheDav } from '../../support/apache-server.js';
 import { dialectSend } from '../../support/dialect-send.js';
 import { startScriptedServer } from '../../support/scripted-server.js';
 import { describeWithBinary } from '../../support/server-binaries.js';
+
+/** A snapshot as the store writes it, and a journal record that sets `v` (see logAdapter). */
+const envelope = (seq: number, state: unknown) => ({ $rxps: 1, version: 0, savedAt: '', seq, state });
+const set = (seq: number, value: unknown) => ({ seq, ops: [{ op: 'replace', path: ['v'], value }] });
 
 describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect (real Apache mod_dav)', () => {
   let apache: Awaited<ReturnType<typeof startApacheDav>>;
@@ -16,7 +20,7 @@ describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect 
   }, 30_000);
   afterAll(() => apache?.stop());
 
-  const adapter = () => remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: apache.url }, retryDelayMs: 5 });
+  const adapter = (extra: object = {}) => remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: apache.url }, retryDelayMs: 5, ...extra });
 
   test('a store round-trips through PUT and GET', async () => {
     const first = await createPersistentStore({ key: 'DAV', initial: { list: [] as string[] }, adapter: adapter(), events: EMPTY });
@@ -29,32 +33,56 @@ describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect 
     await second.close();
   });
 
-  test('If-None-Match: * and If-Match with strong ETags: a stale writer gets ConflictError', async () => {
-    const one = adapter();
-    const two = adapter();
+  test('If-None-Match: * and If-Match with strong ETags: a stale writer gets ConflictError, or its compaction is dropped; it overwrites nothing', async () => {
+    /** The head's PUTs: their condition and Apache's answer. */
+    const headPuts: string[] = [];
+    const recording: FetchLike = async (url, init) => {
+      const response = await (globalThis.fetch as unknown as FetchLike)(url, init);
+      if (init.method === 'PUT' && url.endsWith('/RACE.json')) headPuts.push(`${init.headers['if-match'] ? 'If-Match' : init.headers['if-none-match'] ? 'If-None-Match' : 'unconditional'} ${response.status}`);
+      return response;
+    };
+    const one = adapter({ fetch: recording });
+    const two = adapter({ fetch: recording });
     expect(await one.read('RACE')).toBeUndefined();
     expect(await two.read('RACE')).toBeUndefined();
-    await one.write('RACE', { by: 'one' });
-    await expect(two.write('RACE', { by: 'two' })).rejects.toBeInstanceOf(ConflictError);
-    expect(await two.read('RACE')).toEqual({ by: 'one' });
-    await two.write('RACE', { by: 'two' });
-    await expect(one.write('RACE', { by: 'one' })).rejects.toBeInstanceOf(ConflictError);
-    expect(await one.read('RACE')).toEqual({ by: 'two' });
-    await one.write('RACE', { by: 'one, after reading' }); // the ETag computed for our own PUT matches Apache's
-    await one.write('RACE', { by: 'one, again' });
-    expect(await two.read('RACE')).toEqual({ by: 'one, again' });
+    await one.write('RACE', envelope(0, 'one'));
+    await expect(two.write('RACE', envelope(0, 'two'))).rejects.toBeInstanceOf(ConflictError); // the head exists
+    expect(headPuts).toEqual(['If-None-Match 201', 'If-None-Match 412']);
+    expect(await two.read('RACE')).toEqual(envelope(0, 'one'));
+    expect(await two.readJournal!('RACE')).toEqual([]);
+    // Both append record 1: each segment is put with If-None-Match: *, so the second one loses.
+    await one.append!('RACE', [set(1, 'one')]);
+    await expect(two.append!('RACE', [set(1, 'two')])).rejects.toBeInstanceOf(ConflictError);
+    expect(await two.readJournal!('RACE', 0)).toEqual([set(1, 'one')]);
+    // one compacts twice: each head swap is If-Match the ETag of its own last PUT, which matches Apache's.
+    headPuts.length = 0;
+    await one.write('RACE', envelope(1, 'one, compacted'));
+    await one.write('RACE', envelope(1, 'one, again'));
+    expect(headPuts.map((put) => put.replace(/20[14]$/, '2xx'))).toEqual(['If-Match 2xx', 'If-Match 2xx']);
+    // two still holds the first head's ETag: its compaction is refused, and dropped, since the head holds as much.
+    headPuts.length = 0;
+    await two.write('RACE', envelope(1, 'two, stale'));
+    expect(headPuts).toEqual(['If-Match 412']);
+    const reader = adapter();
+    expect(await reader.read('RACE')).toEqual(envelope(1, 'one, again'));
+    expect(await reader.readJournal!('RACE')).toEqual([]);
   });
 
-  test('rename never replaces; delete of a missing key is fine', async () => {
+  test('rename moves the head and its journal, and never replaces; delete of a missing key is fine', async () => {
     const a = adapter();
     await a.read('FROM');
-    await a.write('FROM', 1);
+    await a.write('FROM', envelope(0, 1));
+    await a.append!('FROM', [set(1, 'journalled')]);
     await a.read('TO');
-    await a.write('TO', 2);
-    await expect(a.rename('FROM', 'TO')).rejects.toBeInstanceOf(ConflictError);
+    await a.write('TO', envelope(0, 2));
+    await expect(a.rename('FROM', 'TO')).rejects.toBeInstanceOf(TargetExistsError);
+    expect(await adapter().read('TO')).toEqual(envelope(0, 2));
     await a.rename('FROM', 'MOVED');
-    expect(await a.read('MOVED')).toBe(1);
-    expect(await a.read('FROM')).toBeUndefined();
+    const reader = adapter();
+    expect(await reader.read('MOVED')).toEqual(envelope(0, 1));
+    expect(await reader.readJournal!('MOVED')).toEqual([set(1, 'journalled')]);
+    expect(await reader.read('FROM')).toBeUndefined();
+    expect(await webDavDialect({ baseUrl: apache.url }).list!(dialectSend(), 'FROM')).toEqual([]); // nothing of it left behind
     await a.delete('FROM');
   });
 });

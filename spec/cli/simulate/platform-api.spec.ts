@@ -44,6 +44,14 @@ describe('the emulated Apify API of the simulator', () => {
     await expect(fs.readdir(storage())).resolves.toEqual([]);
   });
 
+  test("a key's own records (KEY(rxps)…, as the apify dialect names them) are records like any other", async () => {
+    const segment = "SIM(rxps)s.mx32ub0o2ektr1.0000000000000001";
+    const put = await call(`/v2/key-value-stores/default/records/${encodeURIComponent(segment)}`, { method: 'PUT', body: '{"s":1}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    expect(put.status).toBe(201);
+    expect(await (await call(`/v2/key-value-stores/default/records/${encodeURIComponent(segment)}`)).text()).toBe('{"s":1}');
+    expect((await (await call('/v2/key-value-stores/default/keys')).json()).data.items).toEqual([{ key: segment, size: 7 }]);
+  });
+
   test('datasets: items appended as numbered files, listed back in order', async () => {
     await call('/v2/datasets/default/items', { method: 'POST', body: JSON.stringify([{ a: 1 }, { a: 2 }]), headers: { 'content-type': 'application/json' } });
     await call('/v2/datasets/default/items', { method: 'POST', body: JSON.stringify({ a: 3 }), headers: { 'content-type': 'application/json' } });

@@ -12,7 +12,7 @@ export interface IndexedDbRecordsOptions {
 export interface IndexedDbRecords extends RecordStore {
   readonly atomicCreate: true;
   createThenGet(name: string, text: string, then: string): Promise<{ created: boolean; then: StoredRecord | undefined }>;
-  list(prefix: string): Promise<ListedRecord[]>;
+  list(prefix: string, after?: string): Promise<ListedRecord[]>;
   /** Closes the database connection (another tab's upgrade or deletion is no longer blocked); a later call opens it again. */
   close(): Promise<void>;
 }
@@ -167,9 +167,9 @@ export function indexedDbRecords({ dbName = 'rx-persistent-store', storeName = '
       await run('readwrite', (store) => (store.delete(name), promisifyRequest(store.transaction)));
     },
 
-    async list(prefix) {
+    async list(prefix, after) {
       // Every UTF-16 unit sorts at or below \uffff, and names use printable ASCII only.
-      const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+      const range = after !== undefined && after > prefix ? IDBKeyRange.bound(after, `${prefix}\uffff`, true) : IDBKeyRange.bound(prefix, `${prefix}\uffff`);
       const [keys, values] = await run('readonly', (store) =>
         Promise.all([promisifyRequest(store.getAllKeys(range)), promisifyRequest(store.getAll(range) as IDBRequest<unknown[]>)]),
       );

@@ -2,6 +2,7 @@ import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, Ta
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
 import { inParallel } from './in-parallel.js';
+import { stringifyInSlices } from './json-in-slices.js';
 import { HEAD_FORMAT, isLogHead, whyNotLogHead, type ClosedRange, type LogHead, type SnapshotRef } from './log-head.js';
 import { logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
 import { parseSegment, segmentText, type LogRecord } from './log-segment.js';
@@ -20,6 +21,29 @@ export interface LogAdapterOptions {
    * @default 3600000 (1 h)
    */
   readonly orphanAgeMs?: number;
+}
+
+/** What a key's head says: for inspection (`rx-persistent-store inspect`). */
+export interface LogHeadFacts {
+  /** The generation whose own segments follow the head's closed ranges. */
+  readonly generation: string;
+  /** The last journal record the snapshot holds. */
+  readonly snapshotSeq: number;
+  /** Where the snapshot is: inside the head, or cut into this many chunks. */
+  readonly snapshot: 'inline' | { readonly chunks: number };
+  /** Earlier writers' ranges of segments, replayed before the generation's own. */
+  readonly closedRanges: number;
+  readonly savedAt: string;
+}
+
+/** A `StorageAdapter` that keeps each key as a log, and tells what a key's head says. */
+export interface LogStorageAdapter extends StorageAdapter {
+  /**
+   * The facts of the head the last `read(key)` found; `undefined` before a read, for a missing
+   * key, or for a value stored whole (by Crawlee or an earlier version: moved into the log on the
+   * next write). Sends no request.
+   */
+  headOf(key: string): LogHeadFacts | undefined;
 }
 
 /** What this adapter knows of one key's log. */
@@ -64,7 +88,7 @@ const MAX_CHUNKS = 100_000;
  * @example
  * const adapter = logAdapter(indexedDbRecords({ dbName: 'app' }));
  */
-export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): StorageAdapter {
+export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): LogStorageAdapter {
   const inlineBytes = options.inlineBytes ?? 256 * 1024;
   const concurrency = options.concurrency ?? 4;
   const compactAfterRecords = options.compactAfterRecords ?? 1000;
@@ -129,7 +153,11 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
    * never applied: it is reported as corruption.
    */
   const readSegments = async (key: string, log: KeyLog, head: LogHead, after: number): Promise<LogRecord[]> => {
-    const listed = records.list ? await records.list(`${log.names.prefix}s.`) : undefined;
+    // Catching up (no closed ranges, after the snapshot): only the head's own segments after `after`.
+    const catchingUp = head.closed.length === 0 && after > head.seq;
+    const listed = records.list
+      ? await (catchingUp ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after)) : records.list(`${log.names.prefix}s.`))
+      : undefined;
     const texts = new Map<string, string | undefined>(listed?.map(({ name, text }) => [name, text]));
     const out: LogRecord[] = [];
     let at = head.seq + 1;
@@ -258,15 +286,15 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       for (let index = 0; index < old.snapshot.count; index++) doomed.add(log.names.chunk(old.snapshot.id, index));
     }
     for (const [name, last] of log.segments) if (last <= upTo) doomed.add(name);
-    const listed = records.list ? await records.list(log.names.prefix) : [];
+    // Orphans are looked for too; a listing that fails leaves them for a later compaction.
+    const listed = records.list ? await records.list(log.names.prefix).catch(() => []) : [];
     for (const { name } of listed) {
       const parsed = log.names.parse(name);
       if (parsed?.kind === 'chunk') {
         const live = 'id' in head.snapshot && parsed.id === head.snapshot.id;
         if (!live && (!shared || Date.now() - logIdTime(parsed.id) > orphanAgeMs)) doomed.add(name);
       } else if (parsed?.kind === 'segment' && (parsed.gen !== head.gen || parsed.seq <= upTo)) {
-        if (shared && parsed.gen !== head.gen && Date.now() - logIdTime(parsed.gen) <= orphanAgeMs) continue;
-        doomed.add(name);
+        doomed.add(name); // another generation's segments are never read again: its head is gone
       }
     }
     await inParallel([...doomed], concurrency, async (name) => {
@@ -283,6 +311,12 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     async read(key) {
       assertValidKey(key);
       return load(key);
+    },
+    headOf(key) {
+      const head = logs.get(key)?.head;
+      if (head === undefined) return undefined;
+      const { snapshot } = head;
+      return { generation: head.gen, snapshotSeq: head.seq, snapshot: 'inline' in snapshot ? 'inline' : { chunks: snapshot.count }, closedRanges: head.closed.length, savedAt: head.savedAt };
     },
     async readJournal(key, after) {
       assertValidKey(key);
@@ -313,11 +347,24 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     async append(key, entries) {
       assertValidKey(key);
       const log = logOf(key);
-      const recordsToWrite = entries as readonly LogRecord[];
-      const first = recordsToWrite[0]?.seq;
-      if (first === undefined) return;
+      let recordsToWrite = entries as readonly LogRecord[];
+      if (recordsToWrite[0] === undefined) return;
       if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) await takeOver(key, log);
       const head = log.head!;
+      if (shared) {
+        // A retry carries the records of the failed write plus those made since: the failed one may
+        // have landed (its answer lost) as a segment holding the first of them. Those are stored.
+        for (;;) {
+          const at = recordsToWrite[0]!.seq;
+          const found = recordsToWrite.length > 1 && log.segments.get(log.names.segment(head.gen, at)) === undefined ? await records.get(log.names.segment(head.gen, at)) : undefined;
+          const landed = found === undefined ? 0 : ownPrefix(found.text, head.gen, writer, at, recordsToWrite);
+          if (landed === 0 || landed >= recordsToWrite.length) break;
+          log.segments.set(log.names.segment(head.gen, at), at + landed - 1);
+          log.last = Math.max(log.last, at + landed - 1);
+          recordsToWrite = recordsToWrite.slice(landed);
+        }
+      }
+      const first = recordsToWrite[0]!.seq;
       const name = log.names.segment(head.gen, first);
       const text = segmentText(head.gen, writer, recordsToWrite);
       const bytes = text.length * 3 <= records.maxRecordBytes ? text.length : encoder.encode(text).length;
@@ -361,7 +408,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const seq = (value as { seq?: unknown } | null)?.seq;
       const atSeq = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
       const old = log.head;
-      const text = JSON.stringify(value);
+      const text = await stringifyInSlices(value);
       const snapshot = await storeSnapshot(log, value, text);
       const gen = shared ? (old?.gen ?? newLogId()) : writer;
       const head: LogHead = { $rxps: HEAD_FORMAT, gen, seq: atSeq, from: atSeq + 1, closed: [], snapshot, savedAt: new Date().toISOString() };
@@ -421,39 +468,28 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   };
 }
 
+/**
+ * How many of `wanted` (records from `at` on) a stored segment of this writer already holds, as
+ * their first records, unchanged; 0 when it is another writer's or holds anything else.
+ */
+function ownPrefix(text: string, gen: string, writer: string, at: number, wanted: readonly LogRecord[]): number {
+  const segment = parseSegment(text, gen, at);
+  if (typeof segment === 'string' || segment.writer !== writer || segment.records.length > wanted.length) return 0;
+  return segment.records.every((record, i) => JSON.stringify(record) === JSON.stringify(wanted[i])) ? segment.records.length : 0;
+}
+
 /** Cuts `text` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a character. */
 export function splitUtf8(text: string, maxBytes: number): string[] {
+  const bytes = new TextEncoder().encode(text);
+  const decoder = new TextDecoder();
   const pieces: string[] = [];
-  let start = 0;
-  while (start < text.length) {
-    // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4).
-    let end = Math.min(text.length, start + Math.max(1, Math.floor(maxBytes / 3)));
-    let bytes = utf8Length(text, start, end);
-    // Grow while there is room: mostly ASCII text fills the piece.
-    while (end < text.length && bytes < maxBytes) {
-      const step = Math.min(text.length - end, Math.max(1, Math.floor((maxBytes - bytes) / 3)));
-      let stepEnd = end + step;
-      if (isHighSurrogate(text.charCodeAt(stepEnd - 1)) && stepEnd < text.length) stepEnd++;
-      const more = utf8Length(text, end, stepEnd);
-      if (bytes + more > maxBytes) break;
-      bytes += more;
-      end = stepEnd;
-    }
-    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end--;
-    if (end <= start) end = start + 1;
-    pieces.push(text.slice(start, end));
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + maxBytes);
+    // Back off continuation bytes (10xxxxxx): a cut there would split a character.
+    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+    if (end === start) throw new RangeError(`a record limit of ${maxBytes} bytes cannot hold one character`);
+    pieces.push(decoder.decode(bytes.subarray(start, end)));
     start = end;
   }
   return pieces;
-}
-
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-
-function utf8Length(text: string, start: number, end: number): number {
-  let bytes = 0;
-  for (let i = start; i < end; i++) {
-    const code = text.charCodeAt(i);
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code >= 0xd800 && code <= 0xdfff ? 2 : 3;
-  }
-  return bytes;
 }

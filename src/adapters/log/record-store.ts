@@ -45,8 +45,10 @@ export interface RecordStore {
   /** Removes `name`; an absent one is not an error. */
   delete(name: string): Promise<void>;
   /**
-   * Every record whose name starts with `prefix`, in any order. Optional: without it the log
-   * adapter finds a key's journal segments one after the other, and leaves orphans in place.
+   * Every record whose name starts with `prefix`, in any order; with `after`, those not named after it
+   * in code-unit order may be left out (a hint that spares a catching-up writer the records it has).
+   * Optional: without it the log adapter finds a key's journal segments one after the other, and
+   * leaves orphans in place.
    */
-  list?(prefix: string): Promise<ListedRecord[]>;
+  list?(prefix: string, after?: string): Promise<ListedRecord[]>;
 }

@@ -35,6 +35,8 @@ export interface KvDialect {
    * the decoded request). The adapter refuses larger texts before sending (`ValueTooLargeError`).
    */
   readonly maxValueBytes?: number;
+  /** Requests the service takes per second before it answers 429; the adapter never sends faster. */
+  readonly maxRequestsPerSecond?: number;
   /**
    * Credentials of the dialect (a token, a password) that must never be shown. The adapter
    * removes them, and every request's own credentials, from each error and from `locate`.
@@ -56,9 +58,11 @@ export interface KvDialect {
    * dialect's own prefix or suffix), in any order, every page of the service's listing followed.
    * `text` is the value where the listing carries it at no extra request (etcd). Pages are read
    * one after the other: a key written or removed meanwhile may or may not be in the result.
+   * With `after`, keys up to it (in code-unit order) may be left out: where the service lists
+   * from a given key (etcd, Apify), a writer catching up reads only what it lacks.
    * Optional: without it the log adapter probes keys one by one.
    */
-  list?(send: Send, prefix: string): Promise<Array<{ name: string; text?: string }>>;
+  list?(send: Send, prefix: string, after?: string): Promise<Array<{ name: string; text?: string }>>;
   /**
    * Creates `key` with `text` if it is absent, then reads `then`, as one atomic step (etcd: one
    * transaction). `created: false` when `key` existed: nothing was written, and `then` is still

@@ -1,12 +1,13 @@
 import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../errors.js';
-import { logAdapter } from '../log/log-adapter.js';
+import { logAdapter, type LogStorageAdapter } from '../log/log-adapter.js';
 import type { RecordStore } from '../log/record-store.js';
-import { isRetryable, type StorageAdapter } from '../storage-adapter.js';
+import { isRetryable } from '../storage-adapter.js';
 import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
 import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
 import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
 import type { KvDialect, Send } from './kv-dialect.js';
+import { createPacer } from './pacer.js';
 import { Redactor } from './redact.js';
 
 export interface RemoteKvAdapterOptions {
@@ -74,7 +75,7 @@ const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
  * const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:2379' } });
  * const store = await createPersistentStore({ key: 'COUNTER', initial: { n: 0 }, adapter, onConflict: 'rebase' });
  */
-export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter {
+export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdapter {
   const dialect = dialectOf(options.dialect);
   const http: HttpOptions = {
     fetch: options.fetch ?? defaultFetch,
@@ -96,9 +97,13 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
    * dialect): it leaves without any credential of the operation's requests or of the dialect,
    * and as a typed `PersistentStoreError`.
    */
+  const pace = dialect.maxRequestsPerSecond === undefined ? undefined : createPacer(dialect.maxRequestsPerSecond);
   const operation = async <R>(action: string, name: string, run: (request: Send) => Promise<R>): Promise<R> => {
     const redactor = new Redactor(dialectSecrets);
-    const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init, redactor);
+    const request: Send = async (what, url, init) => {
+      await pace?.();
+      return send(http, `${dialect.name}: ${what}`, url, init, redactor);
+    };
     try {
       return await run(request);
     } catch (error) {
@@ -117,7 +122,7 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): StorageAdapter
     put: (name, text, expected) => operation('write', name, (request) => dialect.put(request, name, text, conditional ? expected : undefined)),
     createThenGet: dialect.createThenGet && conditional ? (name, text, then) => operation('write', name, (request) => dialect.createThenGet!(request, name, text, then)) : undefined,
     delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
-    list: dialect.list ? (prefix) => operation('list', prefix, (request) => dialect.list!(request, prefix)) : undefined,
+    list: dialect.list ? (prefix, after) => operation('list', prefix, (request) => dialect.list!(request, prefix, after)) : undefined,
   };
   return logAdapter(records);
 }

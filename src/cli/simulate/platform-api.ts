@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileDurably } from '../../adapters/durable-file.js';
-import { assertValidKey } from '../../adapters/keys.js';
+import { assertValidRecordKey } from '../../adapters/keys.js';
 import { errorMessage } from '../../errors.js';
 
 export interface PlatformApiOptions {
@@ -59,7 +59,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** A store id or record key as the platform accepts them; anything else could leave the folder. */
 function checked(what: string, value: string): string {
   try {
-    assertValidKey(value);
+    assertValidRecordKey(value);
   } catch (error) {
     throw new ApiError(400, 'invalid-parameter', `invalid ${what}: ${errorMessage(error)}`);
   }

@@ -13,6 +13,9 @@ export interface ApifyDialectOptions {
 }
 
 /** The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it is, so this is its text's limit. */
+/** The API allows about 200 record requests per second per store and answers 429 beyond. */
+const APIFY_MAX_REQUESTS_PER_SECOND = 200;
+
 export const APIFY_MAX_RECORD_BYTES = 9 * 1024 * 1024;
 /** Keys per page of the keys listing: the API's maximum. */
 const LIST_PAGE_KEYS = 1000;
@@ -68,6 +71,7 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     locate: urlOf,
     conditionalWrites: false,
     maxValueBytes: APIFY_MAX_RECORD_BYTES,
+    maxRequestsPerSecond: APIFY_MAX_REQUESTS_PER_SECOND,
     secrets: [token, ...requestSecrets(base)],
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: auth });
@@ -84,11 +88,11 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
       const response = await send(`delete ${key}`, urlOf(key), { method: 'DELETE', headers: auth });
       if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response.status);
     },
-    async list(send, prefix) {
+    async list(send, prefix, after) {
       const what = `list keys starting ${JSON.stringify(prefix)}`;
       const names: Array<{ name: string }> = [];
       const cursors = new Set<string>();
-      for (let cursor: string | undefined; ; ) {
+      for (let cursor: string | undefined = after; ; ) {
         const query = new URLSearchParams({ limit: String(LIST_PAGE_KEYS) });
         if (prefix !== '') query.set('prefix', prefix);
         if (cursor !== undefined) query.set('exclusiveStartKey', cursor);

@@ -154,13 +154,13 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
       }
       return { created, then: valueOf(what, response, ranged.kvs) };
     },
-    async list(send, namePrefix) {
+    async list(send, namePrefix, after) {
       const what = `list keys starting ${prefix}${namePrefix}`;
       const start = new TextEncoder().encode(prefix + namePrefix);
       const rangeEnd = bytesToBase64(prefixEnd(start));
       const found: Array<{ name: string; text: string }> = [];
       let previous: Uint8Array | undefined;
-      for (let from = start; ; ) {
+      for (let from = after === undefined ? start : Uint8Array.from([...new TextEncoder().encode(prefix + after), 0]); ; ) {
         const { answer, response } = await call(send, what, '/v3/kv/range', { key: bytesToBase64(from), range_end: rangeEnd, limit: String(pageKeys) });
         const { kvs, more } = answer;
         if (more !== undefined && typeof more !== 'boolean') throw garbage(what, response, 'a malformed "more"');
