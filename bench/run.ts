@@ -1,6 +1,11 @@
 // `npm run bench` (node --expose-gc --import tsx bench/run.ts): every workload at every size, the
 // peers measured in the same run; prints the tables and the targets, writes bench/RESULTS.md and
 // bench/chart.svg. BENCH_SIZES=1000,10000 picks sizes, BENCH_QUICK=1 cuts repetitions.
+// The remote workloads need real servers (etcd, Apache; /usr/bin/etcd, /usr/sbin/apache2) and take
+// about ten minutes: BENCH_REMOTE=1 adds them (W7 remote adapters, W8 shared queue on etcd);
+// BENCH_REMOTE=only runs just them and writes bench/RESULTS-remote.md instead (RESULTS.md keeps
+// the full run). BENCH_REMOTE_SIZES, BENCH_REMOTE_BACKENDS, BENCH_QUEUE_SIZES, BENCH_QUEUE_CLAIMS
+// narrow them (see w7-remote.ts, w8-shared-queue.ts).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +18,11 @@ import { w3Measure, w3Section } from './w3-migration.js';
 import { w4Measure, w4Section } from './w4-hydration.js';
 import { w5Measure, w5Section } from './w5-memory.js';
 import { w6Queue } from './w6-queue.js';
+import { w7Run } from './w7-remote.js';
+import { w8Run } from './w8-shared-queue.js';
+
+const REMOTE = process.env.BENCH_REMOTE ?? '';
+const LOCAL = REMOTE !== 'only';
 
 if ((globalThis as { gc?: unknown }).gc === undefined) {
   console.warn('warning: run with node --expose-gc (npm run bench does) for steadier numbers; W5 needs it in its child processes only.');
@@ -58,12 +68,18 @@ console.log(`bench: sizes ${SIZES.map(sizeLabel).join(', ')}${QUICK ? ' (quick)'
 
 let w1: Row[] = [];
 let w2: Row[] = [];
-await workload('W1', async () => w1Section((w1 = await each('W1', SIZES, w1Measure))));
-await workload('W2', async () => w2Section((w2 = await each('W2', SIZES, w2Measure))));
-await workload('W3', async () => w3Section((await each('W3', [TARGET_SIZE], w3Measure))[0]!));
-await workload('W4', async () => w4Section(await each('W4', SIZES, w4Measure)));
-await workload('W5', async () => w5Section(await each('W5', SIZES, w5Measure)));
-await workload('W6', async () => w6Section(await each('W6', SIZES, w6Queue)));
+if (LOCAL) {
+  await workload('W1', async () => w1Section((w1 = await each('W1', SIZES, w1Measure))));
+  await workload('W2', async () => w2Section((w2 = await each('W2', SIZES, w2Measure))));
+  await workload('W3', async () => w3Section((await each('W3', [TARGET_SIZE], w3Measure))[0]!));
+  await workload('W4', async () => w4Section(await each('W4', SIZES, w4Measure)));
+  await workload('W5', async () => w5Section(await each('W5', SIZES, w5Measure)));
+  await workload('W6', async () => w6Section(await each('W6', SIZES, w6Queue)));
+}
+if (REMOTE === '1' || REMOTE === 'only') {
+  await workload('W7', () => w7Run(each));
+  await workload('W8', () => w8Run(each));
+}
 
 /** The work queue's workload (bench/w6-queue.ts). */
 function w6Section(rows: readonly Row[]): Section {
@@ -87,7 +103,7 @@ function w6Section(rows: readonly Row[]): Section {
 
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const report = renderReport({ startedAt: started, seconds, sizes: SIZES, quick: QUICK, sections });
-writeFileSync(path.join(here, 'RESULTS.md'), report);
+writeFileSync(path.join(here, LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md'), report);
 
 if (w1.length > 0 && w2.length > 0) {
   const series = (rows: readonly Row[], column: string) => rows.map((r) => [r.size, r[column]] as const);
@@ -121,7 +137,7 @@ if (w1.length > 0 && w2.length > 0) {
 
 console.log(`\n${sections.map((s) => `## ${s.title}\n\n${s.body}`).join('\n\n')}\n`);
 console.log(sections.flatMap((s) => s.checks).map(verdictLine).join('\n'));
-console.log(`\n[${elapsed()}] wrote bench/RESULTS.md${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`);
+console.log(`\n[${elapsed()}] wrote bench/${LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md'}${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`);
 
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
 if (handles.length > 0) console.warn(`note: still active at the end: ${handles.join(', ')}`);

@@ -1,15 +1,34 @@
 // btoa/atob work on bytes as Latin-1 characters; go through UTF-8 so any text survives.
 
+/**
+ * Node's Buffer, where there is one: Node 20's btoa and atob are written in JavaScript and took
+ * ~150 ms per MB, so an etcd key of 200,000 entries (12 MB of base64) spent seconds in them on
+ * every compaction and open. Browsers' are native.
+ */
+const NodeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+/** Base64 as atob takes it (padding optional, no whitespace, which JSON answers do not carry). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
 /** `bytes` base64-encoded. @example bytesToBase64(new Uint8Array([0xff])); // '/w==' */
 export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  // By slices: one character at a time took ~0.5 s per MB.
+  const parts: string[] = [];
+  for (let at = 0; at < bytes.length; at += BINARY_SLICE) parts.push(String.fromCharCode(...bytes.subarray(at, at + BINARY_SLICE)));
+  return btoa(parts.join(''));
 }
+
+/** Bytes turned into characters at once: below the engines' limit on arguments of a call. */
+const BINARY_SLICE = 0x2000;
 
 /** The bytes in `base64`; throws on anything that is not base64. @example base64ToBytes('/w=='); // Uint8Array [255] */
 export function base64ToBytes(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  // Node's decoder skips what is not base64: checked first, as atob does.
+  if (NodeBuffer && BASE64.test(base64)) return new Uint8Array(NodeBuffer.from(base64, 'base64'));
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 /** `text` as UTF-8, base64-encoded. @example toBase64('kůň'); // 'a8WvxYg=' */
