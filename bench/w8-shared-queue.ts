@@ -119,7 +119,7 @@ export function w8Section(rows: readonly Row[]): Section {
   const [first, last] = [rows[0]!, rows[rows.length - 1]!];
   const columns = Object.values(W8);
   return {
-    title: `W8 shared work queue: ${W8_WORKERS} worker processes on one queue in real etcd, claim one item and complete it until drained`,
+    title: `W8 shared work queue: ${W8_WORKERS} worker processes on one queue in real etcd, claim one item and complete it`,
     body: [
       mdTable(['items', ...columns], rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])])),
       '',
