@@ -153,10 +153,10 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
    * never applied: it is reported as corruption.
    */
   const readSegments = async (key: string, log: KeyLog, head: LogHead, after: number): Promise<LogRecord[]> => {
-    // Catching up (no closed ranges, after the snapshot): only the head's own segments after `after`.
-    const catchingUp = head.closed.length === 0 && after > head.seq;
+    // Without closed ranges only the head's own segments after `after` count: the listing starts
+    // there (compacted ones, kept a while on a shared backend, and other writers' are not sent).
     const listed = records.list
-      ? await (catchingUp ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after)) : records.list(`${log.names.prefix}s.`))
+      ? await (head.closed.length === 0 ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after)) : records.list(`${log.names.prefix}s.`))
       : undefined;
     const texts = new Map<string, string | undefined>(listed?.map(({ name, text }) => [name, text]));
     const out: LogRecord[] = [];

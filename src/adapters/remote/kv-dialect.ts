@@ -38,6 +38,11 @@ export interface KvDialect {
   /** Requests the service takes per second before it answers 429; the adapter never sends faster. */
   readonly maxRequestsPerSecond?: number;
   /**
+   * Journal records after which the journal is folded into a snapshot (see `logAdapter`): where
+   * each segment costs a request to read on open and to delete at compaction, fewer. @default 1000
+   */
+  readonly compactAfterRecords?: number;
+  /**
    * Credentials of the dialect (a token, a password) that must never be shown. The adapter
    * removes them, and every request's own credentials, from each error and from `locate`.
    * Show a body in a message through `response.excerpt()`, never `response.body`.

@@ -35,6 +35,12 @@ export interface RemoteKvAdapterOptions {
    * @default true
    */
   readonly conditionalWrites?: boolean;
+  /**
+   * Journal records after which the store folds the journal into a snapshot: bounds the requests
+   * of an open and of a compaction's clean-up, at the cost of sending the state more often.
+   * @default 250 on the Apify store (each segment is a request at 200 per second), else 1000
+   */
+  readonly compactAfterRecords?: number;
 }
 
 /** The page's fetch in a browser; node-fetch in Node, imported lazily so bundles leave it out. */
@@ -124,5 +130,5 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
     delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
     list: dialect.list ? (prefix, after) => operation('list', prefix, (request) => dialect.list!(request, prefix, after)) : undefined,
   };
-  return logAdapter(records);
+  return logAdapter(records, { compactAfterRecords: options.compactAfterRecords ?? dialect.compactAfterRecords });
 }
