@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
-import { EMPTY, Subject } from 'rxjs';
+import { EMPTY, Subject, filter, firstValueFrom, map } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { InvalidKeyError, InvalidOptionError, PersistentStoreError, StorageAccessError, StorageError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
+import { ConflictError, InvalidKeyError, InvalidOptionError, PersistentStoreError, StorageAccessError, StorageError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
@@ -245,4 +245,30 @@ describe('createPersistentStore', () => {
     const second = await createPersistentStore({ key: 'ONE', initial: {}, adapter });
     await second.close();
   });
+});
+
+describe('conflicts on a shared key', () => {
+  test('a conflict after which nothing new is found backs off and ends in an error on status$, never a spin', async () => {
+    const records = new Map<string, string>();
+    const base = memoryAdapter({ records });
+    let appends = 0;
+    const stale: StorageAdapter = {
+      ...base,
+      lock: undefined,
+      sharing: 'shared',
+      async append() {
+        appends++;
+        throw new ConflictError('S', 'memory:S');
+      },
+      readJournal: async (key, after) => (after === undefined ? base.readJournal!(key) : []), // a stale cache: never anything new
+    };
+    const store = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: stale, events: EMPTY, onConflict: 'rebase', debounceMs: 0, maxWaitMs: 0 });
+    store.update((s) => void s.n++);
+    await store.flush(); // the first write is a snapshot
+    store.update((s) => void s.n++);
+    const error = await firstValueFrom(store.status$.pipe(filter((s) => s.phase === 'error'), map((s) => s.lastError)));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(appends).toBeLessThan(15); // 9 tries, spaced 10 ms doubling: not thousands
+    await store.close().catch(() => undefined);
+  }, 20_000);
 });

@@ -152,9 +152,10 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
    * Takes in what other writers stored, then re-applies this store's recipes not yet written on
    * top (with onConflict 'rebase'; without it, only when nothing is waiting to be written). On a
    * shared journal only the records stored after this store's last durable one are read; the
-   * whole state only when a compaction took them in meanwhile, or on other adapters.
+   * whole state only when a compaction took them in meanwhile, or on other adapters. Resolves
+   * whether it took in anything another writer stored (a conflict without that is no race).
    */
-  async function rebase(): Promise<void> {
+  async function rebase(): Promise<boolean> {
     const durable = writer.durable();
     const since = durable !== undefined && adapter.sharing === 'shared' ? await adapter.readJournal?.(key, durable.seq) : undefined;
     if (since !== undefined) {
@@ -165,18 +166,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } catch (error) {
         throw new CorruptStateError(key, location, `another writer's journal records do not apply (${errorMessage(error)})`, { cause: error });
       }
-      if (unwritten === undefined && writer.pending()) return; // an update came meanwhile: the next write meets the conflict
+      if (unwritten === undefined && writer.pending()) return false; // an update came meanwhile: the next write meets the conflict
       writer.caughtUp(state, records.at(-1)?.seq ?? durable!.seq, records);
       reapply(state as T);
-      return;
+      return records.length > 0;
     }
     const stored = await readStored(adapter, key);
     const restored = stored === undefined ? fresh(hydrateOptions, undefined) : await restore(stored, await readStoredJournal(adapter, key), hydrateOptions);
-    if (unwritten === undefined && writer.pending()) return;
+    if (unwritten === undefined && writer.pending()) return false;
+    const moved = restored.seq !== durable?.seq || JSON.stringify(restored.writes) !== JSON.stringify(durable?.writes);
     // A write of ours whose answer was lost may be in it, kept by a writer who wrote on top: those recipes are applied already.
     unwritten?.splice(0, lineage.rebasedOn(restored.writes));
     writer.load(restored);
     reapply(restored.state);
+    return moved;
   }
 
   /** Makes `base` the state, with the unwritten recipes applied again on it and journalled anew. */
@@ -205,9 +208,12 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     maxWaitMs,
     write: () =>
       inTurn(async () => {
-        for (let conflicts = 0; ; conflicts++) {
-          // Writers that keep meeting each other back off, each by its own random share: 10 ms, doubling, at most 2 s.
-          if (conflicts > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 10 * 2 ** (conflicts - 2))));
+        // A conflict after which nothing new was found is no race but a stale read: those back off
+        // (10 ms, doubling, at most 2 s, each writer a random share), so the loop never spins.
+        // One that took in another writer's records tries again at once: backing off there let
+        // one writer of a shared queue starve the others.
+        for (let stalls = 0; ; ) {
+          if (stalls > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 10 * 2 ** (stalls - 1))));
           const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
           try {
             await writer.persist(current, writes);
@@ -217,7 +223,9 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
             if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
             // Batches that landed before the conflict hold some recipes already: they are not applied again.
             unwritten.splice(0, lineage.landed(writer.durable()?.writes ?? lineage.current()));
-            await rebase();
+            stalls = (await rebase()) ? 0 : stalls + 1;
+            // Still nothing new after ~2.5 s of backing off: said on status$ (error), retried by the pipeline.
+            if (stalls > 8) throw error;
           }
         }
         if (writer.compactionDue()) pipeline.requestMaintenance();
