@@ -86,11 +86,10 @@ describe('review of issue 15: the log layout', () => {
     await check.close();
   });
 
-  test("a short key whose text is a long key's shortened name does not share that key's records", async () => {
+  test("a key whose text is a long key's shortened name does not share that key's records", async () => {
     const backend = memoryRecords({ atomicCreate: false, maxRecordBytes: 1000 });
     const long = 'L'.repeat(250);
-    const short = logNames(long).prefix.slice(0, -'(rxps)'.length); // a valid key of ≤ 200 characters
-    expect(short.length).toBeLessThanOrEqual(200);
+    const short = logNames(long).prefix.slice(0, -'(rxps)'.length); // a valid key too
     const adapter = logAdapter(backend.records);
     await adapter.read(long);
     await adapter.write(long, envelope(0, { v: 0 }));
