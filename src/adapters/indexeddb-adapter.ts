@@ -11,9 +11,14 @@ export interface IndexedDbAdapterOptions {
   readonly storeName?: string;
 }
 
-/** The copy `writeSync` keeps in localStorage: a snapshot envelope, with the number of its last record. */
+/**
+ * The copy `writeSync` keeps in localStorage: a snapshot envelope, with the number of its last
+ * record, and `base`, the last record this tab knew stored when it wrote the copy (absent in copies
+ * of earlier versions). Records past `base` in the copy may be numbers another tab stored first.
+ */
 interface SyncCopy {
   readonly value: { readonly seq: number };
+  readonly base?: number;
 }
 
 /**
@@ -37,6 +42,9 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
   const announce = (key: string) => channel?.postMessage({ key });
   /** The journal read with the state, for the `readJournal` that follows `read`. */
   const journals = new Map<string, unknown[]>();
+  /** Per key, the last record this tab read or wrote: what its page-close copy builds on. */
+  const known = new Map<string, number>();
+  const lastOf = (records: readonly unknown[] | undefined, otherwise: number): number => (records?.at(-1) as { seq?: number } | undefined)?.seq ?? otherwise;
 
   const readSync = (key: string): SyncCopy | undefined => {
     try {
@@ -56,14 +64,17 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
       assertValidKey(key);
       const value = await log.read(key);
       const journal = (await log.readJournal!(key)) ?? [];
-      const last = (journal.at(-1) as { seq?: number } | undefined)?.seq ?? (value as { seq?: number } | undefined)?.seq ?? 0;
+      const last = lastOf(journal, (value as { seq?: number } | undefined)?.seq ?? 0);
       const copy = readSync(key);
-      if (copy !== undefined && copy.value.seq >= last) {
+      // Only a copy built on everything stored: another tab's records, stored past what the closing
+      // tab knew, may bear the numbers the copy gave its own changes, and are not in it.
+      if (copy !== undefined && copy.value.seq >= last && (copy.base ?? copy.value.seq) >= last) {
         // Written as the page closed, after everything stored since: store it now, as the snapshot.
         try {
           await log.write(key, copy.value);
           dropSync(key);
           journals.set(key, []);
+          known.set(key, copy.value.seq);
           announce(key);
           return copy.value;
         } catch (error) {
@@ -73,31 +84,39 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
         }
       }
       journals.set(key, journal);
+      known.set(key, last);
       return value;
     },
     async readJournal(key, after) {
       const journal = after === undefined ? journals.get(key) : undefined;
       journals.delete(key);
-      return journal ?? log.readJournal!(key, after);
+      if (journal !== undefined) return journal;
+      const read = await log.readJournal!(key, after);
+      if (after !== undefined && read !== undefined) known.set(key, lastOf(read, after));
+      return read;
     },
     async write(key, value) {
       await log.write(key, value);
+      known.set(key, (value as { seq?: number } | null)?.seq ?? 0);
       dropSync(key);
       announce(key);
     },
     async append(key, records) {
       await log.append!(key, records);
+      known.set(key, lastOf(records, known.get(key) ?? 0));
       dropSync(key);
       announce(key);
     },
     async delete(key) {
       await log.delete(key);
+      known.delete(key);
       dropSync(key);
       announce(key);
     },
     writeSync(key, value) {
       try {
-        globalThis.localStorage?.setItem(syncKey(key), JSON.stringify({ value } as { value: unknown }));
+        // A tab that never read the key builds on nothing known: base -1 never wins.
+        globalThis.localStorage?.setItem(syncKey(key), JSON.stringify({ value, base: known.get(key) ?? -1 } as { value: unknown; base: number }));
       } catch {
         // over the localStorage quota: the asynchronous write is all there is
       }

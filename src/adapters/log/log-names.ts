@@ -7,8 +7,14 @@ export const LOG_MARK = '(rxps)';
 /** Digits of a sequence number in a segment's name: zero-padded, so names sort as numbers do. */
 const SEQ_DIGITS = 16;
 
-/** Longest key used as it is in record names; longer ones are cut and given a hash, so names stay within 256 characters. */
+/**
+ * Longest key used as it is in record names; longer ones are cut and given a hash, so names stay
+ * within 256 characters. A cut name is one character longer than this, so that no key used as it
+ * is can spell it (and share, list and clean up the long key's records).
+ */
 const MAX_BASE = 200;
+/** The hash's length in a cut name: FNV-1a's 32 bits take at most 7 digits of base 36. */
+const HASH_DIGITS = 7;
 
 export interface SegmentName {
   readonly kind: 'segment';
@@ -29,7 +35,7 @@ export interface ChunkName {
  * @example logNames('STATE').segment('k3f9a2c1', 12) // 'STATE(rxps)s.k3f9a2c1.0000000000000012'
  */
 export function logNames(key: string) {
-  const base = key.length <= MAX_BASE ? key : `${key.slice(0, MAX_BASE - 9)}.${hash(key)}`;
+  const base = key.length <= MAX_BASE ? key : `${key.slice(0, MAX_BASE - HASH_DIGITS)}.${hash(key)}`;
   const prefix = base + LOG_MARK;
   return {
     head: key,
@@ -64,5 +70,5 @@ export function logIdTime(id: string): number {
 function hash(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(36).padStart(7, '0');
+  return (h >>> 0).toString(36).padStart(HASH_DIGITS, '0');
 }

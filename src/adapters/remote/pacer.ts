@@ -10,7 +10,8 @@ export function createPacer(perSecond: number): () => Promise<void> {
   let queue: Promise<void> = Promise.resolve();
   const take = async (): Promise<void> => {
     for (;;) {
-      const now = Date.now();
+      // A monotonic clock: the wall clock set back an hour would otherwise hold every request an hour.
+      const now = performance.now();
       while (started.length > 0 && started[0]! <= now - 1000) started.shift();
       if (started.length < perSecond) {
         started.push(now);
