@@ -143,10 +143,10 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     }
   }
   const notices = createNotices();
-  const writer = createJournalWriter({ key, adapter, version, ...hydrated, notices });
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
   const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
   const lineage = createWriteLineage(hydrated.writes);
+  const writer = createJournalWriter({ key, adapter, version, ...hydrated, notices, own: lineage.own });
 
   /**
    * Takes in what other writers stored, then re-applies this store's recipes not yet written on
@@ -168,6 +168,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       }
       if (unwritten === undefined && writer.pending()) return false; // an update came meanwhile: the next write meets the conflict
       writer.caughtUp(state, records.at(-1)?.seq ?? durable!.seq, records);
+      // The writes taken in are named in this store's next stamps, and so in its snapshots.
+      unwritten?.splice(0, lineage.rebasedOn(writer.durable()!.writes));
       reapply(state as T);
       return records.length > 0;
     }

@@ -7,7 +7,7 @@ import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
 import { freezeAndWeigh, reviveMaps, type Weight } from './revive.js';
 import type { StateSchema } from './state-schema.js';
-import type { WriteLineage } from './write-lineage.js';
+import { withRecordWrites, type WriteLineage } from './write-lineage.js';
 
 export interface HydrateOptions<T> {
   readonly key: string;
@@ -40,10 +40,12 @@ export interface Hydrated<T> {
   readonly writes: WriteLineage;
 }
 
-/** One line of the journal: the ops of one write, numbered. */
+/** One line of the journal: the ops of one write, numbered, and (on a shared key) the write it belongs to. */
 export interface JournalRecord {
   readonly seq: number;
   readonly ops: readonly JournalOp[];
+  /** Its writer's entry of the write lineage, so that a state replayed from it names the write. */
+  readonly by?: WriteLineage;
 }
 
 /**
@@ -155,7 +157,7 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     weight,
     journalWeight: replayed.weight,
     journalRecords: replayed.records,
-    writes: decoded.writes,
+    writes: withRecordWrites(decoded.writes, journal as readonly { by?: unknown }[]),
   };
 }
 

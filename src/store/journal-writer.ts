@@ -5,7 +5,7 @@ import type { Hydrated, JournalRecord } from './hydrate.js';
 import { weighOps, type JournalOp } from './journal-ops.js';
 import type { Notices } from './notices.js';
 import { freezeAndWeigh, type Weight } from './revive.js';
-import type { WriteLineage } from './write-lineage.js';
+import { withRecordWrites, type WriteLineage } from './write-lineage.js';
 
 export interface JournalWriterOptions {
   readonly key: string;
@@ -27,6 +27,8 @@ export interface JournalWriterOptions {
   readonly writes: WriteLineage;
   /** Where files removed behind the store's back and a lost lock are reported. */
   readonly notices: Notices;
+  /** This store's own entry of a lineage (see WriteLineage.own): what its journal records carry. */
+  readonly own: (writes: WriteLineage) => WriteLineage | undefined;
 }
 
 /** Journals with fewer changes than this are never compacted for size: replaying them costs little. */
@@ -50,7 +52,7 @@ const MIN_COMPACT_BYTES = 1 << 20;
  * max(1 MiB, a quarter of the state's bytes); the write that crosses a bound (compaction follows
  * it) and those made while the compaction is under way come on top.
  */
-export function createJournalWriter({ key, adapter, version, notices, ...loaded }: JournalWriterOptions) {
+export function createJournalWriter({ key, adapter, version, notices, own, ...loaded }: JournalWriterOptions) {
   let seq = 0;
   let snapshotDue = true;
   let stateWeight: Weight = { values: 0, bytes: 0 };
@@ -144,7 +146,7 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
      */
     caughtUp(state: unknown, atSeq: number, records: readonly JournalRecord[]): void {
       seq = atSeq;
-      durable = { state, seq: atSeq, writes: durable?.writes ?? {} };
+      durable = { state, seq: atSeq, writes: withRecordWrites(durable?.writes ?? {}, records) };
       recorded = [];
       unsent = [];
       journalRecords += records.length;
@@ -174,7 +176,8 @@ export function createJournalWriter({ key, adapter, version, notices, ...loaded 
       const taken = snapshotDue ? recorded : [];
       if (snapshotDue) recorded = [];
       else if (recorded.length > 0) {
-        unsent.push({ records: [{ seq: ++seq, ops: recorded }], state, writes });
+        const by = own(writes);
+        unsent.push({ records: [{ seq: ++seq, ops: recorded, ...(by && { by }) }], state, writes });
         addTo(journalWeight, weighOps(recorded));
         recorded = [];
       }

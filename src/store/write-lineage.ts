@@ -10,6 +10,27 @@ export type WriteLineage = Readonly<Record<string, number>>;
 export const MAX_LINEAGE_WRITERS = 32;
 
 /**
+ * `base` with the writes of `records` (journal records stamped with their writer's write) taken
+ * in, the most recent writers last, at most MAX_LINEAGE_WRITERS of them: a state replayed from
+ * another writer's segments names that writer's writes, so that a snapshot made of it does too.
+ */
+export function withRecordWrites(base: WriteLineage, records: readonly { readonly by?: unknown }[]): WriteLineage {
+  let merged: Record<string, number> | undefined;
+  for (const { by } of records) {
+    if (typeof by !== 'object' || by === null) continue;
+    for (const [writer, write] of Object.entries(by)) {
+      if (!Number.isSafeInteger(write) || write <= 0) continue;
+      merged ??= { ...base };
+      delete merged[writer];
+      merged[writer] = write as number;
+    }
+  }
+  if (merged === undefined) return base;
+  const names = Object.keys(merged);
+  return names.length <= MAX_LINEAGE_WRITERS ? merged : Object.fromEntries(names.slice(-MAX_LINEAGE_WRITERS).map((name) => [name, merged![name]!]));
+}
+
+/**
  * One store's side of the lineage: it numbers its writes, remembers how many pending recipes
  * each included, and tells, from a state read back after a conflict, how many of them are in it.
  */
@@ -54,5 +75,8 @@ export function createWriteLineage(initial: WriteLineage) {
 
     /** The lineage of the state built on, for a write that is not numbered (a copy on page close). */
     current: (): WriteLineage => base,
+
+    /** This store's own entry of `lineage`, which its journal records carry; undefined when it has none. */
+    own: (lineage: WriteLineage): WriteLineage | undefined => (lineage[me] === undefined ? undefined : { [me]: lineage[me] }),
   };
 }
