@@ -190,3 +190,34 @@ describe('logAdapter', () => {
     for (const piece of pieces) expect(new TextEncoder().encode(piece).length).toBeLessThanOrEqual(10);
   });
 });
+
+describe('logAdapter on an exclusive backend, through a store', () => {
+  const open = (backend: ReturnType<typeof memoryRecords>, onInvalidStored: 'throw' | 'moveAside' = 'throw') =>
+    createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: logAdapter(backend.records), events: EMPTY, debounceMs: 0, maxWaitMs: 0, onInvalidStored });
+
+  test('a new run takes the key over when it opens; the old run finds out at its next write and loses nothing it was told was durable', async () => {
+    const backend = memoryRecords({ atomicCreate: false });
+    const old = await open(backend);
+    old.update((s) => void (s.n = 1));
+    await old.flush();
+    const taker = await open(backend);
+    expect(taker.getState()).toEqual({ n: 1 });
+    old.update((s) => void (s.n = 2));
+    await expect(old.flush({ timeoutMs: 2_000 })).rejects.toThrow(/lost its lock/);
+    taker.update((s) => void (s.n += 10));
+    await taker.close();
+    await old.close().catch(() => undefined);
+    const check = await open(backend);
+    expect(check.getState()).toEqual({ n: 11 });
+    await check.close();
+  });
+
+  test('an unreadable head is not taken over at open: moveAside still moves it', async () => {
+    const backend = memoryRecords({ atomicCreate: false });
+    backend.set('K', JSON.stringify({ $rxps: 2, gen: 'x', seq: 0, from: 1, closed: [], snapshot: { id: 'abc', count: 1, length: 5 }, savedAt: '' }));
+    await expect(open(backend)).rejects.toBeInstanceOf(CorruptStateError);
+    const store = await open(backend, 'moveAside');
+    expect(store.movedAside).toMatch(/^K\.invalid-/);
+    await store.close();
+  });
+});

@@ -63,6 +63,8 @@ interface KeyLog {
   journal: LogRecord[] | undefined;
   /** Exclusive backends: the head names this writer's generation. */
   mine: boolean;
+  /** The state `lock` read, handed to the `read` that follows it. */
+  opened: { readonly snapshot: unknown } | undefined;
 }
 
 /** A chunk or a closed range's segment was missing: the head may have changed meanwhile. */
@@ -106,7 +108,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const logOf = (key: string): KeyLog => {
     let log = logs.get(key);
     if (!log) {
-      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false };
+      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false, opened: undefined };
       logs.set(key, log);
     }
     return log;
@@ -252,20 +254,37 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     log.mine = true;
   };
 
-  /** An exclusive backend: makes the head name this writer's generation before its first segment. */
-  const takeOver = async (key: string, log: KeyLog): Promise<void> => {
-    const head = log.head;
+  /**
+   * Moves a value stored whole into the layout; on an exclusive backend, makes the head name this
+   * writer's generation, the earlier writer's segments up to `log.last` closed. That writer
+   * appends a segment, then reads the head; this one writes the head, then looks for that
+   * writer's next segment: one of the two sees the other. A segment found so is taken in (the
+   * head written again to close after it) and returned; the earlier writer, at its next write,
+   * finds the new head and stops (`LockLostError`).
+   */
+  const takeOver = async (key: string, log: KeyLog): Promise<LogRecord[]> => {
+    const previous = log.head;
     if (log.legacy !== undefined) {
       const whole = JSON.parse(log.legacy) as { seq?: number };
       const snapshot = await storeSnapshot(log, whole, log.legacy);
       await putHead(key, log, { $rxps: HEAD_FORMAT, gen: shared ? newLogId() : writer, seq: log.last, from: log.last + 1, closed: [], snapshot, savedAt: new Date().toISOString() });
-      return;
+      return [];
     }
-    if (head === undefined) throw new ConflictError(key, where(key)); // nothing stored to append to: the store writes a snapshot first
-    if (shared) return;
-    const closed = log.last >= head.from ? [...head.closed, { gen: head.gen, from: head.from, to: log.last }] : head.closed;
+    if (previous === undefined) throw new ConflictError(key, where(key)); // nothing stored to append to: the store writes a snapshot first
+    if (shared) return [];
     await checkStillOurs(key, log);
-    await putHead(key, log, { ...head, gen: writer, from: log.last + 1, closed, savedAt: new Date().toISOString() });
+    const late: LogRecord[] = [];
+    for (;;) {
+      const closed = log.last >= previous.from ? [...previous.closed, { gen: previous.gen, from: previous.from, to: log.last }] : previous.closed;
+      await putHead(key, log, { ...previous, gen: writer, from: log.last + 1, closed, savedAt: new Date().toISOString() });
+      const name = log.names.segment(previous.gen, log.last + 1);
+      const found = await records.get(name);
+      const segment = found === undefined ? undefined : parseSegment(found.text, previous.gen, log.last + 1);
+      if (segment === undefined || typeof segment === 'string') return late; // none, or none that could be applied
+      for (const record of segment.records) late.push(record);
+      log.last += segment.records.length;
+      log.segments.set(name, log.last);
+    }
   };
 
   /** Exclusive backends: throws `LockLostError` when the head changed since this writer last saw it. */
@@ -308,9 +327,36 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     sharing: shared ? 'shared' : 'exclusive',
     compactAfterRecords,
     locate: where,
+    /**
+     * Exclusive backends: "lock" means taking the key over from whoever wrote it before (a run
+     * that migrated away, or died): the state is read, the head made to name this writer, and
+     * the earlier writer's late segments taken in; the read that follows gets that state.
+     */
+    lock: shared
+      ? undefined
+      : async (key) => {
+          assertValidKey(key);
+          const log = logOf(key);
+          let snapshot: unknown;
+          try {
+            snapshot = await load(key);
+          } catch (error) {
+            // Unreadable: said by the read that follows (where `onInvalidStored` applies); nothing is taken over.
+            if (error instanceof CorruptStateError) return async () => undefined;
+            throw error;
+          }
+          // A value stored whole is moved into the layout on the first write, not here: a store that
+          // fails to open (a schema that refuses it) must leave it as it was.
+          if (log.head !== undefined) log.journal = [...(log.journal ?? []), ...(await takeOver(key, log))];
+          log.opened = { snapshot };
+          return async () => undefined;
+        },
     async read(key) {
       assertValidKey(key);
-      return load(key);
+      const log = logOf(key);
+      const opened = log.opened;
+      log.opened = undefined;
+      return opened ? opened.snapshot : load(key);
     },
     headOf(key) {
       const head = logs.get(key)?.head;
@@ -349,7 +395,10 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const log = logOf(key);
       let recordsToWrite = entries as readonly LogRecord[];
       if (recordsToWrite[0] === undefined) return;
-      if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) await takeOver(key, log);
+      if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) {
+        // Used without `lock`: records the earlier writer appended meanwhile are not in this store's state.
+        if ((await takeOver(key, log)).length > 0) throw new ConflictError(key, where(key));
+      }
       const head = log.head!;
       if (shared) {
         // A retry carries the records of the failed write plus those made since: the failed one may
