@@ -1,5 +1,5 @@
 import { EMPTY } from 'rxjs';
-import { logAdapter, splitUtf8 } from '../../../src/adapters/log/log-adapter.js';
+import { logAdapter } from '../../../src/adapters/log/log-adapter.js';
 import { ConflictError, CorruptStateError, LockLostError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../../src/store/keyed-map.js';
@@ -181,13 +181,6 @@ describe('logAdapter', () => {
     expect(c.getState().n).toBe(40);
     expect(c.getState().seen.size).toBe(40);
     await c.close();
-  });
-
-  test('splitUtf8 never cuts a character and fills each piece', () => {
-    const text = 'a€😀'.repeat(100);
-    const pieces = splitUtf8(text, 10);
-    expect(pieces.join('')).toBe(text);
-    for (const piece of pieces) expect(new TextEncoder().encode(piece).length).toBeLessThanOrEqual(10);
   });
 });
 

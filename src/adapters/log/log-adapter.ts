@@ -6,6 +6,7 @@ import { stringifyInSlices } from './json-in-slices.js';
 import { HEAD_FORMAT, isLogHead, whyNotLogHead, type ClosedRange, type LogHead, type SnapshotRef } from './log-head.js';
 import { logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
 import { parseSegment, segmentText, type LogRecord } from './log-segment.js';
+import { splitUtf8 } from './split-utf8.js';
 import type { RecordStore, StoredRecord } from './record-store.js';
 
 export interface LogAdapterOptions {
@@ -393,26 +394,13 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     async append(key, entries) {
       assertValidKey(key);
       const log = logOf(key);
-      let recordsToWrite = entries as readonly LogRecord[];
+      const recordsToWrite = entries as readonly LogRecord[];
       if (recordsToWrite[0] === undefined) return;
       if (log.legacy !== undefined || log.head === undefined || (!shared && !log.mine)) {
         // Used without `lock`: records the earlier writer appended meanwhile are not in this store's state.
         if ((await takeOver(key, log)).length > 0) throw new ConflictError(key, where(key));
       }
       const head = log.head!;
-      if (shared) {
-        // A retry carries the records of the failed write plus those made since: the failed one may
-        // have landed (its answer lost) as a segment holding the first of them. Those are stored.
-        for (;;) {
-          const at = recordsToWrite[0]!.seq;
-          const found = recordsToWrite.length > 1 && log.segments.get(log.names.segment(head.gen, at)) === undefined ? await records.get(log.names.segment(head.gen, at)) : undefined;
-          const landed = found === undefined ? 0 : ownPrefix(found.text, head.gen, writer, at, recordsToWrite);
-          if (landed === 0 || landed >= recordsToWrite.length) break;
-          log.segments.set(log.names.segment(head.gen, at), at + landed - 1);
-          log.last = Math.max(log.last, at + landed - 1);
-          recordsToWrite = recordsToWrite.slice(landed);
-        }
-      }
       const first = recordsToWrite[0]!.seq;
       const name = log.names.segment(head.gen, first);
       const text = segmentText(head.gen, writer, recordsToWrite);
@@ -521,24 +509,3 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
  * How many of `wanted` (records from `at` on) a stored segment of this writer already holds, as
  * their first records, unchanged; 0 when it is another writer's or holds anything else.
  */
-function ownPrefix(text: string, gen: string, writer: string, at: number, wanted: readonly LogRecord[]): number {
-  const segment = parseSegment(text, gen, at);
-  if (typeof segment === 'string' || segment.writer !== writer || segment.records.length > wanted.length) return 0;
-  return segment.records.every((record, i) => JSON.stringify(record) === JSON.stringify(wanted[i])) ? segment.records.length : 0;
-}
-
-/** Cuts `text` into pieces of at most `maxBytes` bytes of UTF-8 each, never inside a character. */
-export function splitUtf8(text: string, maxBytes: number): string[] {
-  const bytes = new TextEncoder().encode(text);
-  const decoder = new TextDecoder();
-  const pieces: string[] = [];
-  for (let start = 0; start < bytes.length; ) {
-    let end = Math.min(bytes.length, start + maxBytes);
-    // Back off continuation bytes (10xxxxxx): a cut there would split a character.
-    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
-    if (end === start) throw new RangeError(`a record limit of ${maxBytes} bytes cannot hold one character`);
-    pieces.push(decoder.decode(bytes.subarray(start, end)));
-    start = end;
-  }
-  return pieces;
-}
