@@ -1,24 +1,23 @@
-import { enablePatches, produceWithPatches, type Draft, type Patch } from 'immer';
+import { enablePatches, type Draft } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { ConflictError, CorruptStateError, LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, errorMessage, storageErrorFrom } from '../errors.js';
+import { LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
-import { fresh, hydrate, readStored, readStoredJournal, restore, type Hydrated, type HydrateOptions, type JournalRecord } from './hydrate.js';
+import { fresh, hydrate, readStored, readStoredJournal, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
 import { MAX_DEPTH } from './assert-json.js';
-import { applyJournalRecords, toJournalOps, type JournalOp } from './journal-ops.js';
+import type { JournalOp } from './journal-ops.js';
 import { createJournalWriter } from './journal-writer.js';
 import { createNotices, type StoreDiagnostic } from './notices.js';
 import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
-import { createWriteLineage } from './write-lineage.js';
+import { applyRecipe, type Recipe } from './recipe.js';
 
 enablePatches();
 
-/** A recipe for `update`: mutate the draft, or return a whole new state. */
-export type Recipe<T> = (draft: Draft<T>) => void | T;
+export type { Recipe } from './recipe.js';
 
 export interface PersistentStore<T> {
   readonly key: string;
@@ -65,12 +64,6 @@ export interface PersistentStore<T> {
    * removed meanwhile (a purged folder), writes the state whole again before letting go.
    */
   close(): Promise<void>;
-}
-
-/** Runs a recipe on `state`; the ops journal only what changed, so their cost follows the change, not the state. */
-function applyRecipe<T>(state: T, recipe: Recipe<T>): { next: T; ops: JournalOp[] } {
-  const [next, patches] = produceWithPatches(state, recipe as never) as unknown as [T, Patch[]];
-  return { next, ops: patches.length === 0 ? [] : toJournalOps(patches, state, next) };
 }
 
 /**
@@ -143,58 +136,25 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     }
   }
   const notices = createNotices();
-  /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
-  const unwritten: Recipe<T>[] | undefined = options.onConflict === 'rebase' ? [] : undefined;
-  const lineage = createWriteLineage(hydrated.writes);
-  const writer = createJournalWriter({ key, adapter, version, ...hydrated, notices, own: lineage.own });
-
-  /**
-   * Takes in what other writers stored, then re-applies this store's recipes not yet written on
-   * top (with onConflict 'rebase'; without it, only when nothing is waiting to be written). On a
-   * shared journal only the records stored after this store's last durable one are read; the
-   * whole state only when a compaction took them in meanwhile, or on other adapters. Resolves
-   * whether it took in anything another writer stored (a conflict without that is no race).
-   */
-  async function rebase(): Promise<boolean> {
-    const durable = writer.durable();
-    const since = durable !== undefined && adapter.sharing === 'shared' ? await adapter.readJournal?.(key, durable.seq) : undefined;
-    if (since !== undefined) {
-      const records = since as JournalRecord[];
-      let state: unknown;
-      try {
-        state = applyJournalRecords(durable!.state, records);
-      } catch (error) {
-        throw new CorruptStateError(key, location, `another writer's journal records do not apply (${errorMessage(error)})`, { cause: error });
-      }
-      if (unwritten === undefined && writer.pending()) return false; // an update came meanwhile: the next write meets the conflict
-      writer.caughtUp(state, records.at(-1)?.seq ?? durable!.seq, records);
-      // The writes taken in are named in this store's next stamps, and so in its snapshots.
-      unwritten?.splice(0, lineage.rebasedOn(writer.durable()!.writes));
-      reapply(state as T);
-      return records.length > 0;
-    }
-    const stored = await readStored(adapter, key);
-    const restored = stored === undefined ? fresh(hydrateOptions, undefined) : await restore(stored, await readStoredJournal(adapter, key), hydrateOptions);
-    if (unwritten === undefined && writer.pending()) return false;
-    const moved = restored.seq !== durable?.seq || JSON.stringify(restored.writes) !== JSON.stringify(durable?.writes);
-    // A write of ours whose answer was lost may be in it, kept by a writer who wrote on top: those recipes are applied already.
-    unwritten?.splice(0, lineage.rebasedOn(restored.writes));
-    writer.load(restored);
-    reapply(restored.state);
-    return moved;
-  }
-
-  /** Makes `base` the state, with the unwritten recipes applied again on it and journalled anew. */
-  function reapply(base: T): void {
-    let next = base;
-    for (const recipe of unwritten ?? []) {
-      const applied = applyRecipe(next, recipe);
-      writer.record(applied.ops);
-      next = applied.next;
-    }
-    current = next;
-    publishState();
-  }
+  const writer = createJournalWriter<T>({
+    key,
+    adapter,
+    version,
+    notices,
+    loaded: hydrated,
+    rebase: options.onConflict === 'rebase',
+    reload: async () => {
+      const stored = await readStored(adapter, key);
+      return stored === undefined ? fresh(hydrateOptions, undefined) : restore(stored, await readStoredJournal(adapter, key), hydrateOptions);
+    },
+    state: {
+      get: () => current,
+      set(next) {
+        current = next;
+        publishState();
+      },
+    },
+  });
 
   /** Runs adapter work one piece at a time: a refresh must not interleave with a write. */
   let turn: Promise<unknown> = Promise.resolve();
@@ -210,27 +170,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     maxWaitMs,
     write: () =>
       inTurn(async () => {
-        // Writers that keep meeting each other back off, each by its own random share (10 ms,
-        // doubling, at most 2 s): fewer requests wasted on a busy key, though the writer that just
-        // landed tends to land again (retrying at once after a catch-up was measured fairer but
-        // halved the throughput of 4 workers on one queue). A conflict after which nothing new was
-        // found is no race but a stale read: after 9 of them in a row the write fails (status$).
-        for (let conflicts = 0, stalls = 0; ; conflicts++) {
-          if (conflicts > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 10 * 2 ** (conflicts - 2))));
-          const writes = unwritten ? lineage.stamp(unwritten.length) : lineage.current();
-          try {
-            await writer.persist(current, writes);
-            unwritten?.splice(0, lineage.landed(writes));
-            break;
-          } catch (error) {
-            if (unwritten === undefined || !(error instanceof ConflictError)) throw error;
-            // Batches that landed before the conflict hold some recipes already: they are not applied again.
-            unwritten.splice(0, lineage.landed(writer.durable()?.writes ?? lineage.current()));
-            stalls = (await rebase()) ? 0 : stalls + 1;
-            // Still nothing new after ~2.5 s of backing off: said on status$ (error), retried by the pipeline.
-            if (stalls > 8) throw error;
-          }
-        }
+        await writer.persist();
         if (writer.compactionDue()) pipeline.requestMaintenance();
       }),
     maintain: () => inTurn(() => writer.compact()),
@@ -259,8 +199,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   // Take in another writer's state, keeping our unwritten changes on top when we can replay them;
   // otherwise our next write meets a ConflictError.
   const refresh = async (): Promise<void> => {
-    if (closing || adapter.sharing !== 'shared' || (pipeline.status().pending > 0 && unwritten === undefined)) return;
-    await inTurn(rebase);
+    if (closing || adapter.sharing !== 'shared') return;
+    await inTurn(() => writer.refresh());
   };
   const stopWatching = adapter.watch?.(key, () => void refresh().catch(() => undefined)); // a failed re-read leaves the state as it was
 
@@ -336,8 +276,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       }
       // The recipe may have closed the store: its change would then never be written.
       if (closing) throw new StoreClosedError(key, 'update');
-      writer.record(ops);
-      unwritten?.push(recipe);
+      writer.record(ops, recipe);
       current = next;
       // Counted before anyone hears of it, so a flush() called by a subscriber covers it.
       pipeline.changed();
@@ -361,7 +300,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     switch (event.name) {
       case 'persistState':
         // The page may be going away: an asynchronous write may never finish, so copy now too.
-        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync(current, lineage.current());
+        if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync();
         return pipeline.writeNow();
       case 'migrating':
         // Write at once, then fold the journal into a snapshot so the next start is quick.
