@@ -43,7 +43,11 @@ const MIN_COMPACT_BYTES = 1 << 20;
  * the journal on start never costs much more than parsing the snapshot. Before each write the
  * journal so stays under max(10,000 changes, a quarter of the state's values) and under
  * max(1 MiB, a quarter of the state's bytes); the write that crosses a bound (compaction follows
- * it) and those made while the compaction is under way come on top.
+ * it) and those made while the compaction is under way come on top. *
+ * It is the one place that knows what is not durable yet: the ops recorded since the last write,
+ * the batches numbered but not stored, the last state known durable, and (with onConflict
+ * 'rebase') the recipes behind them, with the write lineage that tells which of them another
+ * writer's state already holds.
  */
 export function createJournalWriter<T>({ key, adapter, version, notices, loaded, rebase: rebasing, reload, state: store }: JournalWriterOptions<T>) {
   let seq = 0;
