@@ -68,7 +68,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
   let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined;
 
   /** Starts over from a state read from storage (on open, or read again after a conflict). */
-  function load(from: Pick<Hydrated<unknown>, 'state' | 'seq' | 'needsSnapshot' | 'weight' | 'journalWeight' | 'journalRecords' | 'writes'>): void {
+  function load(from: Hydrated<T>): void {
     seq = from.seq;
     snapshotDue = from.needsSnapshot || adapter.append === undefined;
     stateWeight = from.weight;
