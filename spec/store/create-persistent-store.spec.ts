@@ -256,8 +256,8 @@ describe('conflicts on a shared key', () => {
       ...base,
       lock: undefined,
       sharing: 'shared',
-      async append() {
-        appends++;
+      async append(key, records) {
+        if (appends++ === 0) return base.append!(key, records); // the first change lands
         throw new ConflictError('S', 'memory:S');
       },
       readJournal: async (key, after) => (after === undefined ? base.readJournal!(key) : []), // a stale cache: never anything new

@@ -66,6 +66,14 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
   let unsent: Array<{ readonly records: JournalRecord[]; readonly state: unknown; readonly writes: WriteLineage }> = [];
   /** The last state known durable, with the number of its last record and its lineage: what compaction writes. */
   let durable: { state: unknown; seq: number; writes: WriteLineage } | undefined;
+  /**
+   * A shared key with no snapshot of this state yet (new, or a value stored whole): the state as
+   * read goes first, as it was read, and the changes after it as a record. So a snapshot on a
+   * shared key holds only what the journal numbers: a retry of a create whose answer was lost
+   * writes the same snapshot again, and no writer's records are ever buried under changes of
+   * ours that it does not have.
+   */
+  let unstoredBase: { state: unknown; seq: number; writes: WriteLineage } | undefined;
 
   /** Starts over from a state read from storage (on open, or read again after a conflict). */
   function load(from: Hydrated<T>): void {
@@ -77,6 +85,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     recorded = [];
     unsent = [];
     durable = from.needsSnapshot ? undefined : { state: from.state, seq: from.seq, writes: from.writes };
+    unstoredBase = from.needsSnapshot && adapter.sharing === 'shared' && adapter.append !== undefined ? { state: from.state, seq: from.seq, writes: from.writes } : undefined;
   }
   load(loaded);
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
@@ -118,7 +127,8 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
       await call();
       return true;
     } catch (error) {
-      if (error instanceof ValueTooLargeError && adapter.append !== undefined) {
+      // Not on a shared key: a snapshot there may hold only what the journal numbers (see unstoredBase).
+      if (error instanceof ValueTooLargeError && adapter.append !== undefined && adapter.sharing !== 'shared') {
         snapshotDue = true;
         return false;
       }
@@ -144,6 +154,10 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
    */
   async function persistOnce(state: unknown, writes: WriteLineage): Promise<void> {
     if (lockLost) throw lockLost;
+    if (unstoredBase) {
+      await writeSnapshot(unstoredBase.state, unstoredBase.seq, unstoredBase.writes);
+      unstoredBase = undefined;
+    }
     // Synchronously, before any wait: everything recorded so far is in `state`, while what is
     // recorded during the adapter's calls belongs to the next persist.
     const taken = snapshotDue ? recorded : [];

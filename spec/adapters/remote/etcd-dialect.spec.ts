@@ -95,11 +95,13 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
 
   test("'rebase' applies a write once when its answer was lost after it landed and another writer wrote on top", async () => {
     let interfere: (() => Promise<void>) | undefined;
-    // The first snapshot write lands in etcd, then its answer is lost; before the retry, b writes.
+    let transactions = 0;
+    // a's first change (its second transaction: the first creates the key with the state as read)
+    // lands in etcd, then its answer is lost; before the retry, b writes.
     const losingFetch: FetchLike = async (url, init) => {
       const response = await fetch(url, init);
       const now = interfere;
-      if (now && url.endsWith('/v3/kv/txn')) {
+      if (now && url.endsWith('/v3/kv/txn') && ++transactions === 2) {
         interfere = undefined;
         await response.text();
         await now();
@@ -116,9 +118,9 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
       await b.close();
     };
     a.update((s) => void (s.n += 1));
-    await a.flush(); // retried: a conflict with b's write, which already holds a's +1
+    await a.flush(); // retried: its own segment is found there, so the write landed; no conflict
     expect(interfere).toBeUndefined();
-    expect(a.getState()).toEqual({ n: 11 });
+    expect(a.getState()).toEqual({ n: 1 }); // b's +10 is taken in at a's next write
     a.update((s) => void (s.n += 100));
     await a.close();
     const check = await open();

@@ -248,7 +248,16 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     const text = JSON.stringify(head);
     const expected = shared ? (log.headRecord === undefined ? null : log.headRecord.version) : undefined;
     if (shared && expected === undefined) throw new ConflictError(key, where(key)); // a head without a version cannot be swapped safely
-    const version = await records.put(key, text, expected);
+    let version: string | undefined;
+    try {
+      version = await records.put(key, text, expected);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // The head there may be this very one, put by a request whose answer was lost (and retried).
+      const now = await records.get(key);
+      if (now?.text !== text) throw error;
+      version = now.version;
+    }
     log.headRecord = { text, version };
     log.head = head;
     log.legacy = undefined;
@@ -268,7 +277,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     if (log.legacy !== undefined) {
       const whole = JSON.parse(log.legacy) as { seq?: number };
       const snapshot = await storeSnapshot(log, whole, log.legacy);
-      await putHead(key, log, { $rxps: HEAD_FORMAT, gen: shared ? newLogId() : writer, seq: log.last, from: log.last + 1, closed: [], snapshot, savedAt: new Date().toISOString() });
+      await putHead(key, log, { $rxps: HEAD_FORMAT, gen: writer, seq: log.last, from: log.last + 1, closed: [], snapshot, savedAt: new Date().toISOString() });
       return [];
     }
     if (previous === undefined) throw new ConflictError(key, where(key)); // nothing stored to append to: the store writes a snapshot first
@@ -447,7 +456,8 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const old = log.head;
       const text = await stringifyInSlices(value);
       const snapshot = await storeSnapshot(log, value, text);
-      const gen = shared ? (old?.gen ?? newLogId()) : writer;
+      // A new key's generation is named after its creator: the retry of a create whose answer was lost is recognised.
+      const gen = shared ? (old?.gen ?? writer) : writer;
       const head: LogHead = { $rxps: HEAD_FORMAT, gen, seq: atSeq, from: atSeq + 1, closed: [], snapshot, savedAt: new Date().toISOString() };
       if (!shared && log.mine) await checkStillOurs(key, log);
       for (let attempt = 1; ; attempt++) {
@@ -455,7 +465,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
           await putHead(key, log, head);
           break;
         } catch (error) {
-          if (!(error instanceof ConflictError) || old === undefined || attempt >= 5) throw error;
+          if (!(error instanceof ConflictError) || attempt >= 5) throw error;
           // Another writer compacted meanwhile: fine when it took in as much as this snapshot holds.
           const now = await records.get(key);
           const parsed = now === undefined ? undefined : parseHead(key, now);
