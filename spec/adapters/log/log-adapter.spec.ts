@@ -214,3 +214,19 @@ describe('logAdapter on an exclusive backend, through a store', () => {
     await store.close();
   });
 });
+
+test('a segment too large for one request goes in pieces; a missing piece is refused, never skipped', async () => {
+  const backend = memoryRecords({ maxRecordBytes: 200 });
+  const adapter = logAdapter(backend.records);
+  await adapter.read('K');
+  await adapter.write('K', envelope(0, { v: 0 }));
+  await adapter.append!('K', [set(1, 'é'.repeat(300))]);
+  const pieces = names(backend).filter((name) => name.includes('(rxps)p.'));
+  expect(pieces.length).toBeGreaterThanOrEqual(4);
+  for (const piece of pieces) expect(new TextEncoder().encode(backend.text(piece)).length).toBeLessThanOrEqual(200);
+  const reader = logAdapter(backend.records);
+  await reader.read('K');
+  expect(await reader.readJournal!('K')).toEqual([set(1, 'é'.repeat(300))]);
+  backend.map.delete(pieces[1]!);
+  await expect(logAdapter(backend.records).read('K')).rejects.toThrow(/journal segment 1 cannot be applied: a piece of it is missing/);
+});

@@ -1,11 +1,11 @@
-import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, TargetExistsError, ValueTooLargeError } from '../../errors.js';
+import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, TargetExistsError } from '../../errors.js';
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
 import { inParallel } from './in-parallel.js';
 import { stringifyInSlices } from './json-in-slices.js';
 import { HEAD_FORMAT, isLogHead, whyNotLogHead, type ClosedRange, type LogHead, type SnapshotRef } from './log-head.js';
-import { logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
-import { parseSegment, segmentText, type LogRecord } from './log-segment.js';
+import { hash, logIdTime, logNames, newLogId, type LogNames } from './log-names.js';
+import { parseSegment, piecesText, segmentText, type LogRecord, type Segment } from './log-segment.js';
 import { splitUtf8 } from './split-utf8.js';
 import type { RecordStore, StoredRecord } from './record-store.js';
 
@@ -150,6 +150,18 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     }
   };
 
+  /** Parses segment `at` of `gen`, fetching its pieces when it was too large for one request. */
+  const segmentAt = async (log: KeyLog, gen: string, at: number, text: string): Promise<Segment | string> => {
+    const parsed = parseSegment(text, gen, at);
+    if (typeof parsed === 'string' || !('pieces' in parsed)) return parsed;
+    const { id, count, length } = parsed.pieces;
+    const texts = await inParallel(Array.from({ length: count }, (_, index) => log.names.piece(gen, at, id, index)), concurrency, async (name) => (await records.get(name))?.text);
+    if (texts.some((piece) => piece === undefined)) return 'a piece of it is missing';
+    const joined = texts.join('');
+    if (joined.length !== length) return `its pieces hold ${joined.length} characters, it says ${length}`;
+    return parseSegment(joined, gen, at, true) as Segment | string;
+  };
+
   /**
    * The journal records after `after` that `head` reaches: its closed ranges, whole, then its own
    * generation's segments up to the first gap. A segment that is torn, foreign or misnumbered is
@@ -185,7 +197,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
           if (open) break;
           throw new MissingRecord(name);
         }
-        const segment = parseSegment(text, range.gen, at);
+        const segment = await segmentAt(log, range.gen, at, text);
         if (typeof segment === 'string') throw corrupt(key, name, `journal segment ${at} cannot be applied: ${segment}`);
         const last = at + segment.records.length - 1;
         if (last > range.to) throw corrupt(key, name, `journal segment ${at} runs past record ${range.to}, where its range ends`);
@@ -289,7 +301,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       await putHead(key, log, { ...previous, gen: writer, from: log.last + 1, closed, savedAt: new Date().toISOString() });
       const name = log.names.segment(previous.gen, log.last + 1);
       const found = await records.get(name);
-      const segment = found === undefined ? undefined : parseSegment(found.text, previous.gen, log.last + 1);
+      const segment = found === undefined ? undefined : await segmentAt(log, previous.gen, log.last + 1, found.text);
       if (segment === undefined || typeof segment === 'string') return late; // none, or none that could be applied
       for (const record of segment.records) late.push(record);
       log.last += segment.records.length;
@@ -322,7 +334,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       if (parsed?.kind === 'chunk') {
         const live = 'id' in head.snapshot && parsed.id === head.snapshot.id;
         if (!live && (!shared || Date.now() - logIdTime(parsed.id) > orphanAgeMs)) doomed.add(name);
-      } else if (parsed?.kind === 'segment' && (parsed.gen !== head.gen || parsed.seq <= upTo)) {
+      } else if ((parsed?.kind === 'segment' || parsed?.kind === 'piece') && (parsed.gen !== head.gen || parsed.seq <= upTo)) {
         doomed.add(name); // another generation's segments are never read again: its head is gone
       }
     }
@@ -412,9 +424,15 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const head = log.head!;
       const first = recordsToWrite[0]!.seq;
       const name = log.names.segment(head.gen, first);
-      const text = segmentText(head.gen, writer, recordsToWrite);
-      const bytes = text.length * 3 <= records.maxRecordBytes ? text.length : encoder.encode(text).length;
-      if (bytes > records.maxRecordBytes) throw new ValueTooLargeError(key, bytes, records.maxRecordBytes, records.name);
+      let text = segmentText(head.gen, writer, recordsToWrite);
+      if (text.length * 3 > records.maxRecordBytes && encoder.encode(text).length > records.maxRecordBytes) {
+        // Too large for one request (one big change): its text goes in pieces, the segment names them.
+        // The id follows from the text, so the same records sent again name the same pieces.
+        const pieces = splitUtf8(text, records.maxRecordBytes);
+        const id = hash(text);
+        await inParallel(pieces, concurrency, (piece, index) => records.put(log.names.piece(head.gen, first, id, index), piece, undefined));
+        text = piecesText(head.gen, { id, count: pieces.length, length: text.length });
+      }
       const last = first + recordsToWrite.length - 1;
       if (!shared) {
         await records.put(name, text, undefined);

@@ -26,6 +26,12 @@ export interface ChunkName {
   readonly id: string;
   readonly index: number;
 }
+/** A piece of a journal segment too large for one request. */
+export interface PieceName {
+  readonly kind: 'piece';
+  readonly gen: string;
+  readonly seq: number;
+}
 
 /**
  * The names of one key's records: the head is the key itself (so a value stored by Crawlee or an
@@ -43,9 +49,13 @@ export function logNames(key: string) {
     segmentPrefix: (gen: string): string => `${prefix}s.${gen}.`,
     segment: (gen: string, seq: number): string => `${prefix}s.${gen}.${String(seq).padStart(SEQ_DIGITS, '0')}`,
     chunk: (id: string, index: number): string => `${prefix}c.${id}.${index}`,
+    /** Piece `index` of segment `seq` whose text has id `id` (within 256 characters: the number in base 36). */
+    piece: (gen: string, seq: number, id: string, index: number): string => `${prefix}p.${gen}.${seq.toString(36)}.${id}.${index}`,
     /** What a name under `prefix` is, or undefined for a name this library does not write. */
-    parse(name: string): SegmentName | ChunkName | undefined {
+    parse(name: string): SegmentName | ChunkName | PieceName | undefined {
       if (!name.startsWith(prefix)) return undefined;
+      const piece = /^p\.([a-z0-9]{1,32})\.([a-z0-9]{1,11})\.[a-z0-9]{1,16}\.\d{1,6}$/.exec(name.slice(prefix.length));
+      if (piece) return { kind: 'piece', gen: piece[1]!, seq: parseInt(piece[2]!, 36) };
       const match = /^(s|c)\.([a-z0-9]{1,32})\.(\d{1,16})$/.exec(name.slice(prefix.length));
       if (!match) return undefined;
       const number = Number(match[3]);
@@ -66,8 +76,8 @@ export function logIdTime(id: string): number {
   return parseInt(id.slice(0, -6), 36);
 }
 
-/** FNV-1a, 32 bits, base 36: enough to keep cut-down long keys apart. */
-function hash(text: string): string {
+/** FNV-1a, 32 bits, base 36: enough to keep cut-down long keys, or the texts of one segment number, apart. */
+export function hash(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(36).padStart(HASH_DIGITS, '0');
