@@ -111,8 +111,10 @@ function hostileLogRecords(): Scenario {
       for (const make of makers) {
         const raw = await make();
         try {
-          // A valid layout: a chunked snapshot, then three journal segments.
-          const writer = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: raw.adapter(compactionModel.chunkBytes), events: EMPTY, debounceMs: 0, maxWaitMs: 0 });
+          // A valid layout: a chunked snapshot (the first change compacted at once: a new key starts from
+          // the initial state, its first change a segment), then three journal segments.
+          const compacting = { ...raw.adapter(compactionModel.chunkBytes), compactAfterRecords: 1 };
+          const writer = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: compacting, events: EMPTY, debounceMs: 0, maxWaitMs: 0 });
           writer.update((s) => compactionModel.step(s));
           await writer.flush();
           await writer.close();

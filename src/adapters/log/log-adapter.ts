@@ -66,6 +66,8 @@ interface KeyLog {
   mine: boolean;
   /** The state `lock` read, handed to the `read` that follows it. */
   opened: { readonly snapshot: unknown } | undefined;
+  /** This adapter wrote a segment or a snapshot of the key. */
+  wrote: boolean;
 }
 
 /** A chunk or a closed range's segment was missing: the head may have changed meanwhile. */
@@ -109,7 +111,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const logOf = (key: string): KeyLog => {
     let log = logs.get(key);
     if (!log) {
-      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false, opened: undefined };
+      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false, opened: undefined, wrote: false };
       logs.set(key, log);
     }
     return log;
@@ -369,9 +371,16 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
           }
           // A value stored whole is moved into the layout on the first write, not here: a store that
           // fails to open (a schema that refuses it) must leave it as it was.
-          if (log.head !== undefined) log.journal = [...(log.journal ?? []), ...(await takeOver(key, log))];
+          if (log.head === undefined) return async () => undefined;
+          const before = log.headRecord!.text;
+          log.journal = [...(log.journal ?? []), ...(await takeOver(key, log))];
+          const taken = log.headRecord!.text;
           log.opened = { snapshot };
-          return async () => undefined;
+          // A store that wrote nothing (one that failed to open: a schema refused the state) gives the
+          // head back as it found it, so that such an open leaves storage byte for byte as it was.
+          return async () => {
+            if (!log.wrote && log.headRecord?.text === taken && (await records.get(key))?.text === taken) await records.put(key, before, undefined);
+          };
         },
     async read(key) {
       assertValidKey(key);
@@ -465,6 +474,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       }
       log.segments.set(name, last);
       log.last = Math.max(log.last, last);
+      log.wrote = true;
     },
     async write(key, value) {
       assertValidKey(key);
@@ -497,6 +507,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
         }
       }
       log.last = Math.max(log.last, atSeq);
+      log.wrote = true;
       await cleanUp(log, old, head);
     },
     async delete(key) {
