@@ -62,10 +62,13 @@ export class FutureVersionError extends PersistentStoreError {
   }
 }
 
-/** An update that would put something JSON cannot hold into the state. The update was not applied. */
+/**
+ * An update that would put something JSON cannot hold into the state. The update was not applied.
+ * `hint`, when given, says what to use instead (a `Map`: `KeyedMap`).
+ */
 export class UnserializableStateError extends PersistentStoreError {
-  constructor(readonly path: string, reason: string) {
-    super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON. The update was not applied.`);
+  constructor(readonly path: string, reason: string, hint?: string) {
+    super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON${hint === undefined ? '' : `; ${hint}`}. The update was not applied.`);
   }
 }
 
