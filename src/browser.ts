@@ -45,6 +45,7 @@ export {
   ValueTooLargeError,
   QuotaExceededError,
   NoDefaultAdapterError,
+  PlatformConfigError,
   KeyedMapError,
   StorageError,
   StorageFullError,

@@ -134,6 +134,22 @@ export class QuotaExceededError extends PersistentStoreError {
   }
 }
 
+/**
+ * The environment says the job runs on the Apify platform (`APIFY_IS_AT_HOME`) but lacks a
+ * variable the default adapter needs there (`variable`). The container's disk is no fallback: a
+ * migration leaves it behind, and the next run would start afresh. Thrown at open, before
+ * anything is read or written.
+ */
+export class PlatformConfigError extends PersistentStoreError {
+  constructor(readonly variable: string, what: string) {
+    super(
+      'PLATFORM_CONFIG',
+      `APIFY_IS_AT_HOME is set, so the state belongs in the run's key-value store (a migration leaves the container's disk behind), but ${variable} (${what}) is not set. ` +
+        `Set it, or pass \`adapter: fileAdapter()\` to keep the state on this disk on purpose. Nothing was read or written.`,
+    );
+  }
+}
+
 /** No adapter was given and the environment has no default (neither Node nor IndexedDB). */
 export class NoDefaultAdapterError extends PersistentStoreError {
   constructor() {
