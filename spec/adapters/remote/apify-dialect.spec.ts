@@ -233,6 +233,15 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
     expect(api.requests.map((r) => r.status)).toEqual([404, 404]);
   });
 
+  test('record-or-token-not-found is "absent" too, as apify-client takes it', async () => {
+    const server = await startScriptedServer(() => ({ status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { type: 'record-or-token-not-found', message: 'Record or token not found' } }) }));
+    try {
+      expect(await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: server.origin }).get(dialectSend(), 'K')).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
+
   test('a store named username/store-name is sent as username~store-name, as apify-client sends it', async () => {
     const named = await startFakeApify(TOKEN, 'someone~crawl-state');
     try {

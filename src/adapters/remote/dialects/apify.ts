@@ -101,14 +101,15 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     throw new RemoteStorageError(`${what}: the Apify API answered ${status}`, status, false);
   };
   /**
-   * Returns for the API's own `record-not-found` (the record, or the store, is not there); throws
+   * Returns for the API's own `record-not-found` or `record-or-token-not-found` (the record, or the store, is not there); throws
    * for any other 404: `page-not-found` says no endpoint of the API is at that URL, and a 404
    * without the API's error body comes from something else (a proxy). Taken for "nothing stored",
    * either would start the job afresh, then overwrite the real state once the URL is corrected.
    */
   const recordNotFound = (what: string, url: string, response: HttpResponse): void => {
     const type = apiErrorType(response.body);
-    if (type === 'record-not-found') return;
+    // The API says `record-or-token-not-found` where it will not tell a missing record from a token without access to it; apify-client takes both as absent.
+    if (type === 'record-not-found' || type === 'record-or-token-not-found') return;
     const answer = type !== undefined ? `404 "${type}"` : response.body.trim() === '' ? 'a 404 without a body' : `a 404 that is not the API's (${response.excerpt()})`;
     throw new EndpointNotFoundError(
       url,
