@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { firstValueFrom, filter, Subject } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
@@ -73,6 +74,72 @@ describe('what the logger is told', () => {
     await store.close();
     await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(InvalidOptionError);
     await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/logger/);
+  });
+});
+
+describe('a logger that throws', () => {
+  const throwing: StoreLogger = {
+    warning: () => {
+      throw new Error('logger down');
+    },
+    error: () => {
+      throw new Error('logger down');
+    },
+  };
+
+  test('does not break update(): a large copy is still applied and written, a refused value still throws its own error', async () => {
+    const records = new Map<string, string>();
+    const store = await open({ seen: plainObject(10_000) } as { seen: Record<string, number>; at?: unknown }, throwing, memoryAdapter({ records }));
+    const console = jest.spyOn(globalThis.console, 'warn').mockImplementation(() => undefined);
+    try {
+      store.update((s) => void (s.seen.x = 1)); // a large copy: logged
+      expect(store.getState().seen.x).toBe(1);
+      expect(() => store.update((s) => void (s.at = new Date()))).toThrow(UnserializableStateError);
+      // What the logger could not take goes to the console: never silent.
+      expect(console.mock.calls.map(([line]) => String(line))).toEqual([expect.stringMatching(/copied the plain object at seen/), expect.stringMatching(/was refused/)]);
+    } finally {
+      console.mockRestore();
+    }
+    await store.close();
+    const reopened = await open({ seen: {} as Record<string, number> }, false, memoryAdapter({ records }));
+    expect(reopened.getState().seen.x).toBe(1);
+    await reopened.close();
+  });
+
+  test('a failing write logged to it raises no uncaught error', async () => {
+    let failing = true;
+    const inner = memoryAdapter();
+    const adapter: StorageAdapter = {
+      ...inner,
+      write: async (key, value) => {
+        if (failing) throw new Error('backend down');
+        return inner.write(key, value);
+      },
+    };
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const console = jest.spyOn(globalThis.console, 'error').mockImplementation(() => undefined);
+    const info = jest.spyOn(globalThis.console, 'info').mockImplementation(() => undefined);
+    try {
+      const store = await open({ n: 0 }, throwing, adapter);
+      store.update((s) => void s.n++);
+      store.flush().catch(() => undefined);
+      await firstValueFrom(store.status$.pipe(filter((s) => s.phase === 'error')));
+      failing = false;
+      await store.flush();
+      await store.close();
+      // rxjs throws a subscriber's error from a timer of its own: let it run.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(uncaught).toEqual([]);
+      expect(console).toHaveBeenCalledWith(expect.stringMatching(/Could not write the state of "N"/));
+      expect(info).toHaveBeenCalledWith(expect.stringMatching(/is written again/));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      console.mockRestore();
+      info.mockRestore();
+    }
   });
 });
 
