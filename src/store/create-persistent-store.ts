@@ -335,7 +335,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
 
   /** Warns (once per path) of an update that copied a plain container of 10,000 entries or more. */
   function reportLargeCopies(next: T, ops: readonly JournalOp[], tookMs: number): void {
-    for (const { path, entries, kind } of largeCopies(next, ops)) {
+    for (const { path, entries, kind } of largeCopies(next, ops, (path) => notices.isOpen('large-copy', formatPath(path)))) {
       const where = path.length === 0 ? 'the root of the state' : formatPath(path);
       notices.report(
         {
