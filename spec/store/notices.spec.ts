@@ -73,7 +73,8 @@ describe('what the logger is told', () => {
     store.update((s) => void (s.seen.x = 1)); // would warn
     await store.close();
     await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(InvalidOptionError);
-    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/logger/);
+    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/warn\(\) \(the console\?\).*pass \{ warning: console\.warn, error: console\.error \}/);
+    await expect(open({}, { info: () => undefined } as unknown as StoreLogger)).rejects.toThrow(/expected false or an object with warning\(\) and error\(\)/);
   });
 });
 
