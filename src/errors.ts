@@ -64,7 +64,8 @@ export class FutureVersionError extends PersistentStoreError {
 
 /** An update that would put something JSON cannot hold into the state. The update was not applied. */
 export class UnserializableStateError extends PersistentStoreError {
-  constructor(readonly path: string, reason: string) {
+  /** `reason`: what was refused ("a Set object", "undefined"), without the path. */
+  constructor(readonly path: string, readonly reason: string) {
     super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON. The update was not applied.`);
   }
 }

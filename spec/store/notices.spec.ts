@@ -45,11 +45,17 @@ describe('what the logger is told', () => {
     await store.close();
   });
 
-  test('a refused value: thrown to the caller, and logged once per path', async () => {
+  test('a refused value: thrown to the caller, and logged once per kind of value', async () => {
     const logger = recordingLogger();
-    const store = await open({ tags: [] as unknown[] }, logger);
+    const store = await open({ tags: [] as unknown[], byUrl: {} as Record<string, unknown> }, logger);
     for (let i = 0; i < 2; i++) expect(() => store.update((s) => void s.tags.push(new Date()))).toThrow(UnserializableStateError);
     expect(logger.lines).toEqual([expect.stringMatching(/^warning rx-persistent-store: An update of "N" was refused: Cannot store .* at tags\[0\]/)]);
+    // The same mistake at a thousand paths (a Set per page) is one line, not a thousand.
+    for (let i = 0; i < 1_000; i++) expect(() => store.update((s) => void (s.byUrl[`https://example.com/${i}`] = new Set()))).toThrow(UnserializableStateError);
+    for (let i = 0; i < 3; i++) expect(() => store.update((s) => void (s.byUrl.big = BigInt(i)))).toThrow(UnserializableStateError);
+    expect(logger.lines).toHaveLength(3);
+    expect(logger.lines[1]).toMatch(/Cannot store a Set object at byUrl\["https:\/\/example.com\/0"\]/);
+    expect(logger.lines[2]).toMatch(/Cannot store the BigInt 0n at byUrl\.big/);
     await store.close();
   });
 

@@ -305,7 +305,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
         const refused = error instanceof RangeError ? new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`) : error;
-        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.path);
+        // One line per kind of value, not per path: a Set put under each page's URL is one mistake, not 10,000 warnings.
+        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.reason.replace(/\d+/g, '#'));
         throw refused;
       } finally {
         updating = false;
