@@ -67,7 +67,8 @@ export class FutureVersionError extends PersistentStoreError {
  * `hint`, when given, says what to use instead (a `Map`: `KeyedMap`).
  */
 export class UnserializableStateError extends PersistentStoreError {
-  constructor(readonly path: string, reason: string, hint?: string) {
+  /** `reason`: what was refused ("a Set object", "undefined"), without the path. */
+  constructor(readonly path: string, readonly reason: string, hint?: string) {
     super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON${hint === undefined ? '' : `; ${hint}`}. The update was not applied.`);
   }
 }

@@ -35,6 +35,14 @@ describe('signals', () => {
     expect(exitCode).toBe(143);
   }, 20_000);
 
+  test('several event sources: the process ends once every one of them has written its stores, not when the first is done', async () => {
+    const child = startFixture('two-sources-store', [tempDir()]);
+    await waitForLine(child, /^updated 5 5$/);
+    expect(await kill(child, 'SIGTERM')).toBe(143);
+    expect(await readStoredState(tempDir(), 'FAST')).toEqual({ n: 5 });
+    expect(await readStoredState(tempDir(), 'SLOW')).toEqual({ n: 5 });
+  }, 20_000);
+
   test('handlers exist only while someone listens', () => {
     const before = [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
     const subscription = signalSource({ shutdownTimeoutMs: 1 }).subscribe();

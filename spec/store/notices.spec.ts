@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { firstValueFrom, filter, Subject } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
@@ -44,11 +45,17 @@ describe('what the logger is told', () => {
     await store.close();
   });
 
-  test('a refused value: thrown to the caller, and logged once per path', async () => {
+  test('a refused value: thrown to the caller, and logged once per kind of value', async () => {
     const logger = recordingLogger();
-    const store = await open({ tags: [] as unknown[] }, logger);
+    const store = await open({ tags: [] as unknown[], byUrl: {} as Record<string, unknown> }, logger);
     for (let i = 0; i < 2; i++) expect(() => store.update((s) => void s.tags.push(new Date()))).toThrow(UnserializableStateError);
     expect(logger.lines).toEqual([expect.stringMatching(/^warning rx-persistent-store: An update of "N" was refused: Cannot store .* at tags\[0\]/)]);
+    // The same mistake at a thousand paths (a Set per page) is one line, not a thousand.
+    for (let i = 0; i < 1_000; i++) expect(() => store.update((s) => void (s.byUrl[`https://example.com/${i}`] = new Set()))).toThrow(UnserializableStateError);
+    for (let i = 0; i < 3; i++) expect(() => store.update((s) => void (s.byUrl.big = BigInt(i)))).toThrow(UnserializableStateError);
+    expect(logger.lines).toHaveLength(3);
+    expect(logger.lines[1]).toMatch(/Cannot store a Set object at byUrl\["https:\/\/example.com\/0"\]/);
+    expect(logger.lines[2]).toMatch(/Cannot store the BigInt 0n at byUrl\.big/);
     await store.close();
   });
 
@@ -72,7 +79,74 @@ describe('what the logger is told', () => {
     store.update((s) => void (s.seen.x = 1)); // would warn
     await store.close();
     await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(InvalidOptionError);
-    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/logger/);
+    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/warn\(\) \(the console\?\).*pass \{ warning: console\.warn, error: console\.error \}/);
+    await expect(open({}, { info: () => undefined } as unknown as StoreLogger)).rejects.toThrow(/expected false or an object with warning\(\) and error\(\)/);
+  });
+});
+
+describe('a logger that throws', () => {
+  const throwing: StoreLogger = {
+    warning: () => {
+      throw new Error('logger down');
+    },
+    error: () => {
+      throw new Error('logger down');
+    },
+  };
+
+  test('does not break update(): a large copy is still applied and written, a refused value still throws its own error', async () => {
+    const records = new Map<string, string>();
+    const store = await open({ seen: plainObject(10_000) } as { seen: Record<string, number>; at?: unknown }, throwing, memoryAdapter({ records }));
+    const console = jest.spyOn(globalThis.console, 'warn').mockImplementation(() => undefined);
+    try {
+      store.update((s) => void (s.seen.x = 1)); // a large copy: logged
+      expect(store.getState().seen.x).toBe(1);
+      expect(() => store.update((s) => void (s.at = new Date()))).toThrow(UnserializableStateError);
+      // What the logger could not take goes to the console: never silent.
+      expect(console.mock.calls.map(([line]) => String(line))).toEqual([expect.stringMatching(/copied the plain object at seen/), expect.stringMatching(/was refused/)]);
+    } finally {
+      console.mockRestore();
+    }
+    await store.close();
+    const reopened = await open({ seen: {} as Record<string, number> }, false, memoryAdapter({ records }));
+    expect(reopened.getState().seen.x).toBe(1);
+    await reopened.close();
+  });
+
+  test('a failing write logged to it raises no uncaught error', async () => {
+    let failing = true;
+    const inner = memoryAdapter();
+    const adapter: StorageAdapter = {
+      ...inner,
+      write: async (key, value) => {
+        if (failing) throw new Error('backend down');
+        return inner.write(key, value);
+      },
+    };
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const console = jest.spyOn(globalThis.console, 'error').mockImplementation(() => undefined);
+    const info = jest.spyOn(globalThis.console, 'info').mockImplementation(() => undefined);
+    try {
+      const store = await open({ n: 0 }, throwing, adapter);
+      store.update((s) => void s.n++);
+      store.flush().catch(() => undefined);
+      await firstValueFrom(store.status$.pipe(filter((s) => s.phase === 'error')));
+      failing = false;
+      await store.flush();
+      await store.close();
+      // rxjs throws a subscriber's error from a timer of its own: let it run.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(uncaught).toEqual([]);
+      expect(console).toHaveBeenCalledWith(expect.stringMatching(/Could not write the state of "N"/));
+      expect(info).toHaveBeenCalledWith(expect.stringMatching(/is written again/));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      console.mockRestore();
+      info.mockRestore();
+    }
   });
 });
 

@@ -211,6 +211,38 @@ describe('persistence pipeline', () => {
     });
   });
 
+  describe('write-through (after migrating or aborting)', () => {
+    test('after a permanent failure, changes are written with the backoff, not one attempt per change', async () => {
+      const control = controlledAdapter();
+      const events = new Subject<PlatformEvent>();
+      const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, events, debounceMs: 100, maxWaitMs: 500 });
+      events.next({ name: 'aborting', data: {} });
+      const tooLarge = () => Object.assign(new Error('too large'), { retryable: false });
+      control.failNext(...Array.from({ length: 1_000 }, tooLarge));
+      // A job still at work in its grace time: a change every 10 ms for a second.
+      for (let i = 0; i < 100; i++) {
+        store.update((d) => void d.n++);
+        await tick(10);
+      }
+      // Backing off 100 ms, doubling: a handful of attempts, not 100 (each billed on a platform).
+      expect(control.attempts).toBeLessThanOrEqual(10);
+      await expect(store.close()).rejects.toThrow(/too large/);
+    });
+
+    test('before any failure, each change is written at once', async () => {
+      const control = controlledAdapter();
+      const events = new Subject<PlatformEvent>();
+      const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, events, debounceMs: 60_000, maxWaitMs: 60_000 });
+      events.next({ name: 'aborting', data: {} });
+      for (let n = 1; n <= 3; n++) {
+        store.update((d) => void d.n++);
+        await tick(0);
+        expect(control.written.at(-1)).toEqual({ n });
+      }
+      await store.close();
+    });
+  });
+
   describe('close()', () => {
     test('flushes pending changes and leaves no timer behind', async () => {
       const { store, control, inc } = await openStore();

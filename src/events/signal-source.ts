@@ -13,13 +13,16 @@ export interface SignalSourceOptions {
 
 /** The handlers of every signal source, so that one never counts another as "someone else". */
 const ours = new WeakSet<(...args: unknown[]) => void>();
+/** Every source's shutdown under way: each ends the process only once all are done, not the first one. */
+const shutdowns = new Set<Promise<void>>();
 
 /**
  * SIGTERM and SIGINT as events. The first signal emits `aborting` and waits for the work
  * listeners hand to `waitUntil` (stores write, then write every later change at once).
  *
  * When nobody else handles the signal, it then emits `exit` and waits again (stores close), then
- * ends the process with the conventional code, 128 + the signal number; a second signal ends it
+ * ends the process with the conventional code, 128 + the signal number (with several sources,
+ * once every one has closed its stores); a second signal ends it
  * at once. When someone else does (Crawlee's graceful pause on SIGINT, the job's own handler),
  * the process is theirs to end: nothing more is done. Our handlers run first, so that a handler
  * registered with `once` still counts. They exist only while someone subscribes.
@@ -46,9 +49,16 @@ export function signalSource({ shutdownTimeoutMs, exit = (code) => process.exit(
         return;
       }
       shuttingDown = true;
-      void (async () => {
+      const done = (async () => {
         await emitAndWait((waitUntil) => ({ name: 'aborting', data: {}, waitUntil }));
         await emitAndWait((waitUntil) => ({ name: 'exit', data: { exitCode: code }, waitUntil }));
+      })();
+      shutdowns.add(done);
+      void (async () => {
+        await done;
+        shutdowns.delete(done);
+        // Every source's handler ran in this same signal's turn: all their shutdowns are in the set.
+        await Promise.allSettled([...shutdowns]);
         exit(code);
       })();
     };

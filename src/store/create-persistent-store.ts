@@ -314,7 +314,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
         const refused = error instanceof RangeError ? new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`) : error;
-        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.path);
+        // One line per kind of value, not per path: a Set put under each page's URL is one mistake, not 10,000 warnings.
+        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.reason.replace(/\d+/g, '#'));
         throw refused;
       } finally {
         updating = false;
@@ -344,7 +345,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
 
   /** Warns (once per path) of an update that copied a plain container of 10,000 entries or more. */
   function reportLargeCopies(next: T, ops: readonly JournalOp[], tookMs: number): void {
-    for (const { path, entries, kind } of largeCopies(next, ops)) {
+    for (const { path, entries, kind } of largeCopies(next, ops, (path) => notices.isOpen('large-copy', formatPath(path)))) {
       const where = path.length === 0 ? 'the root of the state' : formatPath(path);
       notices.report(
         {

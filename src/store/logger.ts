@@ -41,6 +41,12 @@ function crawleeLog(): StoreLogger | undefined {
 export function writeLog(logger: StoreLogger | false | undefined, level: Level, message: string): void {
   if (logger === false) return;
   const to = logger ?? crawleeLog() ?? consoleLogger;
-  if (level === 'info' && !to.info) return to.warning(message);
-  to[level]!(message);
+  try {
+    if (level === 'info' && !to.info) to.warning(message);
+    else to[level]!(message);
+  } catch {
+    // Lines are written from inside update(), a status$ subscriber and the process's exit: a
+    // logger that throws must break none of them. The line goes to the console instead.
+    if (to !== consoleLogger) consoleLogger[level]!(message);
+  }
 }

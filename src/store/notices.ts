@@ -13,8 +13,9 @@ export interface StoreDiagnostic {
    * write failed (once per episode, until a write lands). `write-recovered`: a write landed after
    * failures. `value-refused`: `update()` refused a value that is not plain JSON. `near-limit`: the
    * state is nearing its adapter's size limit. `large-copy`: an update copied a plain object or
-   * array of 10,000 entries or more (a `KeyedMap` would not). `unwritten-on-exit`: the process
-   * ended with changes not yet written.
+   * array of 10,000 entries or more (a `KeyedMap` would not); an object is reported once per path,
+   * as counting its keys again would cost each later update as much as a copy of them.
+   * `unwritten-on-exit`: the process ended with changes not yet written.
    */
   readonly type: 'storage-replaced' | 'lock-lost' | 'write-failed' | 'write-recovered' | 'value-refused' | 'near-limit' | 'large-copy' | 'unwritten-on-exit';
   readonly key: string;

@@ -1,5 +1,5 @@
 import {
-  BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, race, retry, Subject, take, takeUntil, timer, catchError,
+  audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError,
 } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, errorMessage } from '../errors.js';
@@ -31,6 +31,8 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   let writing = false;
   let maintenanceDue = false;
   let throughNow = false;
+  /** Rounds in a row that ended in a permanent failure: write-through backs off by them. */
+  let permanentFailures = 0;
   let inFlight: Promise<void> = Promise.resolve();
   let lastSavedAt: number | null = null;
   let lastError: Error | null = null;
@@ -60,6 +62,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       saved = target;
       lastSavedAt = Date.now();
       lastError = null;
+      permanentFailures = 0;
       publish();
       saved$.next(saved);
     }
@@ -95,6 +98,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
         lastError = error instanceof Error ? error : new Error(errorMessage(error));
         publish();
         if (!isRetryable(error)) {
+          permanentFailures++;
           permanentFailure$.next(lastError);
           throw error;
         }
@@ -106,7 +110,10 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     catchError(() => EMPTY),
   );
 
-  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs), takeUntil(through$)), urgent$, through$)
+  // Write-through: at once, unless the last rounds failed for good (a 413, a refused token):
+  // one attempt per change would then hammer a backend that refuses them all, billed per request.
+  const throughWrites$ = through$.pipe(audit(() => (permanentFailures === 0 ? of(0) : timer(retryDelayMs(permanentFailures)))));
+  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs), takeUntil(through$)), urgent$, throughWrites$)
     .pipe(singleFlight(() => writeWithRetries))
     .subscribe();
 

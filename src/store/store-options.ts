@@ -123,7 +123,14 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
   }
   const { logger } = options;
   if (logger !== undefined && logger !== false && !(typeof logger === 'object' && logger !== null && typeof logger.warning === 'function' && typeof logger.error === 'function')) {
-    throw new InvalidOptionError('logger', 'expected false or an object with warning() and error() (Crawlee\'s log, or your own)');
+    // The console itself is the likeliest to be given: it has warn(), not warning().
+    const consoleLike = typeof logger === 'object' && logger !== null && typeof (logger as { warn?: unknown }).warn === 'function';
+    throw new InvalidOptionError(
+      'logger',
+      consoleLike
+        ? 'got an object with warn() (the console?); a logger has warning() and error(). The console is already the default when Crawlee\'s log is not loaded; to force it, pass { warning: console.warn, error: console.error }'
+        : 'expected false or an object with warning() and error() (Crawlee\'s log, or your own)',
+    );
   }
   if (options.onConflict !== undefined && options.onConflict !== 'fail' && options.onConflict !== 'rebase') {
     throw new InvalidOptionError('onConflict', `expected 'fail' or 'rebase', got ${String(options.onConflict)}`);
