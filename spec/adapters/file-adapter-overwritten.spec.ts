@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
+import { CorruptStateError, LockLostError } from '../../src/errors.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import type { StoreDiagnostic } from '../../src/store/notices.js';
@@ -14,25 +15,30 @@ const tempDir = useTempDir('overwritten');
 // setValue) in a local run is such a write. README, "One writer per key": "The store notices at
 // its next write, says so (lock-lost, naming the auto-save) and writes nothing more".
 describe('file adapter: the snapshot overwritten in place by another program', () => {
-  test.failing('is noticed at the next write, and the next run does not replay our journal onto the foreign value', async () => {
+  test('is noticed at the next write (lock-lost), left as it is, and the next open refuses to mix our journal into it', async () => {
     const dir = tempDir();
+    const file = path.join(dir, 'STATE.json');
     const open = () => createPersistentStore({ key: 'STATE', initial: { n: 0 } as Record<string, unknown>, adapter: fileAdapter({ dir }), events: new Subject<PlatformEvent>(), logger: false });
     const store = await open();
     const diagnostics: StoreDiagnostic['type'][] = [];
     store.diagnostics$.subscribe((d) => void diagnostics.push(d.type));
     store.update((s) => void (s.n = 1));
-    await store.flush();
-    await fs.writeFile(path.join(dir, 'STATE.json'), JSON.stringify({ crawlee: 'auto-save' }, null, '\t'));
+    await store.flush(); // the snapshot
     store.update((s) => void (s.n = 2));
-    await store.flush().catch(() => undefined);
+    await store.flush(); // a journal record beside it
+    const foreign = JSON.stringify({ crawlee: 'auto-save' }, null, '\t');
+    await fs.writeFile(file, foreign); // in place, as @crawlee/memory-storage writes
+    store.update((s) => void (s.n = 3));
+    const error = await store.flush().catch((e: unknown) => e);
+    expect((error as Error).cause).toBeInstanceOf(LockLostError);
+    expect(((error as Error).cause as Error).message).toMatch(/written over in place by another program \(an auto-save on the same key, such as Crawlee's useState/);
     await store.close().catch(() => undefined);
-    expect(diagnostics).not.toEqual([]);
-    const next = await open();
-    try {
-      // Found today: { crawlee: 'auto-save', n: 2 }, a state neither writer ever had.
-      expect(next.getState()).not.toEqual({ crawlee: 'auto-save', n: 2 });
-    } finally {
-      await next.close();
-    }
+    expect(diagnostics).toEqual(['lock-lost']);
+    expect(await fs.readFile(file, 'utf8')).toBe(foreign); // not written over again
+    // Found before: { crawlee: 'auto-save', n: 2 }, a state neither writer ever had.
+    const reopened = await open().catch((e: unknown) => e);
+    expect(reopened).toBeInstanceOf(CorruptStateError);
+    expect((reopened as Error).message).toMatch(/a value not written by this library beside 1 journal record/);
+    expect(await fs.readFile(file, 'utf8')).toBe(foreign);
   });
 });

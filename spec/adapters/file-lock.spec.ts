@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -262,12 +262,20 @@ describe('file lock', () => {
       // Found in review: its pid (1 there) meant another process here, and the key was taken while it ran.
       const holder = await firstLine('unshare', ['--pid', '--mount-proc', '--kill-child=SIGKILL', process.execPath, '--import', 'tsx', fixture, tempDir(), 'K'], /^ready/);
       if (holder === undefined) return;
+      let pidns = '';
       try {
         const owner = JSON.parse(await fs.readFile(path.join(tempDir(), 'K.json~lock.1'), 'utf8'));
+        pidns = owner.pidns;
         expect(owner.pidns).not.toBe(readlinkSync('/proc/self/ns/pid'));
         await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open by process 1 \(in another PID namespace, pid:\[\d+\]\)/);
       } finally {
-        await kill(holder.child, 'SIGKILL'); // unshare's child is killed with it
+        await kill(holder.child, 'SIGKILL'); // unshare's child is killed with it, a moment later
+      }
+      // The holder dies after unshare: the lock is stale only once no process of its namespace is left.
+      const inNamespace = () => readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && (() => { try { return readlinkSync(`/proc/${pid}/ns/pid`) === pidns; } catch { return false; } })());
+      for (let waited = 0; inNamespace(); waited += 20) {
+        if (waited > 20_000) throw new Error(`a process of ${pidns} is still running 20 s after the kill`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
     }, 120_000);

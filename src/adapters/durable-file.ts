@@ -89,6 +89,8 @@ export interface OpenFile {
   readonly handle: fs.FileHandle;
   /** Fixed for as long as the handle is open: read once. */
   readonly identity: FileIdentity;
+  /** Its size and modification time when it was kept open (by `keepOpen`): a file written in place changes them. */
+  readonly content?: { readonly size: number; readonly mtimeMs: number };
 }
 
 /**
@@ -121,7 +123,7 @@ const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
 /** Keeps `handle` as an `OpenFile`. */
 export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
   const stats = await handle.stat();
-  return { handle, identity: { dev: stats.dev, ino: stats.ino } };
+  return { handle, identity: { dev: stats.dev, ino: stats.ino }, content: { size: stats.size, mtimeMs: stats.mtimeMs } };
 }
 
 /**

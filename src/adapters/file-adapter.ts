@@ -122,7 +122,25 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     await closeJournal(key);
     await pinSnapshot(key, undefined);
   };
+  /**
+   * The snapshot's own file written over in place: never by this adapter (it replaces the file
+   * whole), but by Crawlee's local storage, which writes a record in place: an auto-save on the
+   * same key. Writing our state again would overwrite that value, appending would mix the two:
+   * the key is lost to that writer, and the value it wrote is left as it is.
+   */
+  const assertNotOverwritten = (key: string): void => {
+    const files = keys.get(key);
+    const snapshot = files?.snapshot;
+    if (!files || !snapshot?.content) return;
+    const now = fstatSync(snapshot.handle.fd);
+    if (now.nlink === 0 || (now.size === snapshot.content.size && now.mtimeMs === snapshot.content.mtimeMs)) return;
+    throw (files.lost = new LockLostError(
+      key,
+      `${fileOf(key)} was written over in place by another program (an auto-save on the same key, such as Crawlee's useState or a persistState handler calling setValue? give it another key); it is left as it is`,
+    ));
+  };
   const assertNotReplaced = (key: string): void => {
+    assertNotOverwritten(key);
     const why = replaced(key);
     if (why !== undefined) throw new StorageReplacedError(key, fileOf(key), why);
   };
@@ -299,6 +317,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         throw storageErrorFrom(error, 'append to the journal', file);
       }
       // Acknowledged only if it landed in the live journal, beside the live snapshot.
+      assertNotOverwritten(key);
       const why = replaced(key);
       if (why !== undefined) {
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.

@@ -25,7 +25,8 @@ const shutdowns = new Set<Promise<void>>();
  * once every one has closed its stores); a second signal ends it
  * at once. When someone else does (Crawlee's graceful pause on SIGINT, the job's own handler),
  * the process is theirs to end: nothing more is done. Our handlers run first, so that a handler
- * registered with `once` still counts. They exist only while someone subscribes.
+ * registered with `once` still counts (one put before ours with `prependOnceListener` after we
+ * subscribed is gone by the time we look, and is missed). They exist only while someone subscribes.
  */
 export function signalSource({ shutdownTimeoutMs, exit = (code) => process.exit(code) }: SignalSourceOptions): Observable<PlatformEvent> {
   return new Observable<PlatformEvent>((subscriber) => {

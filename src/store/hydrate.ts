@@ -106,6 +106,14 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
   if (decoded.unversioned && !options.adoptUnversioned) {
     throw new CorruptStateError(key, location, 'it holds a bare value without the store envelope, and adoptUnversioned is off');
   }
+  if (decoded.unversioned && journal.length > 0) {
+    // Our journal follows only our own snapshots: a bare value beside it was written over ours by someone else.
+    throw new CorruptStateError(
+      key,
+      location,
+      `it holds a value not written by this library beside ${journal.length} journal record(s) of this library's: another program overwrote the snapshot (an auto-save on the same key, such as Crawlee's useState?), and neither can be applied to the other. Nothing was changed; keep one (onInvalidStored: 'moveAside' starts afresh and keeps both)`,
+    );
+  }
   if (decoded.version > version) throw new FutureVersionError(key, decoded.version, version);
   let state: unknown;
   try {
