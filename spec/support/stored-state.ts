@@ -26,7 +26,7 @@ export function readStoredState<T>(dir: string, key: string): Promise<T | undefi
  */
 export async function readSimulatedState<T>(storageDir: string, key: string): Promise<T | undefined> {
   const ignore = () => undefined;
-  const api = await startPlatformServer(platformApi({ storageDir, runId: 'check', token: 'check', onReboot: ignore, onStatusMessage: ignore, onNotEmulated: ignore }));
+  const api = await startPlatformServer(platformApi({ storageDir, runId: 'check', token: 'check', onReboot: ignore, onStatusMessage: ignore, onNotEmulated: ignore }).handle);
   try {
     return await restoredState(remoteKvAdapter({ dialect: { dialect: 'apify', token: 'check', storeId: 'default', baseUrl: api.url } }), key);
   } finally {
