@@ -3,12 +3,14 @@ export { createPersistentStore, type PersistentStore, type Recipe } from './stor
 export type { PersistentStoreOptions } from './store/store-options.js';
 export type { PersistenceStatus } from './store/persistence-status.js';
 export type { StoreDiagnostic } from './store/notices.js';
+export type { StoreLogger } from './store/logger.js';
 export type { StateSchema, SchemaIssue } from './store/state-schema.js';
 export { EventType, eventDataSchemas, type EventName, type EventDataMap, type PlatformEvent, type SystemInfoData } from './events/event-types.js';
 export { ofType } from './events/of-type.js';
 export { events$, createEventSource, type EventSource, type EventSourceOptions } from './events/event-source.js';
 export type { EventDiagnostic } from './events/event-diagnostic.js';
 export { fromEventManager, type EventManagerLike } from './events/from-event-manager.js';
+export { waitToBeMoved } from './events/wait-to-be-moved.js';
 export { type StorageAdapter, isRetryable } from './adapters/storage-adapter.js';
 export { memoryAdapter, type MemoryAdapterOptions } from './adapters/memory-adapter.js';
 export { indexedDbAdapter, type IndexedDbAdapterOptions } from './adapters/indexeddb-adapter.js';

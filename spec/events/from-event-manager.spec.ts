@@ -14,7 +14,10 @@ describe('fromEventManager', () => {
     emitter.emit('persistState', { isMigrating: 'nope' });
     emitter.emit('somethingElse', {});
     emitter.emit('aborting');
-    expect(events).toEqual([{ name: 'migrating', data: { timeRemainingSecs: 9 } }, { name: 'aborting', data: {} }]);
+    expect(events).toEqual([
+      { name: 'migrating', data: { timeRemainingSecs: 9 }, waitUntil: expect.any(Function) },
+      { name: 'aborting', data: {}, waitUntil: expect.any(Function) },
+    ]);
     subscription.unsubscribe();
     expect(emitter.eventNames()).toEqual([]);
   });

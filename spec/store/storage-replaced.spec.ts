@@ -27,11 +27,14 @@ async function openWritten(options: { verify: boolean }) {
 }
 
 describe('stored files removed or replaced while the store is open', () => {
-  let warn: jest.SpiedFunction<typeof console.warn>;
+  /** What the default logger wrote: console.warn, console.error and console.info, in order. */
+  let logged: string[];
+  let spies: Array<{ mockRestore(): void }>;
   beforeEach(() => {
-    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    logged = [];
+    spies = (['warn', 'error', 'info'] as const).map((level) => jest.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(`${level} ${String(line)}`)));
   });
-  afterEach(() => warn.mockRestore());
+  afterEach(() => spies.forEach((spy) => spy.mockRestore()));
 
   test('verify finds the folder purged: the next persist writes the whole state, and flush resolves once it is durable', async () => {
     const { control, store } = await openWritten({ verify: true });
@@ -76,18 +79,19 @@ describe('stored files removed or replaced while the store is open', () => {
     expect([...fresh.records.keys()]).toEqual([]);
   });
 
-  test('reported once per episode on console.warn when nobody listens, however many writes notice it', async () => {
+  test('logged once per episode to the console (no Crawlee log loaded), however many writes notice it', async () => {
     const { control, store } = await openWritten({ verify: true });
     control.purge('R');
     control.failNext(new Error('disk hiccup'), new Error('disk hiccup')); // the rewrite fails twice: three writes notice the purge
     store.update((s) => void s.n++);
     await store.flush();
     expect(control.verifications).toBeGreaterThanOrEqual(3 + 2);
-    const lines = () => warn.mock.calls.map(([line]) => String(line));
-    // One line for the purge, one for the failing writes (one episode each, however many attempts).
+    const lines = () => logged;
+    // One line for the purge, one for the failing writes (one episode each, however many attempts), one for the recovery.
     expect(lines()).toEqual([
-      expect.stringMatching(/^rx-persistent-store: The stored files of "R" at memory:R were removed while the store was open/),
-      expect.stringMatching(/^rx-persistent-store: Could not write the state of "R": disk hiccup/),
+      expect.stringMatching(/^warn rx-persistent-store: The stored files of "R" at memory:R were removed while the store was open/),
+      expect.stringMatching(/^error rx-persistent-store: Could not write the state of "R" to memory:R: disk hiccup/),
+      'info rx-persistent-store: The state of "R" is written again, after 2 failed attempts.',
     ]);
     control.purge('R'); // a second episode is told again
     store.update((s) => void s.n++);
@@ -97,8 +101,11 @@ describe('stored files removed or replaced while the store is open', () => {
     expect(await reopen(control.records)).toEqual({ n: 4 });
   });
 
-  test('with a subscriber, each notice goes to diagnostics$ and nothing to the console', async () => {
-    const { control, store } = await openWritten({ verify: true });
+  test('each notice also goes to diagnostics$; with logger: false, nothing to the console', async () => {
+    const control = controlledAdapter(new Map(), { journal: true, verify: true });
+    const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY, debounceMs: 60_000, maxWaitMs: 60_000, logger: false });
+    store.update((s) => void s.n++);
+    await store.flush();
     const seen: StoreDiagnostic[] = [];
     const subscription = store.diagnostics$.subscribe((d) => seen.push(d));
     control.purge('R');
@@ -107,7 +114,7 @@ describe('stored files removed or replaced while the store is open', () => {
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ type: 'storage-replaced', key: 'R' });
     expect(seen[0]!.error).toBeInstanceOf(StorageReplacedError);
-    expect(warn).not.toHaveBeenCalled();
+    expect(logged).toEqual([]);
     subscription.unsubscribe();
     await store.close();
   });
@@ -127,7 +134,6 @@ describe('stored files removed or replaced while the store is open', () => {
     expect(calls()).toBe(before);
     await expect(store.close()).rejects.toBeInstanceOf(FlushError);
     expect(calls()).toBe(before);
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toMatch(/^rx-persistent-store: The store "R" lost its lock/);
+    expect(logged).toEqual([expect.stringMatching(/^error rx-persistent-store: The store "R" lost its lock/)]);
   });
 });

@@ -175,6 +175,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   return {
     name: 'file',
     locate: fileOf,
+    // A durable write costs about a millisecond: a kill without warning loses at most 1 s.
+    writeTiming: { debounceMs: 200, maxWaitMs: 1_000 },
     async lock(key) {
       fileOf(key);
       await makeFolder(folder);

@@ -28,6 +28,18 @@ export interface StorageAdapter {
    */
   readonly compactAfterRecords?: number;
   /**
+   * The store's `debounceMs` and `maxWaitMs` when the user gives none, chosen for what a write
+   * costs here: `maxWaitMs` is the most a kill without warning loses.
+   * @default { debounceMs: 1000, maxWaitMs: 5000 }
+   */
+  readonly writeTiming?: { readonly debounceMs: number; readonly maxWaitMs: number };
+  /**
+   * How much state this adapter can hold, where that is bounded: the store warns (once) when its
+   * state grows past 80 % of `bytes`. `what` names the limit in that warning.
+   * @default no limit
+   */
+  readonly stateLimit?: { readonly bytes: number; readonly what: string };
+  /**
    * Takes exclusive use of `key` and resolves to a function that gives it back.
    * Rejects with `StoreLockedError` when someone else holds it. Adapters whose backend
    * cannot lock leave this out.

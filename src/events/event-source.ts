@@ -23,7 +23,13 @@ export interface EventSourceOptions {
   readonly persistStateIntervalMs?: number;
   /** Local mode: `systemInfo` this often. @default 1000 */
   readonly systemInfoIntervalMs?: number;
-  /** Node: turn SIGTERM and SIGINT into `aborting` then `exit`, then end the process. @default true */
+  /**
+   * Node: turn SIGTERM and SIGINT into `aborting` (stores write, then write every change at
+   * once), then, unless another handler of the signal is installed (Crawlee's graceful pause, the
+   * job's own), `exit` (stores close) and the end of the process with code 128 + the signal's
+   * number. With another handler, ending the process is left to it.
+   * @default true
+   */
   readonly signals?: boolean;
   /** How long each shutdown step waits for the work handed to `waitUntil`. @default 10000 */
   readonly shutdownTimeoutMs?: number;

@@ -44,9 +44,10 @@ export type PlatformEvent<N extends EventName = EventName> = {
     readonly name: K;
     readonly data: EventDataMap[K];
     /**
-     * Present on the `aborting` and `exit` events raised for a SIGTERM or SIGINT: hand it a
-     * promise (a flush, a close) and the process waits for it, within the shutdown timeout,
-     * before it moves on and exits.
+     * Present where someone waits for the listeners: on the `aborting` and `exit` events raised
+     * for a SIGTERM or SIGINT (the process waits, within the shutdown timeout, before it moves on
+     * and exits), and on every event bridged by `fromEventManager` (the event manager waits, as
+     * `Actor.exit()` does). Hand it a promise: a flush, a close.
      */
     readonly waitUntil?: (work: Promise<unknown>) => void;
   };

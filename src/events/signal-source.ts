@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import type { PlatformEvent } from './event-types.js';
 
 const SIGNALS = { SIGTERM: 15, SIGINT: 2 } as const;
+type SignalName = keyof typeof SIGNALS;
 
 export interface SignalSourceOptions {
   /** How long the `aborting` and `exit` steps each wait for the work handed to `waitUntil`. */
@@ -10,11 +11,18 @@ export interface SignalSourceOptions {
   readonly exit?: (code: number) => void;
 }
 
+/** The handlers of every signal source, so that one never counts another as "someone else". */
+const ours = new WeakSet<(...args: unknown[]) => void>();
+
 /**
  * SIGTERM and SIGINT as events. The first signal emits `aborting` and waits for the work
- * listeners hand to `waitUntil` (stores flush), then emits `exit` and waits again (stores close),
- * then ends the process with the conventional code, 128 + the signal number. A second signal ends
- * it at once. The handlers exist only while someone subscribes.
+ * listeners hand to `waitUntil` (stores write, then write every later change at once).
+ *
+ * When nobody else handles the signal, it then emits `exit` and waits again (stores close), then
+ * ends the process with the conventional code, 128 + the signal number; a second signal ends it
+ * at once. When someone else does (Crawlee's graceful pause on SIGINT, the job's own handler),
+ * the process is theirs to end: nothing more is done. Our handlers run first, so that a handler
+ * registered with `once` still counts. They exist only while someone subscribes.
  */
 export function signalSource({ shutdownTimeoutMs, exit = (code) => process.exit(code) }: SignalSourceOptions): Observable<PlatformEvent> {
   return new Observable<PlatformEvent>((subscriber) => {
@@ -29,9 +37,14 @@ export function signalSource({ shutdownTimeoutMs, exit = (code) => process.exit(
       clearTimeout(timer);
     };
 
-    const onSignal = (signal: keyof typeof SIGNALS): void => {
+    const onSignal = (signal: SignalName): void => {
       const code = 128 + SIGNALS[signal];
       if (shuttingDown) return exit(code);
+      const someoneElse = process.listeners(signal).some((listener) => !ours.has(listener as (...args: unknown[]) => void));
+      if (someoneElse) {
+        void emitAndWait((waitUntil) => ({ name: 'aborting', data: {}, waitUntil }));
+        return;
+      }
       shuttingDown = true;
       void (async () => {
         await emitAndWait((waitUntil) => ({ name: 'aborting', data: {}, waitUntil }));
@@ -40,9 +53,10 @@ export function signalSource({ shutdownTimeoutMs, exit = (code) => process.exit(
       })();
     };
 
-    const handlers = Object.keys(SIGNALS).map((signal) => {
-      const handler = () => onSignal(signal as keyof typeof SIGNALS);
-      process.on(signal, handler);
+    const handlers = (Object.keys(SIGNALS) as SignalName[]).map((signal) => {
+      const handler = () => onSignal(signal);
+      ours.add(handler);
+      process.prependListener(signal, handler);
       return [signal, handler] as const;
     });
     return () => {

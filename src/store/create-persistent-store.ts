@@ -14,8 +14,14 @@ import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
 import { applyRecipe, type Recipe } from './recipe.js';
+import { atProcessExit } from './exit-check.js';
+import { formatPath } from './json-path.js';
+import { LARGE_CONTAINER_ENTRIES, largeCopies } from './large-copies.js';
 
 enablePatches();
+
+/** When the adapter does not choose: see `StorageAdapter.writeTiming`. */
+const DEFAULT_WRITE_TIMING = { debounceMs: 1_000, maxWaitMs: 5_000 } as const;
 
 export type { Recipe } from './recipe.js';
 
@@ -81,8 +87,9 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   assertValidKey(key);
   const adapter = options.adapter ?? (await defaultAdapter());
   const version = options.version ?? 0;
-  const debounceMs = options.debounceMs ?? 1_000;
-  const maxWaitMs = options.maxWaitMs ?? Math.max(5_000, debounceMs);
+  const timing = adapter.writeTiming ?? DEFAULT_WRITE_TIMING;
+  const debounceMs = options.debounceMs ?? Math.min(timing.debounceMs, options.maxWaitMs ?? Infinity);
+  const maxWaitMs = options.maxWaitMs ?? Math.max(timing.maxWaitMs, debounceMs);
   const flushTimeoutMs = options.flushTimeoutMs ?? 30_000;
 
   const location = adapter.locate(key);
@@ -135,7 +142,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       publishing = false;
     }
   }
-  const notices = createNotices();
+  const notices = createNotices(options.logger);
   const writer = createJournalWriter<T>({
     key,
     adapter,
@@ -172,21 +179,47 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       inTurn(async () => {
         await writer.persist();
         if (writer.compactionDue()) pipeline.requestMaintenance();
+        checkLimit();
       }),
     maintain: () => inTurn(() => writer.compact()),
   });
 
+  /** Warns once when the state grows past 80 % of what the adapter can hold (see `StorageAdapter.stateLimit`). */
+  function checkLimit(): void {
+    const limit = adapter.stateLimit;
+    if (!limit) return;
+    const bytes = writer.storedBytes();
+    if (bytes < 0.8 * limit.bytes) return notices.settled('near-limit');
+    const share = Math.round((100 * bytes) / limit.bytes);
+    notices.report({ type: 'near-limit', key, message: `The state of "${key}" is about ${bytes.toLocaleString('en-US')} bytes, ${share} % of ${limit.what} (${limit.bytes.toLocaleString('en-US')} bytes). Keep less in it, or move it to another adapter.` });
+  }
+
   // A failing write must be heard of even when nobody watches status$: once per episode, until a write lands.
-  let failing = false;
+  let failedAttempts = 0;
+  let lastFailure: Error | null = null;
   const failures = pipeline.status$.subscribe(({ phase, lastError }) => {
     // A lost lock is its own notice (the writer's); it ends every write, so the failure would say it twice.
-    if (phase === 'error' && lastError && !failing && !(lastError instanceof LockLostError)) {
-      failing = true;
-      notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}": ${lastError.message.replace(/\.?$/, '.')} The state is kept in memory; writing it is tried again.`, error: lastError });
-    } else if (phase === 'idle' && failing) {
-      failing = false;
+    if (phase === 'error' && lastError && lastError !== lastFailure && !(lastError instanceof LockLostError)) {
+      lastFailure = lastError; // each attempt fails with an error of its own; the status is published more often
+      if (failedAttempts++ === 0) {
+        notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}" to ${location}: ${lastError.message.replace(/\.?$/, '.')} The state is kept in memory; writing it is tried again.`, error: lastError });
+      }
+    } else if (phase === 'idle' && failedAttempts > 0) {
       notices.settled('write-failed');
+      notices.report({ type: 'write-recovered', key, message: `The state of "${key}" is written again, after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'}.` });
+      notices.settled('write-recovered');
+      failedAttempts = 0;
     }
+  });
+  // A process that ends with changes unwritten (process.exit, Actor.exit without waiting for the store) says so.
+  const stopExitCheck = atProcessExit(() => {
+    const { pending } = pipeline.status();
+    if (pending === 0) return;
+    notices.report({
+      type: 'unwritten-on-exit',
+      key,
+      message: `The process ended with ${pending} change${pending === 1 ? '' : 's'} of "${key}" not yet written to ${location}: they are lost. Before the process ends, await store.close() (or store.flush()); with the Apify SDK, open the store with events: fromEventManager(Actor.config.getEventManager()) and Actor.exit() waits for it.`,
+    });
   });
 
   let closing: Promise<void> | undefined;
@@ -221,6 +254,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         }
       } finally {
         disposed = true;
+        if (pipeline.status().pending === 0) stopExitCheck();
         eventSubscription?.unsubscribe();
         failures.unsubscribe();
         stopWatching?.();
@@ -253,6 +287,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       let thrown: { error: unknown } | undefined;
       updating = true;
       reentered = false;
+      const started = performance.now();
       try {
         const run = (draft: Draft<T>): void | T => {
           try {
@@ -269,14 +304,16 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } catch (error) {
         if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
-        if (error instanceof RangeError) throw new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`);
-        throw error;
+        const refused = error instanceof RangeError ? new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`) : error;
+        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.path);
+        throw refused;
       } finally {
         updating = false;
       }
       // The recipe may have closed the store: its change would then never be written.
       if (closing) throw new StoreClosedError(key, 'update');
       writer.record(ops, recipe);
+      reportLargeCopies(next, ops, performance.now() - started);
       current = next;
       // Counted before anyone hears of it, so a flush() called by a subscriber covers it.
       pipeline.changed();
@@ -296,17 +333,36 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     error: () => undefined, // a broken event source must not take the store down
   });
 
+  /** Warns (once per path) of an update that copied a plain container of 10,000 entries or more. */
+  function reportLargeCopies(next: T, ops: readonly JournalOp[], tookMs: number): void {
+    for (const { path, entries, kind } of largeCopies(next, ops)) {
+      const where = path.length === 0 ? 'the root of the state' : formatPath(path);
+      notices.report(
+        {
+          type: 'large-copy',
+          key,
+          message: `An update of "${key}" copied the plain ${kind} at ${where} (${entries.toLocaleString('en-US')} entries; the update took ${tookMs.toFixed(1)} ms): immer copies a plain container on every change to it. For collections of ${LARGE_CONTAINER_ENTRIES.toLocaleString('en-US')} entries or more, use a KeyedMap: an entry then costs the same at any size.`,
+        },
+        formatPath(path),
+      );
+    }
+  }
+
   function onEvent(event: PlatformEvent): void {
     switch (event.name) {
       case 'persistState':
         // The page may be going away: an asynchronous write may never finish, so copy now too.
         if (event.data.isMigrating && pipeline.status().pending > 0) writer.persistSync();
-        return pipeline.writeNow();
-      case 'migrating':
-        // Write at once, then fold the journal into a snapshot so the next start is quick.
-        return pipeline.requestMaintenance();
-      case 'aborting':
         pipeline.writeNow();
+        return event.waitUntil?.(flush().catch(() => undefined));
+      case 'migrating':
+        // Every change from now on is written at once: the machine may go away at any moment.
+        // The journal is then folded into a snapshot, so the next start is quick.
+        pipeline.writeThrough();
+        pipeline.requestMaintenance();
+        return event.waitUntil?.(flush().catch(() => undefined));
+      case 'aborting':
+        pipeline.writeThrough();
         return event.waitUntil?.(flush().catch(() => undefined));
       case 'exit': {
         const closed = close().catch(() => undefined); // a failure shows on status$; the shutdown goes on

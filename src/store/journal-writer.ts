@@ -307,6 +307,9 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
       if (!lockLost) adapter.writeSync?.(key, wrap(store.get(), version, seq, new Date(), lineage.current()));
     },
 
+    /** About how many bytes the stored state takes: the last snapshot and the journal since (0 without a journal). */
+    storedBytes: (): number => stateWeight.bytes + journalWeight.bytes,
+
     /** True once the journal is worth folding into a snapshot: by its number of changes or by its bytes. */
     compactionDue: (): boolean =>
       !snapshotDue &&

@@ -30,12 +30,15 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   let saved = 0;
   let writing = false;
   let maintenanceDue = false;
+  let throughNow = false;
   let inFlight: Promise<void> = Promise.resolve();
   let lastSavedAt: number | null = null;
   let lastError: Error | null = null;
 
   const changed$ = new Subject<void>();
   const urgent$ = new Subject<void>();
+  /** Changes written at once (see `writeThrough`); unlike urgent$, they do not cut a retry's backoff short. */
+  const through$ = new Subject<void>();
   const saved$ = new BehaviorSubject<number>(0);
   const permanentFailure$ = new Subject<Error>();
   const status$ = new BehaviorSubject<PersistenceStatus>(statusNow());
@@ -103,7 +106,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     catchError(() => EMPTY),
   );
 
-  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs)), urgent$)
+  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs)), urgent$, through$)
     .pipe(singleFlight(() => writeWithRetries))
     .subscribe();
 
@@ -115,7 +118,13 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     changed(): void {
       revision++;
       publish();
-      changed$.next();
+      (throughNow ? through$ : changed$).next();
+    },
+
+    /** From now on every change is written at once, without the debounce: the machine is going away. */
+    writeThrough(): void {
+      throughNow = true;
+      urgent$.next();
     },
 
     /** Write now, skipping the debounce and any retry backoff. */
@@ -155,7 +164,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     /** Stops every timer and subscription; pending changes are not written. */
     dispose(): void {
       subscription.unsubscribe();
-      for (const subject of [changed$, urgent$, saved$, permanentFailure$, status$]) subject.complete();
+      for (const subject of [changed$, urgent$, through$, saved$, permanentFailure$, status$]) subject.complete();
     },
   };
 }

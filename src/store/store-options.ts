@@ -3,6 +3,7 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import type { StateSchema } from './state-schema.js';
+import type { StoreLogger } from './logger.js';
 
 export interface PersistentStoreOptions<T> {
   /** The storage key: 1–256 characters from letters, digits and `!-_.'()`. */
@@ -24,10 +25,32 @@ export interface PersistentStoreOptions<T> {
    * @default events$ (the platform socket, local timers and signals, or the page lifecycle)
    */
   readonly events?: Observable<PlatformEvent>;
-  /** Write this long after the last change. @default 1000 */
+  /**
+   * Write this long after the last change. The default follows the cost of a write on the
+   * adapter (its `writeTiming`): 200 ms for files and IndexedDB, 2000 ms on the Apify platform
+   * (billed per request), 250 ms on etcd, 500 ms on WebDAV, 1000 ms elsewhere; never more than
+   * `maxWaitMs` when only that is given.
+   * @default the adapter's writeTiming.debounceMs
+   */
   readonly debounceMs?: number;
-  /** ... but never later than this after the first unsaved change. @default 5000, or debounceMs if larger */
+  /**
+   * ... but never later than this after the first unwritten change: the most a kill without
+   * warning can lose. A `migrating` or `aborting` event, or a signal, writes at once, and from
+   * then on every change is written at once. 1000 ms for files and IndexedDB, 10,000 ms on the
+   * Apify platform, 2000 ms on etcd and WebDAV, 5000 ms elsewhere; never less than `debounceMs`.
+   * @default the adapter's writeTiming.maxWaitMs
+   */
   readonly maxWaitMs?: number;
+  /**
+   * Where warnings and errors go: a failing write (once until it recovers) and its recovery, the
+   * lock lost to a second writer, stored files replaced, a refused value, a state nearing the
+   * adapter's limit, an update that copied a plain object or array of 10,000 entries or more, and
+   * changes not written when the process ended. Each episode is written once; every one is also on
+   * `diagnostics$`. By default Crawlee's / the Apify SDK's `log` when the job has loaded it, else
+   * the console. `false`: nothing is written.
+   * @default Crawlee's log if loaded, else console
+   */
+  readonly logger?: StoreLogger | false;
   /** The version of the state's shape; stored with it. @default 0 */
   readonly version?: number;
   /**
@@ -87,8 +110,8 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
       throw new InvalidOptionError(name, `expected a duration in ms (a finite number ≥ 0), got ${String(value)}`);
     }
   }
-  if (options.maxWaitMs !== undefined && options.maxWaitMs < (options.debounceMs ?? 1_000)) {
-    throw new InvalidOptionError('maxWaitMs', `must be at least debounceMs (${options.debounceMs ?? 1_000}), got ${options.maxWaitMs}`);
+  if (options.maxWaitMs !== undefined && options.debounceMs !== undefined && options.maxWaitMs < options.debounceMs) {
+    throw new InvalidOptionError('maxWaitMs', `must be at least debounceMs (${options.debounceMs}), got ${options.maxWaitMs}`);
   }
   const { version } = options;
   if (version !== undefined && !(Number.isSafeInteger(version) && version >= 0)) {
@@ -97,6 +120,10 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
   if (options.migrate !== undefined && typeof options.migrate !== 'function') throw new InvalidOptionError('migrate', 'expected a function');
   if (options.schema !== undefined && typeof options.schema?.safeParse !== 'function') {
     throw new InvalidOptionError('schema', 'expected a zod schema (an object with safeParse)');
+  }
+  const { logger } = options;
+  if (logger !== undefined && logger !== false && !(typeof logger === 'object' && logger !== null && typeof logger.warning === 'function' && typeof logger.error === 'function')) {
+    throw new InvalidOptionError('logger', 'expected false or an object with warning() and error() (Crawlee\'s log, or your own)');
   }
   if (options.onConflict !== undefined && options.onConflict !== 'fail' && options.onConflict !== 'rebase') {
     throw new InvalidOptionError('onConflict', `expected 'fail' or 'rebase', got ${String(options.onConflict)}`);

@@ -22,6 +22,10 @@ export interface LogAdapterOptions {
    * @default 3600000 (1 h)
    */
   readonly orphanAgeMs?: number;
+  /** Passed on as the adapter's `writeTiming` (see StorageAdapter). @default the store's own default */
+  readonly writeTiming?: StorageAdapter['writeTiming'];
+  /** Passed on as the adapter's `stateLimit` (see StorageAdapter). @default no limit */
+  readonly stateLimit?: StorageAdapter['stateLimit'];
 }
 
 /** What a key's head says: for inspection (`rx-persistent-store inspect`). */
@@ -315,8 +319,15 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const checkStillOurs = async (key: string, log: KeyLog): Promise<void> => {
     const now = await records.get(key);
     if (sameRecord(now, log.headRecord)) return;
-    const gen = now === undefined ? undefined : (() => { try { return (JSON.parse(now.text) as { gen?: unknown }).gen; } catch { return undefined; } })();
-    throw new LockLostError(key, `another writer ${gen === undefined ? 'replaced' : `(generation ${String(gen)}) took`} ${where(key)}, which ${records.name} cannot refuse; this store's writes would no longer be read`);
+    const found = now === undefined ? undefined : (() => { try { return JSON.parse(now.text) as { $rxps?: unknown; gen?: unknown }; } catch { return undefined; } })();
+    const who =
+      now === undefined
+        ? `something removed ${where(key)}`
+        : found?.$rxps === undefined
+        ? // A bare value: most often an auto-save on the same key (Crawlee's useState, a persistState handler, Actor.setValue).
+          `something else overwrote ${where(key)} with a value of its own (an auto-save on the same key, such as Crawlee's useState or a persistState handler calling setValue? give it another key)`
+        : `another writer (generation ${String(found.gen)}) took ${where(key)}`;
+    throw new LockLostError(key, `${who}, which ${records.name} cannot refuse; this store's writes would no longer be read`);
   };
 
   /** Removes what `head` no longer reaches: the old snapshot's chunks, compacted segments, orphans. */
@@ -350,6 +361,8 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     name: records.name,
     sharing: shared ? 'shared' : 'exclusive',
     compactAfterRecords,
+    writeTiming: options.writeTiming,
+    stateLimit: options.stateLimit,
     locate: where,
     /**
      * Exclusive backends: "lock" means taking the key over from whoever wrote it before (a run

@@ -42,6 +42,10 @@ export interface KvDialect {
    * each segment costs a request to read on open and to delete at compaction, fewer. @default 1000
    */
   readonly compactAfterRecords?: number;
+  /** The store's default debounce and max wait here (see StorageAdapter.writeTiming). @default the store's own default */
+  readonly writeTiming?: { readonly debounceMs: number; readonly maxWaitMs: number };
+  /** What the service can hold of one state (see StorageAdapter.stateLimit). @default no limit */
+  readonly stateLimit?: { readonly bytes: number; readonly what: string };
   /**
    * Credentials of the dialect (a token, a password) that must never be shown. The adapter
    * removes them, and every request's own credentials, from each error and from `locate`.

@@ -130,5 +130,5 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
     delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
     list: dialect.list ? (prefix, after) => operation('list', prefix, (request) => dialect.list!(request, prefix, after)) : undefined,
   };
-  return logAdapter(records, { compactAfterRecords: options.compactAfterRecords ?? dialect.compactAfterRecords });
+  return logAdapter(records, { compactAfterRecords: options.compactAfterRecords ?? dialect.compactAfterRecords, writeTiming: dialect.writeTiming, stateLimit: dialect.stateLimit });
 }

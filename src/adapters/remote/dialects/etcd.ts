@@ -113,6 +113,9 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
     locate: (key) => `${base} key ${prefix}${key}`,
     conditionalWrites: true,
     maxValueBytes,
+    writeTiming: { debounceMs: 250, maxWaitMs: 2_000 },
+    // A compaction holds the old snapshot and the new one at once, and etcd keeps old revisions until it compacts its own history.
+    stateLimit: { bytes: 2 ** 30, what: "half of etcd's default backend quota of 2 GiB (--quota-backend-bytes)" },
     secrets: requestSecrets(base),
     async get(send, key) {
       const what = `read ${prefix}${key}`;

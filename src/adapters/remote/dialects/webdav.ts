@@ -56,6 +56,7 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     name: 'webdav',
     locate: urlOf,
     conditionalWrites: true,
+    writeTiming: { debounceMs: 500, maxWaitMs: 2_000 },
     secrets: requestSecrets(base, headers),
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: { ...headers } });
