@@ -342,9 +342,9 @@ export class RequestQueueState {
     return { items, count: items.length, limit, exclusiveStartId: after, nextCursor: last && start + limit < all.length ? last.id : null };
   }
 
-  /** The queue's locks held by runs other than `run`, with the run that holds each. */
-  locksNotOf(run: number | undefined): RequestLock[] {
-    return this.locks.live().flatMap(([, lock]) => (lock.run !== run ? [lock] : []));
+  /** The queue's live locks. */
+  liveLocks(): RequestLock[] {
+    return this.locks.live().map(([, lock]) => lock);
   }
 
   /** Forgets the queue and its folder. */
