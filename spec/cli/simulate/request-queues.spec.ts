@@ -103,6 +103,28 @@ describe('the emulated request queue', () => {
     expect((await q.listHead()).items.map((r) => r.url)).toEqual(['http://127.0.0.1/p0', 'http://127.0.0.1/p1', 'http://127.0.0.1/p9']);
   });
 
+  test('a long queue keeps its order as requests are handled (150 of 200), and a restarted simulator reads it back from the folder', async () => {
+    const q = queue('a');
+    await q.batchAddRequests(pages(200));
+    for (let handled = 0; handled < 150; ) {
+      const { items } = await q.listAndLockHead({ lockSecs: 60, limit: 25 });
+      for (const item of items) {
+        const request = (await q.getRequest(item.id))!;
+        await q.updateRequest({ ...request, handledAt: new Date(now).toISOString() });
+        if (++handled === 150) break;
+      }
+    }
+    now += 61_000; // the locks on the 25th batch's unhandled requests expire
+    const expected = pages(50, 150).map((p) => p.url);
+    expect((await q.listHead({ limit: 100 })).items.map((r) => r.url)).toEqual(expected);
+    api.close();
+    await server.close();
+    api = platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot: () => {}, onStatusMessage: () => {}, onNotEmulated: () => {}, clock: () => now });
+    server = await startPlatformServer(api.handle);
+    expect((await queue('b').listHead({ limit: 100 })).items.map((r) => r.url)).toEqual(expected);
+    expect(await queue('b').get()).toMatchObject({ totalRequestCount: 200, handledRequestCount: 150, pendingRequestCount: 50 });
+  });
+
   test('the timeline: locks a run leaves, the next run finding them, and how long they held it up', async () => {
     await queue('run1').batchAddRequests(pages(4));
     api.runStarted(1);

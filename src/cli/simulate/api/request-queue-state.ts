@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileWriter, readJsonFile } from './files.js';
 import { invalidInput, notFound } from './http.js';
+import { QueueOrder } from './queue-order.js';
 import { RequestLocks, type RequestLock } from './request-locks.js';
 
 /** A request as stored in Crawlee's local layout (`request_queues/<id>/<requestId>.json`). */
@@ -76,7 +77,8 @@ export class RequestQueueState {
   private readonly clients = new Set<string>();
   readonly locks: RequestLocks;
   private readonly files = fileWriter();
-  private sorted: Entry[] | undefined;
+  private readonly order = new QueueOrder<Entry>();
+  private handledCount = 0;
   private metadataWrite: Promise<void> = Promise.resolve();
   private nextMetadata: Promise<void> | undefined;
   private lastOrder = 0;
@@ -101,8 +103,11 @@ export class RequestQueueState {
       if (!file.endsWith('.json') || file === METADATA) continue;
       const stored = await readJsonFile<StoredEntry>(path.join(folder, file));
       if (!stored || typeof stored.id !== 'string' || typeof stored.json !== 'string') continue;
-      queue.entries.set(stored.id, { id: stored.id, uniqueKey: stored.uniqueKey, request: JSON.parse(stored.json) as Record<string, unknown>, orderNo: stored.orderNo });
-      if (stored.orderNo !== null) queue.lastOrder = Math.max(queue.lastOrder, Math.abs(stored.orderNo));
+      const entry: Entry = { id: stored.id, uniqueKey: stored.uniqueKey, request: JSON.parse(stored.json) as Record<string, unknown>, orderNo: stored.orderNo };
+      queue.entries.set(stored.id, entry);
+      queue.order.place(entry);
+      if (stored.orderNo === null) queue.handledCount++;
+      else queue.lastOrder = Math.max(queue.lastOrder, Math.abs(stored.orderNo));
     }
     await queue.saveMetadata();
     return queue;
@@ -126,13 +131,16 @@ export class RequestQueueState {
     return forefront ? -this.lastOrder : this.lastOrder;
   }
 
-  private pending(): Entry[] {
-    this.sorted ??= [...this.entries.values()].filter((e) => e.orderNo !== null).sort((a, b) => a.orderNo! - b.orderNo!);
-    return this.sorted;
+  /** Gives `entry` a new place (or none: handled), keeping the order and the counts. */
+  private reorder(entry: Entry, orderNo: number | null): void {
+    if (entry.orderNo === null) this.handledCount--;
+    else this.order.left();
+    entry.orderNo = orderNo;
+    if (orderNo === null) this.handledCount++;
+    else this.order.place(entry);
   }
 
   private async save(entry: Entry): Promise<void> {
-    this.sorted = undefined;
     const { id, uniqueKey, request, orderNo } = entry;
     const stored: StoredEntry = { id, json: JSON.stringify(request), method: String(request.method ?? 'GET'), orderNo, retryCount: Number(request.retryCount ?? 0), uniqueKey, url: String(request.url) };
     await this.files.write(path.join(this.folder, `${id}.json`), JSON.stringify(stored, null, 2));
@@ -152,7 +160,7 @@ export class RequestQueueState {
   }
 
   info() {
-    const handled = [...this.entries.values()].filter((e) => e.orderNo === null).length;
+    const handled = this.handledCount;
     return {
       id: this.id,
       name: this.name,
@@ -195,6 +203,8 @@ export class RequestQueueState {
       if (existing) return this.infoOf(existing, true, existing.orderNo === null);
       const entry: Entry = { id, uniqueKey: request.uniqueKey, request: { ...request, id }, orderNo: request.handledAt ? null : this.nextOrder(forefront) };
       this.entries.set(id, entry);
+      if (entry.orderNo === null) this.handledCount++;
+      else this.order.place(entry);
       added.push(entry);
       // The platform answers false even for a request added as handled.
       return this.infoOf(entry, false, false);
@@ -223,10 +233,10 @@ export class RequestQueueState {
     const wasHandled = existing.orderNo === null;
     existing.request = { ...request, id };
     if (request.handledAt) {
-      existing.orderNo = null;
+      this.reorder(existing, null);
       this.locks.release(id);
     } else {
-      existing.orderNo = this.nextOrder(forefront);
+      this.reorder(existing, this.nextOrder(forefront));
     }
     await this.save(existing);
     return this.infoOf(existing, true, wasHandled);
@@ -234,8 +244,12 @@ export class RequestQueueState {
 
   async delete(id: string, caller: Caller): Promise<void> {
     this.touch(caller, true);
-    if (!this.entries.delete(id)) return;
-    this.sorted = undefined;
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    if (entry.orderNo === null) this.handledCount--;
+    else this.order.left();
+    entry.orderNo = null; // its place in the order is stale now
     this.locks.release(id);
     await this.files.remove(path.join(this.folder, `${id}.json`));
     await this.saveMetadata();
@@ -256,7 +270,11 @@ export class RequestQueueState {
   /** The first `limit` requests not handled and not locked, without locking them. */
   head(limit: number, caller: Caller) {
     this.touch(caller);
-    const items = this.pending().filter((e) => !this.locks.isLocked(e.id)).slice(0, limit).map((e) => this.headItem(e));
+    const items: HeadItem[] = [];
+    for (const entry of this.order.pending()) {
+      if (items.length === limit) break;
+      if (!this.locks.isLocked(entry.id)) items.push(this.headItem(entry));
+    }
     return { limit, queueModifiedAt: iso(this.modifiedAtMs), hadMultipleClients: this.hadMultipleClients, items };
   }
 
@@ -269,7 +287,7 @@ export class RequestQueueState {
     this.touch(caller, true);
     const expiresAtMs = this.clock() + lockSecs * 1000;
     const items: HeadItem[] = [];
-    for (const entry of this.pending()) {
+    for (const entry of this.order.pending()) {
       if (items.length === limit) break;
       if (this.locks.isLocked(entry.id)) continue;
       const lock: RequestLock = { clientKey: caller.clientKey, run: caller.run, expiresAtMs };
@@ -298,13 +316,15 @@ export class RequestQueueState {
     return entry;
   }
 
-  prolongLock(id: string, lockSecs: number, forefront: boolean, caller: Caller): { lockExpiresAt: string } {
+  async prolongLock(id: string, lockSecs: number, forefront: boolean, caller: Caller): Promise<{ lockExpiresAt: string }> {
     const entry = this.lockable(id, 'prolong');
     this.touch(caller, true);
     const expiresAtMs = this.clock() + lockSecs * 1000;
     this.locks.set(id, { clientKey: caller.clientKey, run: caller.run, expiresAtMs });
-    if (forefront) entry.orderNo = this.nextOrder(true);
-    this.sorted = undefined;
+    if (forefront) {
+      this.reorder(entry, this.nextOrder(true));
+      await this.save(entry);
+    }
     return { lockExpiresAt: iso(expiresAtMs) };
   }
 
@@ -314,7 +334,7 @@ export class RequestQueueState {
     this.touch(caller, true);
     this.locks.release(id);
     if (forefront) {
-      entry.orderNo = this.nextOrder(true);
+      this.reorder(entry, this.nextOrder(true));
       await this.save(entry);
     }
   }
@@ -350,7 +370,6 @@ export class RequestQueueState {
   /** Forgets the queue and its folder. */
   async drop(): Promise<void> {
     this.entries.clear();
-    this.sorted = undefined;
     await fs.rm(this.folder, { recursive: true, force: true });
   }
 }

@@ -112,7 +112,7 @@ export function requestQueues(options: RequestQueuesOptions): RequestQueues {
       }
       return undefined;
     }
-    if (tail === 'lock' && method === 'PUT') return data(queue.prolongLock(requestId, lockSecsOf(query), forefront, caller));
+    if (tail === 'lock' && method === 'PUT') return data(await queue.prolongLock(requestId, lockSecsOf(query), forefront, caller));
     if (tail === 'lock' && method === 'DELETE') {
       await queue.deleteLock(requestId, forefront, caller);
       return { status: 204 };
