@@ -22,7 +22,7 @@ export type { WorkItem, WorkStatus, QueueCounts, QueueState } from './queue/work
 export type { ProcessOptions, ProcessResult } from './queue/process-queue.js';
 export { remoteKvAdapter, type RemoteKvAdapterOptions } from './adapters/remote/remote-kv-adapter.js';
 export type { KvDialect, Send, ValueVersion } from './adapters/remote/kv-dialect.js';
-export { RemoteStorageError, type FetchLike } from './adapters/remote/http.js';
+export { RemoteStorageError, EndpointNotFoundError, type FetchLike } from './adapters/remote/http.js';
 export { apifyDialect, APIFY_MAX_RECORD_BYTES, type ApifyDialectOptions } from './adapters/remote/dialects/apify.js';
 export { etcdDialect, type EtcdDialectOptions } from './adapters/remote/dialects/etcd.js';
 export { webDavDialect, type WebDavDialectOptions } from './adapters/remote/dialects/webdav.js';
@@ -45,6 +45,7 @@ export {
   ValueTooLargeError,
   QuotaExceededError,
   NoDefaultAdapterError,
+  PlatformConfigError,
   KeyedMapError,
   StorageError,
   StorageFullError,

@@ -62,10 +62,13 @@ export class FutureVersionError extends PersistentStoreError {
   }
 }
 
-/** An update that would put something JSON cannot hold into the state. The update was not applied. */
+/**
+ * An update that would put something JSON cannot hold into the state. The update was not applied.
+ * `hint`, when given, says what to use instead (a `Map`: `KeyedMap`).
+ */
 export class UnserializableStateError extends PersistentStoreError {
-  constructor(readonly path: string, reason: string) {
-    super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON. The update was not applied.`);
+  constructor(readonly path: string, reason: string, hint?: string) {
+    super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON${hint === undefined ? '' : `; ${hint}`}. The update was not applied.`);
   }
 }
 
@@ -128,6 +131,22 @@ export class ValueTooLargeError extends PersistentStoreError {
 export class QuotaExceededError extends PersistentStoreError {
   constructor(readonly key: string, readonly bytes: number, options?: { cause?: unknown }) {
     super('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${bytes} bytes): the storage quota is exceeded. The state is kept in memory.`, options);
+  }
+}
+
+/**
+ * The environment says the job runs on the Apify platform (`APIFY_IS_AT_HOME`) but lacks a
+ * variable the default adapter needs there (`variable`). The container's disk is no fallback: a
+ * migration leaves it behind, and the next run would start afresh. Thrown at open, before
+ * anything is read or written.
+ */
+export class PlatformConfigError extends PersistentStoreError {
+  constructor(readonly variable: string, what: string) {
+    super(
+      'PLATFORM_CONFIG',
+      `APIFY_IS_AT_HOME is set, so the state belongs in the run's key-value store (a migration leaves the container's disk behind), but ${variable} (${what}) is not set. ` +
+        `Set it, or pass \`adapter: fileAdapter()\` to keep the state on this disk on purpose. Nothing was read or written.`,
+    );
   }
 }
 

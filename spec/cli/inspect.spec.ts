@@ -9,6 +9,7 @@ import { createPersistentStore } from '../../src/store/create-persistent-store.j
 import { startEtcd } from '../support/etcd-server.js';
 import { startFakeApify, type FakeApify } from '../support/fake-apify-server.js';
 import { runCli } from '../support/processes.js';
+import { startScriptedServer } from '../support/scripted-server.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const storage = useTempDir('inspect');
@@ -199,6 +200,37 @@ describe('rx-persistent-store inspect', () => {
       const other = await runCli(['inspect', 'CRAWL', '--apify', '--store-id', 'store-2'], apifyEnv());
       expect(other.code).toBe(1);
       expect(other.stderr).toMatch(/^rx-persistent-store: no store "CRAWL" on apify \(nothing at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-2\/records\/CRAWL\)\n$/);
+    });
+
+    test('Apify: --json names where it read, never the token; APIFY_API_BASE_URL ending in /v2/ reads the same key', async () => {
+      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }))).close();
+      const json = await runCli(['inspect', 'CRAWL', '--apify', '--json'], apifyEnv());
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ backend: 'apify', location: `${api.url}/v2/key-value-stores/store-1/records/CRAWL`, journal: { records: 2 } });
+      const v2 = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_API_BASE_URL: `${api.url}/v2/` });
+      expect({ code: v2.code, stderr: v2.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(v2.stdout).toContain(`at       ${api.url}/v2/key-value-stores/store-1/records/CRAWL (apify)`);
+      expect(json.stdout + v2.stdout).not.toContain(TOKEN);
+    });
+
+    test('Apify: a base URL that is not the API root is said to be one, not "no store"; the token stays out even when the server echoes it', async () => {
+      const wrongPath = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_API_BASE_URL: `${api.url}/api` });
+      expect({ code: wrongPath.code, stdout: wrongPath.stdout }).toEqual({ code: 1, stdout: '' });
+      expect(wrongPath.stderr).toBe(
+        `rx-persistent-store: CRAWL: read CRAWL: ${api.url}/api/v2/key-value-stores/store-1/records/CRAWL answered 404 "page-not-found", not "record-not-found", so no record of the Apify API is there; not taken for "nothing stored". ` +
+          `The base URL (baseUrl or APIFY_API_BASE_URL, here ${api.url}/api) must be the API's root, such as https://api.apify.com, under which /v2/key-value-stores/… answers\n`,
+      );
+      const echo = await startScriptedServer((request) => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: `no such page; you sent ${request.headers.authorization}` }));
+      try {
+        const echoed = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_API_BASE_URL: echo.origin });
+        expect(echo.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+        expect(echoed.code).toBe(1);
+        expect(echoed.stderr).toContain("answered a 404 that is not the API's (no such page; you sent [redacted]), not \"record-not-found\"");
+        expect(echoed.stderr).not.toContain(TOKEN);
+        expect(echoed.stderr).not.toContain('S3CRET');
+      } finally {
+        await echo.stop();
+      }
     });
 
     test('a value stored whole (Actor.setValue) is shown as not yet a log', async () => {

@@ -1,6 +1,11 @@
 import { once } from 'node:events';
+import * as path from 'node:path';
+import { EMPTY } from 'rxjs';
+import { fileAdapter } from '../../src/adapters/file-adapter.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
 import { signalSource } from '../../src/events/signal-source.js';
-import { kill, startFixture, waitForLine } from '../support/processes.js';
+import { kill, killAll, outputOf, startFixture, waitForLine } from '../support/processes.js';
 import { readStoredState } from '../support/stored-state.js';
 import { startPlatformServer } from '../support/platform-server.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -60,4 +65,44 @@ describe('events$ never keeps a process alive on its own', () => {
       await server.stop();
     }
   }, 20_000);
+});
+
+describe('a signal someone else handles', () => {
+  afterEach(killAll);
+
+  test("Ctrl-C in a real CheerioCrawler: Crawlee's graceful pause ends the run with its own code, and every page counted is on disk", async () => {
+    const dir = tempDir();
+    const child = startFixture('crawlee-sigint-job', [dir], { CRAWLEE_STORAGE_DIR: path.join(dir, 'crawlee') });
+    const result = outputOf(child, 60_000);
+    await waitForLine(child, /^page 10$/, 60_000);
+    process.kill(child.pid!, 'SIGINT');
+    const { code, stdout } = await result;
+    expect(code).toBe(0); // not 130: the process was Crawlee's to end
+    expect(stdout).toMatch(/Final request statistics/);
+    const after = Number(/^after run (\d+)$/m.exec(stdout)?.[1]);
+    expect(after).toBeGreaterThanOrEqual(10);
+    const stored = await readStoredState<{ pages: { size?: number } }>(dir, 'PAGES');
+    const reopened = await createPersistentStore({ key: 'PAGES', initial: { pages: new KeyedMap<true>() }, adapter: fileAdapter({ dir }), events: EMPTY });
+    expect(stored).toBeDefined();
+    expect(reopened.getState().pages.size).toBe(after);
+    await reopened.close();
+  }, 90_000);
+
+  test('a handler of the job itself: stores write at once, the process is not ended for it', () => {
+    const exits: number[] = [];
+    const events: string[] = [];
+    const own = () => undefined;
+    process.on('SIGTERM', own);
+    const subscription = signalSource({ shutdownTimeoutMs: 1_000, exit: (code) => exits.push(code) }).subscribe((event) => events.push(event.name));
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(events).toEqual(['aborting']);
+      expect(exits).toEqual([]);
+      // Our handlers run first, so that a handler registered with once() still counts.
+      expect(process.listeners('SIGTERM').indexOf(own)).toBeGreaterThan(0);
+    } finally {
+      subscription.unsubscribe();
+      process.off('SIGTERM', own);
+    }
+  });
 });

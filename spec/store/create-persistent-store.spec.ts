@@ -26,6 +26,15 @@ describe('createPersistentStore', () => {
     await second.close();
   });
 
+  test('location says where the state lives, as the adapter names it', async () => {
+    const store = await open({ done: 0 });
+    expect(store.location).toBe('memory:STATE');
+    await store.close();
+    const named = await createPersistentStore({ key: 'K', initial: {}, adapter: { ...memoryAdapter(), locate: (key: string) => `somewhere/${key}` }, events: EMPTY });
+    expect(named.location).toBe('somewhere/K');
+    await named.close();
+  });
+
   test('update returns the new immutable snapshot; old snapshots are untouched', async () => {
     const store = await open({ list: [1] });
     const before = store.getState();

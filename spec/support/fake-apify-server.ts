@@ -31,9 +31,11 @@ export interface FakeApifyRequest {
 
 /**
  * The Apify key-value store API as documented, on 127.0.0.1 — the one fake in the suite, since
- * the platform cannot run here. With `Authorization: Bearer <token>` (401 without it):
- * - `GET/PUT/DELETE /v2/key-value-stores/{storeId}/records/{key}`: 404 for a missing store or
- *   record; a body over 9,437,184 bytes is answered 413 `request-too-large`.
+ * the platform cannot run here. A path that is no endpoint (`/v2/v2/…`, `/records` without a
+ * key) is answered 404 `page-not-found`, as the API answers it; otherwise, with
+ * `Authorization: Bearer <token>` (401 without it):
+ * - `GET/PUT/DELETE /v2/key-value-stores/{storeId}/records/{key}`: 404 `record-not-found` for a
+ *   missing store or record; a body over 9,437,184 bytes is answered 413 `request-too-large`.
  * - `GET /v2/key-value-stores/{storeId}/keys?prefix=&exclusiveStartKey=&limit=`: keys in sorted
  *   order, after `exclusiveStartKey`, at most `limit` (default and maximum 1000), as
  *   `{ data: { items: [{ key, size, recordPublicUrl }], count, limit, exclusiveStartKey, isTruncated, nextExclusiveStartKey } }`.
@@ -69,10 +71,11 @@ export async function startFakeApify(token: string, storeId: string, options: Fa
     const fail = (status: number, type: string, message: string, headers?: Record<string, string>) => send(status, JSON.stringify({ error: { type, message } }), headers);
     const next = scripted.shift();
     if (next) return fail(next.status, 'scripted', `status ${next.status}`, next.headers);
-    if (!authorized) return fail(401, 'token-not-valid', 'Authentication token is not valid.');
     const url = new URL(req.url!, 'http://fake');
     const match = /^\/v2\/key-value-stores\/([^/]+)\/(?:records\/([^/]+)|(keys))$/.exec(url.pathname);
-    if (!match || decodeURIComponent(match[1]!) !== storeId) return fail(404, 'record-not-found', 'Store was not found.');
+    if (!match) return fail(404, 'page-not-found', 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?');
+    if (!authorized) return fail(401, 'token-not-valid', 'Authentication token is not valid.');
+    if (decodeURIComponent(match[1]!) !== storeId) return fail(404, 'record-not-found', 'Key-value store was not found.');
     if (limited()) return fail(429, 'rate-limit-exceeded', 'You have exceeded the rate limit. Please try again later.', retryAfter === undefined ? {} : { 'retry-after': retryAfter });
     if (match[3] !== undefined) return req.method === 'GET' ? listKeys(url, req.headers.host ?? '', send, fail) : fail(405, 'method-not-allowed', 'This API end-point can only be accessed using the following HTTP methods: GET');
     const key = decodeURIComponent(match[2]!);

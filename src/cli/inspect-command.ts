@@ -25,8 +25,9 @@ journal segments). Reads only; never locks, migrates or writes.
   --prefix P       the prefix of etcd keys (default rx-persistent-store/)
   --webdav URL     a WebDAV collection URL, e.g. https://user:password@host/state
   --apify          the Apify key-value store: the token from APIFY_TOKEN, the store from
-                   ACTOR_DEFAULT_KEY_VALUE_STORE_ID
-  --store-id ID    another Apify key-value store
+                   ACTOR_DEFAULT_KEY_VALUE_STORE_ID, the API at APIFY_API_BASE_URL
+                   (default https://api.apify.com)
+  --store-id ID    another Apify key-value store (an id, or username~store-name)
   --json           print everything as JSON, the whole state included
 
 Credentials (the token, a URL's password) are never printed.`;

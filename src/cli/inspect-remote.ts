@@ -53,10 +53,11 @@ export function remoteTarget(flags: WhereFlags, env: NodeJS.ProcessEnv = process
     dialect = { dialect: 'webdav', baseUrl: httpUrl('webdav', flags.webdav, 'http://127.0.0.1:8080/state') };
   } else if (flags.apify) {
     const token = env.APIFY_TOKEN;
-    const storeId = flags['store-id'] ?? env.ACTOR_DEFAULT_KEY_VALUE_STORE_ID ?? env.APIFY_DEFAULT_KEY_VALUE_STORE_ID;
+    const storeId = flags['store-id'] ?? (env.ACTOR_DEFAULT_KEY_VALUE_STORE_ID || env.APIFY_DEFAULT_KEY_VALUE_STORE_ID);
     if (!token) throw new UsageError('inspect: --apify reads the token from APIFY_TOKEN, which is not set');
     if (!storeId) throw new UsageError('inspect: --apify needs a key-value store id: --store-id ID, or ACTOR_DEFAULT_KEY_VALUE_STORE_ID');
-    dialect = { dialect: 'apify', token, storeId };
+    // Everything from `env`, the base URL too: the dialect's own defaults read process.env.
+    dialect = { dialect: 'apify', token, storeId, ...(env.APIFY_API_BASE_URL ? { baseUrl: env.APIFY_API_BASE_URL } : {}) };
   } else {
     return undefined;
   }

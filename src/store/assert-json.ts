@@ -19,8 +19,8 @@ export function assertJson(value: unknown, path: readonly (string | number)[] = 
 export const MAX_DEPTH = 1_000;
 
 function check(value: unknown, path: (string | number)[], ancestors: Set<object>): void {
-  const fail = (reason: string): never => {
-    throw new UnserializableStateError(formatPath(path), reason);
+  const fail = (reason: string, hint?: string): never => {
+    throw new UnserializableStateError(formatPath(path), reason, hint);
   };
   switch (typeof value) {
     case 'string':
@@ -54,6 +54,9 @@ function check(value: unknown, path: (string | number)[], ancestors: Set<object>
     return;
   }
   if (CHECKED_JSON in object) return;
+  // The two a state most often reaches for: say what to use instead.
+  if (object instanceof Map) fail('a Map object', 'use KeyedMap, a string-keyed map whose changes cost the same at any size');
+  if (object instanceof Set) fail('a Set object', 'use KeyedMap<true> (set(key, true), has(key)) or an array');
   const proto = Object.getPrototypeOf(object) as unknown;
   if (proto !== Object.prototype && proto !== null) {
     fail(`a ${(object.constructor as { name?: string } | undefined)?.name ?? 'non-plain'} object`);

@@ -29,6 +29,14 @@ export interface PersistentStore<T> {
   readonly key: string;
   /** True when the state came from storage, false when the store started from `initial`. */
   readonly restored: boolean;
+  /**
+   * Where the state lives, as the adapter names it: a file's path, a record's URL (without
+   * credentials), `memory:<key>`. Worth a line in the job's log: it says at once whether a run
+   * on the platform writes to its key-value store or to a disk a migration leaves behind.
+   *
+   * @example console.log(`state at ${store.location}`); // state at https://api.apify.com/v2/key-value-stores/…/records/CRAWL_STATE
+   */
+  readonly location: string;
   /** Where an unusable stored copy was moved (with `onInvalidStored: 'moveAside'`), else undefined. */
   readonly movedAside: string | undefined;
   /** The current immutable snapshot. */
@@ -268,6 +276,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
 
   const store: PersistentStore<T> = {
     key,
+    location,
     restored: hydrated.restored,
     movedAside: hydrated.movedAside,
     getState: () => current,

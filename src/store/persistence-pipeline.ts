@@ -1,5 +1,5 @@
 import {
-  BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, race, retry, Subject, take, timer, catchError,
+  BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, race, retry, Subject, take, takeUntil, timer, catchError,
 } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, errorMessage } from '../errors.js';
@@ -106,7 +106,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     catchError(() => EMPTY),
   );
 
-  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs)), urgent$, through$)
+  const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs), takeUntil(through$)), urgent$, through$)
     .pipe(singleFlight(() => writeWithRetries))
     .subscribe();
 
@@ -124,7 +124,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     /** From now on every change is written at once, without the debounce: the machine is going away. */
     writeThrough(): void {
       throughNow = true;
-      urgent$.next();
+      through$.next(); // also ends the debounce: its timer would only hold the process up
     },
 
     /** Write now, skipping the debounce and any retry backoff. */

@@ -120,6 +120,22 @@ describe('logAdapter', () => {
     expect(await reader.readJournal!('K')).toEqual([set(1, 1), set(2, 2)]); // the first writer's late segment is never applied
   });
 
+  test("an auto-save of Crawlee's on the same key (a bare value over our head): the store stops, and its log says who it suspects", async () => {
+    const backend = memoryRecords({ atomicCreate: false });
+    const lines: string[] = [];
+    const logger = { warning: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+    const store = await createPersistentStore({ key: 'K', initial: { done: 0 }, adapter: logAdapter(backend.records), events: EMPTY, logger });
+    store.update((s) => void s.done++);
+    await store.flush();
+    backend.map.set('K', { text: JSON.stringify({ done: 0 }), v: 999 }); // what useState's persistState writes
+    store.update((s) => void s.done++);
+    const error = await store.flush().catch((e: unknown) => e);
+    expect((error as Error).cause).toBeInstanceOf(LockLostError);
+    expect(lines).toEqual([expect.stringMatching(/lost its lock: something else overwrote .* with a value of its own \(an auto-save on the same key, such as Crawlee's useState/)]);
+    expect(JSON.parse(backend.map.get('K')!.text)).toEqual({ done: 0 }); // nothing overwritten back without consent
+    await store.close().catch(() => undefined);
+  });
+
   test.each([
     ['a head with a generation that would build other names', (head: Record<string, unknown>) => ({ ...head, gen: '../x' }), /generation/],
     ['a head whose ranges do not follow', (head: Record<string, unknown>) => ({ ...head, from: 7 }), /do not follow/],

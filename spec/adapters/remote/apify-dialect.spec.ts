@@ -1,6 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
-import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
+import { EndpointNotFoundError, RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { FlushError, InvalidOptionError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
@@ -166,6 +166,90 @@ describe('apify dialect: key listing (documented API, fake server)', () => {
   test('a missing store or a refused token is an error, not an empty listing', async () => {
     await expect(apifyDialect({ token: TOKEN, storeId: 'nope', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/list keys starting "": the Apify API answered 404/);
     await expect(apifyDialect({ token: 'wrong', storeId: 'store-1', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/answered 401/);
+  });
+});
+
+describe('apify dialect: only the API\'s record-not-found means "nothing stored" (documented API, fake server)', () => {
+  const open = (baseUrl: string) => createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl }, retryDelayMs: 5 }), events: EMPTY });
+
+  test('the fake answers a path that is no endpoint as the API does: 404 page-not-found', async () => {
+    const response = await fetch(`${api.url}/v2/v2/key-value-stores/store-1/records/STATE`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: { type: 'page-not-found', message: 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?' } });
+  });
+
+  test.each(['/v2', '/v2/', '/v2//'])('a base URL ending in %s is the API root with its version: taken off, the state is read and written where it is', async (tail) => {
+    api.records.set('STATE', JSON.stringify({ n: 41 })); // a value stored whole (Actor.setValue), adopted as version 0
+    const store = await open(`${api.url}${tail}`);
+    expect(store.restored).toBe(true);
+    expect(store.location).toBe(`${api.url}/v2/key-value-stores/store-1/records/STATE`);
+    store.update((s) => void s.n++);
+    await store.close();
+    expect(JSON.parse(api.records.get('STATE')!).snapshot.inline.state).toEqual({ n: 42 });
+    expect(api.requests.every((r) => r.path.startsWith('/v2/key-value-stores/store-1/'))).toBe(true);
+  });
+
+  test('any other base URL the API does not serve: EndpointNotFoundError at open naming the URL, nothing written, not retried, no credential', async () => {
+    api.records.set('STATE', JSON.stringify({ n: 41 }));
+    const base = api.url.replace('http://', 'http://proxy-user:proxy-Pa55word@') + '/api';
+    const error = await open(base).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointNotFoundError);
+    expect(error).toBeInstanceOf(RemoteStorageError);
+    const { code, status, retryable, url, message } = error as EndpointNotFoundError;
+    expect({ code, status, retryable }).toEqual({ code: 'ENDPOINT_NOT_FOUND', status: 404, retryable: false });
+    expect(url).toBe(`${api.url}/api/v2/key-value-stores/store-1/records/STATE`);
+    expect(message).toBe(
+      `read STATE: ${url} answered 404 "page-not-found", not "record-not-found", so no record of the Apify API is there; not taken for "nothing stored". ` +
+        `The base URL (baseUrl or APIFY_API_BASE_URL, here ${api.url}/api) must be the API's root, such as https://api.apify.com, under which /v2/key-value-stores/… answers`,
+    );
+    expect(JSON.stringify([message, String((error as Error).stack)])).not.toMatch(/Pa55word|proxy-user|SECRET/);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v2/key-value-stores/store-1/records/STATE']);
+    expect(JSON.parse(api.records.get('STATE')!)).toEqual({ n: 41 }); // left as it was
+  });
+
+  test('a 404 without the API\'s error body (a proxy\'s page) is refused too; record-not-found, also for delete, is "absent"', async () => {
+    const server = await startScriptedServer(() => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not Found</body></html>' }));
+    try {
+      const wrong = apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: server.origin });
+      for (const call of [() => wrong.get(dialectSend(), 'K'), () => wrong.delete(dialectSend(), 'K'), () => wrong.put(dialectSend(), 'K', '{}', undefined), () => wrong.list!(dialectSend(), 'K')]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(EndpointNotFoundError);
+        expect((error as Error).message).toMatch(/answered a 404 that is not the API's \(<html><body>Not Found<\/body><\/html>\), not "record-not-found"/);
+      }
+    } finally {
+      await server.stop();
+    }
+    const bare = await startScriptedServer(() => ({ status: 404 }));
+    try {
+      const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: bare.origin }).get(dialectSend(), 'K').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EndpointNotFoundError);
+      expect((error as Error).message).toContain('answered a 404 without a body, not "record-not-found"');
+    } finally {
+      await bare.stop();
+    }
+    const right = apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url });
+    expect(await right.get(dialectSend(), 'NONE')).toBeUndefined();
+    await expect(right.delete(dialectSend(), 'NONE')).resolves.toBeUndefined();
+    expect(api.requests.map((r) => r.status)).toEqual([404, 404]);
+  });
+
+  test('record-or-token-not-found is "absent" too, as apify-client takes it', async () => {
+    const server = await startScriptedServer(() => ({ status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { type: 'record-or-token-not-found', message: 'Record or token not found' } }) }));
+    try {
+      expect(await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: server.origin }).get(dialectSend(), 'K')).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a store named username/store-name is sent as username~store-name, as apify-client sends it', async () => {
+    const named = await startFakeApify(TOKEN, 'someone~crawl-state');
+    try {
+      await apifyDialect({ token: TOKEN, storeId: 'someone/crawl-state', baseUrl: named.url }).put(dialectSend(), 'K', '{}', undefined);
+      expect(named.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['PUT /v2/key-value-stores/someone~crawl-state/records/K 201']);
+    } finally {
+      await named.stop();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import { toBase64 } from '../../../src/adapters/remote/base64.js';
 import { etcdDialect, etcdMaxValueBytes } from '../../../src/adapters/remote/dialects/etcd.js';
-import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
+import { EndpointNotFoundError, RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { ConflictError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
@@ -41,6 +41,19 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     expect(await a.read('K2')).toEqual({ text: 'žluťoučký kůň 🐎' });
     await a.delete('K2');
     expect(await a.read('K2')).toBeUndefined();
+  });
+
+  test('an endpoint with a path etcd does not serve (/v3, a wrong proxy path): EndpointNotFoundError at open, never "nothing stored"', async () => {
+    for (const endpoint of [`${etcd.url}/v3`, `${etcd.url}/etcd/`]) {
+      const error = await createPersistentStore({ key: 'JOB', initial: { n: 0 }, adapter: adapter(endpoint), events: EMPTY }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EndpointNotFoundError);
+      const { code, status, retryable, url, message } = error as EndpointNotFoundError;
+      expect({ code, status, retryable }).toEqual({ code: 'ENDPOINT_NOT_FOUND', status: 404, retryable: false });
+      expect(url).toBe(`${endpoint.replace(/\/+$/, '')}/v3/kv/range`);
+      expect(message).toContain(`${url} answered 404`);
+      expect(message).toContain("The endpoint must be etcd's client URL");
+    }
+    expect(await adapter().read('JOB')).toBeUndefined(); // nothing was written at the right place either
   });
 
   test('a write that lost a race raises ConflictError and overwrites nothing: the first head, a journal segment, a compaction left behind', async () => {

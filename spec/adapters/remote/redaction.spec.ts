@@ -89,7 +89,10 @@ describe('credentials never appear in an error, its causes, or status$', () => {
 
   test("a store's status$ and its FlushError, for a write that fails for a while (500) and for good (400)", async () => {
     let status = 500;
-    answer = (request) => (request.method === 'GET' ? { status: 404 } : { status, body: echo(request) });
+    // Reads find nothing, as each service says it: the API's record-not-found; a WebDAV collection that is there but empty.
+    const nothing = { status: 404, body: JSON.stringify({ error: { type: 'record-not-found', message: 'Record was not found.' } }) };
+    const emptyCollection = { status: 207, body: '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/dav/</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop></D:propstat></D:response></D:multistatus>' };
+    answer = (request) => (request.method === 'GET' ? nothing : request.method === 'PROPFIND' ? emptyCollection : { status, body: echo(request) });
     for (const [name, dialect] of dialects(server.origin).slice(0, 2)) {
       const statuses: PersistenceStatus[] = [];
       const store = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect, retries: 0 }), events: EMPTY, flushTimeoutMs: 200 });

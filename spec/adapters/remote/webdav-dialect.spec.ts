@@ -1,6 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { webDavDialect } from '../../../src/adapters/remote/dialects/webdav.js';
-import { RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
+import { EndpointNotFoundError, RemoteStorageError, type FetchLike } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { ConflictError, TargetExistsError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
@@ -87,6 +87,58 @@ describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect 
   });
 });
 
+describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: a 404 means "nothing stored" only inside a collection that exists (real Apache mod_dav)', () => {
+  let apache: Awaited<ReturnType<typeof startApacheDav>>;
+  beforeAll(async () => {
+    apache = await startApacheDav();
+  }, 30_000);
+  afterAll(() => apache?.stop());
+
+  /** An adapter on `path` whose requests are recorded as `METHOD path`, a PROPFIND as `PROPFIND(depth) path`. */
+  const recorded = (path: string, baseUrl = `${apache.url}/${path}`) => {
+    const sent: string[] = [];
+    const fetch: FetchLike = async (url, init) => {
+      sent.push(`${init.method}${init.headers.depth === undefined ? '' : `(${init.headers.depth})`} ${new URL(url).pathname}`);
+      return (globalThis.fetch as unknown as FetchLike)(url, init);
+    };
+    return { sent, adapter: remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl }, fetch, retryDelayMs: 5 }) };
+  };
+
+  test('a mistyped collection: the open is refused with EndpointNotFoundError naming it and MKCOL; nothing is created, no password shown', async () => {
+    const { sent, adapter } = recorded('typo', apache.url.replace('http://', 'http://dav-user:dav-Pa55word@') + '/typo');
+    const error = await createPersistentStore({ key: 'JOB', initial: { n: 0 }, adapter, events: EMPTY }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointNotFoundError);
+    expect(error).toBeInstanceOf(RemoteStorageError);
+    const { code, status, retryable, url, message } = error as EndpointNotFoundError;
+    expect({ code, status, retryable, url }).toEqual({ code: 'ENDPOINT_NOT_FOUND', status: 404, retryable: false, url: `${apache.url}/typo/` });
+    expect(message).toContain(`the collection ${apache.url}/typo/ does not exist (404)`);
+    expect(message).toContain(`MKCOL ${apache.url}/typo/`);
+    expect(message).not.toContain('Pa55word');
+    expect(sent).toEqual(['GET /typo/JOB.json', 'PROPFIND(0) /typo/']); // refused before any write
+    expect((await fetch(`${apache.url}/typo/`, { method: 'PROPFIND', headers: { depth: '0' } })).status).toBe(404);
+  });
+
+  test('once the collection exists: the same open starts afresh; the collection is looked for once per adapter', async () => {
+    expect((await fetch(`${apache.url}/made/`, { method: 'MKCOL' })).status).toBe(201);
+    const { sent, adapter } = recorded('made');
+    const store = await createPersistentStore({ key: 'JOB', initial: { n: 0 }, adapter, events: EMPTY });
+    expect(store.restored).toBe(false);
+    store.update((s) => void (s.n = 1));
+    await store.close();
+    expect(await adapter.read('OTHER')).toBeUndefined(); // a second absent key: no second look
+    expect(sent.slice(0, 2)).toEqual(['GET /made/JOB.json', 'PROPFIND(0) /made/']);
+    expect(sent.filter((request) => request.startsWith('PROPFIND(0)'))).toHaveLength(1);
+    expect(sent).toContain('GET /made/OTHER.json');
+  });
+
+  test('a base URL that names a file, not a collection, is refused too', async () => {
+    const error = await recorded('health').adapter.read('JOB').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteStorageError);
+    expect((error as RemoteStorageError).retryable).toBe(false);
+    expect((error as Error).message).toMatch(/^read JOB: look for the collection http:\/\/127\.0\.0\.1:\d+\/health\/: the WebDAV server answered 400/);
+  });
+});
+
 describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: listing a collection (real Apache mod_dav)', () => {
   let apache: Awaited<ReturnType<typeof startApacheDav>>;
   beforeAll(async () => {
@@ -115,8 +167,10 @@ describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: listing a collecti
     expect(await d.list!(send, 'none')).toEqual([]);
   });
 
-  test('a collection that does not exist lists as empty', async () => {
-    expect(await webDavDialect({ baseUrl: `${apache.url}/never-made` }).list!(send, '')).toEqual([]);
+  test('a collection that does not exist is refused, never listed as empty', async () => {
+    const error = await webDavDialect({ baseUrl: `${apache.url}/never-made` }).list!(send, '').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointNotFoundError);
+    expect((error as EndpointNotFoundError).url).toBe(`${apache.url}/never-made/`);
   });
 
   test('a collection at the server root works too (its own href is "/")', async () => {

@@ -1,4 +1,5 @@
 import { PersistentStoreError, errorMessage } from '../../errors.js';
+import { redactUrl } from '../../text/redact-url.js';
 import { toBase64 } from './base64.js';
 import { Redactor } from './redact.js';
 
@@ -41,8 +42,25 @@ export class RemoteStorageError extends PersistentStoreError {
     readonly status: number | undefined,
     readonly retryable: boolean,
     options?: { cause?: unknown },
+    code = 'REMOTE_STORAGE',
   ) {
-    super('REMOTE_STORAGE', message, options);
+    super(code, message, options);
+  }
+}
+
+/**
+ * A 404 that is not the service's "no such key": Apify's `page-not-found` (a base URL with a path
+ * too many, such as `/v2`), a proxy's own page, etcd without its gateway there, a WebDAV
+ * collection that does not exist. Taken for "nothing stored", it would start the job afresh and
+ * later overwrite the real state, so it is refused, never retried. `url` is the URL that answered
+ * (without credentials); the message says which setting to correct.
+ */
+export class EndpointNotFoundError extends RemoteStorageError {
+  readonly url: string;
+  constructor(url: string, message: string) {
+    // Redacted here too, for a dialect called outside an adapter (whose redaction knows more).
+    super(redactUrl(message), 404, false, undefined, 'ENDPOINT_NOT_FOUND');
+    this.url = redactUrl(url);
   }
 }
 

@@ -1,13 +1,21 @@
 import { ConflictError, InvalidOptionError } from '../../../errors.js';
 import { base64ToBytes, bytesToBase64, fromBase64, toBase64 } from '../base64.js';
-import { RemoteStorageError, type HttpResponse } from '../http.js';
+import { EndpointNotFoundError, RemoteStorageError, type HttpResponse } from '../http.js';
 import type { KvDialect, Send, StoredValue } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
 export interface EtcdDialectOptions {
-  /** The etcd client URL, e.g. `http://127.0.0.1:2379`. */
+  /**
+   * The etcd client URL, e.g. `http://127.0.0.1:2379` (or a proxy's URL under which etcd's
+   * `/v3/…` answers). One that answers 404 (a path too many, such as `/v3`) is refused with
+   * `EndpointNotFoundError`, never read as "nothing stored".
+   */
   readonly endpoint: string;
-  /** Prepended to every key. @default 'rx-persistent-store/' */
+  /**
+   * Prepended to every key. etcd answers an absent key like any other, so a mistyped prefix
+   * cannot be told from a key never written: it reads as "nothing stored" (check with
+   * `rx-persistent-store inspect <key> --etcd URL --prefix P`). @default 'rx-persistent-store/'
+   */
   readonly prefix?: string;
   /**
    * etcd's `--max-request-bytes`. Texts that would make a request larger are refused before
@@ -77,6 +85,13 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
     new RemoteStorageError(`${what}: etcd answered ${response.status} with ${detail}, not etcd's answer: ${response.excerpt()}`, response.status, false);
   const call = async (send: Send, what: string, path: string, body: unknown): Promise<{ answer: Answer; response: HttpResponse }> => {
     const response = await send(what, `${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // etcd answers every key, present or not, with 200: a 404 is a URL where its gateway is not.
+    if (response.status === 404) {
+      throw new EndpointNotFoundError(
+        `${base}${path}`,
+        `${what}: ${base}${path} answered 404 (${response.excerpt()}): etcd's JSON gateway is not there. The endpoint must be etcd's client URL, such as http://127.0.0.1:2379, under which /v3/kv/range answers`,
+      );
+    }
     if (response.status !== 200) throw new RemoteStorageError(`${what}: etcd answered ${response.status} ${response.excerpt()}`, response.status, false);
     let answer: unknown;
     try {

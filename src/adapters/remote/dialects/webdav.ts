@@ -1,10 +1,15 @@
 import { ConflictError } from '../../../errors.js';
-import { RemoteStorageError, type HttpResponse } from '../http.js';
-import type { KvDialect } from '../kv-dialect.js';
+import { EndpointNotFoundError, RemoteStorageError, type HttpResponse } from '../http.js';
+import type { KvDialect, Send } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
 export interface WebDavDialectOptions {
-  /** The collection URL, e.g. `http://127.0.0.1:8080/state`; keys become `<base>/<key>.json`. */
+  /**
+   * The collection URL, e.g. `http://127.0.0.1:8080/state`; keys become `<base>/<key>.json`. The
+   * collection must exist (create it once with `MKCOL`): a record's 404 means "nothing stored"
+   * only once a `PROPFIND` has found the collection, and a missing one is refused with
+   * `EndpointNotFoundError`, since a mistyped URL would otherwise start the job afresh.
+   */
   readonly baseUrl: string;
   /** Extra headers on every request, e.g. `{ authorization: 'Basic …' }`; never shown in messages. */
   readonly headers?: Readonly<Record<string, string>>;
@@ -35,6 +40,9 @@ function multistatusHrefs(body: string): string[] | undefined {
   return hrefs;
 }
 
+/** A multistatus whose (only) resource is a collection: `<D:resourcetype><D:collection/>`, whatever the prefix. */
+const COLLECTION = /<(?:[A-Za-z_][\w.-]*:)?collection\s*\/>/;
+
 /** A URL path's segments, each percent-decoded, without the empty one a trailing `/` leaves; throws on a malformed escape. */
 const segmentsOf = (pathname: string): string[] => pathname.split('/').filter((segment, i, all) => i > 0 && !(segment === '' && i === all.length - 1)).map(decodeURIComponent);
 
@@ -45,13 +53,41 @@ const segmentsOf = (pathname: string): string[] => pathname.split('/').filter((s
  * A PUT answer without an ETag is taken to have the digest ETag Apache computes: the SHA-1 of the
  * body, base64; a server with another scheme costs one conflict and re-read, never a lost write.
  * `list` is a `PROPFIND` with `Depth: 1` on the collection: its `<key>.json` files, not deeper.
+ *
+ * A 404 on a record says nothing of where it is: Apache answers the same page for a record never
+ * written and for a collection that does not exist (a mistyped `baseUrl`). So the first record
+ * found absent costs one `PROPFIND` (`Depth: 0`) of the collection, once per dialect: only a
+ * collection that is there makes the 404 "nothing stored"; a missing one is an
+ * `EndpointNotFoundError`.
  */
 export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): KvDialect {
   const base = baseUrl.replace(/\/+$/, '');
+  const collection = `${base}/`;
   const urlOf = (key: string) => `${base}/${encodeURIComponent(key)}.json`;
   const refuse = (what: string, response: HttpResponse): never => {
     throw new RemoteStorageError(`${what}: the WebDAV server answered ${response.status} ${response.excerpt()}`, response.status, false);
   };
+  const missingCollection = (what: string): never => {
+    throw new EndpointNotFoundError(
+      collection,
+      `${what}: the collection ${collection} does not exist (404), so nothing under it is taken for "nothing stored". Create it once (MKCOL ${collection}), or correct baseUrl`,
+    );
+  };
+  /** Settles once the collection is known to be there; a failure is asked again next time. */
+  let found: Promise<void> | undefined;
+  const collectionExists = (send: Send, key: string): Promise<void> =>
+    (found ??= (async () => {
+      const what = `read ${key}: look for the collection ${collection}`;
+      const response = await send(what, collection, { method: 'PROPFIND', headers: { ...headers, depth: '0', 'content-type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
+      if (response.status === 404) missingCollection(what);
+      if (response.status !== 207) refuse(what, response);
+      if (multistatusHrefs(response.body) === undefined || !COLLECTION.test(response.body)) {
+        throw new RemoteStorageError(`${what}: the WebDAV server answered 207 without a collection there: ${response.excerpt()}`, response.status, false);
+      }
+    })().catch((error: unknown) => {
+      found = undefined;
+      throw error;
+    }));
   return {
     name: 'webdav',
     locate: urlOf,
@@ -60,7 +96,10 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     secrets: requestSecrets(base, headers),
     async get(send, key) {
       const response = await send(`read ${key}`, urlOf(key), { method: 'GET', headers: { ...headers } });
-      if (response.status === 404) return undefined;
+      if (response.status === 404) {
+        await collectionExists(send, key);
+        return undefined;
+      }
       if (response.status !== 200) refuse(`read ${key}`, response);
       return { text: response.body, version: response.headers.get('etag') ?? undefined };
     },
@@ -76,10 +115,9 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
       if (response.status !== 404 && (response.status < 200 || response.status >= 300)) refuse(`delete ${key}`, response);
     },
     async list(send, prefix) {
-      const collection = `${base}/`;
       const what = `list ${collection}`;
       const response = await send(what, collection, { method: 'PROPFIND', headers: { ...headers, depth: '1', 'content-type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
-      if (response.status === 404) return []; // no collection: nothing was ever written
+      if (response.status === 404) missingCollection(what);
       if (response.status !== 207) refuse(what, response);
       const garbage = (detail: string) => new RemoteStorageError(`${what}: the WebDAV server answered 207 with ${detail}: ${response.excerpt()}`, response.status, false);
       const hrefs = multistatusHrefs(response.body);

@@ -1,0 +1,111 @@
+import { firstValueFrom, filter, Subject } from 'rxjs';
+import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
+import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
+import { InvalidOptionError, UnserializableStateError } from '../../src/errors.js';
+import type { PlatformEvent } from '../../src/events/event-types.js';
+import { createPersistentStore } from '../../src/store/create-persistent-store.js';
+import { KeyedMap } from '../../src/store/keyed-map.js';
+import type { StoreLogger } from '../../src/store/logger.js';
+
+/** A logger that keeps its lines, each with its level. */
+function recordingLogger(): StoreLogger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, warning: (m) => void lines.push(`warning ${m}`), error: (m) => void lines.push(`error ${m}`), info: (m) => void lines.push(`info ${m}`) };
+}
+
+const open = <T>(initial: T, logger: StoreLogger | false, adapter: StorageAdapter = memoryAdapter()) =>
+  createPersistentStore({ key: 'N', initial, adapter, events: new Subject<PlatformEvent>(), logger, debounceMs: 60_000, maxWaitMs: 60_000 });
+
+const plainObject = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+
+describe('what the logger is told', () => {
+  test('an update that copies a plain object of 10,000 entries: once per path, naming the path, the size, the cost and KeyedMap', async () => {
+    const logger = recordingLogger();
+    const store = await open({ seen: plainObject(10_000), small: plainObject(9_998), list: [] as number[] }, logger);
+    store.update((s) => void (s.small.x = 1)); // 9,999 entries: not reported
+    expect(logger.lines).toEqual([]);
+    store.update((s) => void (s.seen.x = 1));
+    store.update((s) => void (s.seen.y = 2));
+    expect(logger.lines).toEqual([
+      expect.stringMatching(/^warning rx-persistent-store: An update of "N" copied the plain object at seen \(10,001 entries; the update took [\d.]+ ms\).*use a KeyedMap/),
+    ]);
+    store.update((s) => void s.list.push(...Array.from({ length: 10_000 }, (_, i) => i)));
+    store.update((s) => void s.list.push(1));
+    expect(logger.lines[1]).toMatch(/copied the plain array at list \(10,000 entries/);
+    expect(logger.lines).toHaveLength(2);
+    await store.close();
+  });
+
+  test('a KeyedMap of any size is never reported', async () => {
+    const logger = recordingLogger();
+    const store = await open({ seen: new KeyedMap<number>(Object.entries(plainObject(20_000))) }, logger);
+    store.update((s) => void s.seen.set('x', 1));
+    expect(logger.lines).toEqual([]);
+    await store.close();
+  });
+
+  test('a refused value: thrown to the caller, and logged once per path', async () => {
+    const logger = recordingLogger();
+    const store = await open({ tags: [] as unknown[] }, logger);
+    for (let i = 0; i < 2; i++) expect(() => store.update((s) => void s.tags.push(new Date()))).toThrow(UnserializableStateError);
+    expect(logger.lines).toEqual([expect.stringMatching(/^warning rx-persistent-store: An update of "N" was refused: Cannot store .* at tags\[0\]/)]);
+    await store.close();
+  });
+
+  test("a state past 80 % of the adapter's limit: warned once, with the share and what the limit is", async () => {
+    const logger = recordingLogger();
+    const adapter: StorageAdapter = { ...memoryAdapter(), stateLimit: { bytes: 10_000, what: 'the test limit' } };
+    const store = await open({ text: '' }, logger, adapter);
+    store.update((s) => void (s.text = 'x'.repeat(5_000)));
+    await store.flush();
+    expect(logger.lines).toEqual([]);
+    store.update((s) => void (s.text = 'x'.repeat(9_000)));
+    await store.flush();
+    store.update((s) => void (s.text += 'y'));
+    await store.flush();
+    expect(logger.lines).toEqual([expect.stringMatching(/^warning rx-persistent-store: The state of "N" is about [\d,]+ bytes, (8|9|1\d)\d % of the test limit \(10,000 bytes\)/)]);
+    await store.close();
+  });
+
+  test('logger: false writes nothing; anything else without warning() and error() is refused', async () => {
+    const store = await open({ seen: plainObject(10_000) }, false);
+    store.update((s) => void (s.seen.x = 1)); // would warn
+    await store.close();
+    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(InvalidOptionError);
+    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/logger/);
+  });
+});
+
+describe('write-through after migrating or aborting', () => {
+  test.each(['migrating', 'aborting'] as const)('after %s, each change is written without waiting for the debounce', async (name) => {
+    const events = new Subject<PlatformEvent>();
+    const records = new Map<string, string>();
+    const store = await createPersistentStore({ key: 'W', initial: { n: 0 }, adapter: memoryAdapter({ records }), events, debounceMs: 60_000, maxWaitMs: 60_000, logger: false });
+    store.update((s) => void s.n++);
+    events.next({ name, data: {} } as PlatformEvent);
+    await firstValueFrom(store.status$.pipe(filter((s) => s.pending === 0)));
+    for (let n = 2; n <= 4; n++) {
+      store.update((s) => void s.n++);
+      // Nothing but the write-through writes: the debounce is 60 s, and nobody flushes.
+      await firstValueFrom(store.status$.pipe(filter((s) => s.pending === 0 && s.phase === 'idle')));
+      const reopened = await createPersistentStore({ key: 'W', initial: { n: 0 }, adapter: memoryAdapter({ records }), events: new Subject<PlatformEvent>(), logger: false });
+      expect(reopened.getState()).toEqual({ n });
+      await reopened.close();
+    }
+    await store.close();
+  });
+});
+
+describe('write timing', () => {
+  const timed = (debounceMs: number, maxWaitMs: number): StorageAdapter => ({ ...memoryAdapter(), writeTiming: { debounceMs, maxWaitMs } });
+
+  test("the adapter's writeTiming is the default; maxWaitMs alone caps the debounce", async () => {
+    const slow = await createPersistentStore({ key: 'T', initial: { n: 0 }, adapter: timed(60_000, 60_000), events: new Subject<PlatformEvent>(), logger: false });
+    const capped = await createPersistentStore({ key: 'T', initial: { n: 0 }, adapter: timed(60_000, 60_000), events: new Subject<PlatformEvent>(), logger: false, maxWaitMs: 1 });
+    slow.update((s) => void s.n++);
+    capped.update((s) => void s.n++);
+    await firstValueFrom(capped.status$.pipe(filter((s) => s.pending === 0)));
+    expect(slow.getStatus().pending).toBe(1); // its 60 s debounce is still running
+    await Promise.all([slow.close(), capped.close()]);
+  });
+});
