@@ -193,12 +193,17 @@ export class RequestQueueState {
 
   /** `add` for each request in turn, written together. */
   async addMany(values: readonly unknown[], forefront: boolean, caller: Caller): Promise<OperationInfo[]> {
-    const requests = values.map((value, i) => checkedRequest(value, values.length === 1 ? 'request' : `request ${i}`));
+    // All checked before any is added: a refused batch adds nothing.
+    const requests = values.map((value, i) => {
+      const where = values.length === 1 ? 'request' : `request ${i}`;
+      const request = checkedRequest(value, where);
+      const id = requestIdOf(request.uniqueKey);
+      if (request.id !== undefined && request.id !== id) throw invalidInput(`${where}: "id" must not be given (the queue assigns it)`);
+      return { request, id };
+    });
     this.touch(caller, true);
     const added: Entry[] = [];
-    const infos = requests.map((request, i) => {
-      const id = requestIdOf(request.uniqueKey);
-      if (request.id !== undefined && request.id !== id) throw invalidInput(`request ${i}: "id" must not be given (the queue assigns it)`);
+    const infos = requests.map(({ request, id }) => {
       const existing = this.entries.get(id);
       if (existing) return this.infoOf(existing, true, existing.orderNo === null);
       const entry: Entry = { id, uniqueKey: request.uniqueKey, request: { ...request, id }, orderNo: request.handledAt ? null : this.nextOrder(forefront) };
