@@ -1,8 +1,5 @@
 import { EMPTY } from 'rxjs';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
-import { remoteKvAdapter } from '../../src/adapters/remote/remote-kv-adapter.js';
-import { platformApi } from '../../src/cli/simulate/platform-api.js';
-import { startPlatformServer } from '../../src/cli/simulate/platform-server.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 
@@ -19,17 +16,5 @@ export function readStoredState<T>(dir: string, key: string): Promise<T | undefi
   return restoredState(fileAdapter({ dir }), key);
 }
 
-/**
- * What the next run of a job under `rx-persistent-store simulate --storage <storageDir>` would
- * restore of `key` from its default key-value store: read as the job reads it, through the
- * emulated Apify API (a key is a log there: its head, snapshot chunks and journal segments).
- */
-export async function readSimulatedState<T>(storageDir: string, key: string): Promise<T | undefined> {
-  const ignore = () => undefined;
-  const api = await startPlatformServer(platformApi({ storageDir, runId: 'check', token: 'check', onReboot: ignore, onStatusMessage: ignore, onNotEmulated: ignore }));
-  try {
-    return await restoredState(remoteKvAdapter({ dialect: { dialect: 'apify', token: 'check', storeId: 'default', baseUrl: api.url } }), key);
-  } finally {
-    await api.close();
-  }
-}
+/** What the next run of a job under the simulator would restore of `key` (snapshot plus journal), through the emulated API. */
+export { readSimulatedState } from '../../src/cli/simulate/read-simulated.js';

@@ -12,7 +12,7 @@ let server: PlatformServer;
 beforeEach(async () => {
   onReboot.mockClear();
   onNotEmulated.mockClear();
-  server = await startPlatformServer(platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot, onStatusMessage: () => {}, onNotEmulated }));
+  server = await startPlatformServer(platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot, onStatusMessage: () => {}, onNotEmulated }).handle);
 });
 afterEach(() => server.close());
 
@@ -39,7 +39,7 @@ describe('the emulated Apify API of the simulator', () => {
     for (const route of ['/v2/key-value-stores/default/records/..%2F..%2Fescape', '/v2/key-value-stores/..%2Fx/records/K', '/v2/datasets/..%2F..%2Fx/items']) {
       const response = await call(route, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
       expect(response.status).toBe(400);
-      expect((await response.json()).error.message).toMatch(/invalid (record key|store id|dataset id)/);
+      expect((await response.json()).error.message).toMatch(/invalid (record key|key-value store id|dataset id)/);
     }
     await expect(fs.readdir(storage())).resolves.toEqual([]);
   });
@@ -68,10 +68,10 @@ describe('the emulated Apify API of the simulator', () => {
   });
 
   test('what is not emulated answers 501 and is named, never a silent success', async () => {
-    const response = await call('/v2/request-queues/default/head');
+    const response = await call('/v2/actor-runs/run-1/metamorph', { method: 'POST' });
     expect(response.status).toBe(501);
-    expect((await response.json()).error.message).toBe('rx-persistent-store simulate does not emulate GET /v2/request-queues/:id/head');
-    expect(onNotEmulated).toHaveBeenCalledWith('GET /v2/request-queues/:id/head');
+    expect((await response.json()).error).toEqual({ type: 'not-emulated', message: 'rx-persistent-store simulate does not emulate POST /v2/actor-runs/:id/metamorph' });
+    expect(onNotEmulated).toHaveBeenCalledWith('POST /v2/actor-runs/:id/metamorph');
   });
 
   test('a record over the platform\'s 9 MB is refused with 413', async () => {

@@ -116,24 +116,25 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 
   let current: { job: JobProcess; number: number; rebootRequested: boolean } | undefined;
   const reported = new Set<string>();
-  const server = await startPlatformServer(
-    platformApi({
-      storageDir,
-      runId,
-      token,
-      onReboot: () => {
-        if (!current || current.rebootRequested) return;
-        current.rebootRequested = true;
-        log(`run ${current.number} asked for a reboot: killing it (SIGKILL), as the platform does`);
-        current.job.signal('SIGKILL');
-      },
-      onStatusMessage: (message) => log(`run ${current?.number ?? '?'} status: ${message}`),
-      onNotEmulated: (route) => {
-        if (!reported.has(route)) log(`the job called ${route}, which the simulator does not emulate (answered 501)`);
-        reported.add(route);
-      },
-    }),
-  );
+  const api = platformApi({
+    storageDir,
+    runId,
+    token,
+    currentRun: () => current?.number,
+    log,
+    onReboot: () => {
+      if (!current || current.rebootRequested) return;
+      current.rebootRequested = true;
+      log(`run ${current.number} asked for a reboot: killing it (SIGKILL), as the platform does`);
+      current.job.signal('SIGKILL');
+    },
+    onStatusMessage: (message) => log(`run ${current?.number ?? '?'} status: ${message}`),
+    onNotEmulated: (route) => {
+      if (!reported.has(route)) log(`the job called ${route}, which the simulator does not emulate (answered 501)`);
+      reported.add(route);
+    },
+  });
+  const server = await startPlatformServer(api.handle);
   /** Logs, then sends, so the timeline line comes before the job's reaction to it. */
   const announce = (event: Pick<PlatformEvent, 'name' | 'data'>, detail: string): void => {
     const reached = server.connections;
@@ -187,6 +188,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     }
     const run = { job, number, rebootRequested: false };
     current = run;
+    api.runStarted(number);
     const startedAtMs = Date.now() - started;
     log(`run ${number} started (pid ${job.pid}): ${commandLine}`);
     let ended = false;
@@ -264,6 +266,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     await Promise.race([job.outputDone, new Promise((resolve) => (bound = setTimeout(resolve, 1_000)))]);
     clearTimeout(bound);
     log(`run ${number} ${describeExit(exit)}`);
+    api.runEnded(number);
     if (disruption && !happened) {
       const why = disruption.kind !== 'kill' && !isConnected ? ': it never connected to the events socket' : '';
       log(`run ${number} ended before its ${disruption.kind} (${describeTrigger(disruption)})${why}`);
@@ -301,10 +304,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   } finally {
     options.signal?.removeEventListener('abort', onStop);
     current = undefined;
+    api.close();
     await server.close();
   }
   const result: SimulationResult = { succeeded, stopped, runs, restarts: runs.length - 1, durationMs: Date.now() - started };
   for (const line of summarize(result)) log(line);
+  const load = api.queueLoad();
+  if (load.calls > 0) log(`  request queues: ${load.calls} calls answered, ${(load.busyMs / load.calls).toFixed(2)} ms each on average`);
   return result;
 }
 
