@@ -226,7 +226,11 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     notices.report({
       type: 'unwritten-on-exit',
       key,
-      message: `The process ended with ${pending} change${pending === 1 ? '' : 's'} of "${key}" not yet written to ${location}: they are lost. Before the process ends, await store.close() (or store.flush()); with the Apify SDK, open the store with events: fromEventManager(Actor.config.getEventManager()) and Actor.exit() waits for it.`,
+      message: `The process ended with ${pending} change${pending === 1 ? '' : 's'} of "${key}" not yet written to ${location}: they are lost. ${
+        closing
+          ? 'close() could not write them (see why in the write-failed line before).'
+          : 'Before the process ends, await store.close() (or store.flush()); with the Apify SDK, open the store with events: fromEventManager(Actor.config.getEventManager()) and Actor.exit() waits for it.'
+      }`,
     });
   });
 
