@@ -40,12 +40,13 @@ describe('close() leaves the stored snapshot current', () => {
   });
   afterEach(() => warn.mockRestore());
 
-  test('the journal is folded into the snapshot: the file alone holds the state as closed', async () => {
+  test('the journal is folded into the snapshot: the file alone holds the state as closed, its map as entries', async () => {
     const store = await journalled();
     await store.close();
     expect(await readIfThere('CRAWL.json.journal')).toBe('');
     const stored = JSON.parse(await fs.readFile(file('CRAWL.json'), 'utf8'));
-    expect(stored).toMatchObject({ $rxps: 1, seq: 2, state: { done: 3, seen: { $rxpsMap: 1, size: 3 } } });
+    expect(stored).toMatchObject({ $rxps: 1, seq: 2, state: { done: 3, seen: { $rxpsMap: 1 } } });
+    expect(new Map(stored.state.seen.entries)).toEqual(new Map([0, 1, 2].map((i) => [`https://example.com/${i}`, i])));
     const again = await openFile();
     expect(again.getState().done).toBe(3);
     expect(again.getState().seen.get('https://example.com/2')).toBe(2);

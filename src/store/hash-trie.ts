@@ -1,7 +1,9 @@
 /**
  * A persistent hash trie: the storage behind `KeyedMap`. Every change copies only the path from
  * the root to one leaf (at most 8 small arrays), so its cost does not grow with the number of
- * entries, and old versions stay valid. Nodes are plain arrays, so a trie is JSON as it is:
+ * entries, and old versions stay valid. A map is stored as its entries (`triePairs`, read back
+ * by `trieFromPairs`); earlier versions stored the trie itself, which is read as it is. Nodes
+ * are plain arrays:
  *   leaf:   [1, key1, value1, key2, value2, …]   (at most LEAF_CAPACITY entries, unless at MAX_DEPTH)
  *   branch: [0, child0, …, child15]              (child = node or null), picked by 4 bits of the hash
  */
@@ -16,7 +18,7 @@ const LEAF_CAPACITY = 32;
 
 export const EMPTY_TRIE: TrieNode = Object.freeze([LEAF]);
 
-/** FNV-1a over UTF-16 code units: fast, stable across runs and platforms (it decides the layout on disk). */
+/** FNV-1a over UTF-16 code units: fast, stable across runs and platforms (tries stored by earlier versions are laid out by it). */
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -117,6 +119,74 @@ export function trieDelete(node: TrieNode, key: string): { node: TrieNode; remov
     return copy;
   };
   return { node: go(node, 0) ?? EMPTY_TRIE, removed };
+}
+
+/**
+ * The trie of stored `[key, value]` pairs (a map read from storage), and how many distinct keys
+ * it holds; or why the pairs are malformed. Built in one pass: each key hashed once, every node
+ * allocated once at its final size, where setting the keys one by one would copy a path per key.
+ * A key given twice keeps its last value, as `new Map(pairs)` does. The shape is the one
+ * `trieSet` gives, at its most compact (no leaf split that deletes have since thinned).
+ */
+export function trieFromPairs(pairs: readonly unknown[]): { node: TrieNode; size: number } | string {
+  const hashes = new Uint32Array(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') return `entry ${i + 1} is not a [key, value] pair with a string key`;
+    hashes[i] = hashKey(pair[0]);
+  }
+  let size = 0;
+  const leaf = (indices: Uint32Array): TrieNode => {
+    const node: unknown[] = [LEAF];
+    // Equal keys share a hash: only pairs whose hashes match are compared. A leaf past capacity
+    // (keys whose 32 hash bits all agree, as a hostile file may hold) is deduplicated by a Map.
+    const seen = indices.length > LEAF_CAPACITY ? new Map<string, number>() : undefined;
+    for (let i = 0; i < indices.length; i++) {
+      const [key, value] = pairs[indices[i]!] as [string, unknown];
+      let at = -1;
+      if (seen) at = seen.get(key) ?? -1;
+      else for (let j = 0; j < i && at < 0; j++) if (hashes[indices[j]!] === hashes[indices[i]!]) at = find(node, key);
+      if (at > 0) {
+        node[at] = value;
+        continue;
+      }
+      seen?.set(key, node.length + 1);
+      node.push(key, value);
+    }
+    size += (node.length - 1) / 2;
+    return node;
+  };
+  const build = (indices: Uint32Array, depth: number): TrieNode => {
+    if (indices.length <= LEAF_CAPACITY || depth >= MAX_DEPTH) return leaf(indices);
+    // A counting sort of the indices by their slot at this depth (stable, so a leaf keeps the
+    // stored order): one pass to count, one to place.
+    const starts = new Uint32Array(FANOUT + 2);
+    for (let i = 0; i < indices.length; i++) starts[slot(hashes[indices[i]!]!, depth) + 1]!++;
+    for (let at = 1; at <= FANOUT + 1; at++) starts[at]! += starts[at - 1]!;
+    const sorted = new Uint32Array(indices.length);
+    const next = starts.slice();
+    for (let i = 0; i < indices.length; i++) {
+      const index = indices[i]!;
+      sorted[next[slot(hashes[index]!, depth)]!++] = index;
+    }
+    const branch: unknown[] = [BRANCH];
+    for (let at = 1; at <= FANOUT; at++) branch.push(starts[at + 1]! > starts[at]! ? build(sorted.subarray(starts[at]!, starts[at + 1]!), depth + 1) : null);
+    return branch;
+  };
+  if (pairs.length === 0) return { node: EMPTY_TRIE, size: 0 };
+  const indices = new Uint32Array(pairs.length);
+  for (let i = 0; i < indices.length; i++) indices[i] = i;
+  return { node: build(indices, 0), size };
+}
+
+/** The entries as `[key, value]` pairs, in trie order: the stored form of a map. */
+export function triePairs(node: TrieNode, into: [string, unknown][] = []): [string, unknown][] {
+  if (node[0] === BRANCH) {
+    for (let at = 1; at <= FANOUT; at++) if (node[at] !== null) triePairs(node[at] as TrieNode, into);
+    return into;
+  }
+  for (let i = 1; i < node.length; i += 2) into.push([node[i] as string, node[i + 1]]);
+  return into;
 }
 
 /** Entries in trie order (stable for a given set of keys, not insertion order). */
