@@ -73,6 +73,12 @@ describe('hash trie', () => {
         expect(built.size).toBe(pairs.length);
         expect(trieCount(built.node)).toBe(pairs.length);
         expect(triePairs(built.node)).toEqual(pairs); // a round trip keeps the order
+        // Pairs in another order (a file edited by hand): the same map, in trie order.
+        const reordered = trieFromPairs([...pairs].reverse());
+        if (typeof reordered === 'string') throw new Error(reordered);
+        expect(new Map(triePairs(reordered.node))).toEqual(new Map(pairs));
+        expect(trieCount(reordered.node)).toBe(pairs.length);
+        for (const [key, value] of pairs) expect(trieGet(reordered.node, key)).toBe(value);
         // Then set and delete as usual, against a Map.
         const model = new Map(pairs);
         let next = built.node;
