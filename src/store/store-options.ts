@@ -67,11 +67,11 @@ export interface PersistentStoreOptions<T> {
   /**
    * At `close()`, after the final write, fold the journal into a snapshot when it holds any
    * record, so that what reads only the snapshot (`Actor.getValue`, the Apify console, a file
-   * viewer) sees the state as it was closed. Costs one snapshot write, paid at close: about
-   * 0.1 s for 200,000 entries on a local disk, 1–2 s on the Apify platform. Skipped when the
-   * lock was lost or the final write failed; a compaction that fails is reported on
-   * `diagnostics$` and loses nothing (the journal holds the changes). `false`: `close()` leaves
-   * the journal as it is, the next open replays it.
+   * viewer) sees the state as it was closed. Costs one snapshot write, paid at close: for
+   * 200,000 URLs, 0.11 s on a local disk, 0.33 s through the Apify API (0.96 s and 1.8 s at
+   * 1,000,000). Skipped when the lock was lost or the final write failed; a compaction that
+   * fails is reported on `diagnostics$` and loses nothing (the journal holds the changes).
+   * `false`: `close()` leaves the journal as it is, the next open replays it.
    * @default true
    */
   readonly compactOnClose?: boolean;
