@@ -33,6 +33,19 @@ async function journalled(extra: { compactOnClose?: boolean } = {}) {
   return store;
 }
 
+/** A store on a controlled adapter with a snapshot (n: 1) and one journal record (n: 2), and what diagnostics$ said. */
+async function controlledJournalled() {
+  const control = controlledAdapter(new Map(), { journal: true });
+  const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY });
+  const diagnostics: StoreDiagnostic[] = [];
+  store.diagnostics$.subscribe((d) => diagnostics.push(d));
+  store.update((s) => void s.n++);
+  await store.flush(); // the first write: a snapshot
+  store.update((s) => void s.n++);
+  await store.flush(); // a journal record
+  return { control, store, diagnostics };
+}
+
 describe('close() leaves the stored snapshot current', () => {
   let warn: jest.SpiedFunction<typeof console.warn>;
   beforeEach(() => {
@@ -82,14 +95,7 @@ describe('close() leaves the stored snapshot current', () => {
   });
 
   test('a lost lock: close writes nothing more, and storage keeps what it had', async () => {
-    const control = controlledAdapter(new Map(), { journal: true });
-    const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY });
-    const diagnostics: StoreDiagnostic[] = [];
-    store.diagnostics$.subscribe((d) => diagnostics.push(d));
-    store.update((s) => void s.n++);
-    await store.flush();
-    store.update((s) => void s.n++);
-    await store.flush(); // a journal record
+    const { control, store, diagnostics } = await controlledJournalled();
     control.loseLock();
     store.update((s) => void s.n++);
     await expect(store.flush()).rejects.toThrow(FlushError);
@@ -130,14 +136,7 @@ describe('close() leaves the stored snapshot current', () => {
   });
 
   test('a fold that fails loses nothing: close resolves, diagnostics$ says so, the journal still holds the changes', async () => {
-    const control = controlledAdapter(new Map(), { journal: true });
-    const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY });
-    const diagnostics: StoreDiagnostic[] = [];
-    store.diagnostics$.subscribe((d) => diagnostics.push(d));
-    store.update((s) => void s.n++);
-    await store.flush();
-    store.update((s) => void s.n++);
-    await store.flush();
+    const { control, store, diagnostics } = await controlledJournalled();
     control.failNext(new Error('the disk is full'));
     await store.close();
     expect(diagnostics).toEqual([
