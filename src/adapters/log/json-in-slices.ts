@@ -30,17 +30,19 @@ export async function stringifyInSlices(value: unknown): Promise<string> {
     }
     if (Array.isArray(item)) {
       parts.push('[');
-      if (item.length > LONG_LIST) {
-        // Item by item, the walk would cost more than the text itself.
-        for (let i = 0; i < item.length; i += LONG_LIST) {
-          parts.push(i > 0 ? ',' : '', JSON.stringify(item.slice(i, i + LONG_LIST)).slice(1, -1));
-          await pause();
-        }
-      } else {
-        for (let i = 0; i < item.length; i++) {
-          if (i > 0) parts.push(',');
-          await write(item[i], depth + 1);
-        }
+      let i = 0;
+      // Item by item, the walk would cost more than the text itself; but a run that took longer
+      // than a slice (its items are big) leaves the rest of the list to the walk.
+      for (let quick = true; quick && item.length - i > LONG_LIST; ) {
+        const started = Date.now();
+        parts.push(i > 0 ? ',' : '', JSON.stringify(item.slice(i, i + LONG_LIST)).slice(1, -1));
+        i += LONG_LIST;
+        quick = Date.now() - started < SLICE_MS;
+        await pause();
+      }
+      for (; i < item.length; i++) {
+        if (i > 0) parts.push(',');
+        await write(item[i], depth + 1);
       }
       parts.push(']');
       return;
