@@ -41,12 +41,13 @@ async function journalLength(file: string): Promise<{ records: number; changes: 
 export async function w4Measure(size: number): Promise<Row> {
   const { dir, remove } = tempDir('w4');
   try {
-    const open = () => createPersistentStore({ key: KEY, initial: { done: 0, seen: new KeyedMap<true>() }, adapter: fileAdapter({ dir }), events: EMPTY });
+    // compactOnClose: false: the journal must be there to replay (and the timed opens write nothing).
+    const open = () => createPersistentStore({ key: KEY, initial: { done: 0, seen: new KeyedMap<true>() }, adapter: fileAdapter({ dir }), events: EMPTY, compactOnClose: false });
     // A snapshot of `size` entries ...
     const first = await createPersistentStore({ key: KEY, initial: keyedState(size), adapter: fileAdapter({ dir }), events: EMPTY });
     first.update((s) => void s.done++);
     await first.close();
-    // ... then a second run journals 10,000 changes, 10 per write, and closes (closing does not compact).
+    // ... then a second run journals 10,000 changes, 10 per write, and closes without compacting.
     const second = await open();
     if (!second.restored) throw new Error('W4: the snapshot was not restored');
     for (let record = 0; record < CHANGES / PER_RECORD; record++) {

@@ -57,8 +57,9 @@ export async function w7Measure(backend: Backend, size: number): Promise<Row> {
   const counter = countingFetch();
   const key = `W7-${sizeLabel(size)}-${Date.now().toString(36)}`;
   const adapter = () => remoteKvAdapter({ dialect: backend.dialect, fetch: counter.fetch, timeoutMs: 60_000 });
+  // compactOnClose: false: the open below reads the segments written since the last compaction, as after a kill.
   const open = (initial: BenchState<KeyedMap<true>>) =>
-    createPersistentStore({ key, initial, adapter: adapter(), events: EMPTY, debounceMs: 3_600_000, maxWaitMs: 3_600_000, flushTimeoutMs: 300_000 });
+    createPersistentStore({ key, initial, adapter: adapter(), events: EMPTY, debounceMs: 3_600_000, maxWaitMs: 3_600_000, flushTimeoutMs: 300_000, compactOnClose: false });
 
   // The first write of a new store is its snapshot: chunks and head.
   const store = await open(keyedState(size));

@@ -20,7 +20,7 @@ async function crawl(urls: string[], scrape: (url: string) => Promise<void>) {
       s.done++;
     });
   }
-  await store.close(); // final flush, releases the lock
+  await store.close(); // final flush, the journal folded into the snapshot, the lock released
 }
 
 test('the quick start resumes where it stopped, in the Crawlee storage layout', async () => {

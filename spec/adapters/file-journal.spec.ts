@@ -135,7 +135,7 @@ describe('file adapter journal', () => {
 
   test('a journal larger than the longest string an engine holds (over 512 MB) reads line by line, through the adapter and in inspect', async () => {
     // Found by issue 14: a 619 MB journal failed with ERR_STRING_TOO_LONG: it was decoded whole before being split.
-    const store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }) });
+    const store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }), compactOnClose: false });
     store.update((s) => void s.n++);
     await store.flush(); // the first snapshot
     store.update((s) => void s.n++);
@@ -160,7 +160,8 @@ describe('file adapter journal', () => {
     type S = { n: number; seen: KeyedMap<number> };
     const initial = (): S => ({ n: 0, seen: new KeyedMap<number>() });
     const plain = (s: S) => ({ n: s.n, seen: s.seen.toObject() });
-    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir: tempDir() }), events });
+    // compactOnClose: false: what is on disk after each close, journal and all, is what is looked at.
+    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir: tempDir() }), events, compactOnClose: false });
     const restore = async () => {
       const store = await open();
       const state = plain(store.getState());

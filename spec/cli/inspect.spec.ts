@@ -15,9 +15,9 @@ import { useTempDir } from '../support/temp-dir.js';
 const storage = useTempDir('inspect');
 const dir = () => path.join(storage(), 'key_value_stores', 'default');
 
-/** A store with a snapshot, then journal records on top of it, left open or closed. */
+/** A store with a snapshot, then journal records on top of it, left open or closed (closing leaves the journal). */
 async function makeStore(key: string, adapter: StorageAdapter = fileAdapter({ dir: dir() }), seen = new KeyedMap<number>()) {
-  const store = await createPersistentStore({ key, initial: { label: 'crawl', seen }, adapter, events: EMPTY, version: 2, migrate: (s) => s as never });
+  const store = await createPersistentStore({ key, initial: { label: 'crawl', seen }, adapter, events: EMPTY, version: 2, migrate: (s) => s as never, compactOnClose: false });
   for (let i = 0; i < 3; i++) {
     store.update((s) => {
       for (let j = 0; j < 100; j++) s.seen.set(`https://example.com/${i * 100 + j}`, i);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { EMPTY_TRIE, hashKey, trieCount, trieDelete, trieEntries, trieGet, trieHas, trieSet, type TrieNode } from '../../src/store/hash-trie.js';
+import { EMPTY_TRIE, hashKey, trieCount, trieDelete, trieEntries, trieFromPairs, trieGet, trieHas, triePairs, trieSet, type TrieNode } from '../../src/store/hash-trie.js';
 
 // Few distinct keys collide often in leaves; many keys force splits down several levels.
 const keys = fc.oneof(fc.constantFrom('a', 'b', 'c', '', 'ü', '__proto__', 'constructor'), fc.integer({ min: 0, max: 3000 }).map((i) => `k${i}`));
@@ -61,7 +61,58 @@ describe('hash trie', () => {
     expect(trieCount({})).toBe(-1);
   });
 
-  test('the hash is FNV-1a, fixed forever because it decides the layout on disk', () => {
+  test('built from stored pairs: the same map, in the same order, and it changes like any other', () => {
+    fc.assert(
+      fc.property(ops, fc.array(fc.tuple(keys, fc.integer()), { maxLength: 50 }), (sequence, more) => {
+        let trie: TrieNode = EMPTY_TRIE;
+        for (const op of sequence) trie = op.kind === 'set' ? trieSet(trie, op.key, op.value).node : trieDelete(trie, op.key).node;
+        const pairs = triePairs(trie);
+        expect(pairs).toEqual([...trieEntries(trie)]);
+        const built = trieFromPairs(JSON.parse(JSON.stringify(pairs)));
+        if (typeof built === 'string') throw new Error(built);
+        expect(built.size).toBe(pairs.length);
+        expect(trieCount(built.node)).toBe(pairs.length);
+        expect(triePairs(built.node)).toEqual(pairs); // a round trip keeps the order
+        // Pairs in another order (a file edited by hand): the same map, in trie order.
+        const reordered = trieFromPairs([...pairs].reverse());
+        if (typeof reordered === 'string') throw new Error(reordered);
+        expect(new Map(triePairs(reordered.node))).toEqual(new Map(pairs));
+        expect(trieCount(reordered.node)).toBe(pairs.length);
+        for (const [key, value] of pairs) expect(trieGet(reordered.node, key)).toBe(value);
+        // Then set and delete as usual, against a Map.
+        const model = new Map(pairs);
+        let next = built.node;
+        for (const [key, value] of more) {
+          if (value % 3 === 0) {
+            expect(trieDelete(next, key).removed).toBe(model.delete(key));
+            next = trieDelete(next, key).node;
+          } else {
+            expect(trieSet(next, key, value).added).toBe(!model.has(key));
+            model.set(key, value);
+            next = trieSet(next, key, value).node;
+          }
+        }
+        expect(new Map(trieEntries(next))).toEqual(model);
+        for (const key of model.keys()) expect(trieGet(next, key)).toBe(model.get(key));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('built from pairs with repeated keys: the last value wins; 100,000 copies of one key cost a pass, not a square', () => {
+    const built = trieFromPairs([['a', 1], ['b', 2], ['a', 3], ...Array.from({ length: 40 }, (_, i) => ['c', i])]);
+    if (typeof built === 'string') throw new Error(built);
+    expect(new Map(trieEntries(built.node))).toEqual(new Map([['a', 3], ['b', 2], ['c', 39]]));
+    expect(built.size).toBe(3);
+    const started = performance.now();
+    const same = trieFromPairs(Array.from({ length: 100_000 }, (_, i) => ['one', i]));
+    expect(typeof same !== 'string' && [same.size, trieGet(same.node, 'one')]).toEqual([1, 99_999]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(trieFromPairs([['a', 1], 'b'])).toBe('entry 2 is not a [key, value] pair with a string key');
+    expect(trieFromPairs([])).toEqual({ node: EMPTY_TRIE, size: 0 });
+  });
+
+  test('the hash is FNV-1a, fixed forever: tries stored by earlier versions are read as they are', () => {
     expect(hashKey('')).toBe(0x811c9dc5);
     expect(hashKey('a')).toBe(0xe40c292c);
     expect(hashKey('foobar')).toBe(0xbf9cf968);

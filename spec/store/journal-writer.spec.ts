@@ -193,7 +193,7 @@ describe('journal writer', () => {
         }
       },
     };
-    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter });
+    const store = await createPersistentStore({ key: 'J', initial: { n: 0 }, adapter, compactOnClose: false }); // the journal is what is looked at
     store.update((s) => void s.n++);
     await store.flush();
     store.update((s) => void s.n++);

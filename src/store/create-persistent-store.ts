@@ -75,7 +75,9 @@ export interface PersistentStore<T> {
   /**
    * Final flush, then releases timers, subscriptions and the storage lock. Idempotent. With an
    * adapter that can verify its stored files, first checks they are still there and, if they were
-   * removed meanwhile (a purged folder), writes the state whole again before letting go.
+   * removed meanwhile (a purged folder), writes the state whole again before letting go. Then
+   * (unless `compactOnClose: false`) folds the journal into a snapshot, so that the stored
+   * snapshot is the state as closed for any tool that reads only it.
    */
   close(): Promise<void>;
 }
@@ -254,6 +256,18 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       ? Promise.reject(new StoreClosedError(key, 'flush pending changes'))
       : pipeline.flush(opts?.timeoutMs ?? flushTimeoutMs);
 
+  /**
+   * Folds the journal into a snapshot once everything is written, so that a tool reading only the
+   * snapshot (Actor.getValue on the head, a file viewer) sees the state as it was closed. Nothing
+   * is lost if it fails, the journal still holds the changes: said on diagnostics$, close goes on.
+   */
+  const compactAtClose = (): Promise<void> =>
+    inTurn(() => writer.compact()).catch((error: unknown) => {
+      if (error instanceof LockLostError) return; // said when it was found; nothing more is written
+      const cause = error instanceof Error ? error : new Error(String(error));
+      notices.report({ type: 'write-failed', key, message: `Could not fold the journal of "${key}" into a snapshot at close: ${cause.message.replace(/\.?$/, '.')} Nothing is lost: the next open replays the journal, but what reads only the snapshot sees an older state.`, error: cause });
+    });
+
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       try {
@@ -264,6 +278,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
           pipeline.changed();
           await flush();
         }
+        if (options.compactOnClose ?? true) await compactAtClose();
       } finally {
         disposed = true;
         if (pipeline.status().pending === 0) stopExitCheck();

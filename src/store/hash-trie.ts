@@ -1,7 +1,9 @@
 /**
  * A persistent hash trie: the storage behind `KeyedMap`. Every change copies only the path from
  * the root to one leaf (at most 8 small arrays), so its cost does not grow with the number of
- * entries, and old versions stay valid. Nodes are plain arrays, so a trie is JSON as it is:
+ * entries, and old versions stay valid. A map is stored as its entries (`triePairs`, read back
+ * by `trieFromPairs`); earlier versions stored the trie itself, which is read as it is. Nodes
+ * are plain arrays:
  *   leaf:   [1, key1, value1, key2, value2, …]   (at most LEAF_CAPACITY entries, unless at MAX_DEPTH)
  *   branch: [0, child0, …, child15]              (child = node or null), picked by 4 bits of the hash
  */
@@ -16,7 +18,7 @@ const LEAF_CAPACITY = 32;
 
 export const EMPTY_TRIE: TrieNode = Object.freeze([LEAF]);
 
-/** FNV-1a over UTF-16 code units: fast, stable across runs and platforms (it decides the layout on disk). */
+/** FNV-1a over UTF-16 code units: fast, stable across runs and platforms (tries stored by earlier versions are laid out by it). */
 export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
@@ -119,14 +121,113 @@ export function trieDelete(node: TrieNode, key: string): { node: TrieNode; remov
   return { node: go(node, 0) ?? EMPTY_TRIE, removed };
 }
 
-/** Entries in trie order (stable for a given set of keys, not insertion order). */
-export function* trieEntries(node: TrieNode | null): Generator<[string, unknown]> {
-  if (node === null) return;
+/**
+ * The trie of stored `[key, value]` pairs (a map read from storage), and how many distinct keys
+ * it holds; or why the pairs are malformed. Pairs in trie order (as `triePairs` writes them) are
+ * built in one pass: each key hashed once, each node cut from a run of neighbouring pairs and
+ * allocated once at its size, where setting the keys one by one would copy a path per key.
+ * Pairs in any other order (a file edited by hand) are put in trie order first. A key given
+ * twice keeps its last value, as `new Map(pairs)` does. The shape is the one `trieSet` gives, at
+ * its most compact (no leaf split that deletes have since thinned).
+ */
+export function trieFromPairs(pairs: readonly unknown[]): { node: TrieNode; size: number } | string {
+  const hashes = new Uint32Array(pairs.length);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i];
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') return `entry ${i + 1} is not a [key, value] pair with a string key`;
+    hashes[i] = hashKey(pair[0]);
+  }
+  const ordered = buildOrdered(pairs as ReadonlyArray<readonly [string, unknown]>, hashes);
+  if (ordered) return ordered;
+  // Trie order: by the hash's 4-bit slots, lowest first; the stored order among equal hashes.
+  const order = Array.from({ length: pairs.length }, (_, i) => i).sort((a, b) => trieOrderKey(hashes[a]!) - trieOrderKey(hashes[b]!) || a - b);
+  return buildOrdered(order.map((i) => pairs[i] as readonly [string, unknown]), Uint32Array.from(order, (i) => hashes[i]!))!;
+}
+
+/** The hash with its 4-bit slots reversed: sorting by it puts keys in trie order. */
+function trieOrderKey(hash: number): number {
+  let key = 0;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) key = key * FANOUT + ((hash >>> (depth * BITS)) & (FANOUT - 1));
+  return key;
+}
+
+/** `trieFromPairs` for pairs in trie order; undefined when they are not. */
+function buildOrdered(pairs: ReadonlyArray<readonly [string, unknown]>, hashes: Uint32Array): { node: TrieNode; size: number } | undefined {
+  let size = 0;
+  let inOrder = true;
+  const leaf = (from: number, to: number): TrieNode => {
+    const node = new Array<unknown>(1 + 2 * (to - from));
+    node[0] = LEAF;
+    let length = 1;
+    // Equal keys share a hash: only pairs whose hashes match are compared. A leaf past capacity
+    // (keys whose 32 hash bits all agree, as a hostile file may hold) is deduplicated by a Map.
+    const seen = to - from > LEAF_CAPACITY ? new Map<string, number>() : undefined;
+    for (let i = from; i < to; i++) {
+      const key = pairs[i]![0];
+      let at = -1;
+      if (seen) at = seen.get(key) ?? -1;
+      else for (let j = from; j < i && at < 0; j++) if (hashes[j] === hashes[i]) at = find(node, key);
+      if (at < 0) {
+        seen?.set(key, length + 1);
+        node[length++] = key;
+        at = length++;
+      }
+      node[at] = pairs[i]![1];
+    }
+    node.length = length;
+    size += (length - 1) / 2;
+    return node;
+  };
+  const build = (from: number, to: number, depth: number): TrieNode => {
+    if (to - from <= LEAF_CAPACITY || depth >= MAX_DEPTH) return leaf(from, to);
+    const branch: Array<TrieNode | null | typeof BRANCH> = [BRANCH, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
+    let last = 0;
+    for (let i = from; i < to && inOrder; ) {
+      const at = slot(hashes[i]!, depth);
+      let end = i + 1;
+      while (end < to && slot(hashes[end]!, depth) === at) end++;
+      inOrder = at > last;
+      if (inOrder) branch[at] = build(i, end, depth + 1);
+      last = at;
+      i = end;
+    }
+    return branch;
+  };
+  const node = pairs.length === 0 ? EMPTY_TRIE : build(0, pairs.length, 0);
+  return inOrder ? { node, size } : undefined;
+}
+
+/** The entries as `[key, value]` pairs, in trie order: the stored form of a map. */
+export function triePairs(node: TrieNode, into: [string, unknown][] = []): [string, unknown][] {
   if (node[0] === BRANCH) {
-    for (let at = 1; at <= FANOUT; at++) yield* trieEntries(node[at] as TrieNode | null);
+    for (let at = 1; at <= FANOUT; at++) if (node[at] !== null) triePairs(node[at] as TrieNode, into);
+    return into;
+  }
+  for (let i = 1; i < node.length; i += 2) into.push([node[i] as string, node[i + 1]]);
+  return into;
+}
+
+/** Entries in trie order (stable for a given set of keys, not insertion order). */
+export function* trieEntries(node: TrieNode): Generator<[string, unknown]> {
+  // A stack, not nested generators: each entry then costs one yield, not one per level.
+  const stack: TrieNode[] = [node];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (next[0] === BRANCH) {
+      for (let at = FANOUT; at >= 1; at--) if (next[at] !== null) stack.push(next[at] as TrieNode);
+      continue;
+    }
+    for (let i = 1; i < next.length; i += 2) yield [next[i] as string, next[i + 1]];
+  }
+}
+
+/** Calls `visit` with each entry, in trie order: `trieEntries` without an iterator or a pair per entry. */
+export function trieEach(node: TrieNode, visit: (key: string, value: unknown) => void): void {
+  if (node[0] === BRANCH) {
+    for (let at = 1; at <= FANOUT; at++) if (node[at] !== null) trieEach(node[at] as TrieNode, visit);
     return;
   }
-  for (let i = 1; i < node.length; i += 2) yield [node[i] as string, node[i + 1]];
+  for (let i = 1; i < node.length; i += 2) visit(node[i] as string, node[i + 1]);
 }
 
 /** Counts entries and checks the shape, for nodes read from storage; returns -1 if malformed. */

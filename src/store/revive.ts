@@ -1,3 +1,4 @@
+import { trieEach } from './hash-trie.js';
 import { KeyedMap, isStoredMap, mapFromStored } from './keyed-map.js';
 import { MAX_DEPTH } from './assert-json.js';
 
@@ -81,10 +82,10 @@ function walk(value: unknown, maxDepth: number, depth: number, freeze: boolean, 
     // Its entries are frozen and checked already: only their bytes are needed (values as before).
     into.values += value.size;
     const entries: Weight = { values: 0, bytes: 0 };
-    for (const [key, entry] of value.entries()) {
+    trieEach(value.root.node, (key, entry) => {
       entries.bytes += stringBytes(key) + KEY_BYTES;
       walk(entry, maxDepth, depth + 1, false, entries);
-    }
+    });
     into.bytes += entries.bytes;
     return;
   }

@@ -36,7 +36,8 @@ async function open(): Promise<void> {
     const pauseFile = process.env.TORTURE_PAUSE_FILE;
     const pauseAt = pauseFile ? Number(readFileSync(pauseFile, { encoding: 'utf8', flag: 'a+' }) || 0) : 0;
     store = await countLockSteps(pauseAt, () =>
-      createPersistentStore({ key, initial: { n: 0, pid: 0 }, adapter, events: EMPTY, debounceMs: 0, maxWaitMs: 0, flushTimeoutMs: 10_000 }),
+      // compactOnClose: false: the journal left behind is the evidence of two holders writing at once.
+      createPersistentStore({ key, initial: { n: 0, pid: 0 }, adapter, events: EMPTY, debounceMs: 0, maxWaitMs: 0, flushTimeoutMs: 10_000, compactOnClose: false }),
     );
   } catch (error) {
     if (error instanceof StoreLockedError) say(`refused ${error.message}`);

@@ -104,6 +104,23 @@ describe('logAdapter', () => {
     expect(names(backend).some((name) => name.endsWith('.0000000000000001'))).toBe(false); // its stray segment was removed
   });
 
+  test('shared: a writer whose append learned of another writer\'s compaction reads the state whole to catch up, never the records past the snapshot alone', async () => {
+    const backend = memoryRecords();
+    const one = logAdapter(backend.records);
+    const two = logAdapter(backend.records);
+    await one.read('K');
+    await one.write('K', envelope(0, { v: 0 }));
+    await two.read('K');
+    await two.readJournal!('K');
+    await two.append!('K', [set(1, 'two')]);
+    await one.readJournal!('K', 0);
+    await one.append!('K', [set(2, 'one')]);
+    await one.write('K', envelope(2, { v: 'one' })); // a compaction (as at close) to record 2; segments 1 and 2 stay one more
+    await two.append!('K', [set(1, 'two')]); // its first append again (an answer lost): found landed, and the new head learned
+    await expect(two.append!('K', [set(2, 'late')])).rejects.toBeInstanceOf(ConflictError);
+    expect(await two.readJournal!('K', 1)).toBeUndefined(); // record 2 is in the snapshot: read it all again
+  });
+
   test('exclusive (no atomic create): a second writer takes the key over; the first one learns it at its next write', async () => {
     const backend = memoryRecords({ atomicCreate: false });
     const first = logAdapter(backend.records);

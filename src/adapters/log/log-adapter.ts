@@ -426,7 +426,9 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
         log.head = parsed.head;
         log.headRecord = found;
       }
-      if (log.head === undefined) return undefined;
+      // A head already known may have been learned after `after` (an append that found another
+      // writer's compaction): the records up to its snapshot are only in that snapshot.
+      if (log.head === undefined || log.head.seq > after) return undefined;
       try {
         return await readSegments(key, log, log.head, after);
       } catch (error) {
