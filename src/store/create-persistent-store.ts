@@ -76,7 +76,7 @@ export interface PersistentStore<T> {
    * Final flush, then releases timers, subscriptions and the storage lock. Idempotent. With an
    * adapter that can verify its stored files, first checks they are still there and, if they were
    * removed meanwhile (a purged folder), writes the state whole again before letting go. Then
-   * (unless `compactOnClose: false`) folds the journal into a snapshot, so that the stored
+   * (unless `compactOnClose: false`, or nothing was changed since open) folds the journal into a snapshot, so that the stored
    * snapshot is the state as closed for any tool that reads only it.
    */
   close(): Promise<void>;
@@ -237,6 +237,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   });
 
   let closing: Promise<void> | undefined;
+  /** Whether an update changed anything since the store opened (see close). */
+  let changedSinceOpen = false;
   /** True while a recipe runs; `reentered` once it called update() (refused). */
   let updating = false;
   let reentered = false;
@@ -278,7 +280,9 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
           pipeline.changed();
           await flush();
         }
-        if (options.compactOnClose ?? true) await compactAtClose();
+        // Only a store that changed something: a reader's fold would be a write, which on the Apify
+        // store makes its takeover of the key final and stops the writer it only looked at.
+        if ((options.compactOnClose ?? true) && changedSinceOpen) await compactAtClose();
       } finally {
         disposed = true;
         if (pipeline.status().pending === 0) stopExitCheck();
@@ -342,6 +346,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       // The recipe may have closed the store: its change would then never be written.
       if (closing) throw new StoreClosedError(key, 'update');
       writer.record(ops, recipe);
+      changedSinceOpen = true;
       reportLargeCopies(next, ops, performance.now() - started);
       current = next;
       // Counted before anyone hears of it, so a flush() called by a subscriber covers it.

@@ -196,7 +196,9 @@ async function startLab(seed: number, log: (line: string) => void, exposure: Exp
     stops.push(front.stop);
     backends.push({ dialect, url, option, front, route });
   };
-  const apify = await startFakeApify(secrets['Apify token'], STORE_ID);
+  // Hostile answers are the point here, not the rate limit: readers straight to the API and writers
+  // through the front each pace on their own, and this scenario's clients retry once after 50 ms.
+  const apify = await startFakeApify(secrets['Apify token'], STORE_ID, { requestsPerSecond: 10_000 });
   stops.push(apify.stop);
   await addBackend('apify', apify.url, (base) => ({ dialect: 'apify', token: secrets['Apify token'], storeId: STORE_ID, baseUrl: base }));
   if (requireBinary(ETCD_BINARY, 'etcd-server').available) {

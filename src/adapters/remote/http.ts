@@ -69,6 +69,8 @@ const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 const isRetryableStatus = (status: number): boolean => status === 429 || status >= 500;
+/** How long a 429 without Retry-After waits: the window of a per-second limit. */
+const RATE_WINDOW_MS = 1_000;
 
 /** Seconds or an HTTP date, as ms from now; undefined if absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
@@ -185,7 +187,8 @@ export async function send(http: HttpOptions, what: string, url: string, init: {
       const body = await response.text();
       if (!isRetryableStatus(response.status)) return { status: response.status, headers: response.headers, body, excerpt: () => redactor.excerpt(body) };
       failure = new RemoteStorageError(`${what}: the server answered ${response.status}`, response.status, true);
-      wait = retryAfterMs(response.headers.get('retry-after'));
+      // A 429 without Retry-After: a rate window (the Apify API's is 1 s) is over only after a second.
+      wait = retryAfterMs(response.headers.get('retry-after')) ?? (response.status === 429 ? RATE_WINDOW_MS : undefined);
     } catch (error) {
       if (error instanceof RemoteStorageError) throw error; // a refused redirect: retrying would repeat it
       const reason = controller.signal.aborted ? `no answer within ${http.timeoutMs} ms` : `network error: ${errorMessage(error)}`;

@@ -7,7 +7,7 @@ import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
 import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
 import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
 import type { KvDialect, Send } from './kv-dialect.js';
-import { createPacer } from './pacer.js';
+import { pacerFor } from './pacer.js';
 import { Redactor } from './redact.js';
 
 export interface RemoteKvAdapterOptions {
@@ -83,8 +83,12 @@ const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
  */
 export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdapter {
   const dialect = dialectOf(options.dialect);
+  // Scoped by where the keys live (the store), not by adapter: the service counts per store.
+  // Every request is paced, each redirect hop and retry included: each counts on the service.
+  const pace = dialect.maxRequestsPerSecond === undefined ? undefined : pacerFor(dialect.locate(''), dialect.maxRequestsPerSecond);
+  const fetch = options.fetch ?? defaultFetch;
   const http: HttpOptions = {
-    fetch: options.fetch ?? defaultFetch,
+    fetch: pace ? async (url, init) => (await pace(), fetch(url, init)) : fetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     retries: options.retries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 200,
@@ -103,13 +107,9 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
    * dialect): it leaves without any credential of the operation's requests or of the dialect,
    * and as a typed `PersistentStoreError`.
    */
-  const pace = dialect.maxRequestsPerSecond === undefined ? undefined : createPacer(dialect.maxRequestsPerSecond);
   const operation = async <R>(action: string, name: string, run: (request: Send) => Promise<R>): Promise<R> => {
     const redactor = new Redactor(dialectSecrets);
-    const request: Send = async (what, url, init) => {
-      await pace?.();
-      return send(http, `${dialect.name}: ${what}`, url, init, redactor);
-    };
+    const request: Send = (what, url, init) => send(http, `${dialect.name}: ${what}`, url, init, redactor);
     try {
       return await run(request);
     } catch (error) {
