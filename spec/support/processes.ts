@@ -92,7 +92,12 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 15
 export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   const exited = once(child, 'exit');
-  process.kill(child.pid!, signal);
+  try {
+    process.kill(child.pid!, signal);
+  } catch (error) {
+    // It ended on its own meanwhile; Node has not reported its exit yet, and will.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
   const [code] = (await exited) as [number | null];
   return code;
 }
