@@ -7,19 +7,28 @@ import { parseSimulateArgs, SIMULATE_USAGE } from './simulate-command.js';
 import { simulate } from './simulate/simulate.js';
 import { timeline } from './simulate/timeline.js';
 import { printLine } from './terminal.js';
+import { readFileSync } from 'node:fs';
+
+/** The package's version: package.json sits two folders up, from src/cli as from dist/cli. */
+const version = (): string => (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const USAGE = `usage: rx-persistent-store <command>
 
   simulate [options] -- <command> [args…]   run a job as the Apify platform would, with migrations,
                                             aborts and kills (simulate --help)
   inspect <key-or-file> [--dir DIR] [--json] print what a store holds (inspect --help); on etcd,
-                                            WebDAV or Apify with --etcd URL, --webdav URL, --apify`;
+                                            WebDAV or Apify with --etcd URL, --webdav URL, --apify
+  --version                                 print the package's version`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     printLine('stdout', USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    printLine('stdout', version());
+    return 0;
   }
   if (command === 'inspect') {
     printLine('stdout', await runInspect(rest));
