@@ -1,4 +1,5 @@
-import { enablePatches, type Draft } from 'immer';
+import type { Draft } from 'immer';
+import { enablePatches } from './immer.js';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
