@@ -1,6 +1,7 @@
 // A reading list whose state lives in rx-persistent-store on IndexedDB: it survives reloads,
 // closed tabs and frozen pages, and two open tabs stay in step.
-import { createPersistentStore, type PersistenceStatus } from '../../src/browser.js';
+import { createPersistentStore } from '../../src/browser.js';
+import { statusText } from '../shared/status-text.js';
 
 interface Item {
   id: string;
@@ -37,21 +38,9 @@ store.select((s) => s.items).subscribe((items) => {
   $('count').textContent = `${items.length} item${items.length === 1 ? '' : 's'}, ${unread} unread`;
 });
 
-const describe = (status: PersistenceStatus): string => {
-  switch (status.phase) {
-    case 'idle':
-      return status.lastSavedAt === null ? 'nothing to save yet' : `saved at ${new Date(status.lastSavedAt).toLocaleTimeString()}`;
-    case 'dirty':
-      return `${status.pending} change${status.pending === 1 ? '' : 's'} to save`;
-    case 'saving':
-      return 'saving…';
-    case 'error':
-      return `not saved: ${status.lastError?.message ?? 'unknown error'} (retrying)`;
-  }
-};
 store.status$.subscribe((status) => {
   const el = $('status');
-  el.textContent = describe(status);
+  el.textContent = statusText(status);
   el.className = `status ${status.phase}`;
   el.dataset.phase = status.phase;
 });

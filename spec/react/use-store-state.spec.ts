@@ -1,0 +1,135 @@
+/**
+ * @jest-environment jsdom
+ */
+import { jest } from '@jest/globals';
+import { act, createElement, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { EMPTY, Observable } from 'rxjs';
+import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
+import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
+import { useStoreState, type StateSource } from '../../src/react/use-store-state.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+interface State {
+  count: number;
+  items: string[];
+}
+const open = () => createPersistentStore<State>({ key: 'REACT', initial: { count: 0, items: [] }, adapter: memoryAdapter(), events: EMPTY });
+const sameItems = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, n) => item === b[n]);
+
+let store: PersistentStore<State>;
+let container: HTMLElement;
+let root: Root;
+let consoleError: ReturnType<typeof jest.spyOn>;
+
+beforeEach(async () => {
+  store = await open();
+  container = document.body.appendChild(document.createElement('div'));
+  root = createRoot(container);
+  consoleError = jest.spyOn(console, 'error'); // React's "getSnapshot should be cached", "update not wrapped in act(...)"
+});
+afterEach(async () => {
+  act(() => root.unmount());
+  container.remove();
+  await store.close();
+  expect(consoleError).not.toHaveBeenCalled();
+  consoleError.mockRestore();
+});
+
+const render = (node: ReactNode) => act(() => root.render(node));
+const update = (recipe: (s: State) => void) => act(() => void store.update(recipe));
+const text = (id: string) => container.querySelector(`#${id}`)?.textContent;
+
+/** A component showing `show(value)`, counting its renders. */
+function probe<V>(id: string, use: () => V, show: (value: V) => string = String) {
+  const renders = { count: 0 };
+  const Probe = () => {
+    renders.count++;
+    return createElement('p', { id }, show(use()));
+  };
+  return { element: createElement(Probe), renders };
+}
+
+test('the whole state, re-rendered on each change', async () => {
+  const whole = probe('whole', () => useStoreState(store), (s) => `${s.count}:${s.items.join(',')}`);
+  await render(whole.element);
+  expect(text('whole')).toBe('0:');
+  await update((s) => void s.count++);
+  await update((s) => void s.items.push('a'));
+  expect(text('whole')).toBe('1:a');
+  expect(whole.renders.count).toBe(3);
+});
+
+test('a selection re-renders only when it changes: an update outside it renders nothing', async () => {
+  const count = probe('count', () => useStoreState(store, (s) => s.count));
+  const items = probe('items', () => useStoreState(store, (s) => s.items), (i) => i.join(','));
+  await render([createElement('div', { key: 1 }, count.element), createElement('div', { key: 2 }, items.element)]);
+  expect([count.renders.count, items.renders.count]).toEqual([1, 1]);
+
+  await update((s) => void s.count++);
+  expect(text('count')).toBe('1');
+  expect([count.renders.count, items.renders.count]).toEqual([2, 1]);
+
+  await update((s) => void s.items.push('a'));
+  expect(text('items')).toBe('a');
+  expect([count.renders.count, items.renders.count]).toEqual([2, 2]);
+
+  await update((s) => void (s.count = 1)); // no change: immer keeps the snapshot, nobody renders
+  expect([count.renders.count, items.renders.count]).toEqual([2, 2]);
+});
+
+test('a selector that builds a new value each time renders once per change, and with isEqual not at all when equal', async () => {
+  // Computed afresh on each call, these would loop ("getSnapshot should be cached") without the memo.
+  const fresh = probe('fresh', () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase())), (i) => i.join(','));
+  const equal = probe('equal', () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase()), sameItems), (i) => i.join(','));
+  await render([createElement('div', { key: 1 }, fresh.element), createElement('div', { key: 2 }, equal.element)]);
+  await update((s) => void s.count++); // items unchanged, but a new array from the selector
+  expect([fresh.renders.count, equal.renders.count]).toEqual([2, 1]);
+  await update((s) => void s.items.push('b'));
+  expect([text('fresh'), text('equal')]).toEqual(['B', 'B']);
+  expect([fresh.renders.count, equal.renders.count]).toEqual([3, 2]);
+});
+
+test('a selector that depends on props applies at the next render, without waiting for a change of the state', async () => {
+  await update((s) => void s.items.push('a', 'b', 'c'));
+  const Item = ({ at }: { at: number }) => createElement('p', { id: 'item' }, useStoreState(store, (s) => s.items[at]));
+  await render(createElement(Item, { at: 0 }));
+  expect(text('item')).toBe('a');
+  await render(createElement(Item, { at: 2 }));
+  expect(text('item')).toBe('c');
+});
+
+test('unmounting unsubscribes; a store given anew resubscribes', async () => {
+  let active = 0;
+  const counted = <T>(source: PersistentStore<T>): StateSource<T> => ({
+    getState: () => source.getState(),
+    state$: new Observable<T>((subscriber) => {
+      active++;
+      const subscription = source.state$.subscribe(subscriber);
+      return () => {
+        active--;
+        subscription.unsubscribe();
+      };
+    }),
+  });
+  const first = counted(store);
+  const Count = ({ source }: { source: StateSource<State> }) => createElement('p', { id: 'count' }, useStoreState(source, (s) => s.count));
+  await render(createElement(Count, { source: first }));
+  await render(createElement(Count, { source: first })); // same store, re-rendered: the subscription stays
+  expect(active).toBe(1);
+
+  const other = await open();
+  try {
+    other.update((s) => void (s.count = 7));
+    await render(createElement(Count, { source: counted(other) }));
+    expect(text('count')).toBe('7');
+    expect(active).toBe(1); // the first one's was dropped
+    await act(() => root.unmount());
+    expect(active).toBe(0);
+    await update((s) => void s.count++); // nobody listens: nothing renders, nothing warns
+    root = createRoot(container); // for afterEach
+  } finally {
+    await other.close();
+  }
+});

@@ -1,0 +1,98 @@
+/**
+ * @jest-environment jsdom
+ */
+import { jest } from '@jest/globals';
+import { act, createElement } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { EMPTY, filter, firstValueFrom, Observable } from 'rxjs';
+import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
+import type { PersistenceStatus } from '../../src/store/persistence-status.js';
+import { useStoreStatus, type StatusSource } from '../../src/react/use-store-status.js';
+import { controlledAdapter } from '../support/controlled-adapter.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let control: ReturnType<typeof controlledAdapter>;
+let store: PersistentStore<{ count: number }>;
+let container: HTMLElement;
+let root: Root;
+let consoleError: ReturnType<typeof jest.spyOn>;
+
+beforeEach(async () => {
+  control = controlledAdapter();
+  store = await createPersistentStore({ key: 'STATUS', initial: { count: 0 }, adapter: control.adapter, events: EMPTY, logger: false });
+  container = document.body.appendChild(document.createElement('div'));
+  root = createRoot(container);
+  consoleError = jest.spyOn(console, 'error');
+});
+afterEach(async () => {
+  act(() => root.unmount());
+  container.remove();
+  await store.close();
+  expect(consoleError).not.toHaveBeenCalled();
+  consoleError.mockRestore();
+});
+
+const renders: PersistenceStatus[] = [];
+const Status = ({ source }: { source: StatusSource }) => {
+  const status = useStoreStatus(source);
+  renders.push(status);
+  return createElement('p', { id: 'status', 'data-phase': status.phase }, status.lastSavedAt === null ? `${status.phase}, nothing saved` : `${status.phase}, saved`);
+};
+const shown = () => container.querySelector('#status')?.textContent;
+const until = (phase: PersistenceStatus['phase']) => act(() => firstValueFrom(store.status$.pipe(filter((s) => s.phase === phase))));
+
+beforeEach(() => void renders.splice(0));
+
+test('the status follows each write: dirty, saving, then idle with the time it was saved', async () => {
+  await act(() => root.render(createElement(Status, { source: store })));
+  expect(shown()).toBe('idle, nothing saved');
+  control.holdWrites();
+  await act(() => void store.update((s) => void s.count++));
+  expect(shown()).toBe('dirty, nothing saved');
+  let flushed!: Promise<void>;
+  await act(() => void (flushed = store.flush())); // the write starts at once, held open
+  expect(shown()).toBe('saving, nothing saved');
+  control.release();
+  await act(() => flushed);
+  expect(shown()).toBe('idle, saved');
+  expect(renders.map((s) => [s.phase, s.pending])).toEqual([['idle', 0], ['dirty', 1], ['saving', 1], ['idle', 0]]);
+  expect(renders.at(-1)!.lastSavedAt).toBe(store.getStatus().lastSavedAt);
+});
+
+test('a failed write shows as error with its cause, until a write lands', async () => {
+  await act(() => root.render(createElement(Status, { source: store })));
+  control.failNext(new Error('disk full'));
+  await act(() => void store.update((s) => void s.count++));
+  let flushed!: Promise<unknown>;
+  await act(() => void (flushed = store.flush().catch((error: unknown) => error)));
+  await until('error');
+  expect(renders.at(-1)!.lastError?.message).toBe('disk full');
+  await act(async () => void (await flushed));
+  await act(() => store.flush()); // the next round writes
+  expect(shown()).toBe('idle, saved');
+});
+
+test('unmounting unsubscribes from status$', async () => {
+  let active = 0;
+  const source: StatusSource = {
+    getStatus: () => store.getStatus(),
+    status$: new Observable<PersistenceStatus>((subscriber) => {
+      active++;
+      const subscription = store.status$.subscribe(subscriber);
+      return () => {
+        active--;
+        subscription.unsubscribe();
+      };
+    }),
+  };
+  await act(() => root.render(createElement(Status, { source })));
+  expect(active).toBe(1);
+  await act(() => root.unmount());
+  expect(active).toBe(0);
+  const before = renders.length;
+  await act(() => store.flush());
+  store.update((s) => void s.count++); // outside act: a warning if anything still listened
+  expect(renders.length).toBe(before);
+  root = createRoot(container);
+});
