@@ -10,6 +10,7 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 30_000,
+  setupFiles: ['<rootDir>/spec/support/node-runtime.ts'],
 };
 
 export default config;

@@ -1,4 +1,4 @@
-// The browser entry point: everything but the file adapter, which needs node:fs.
+// The browser entry point: everything but the file adapter; it reaches no Node module (see runtime/runtime.ts).
 export { createPersistentStore, type PersistentStore, type Recipe } from './store/create-persistent-store.js';
 export type { PersistentStoreOptions } from './store/store-options.js';
 export type { PersistenceStatus } from './store/persistence-status.js';

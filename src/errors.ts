@@ -153,8 +153,9 @@ export class PlatformConfigError extends PersistentStoreError {
 
 /** No adapter was given and the environment has no default (neither Node nor IndexedDB). */
 export class NoDefaultAdapterError extends PersistentStoreError {
-  constructor() {
-    super('NO_DEFAULT_ADAPTER', 'No default storage adapter here (neither Node nor IndexedDB): pass `adapter`, for example memoryAdapter().');
+  /** `why`: what this environment lacks. */
+  constructor(why: string) {
+    super('NO_DEFAULT_ADAPTER', `No default storage adapter here (${why}): pass \`adapter\`, for example memoryAdapter().`);
   }
 }
 
@@ -258,5 +259,7 @@ export function describeValue(value: unknown): string {
 
 /** The message of anything thrown, for status and error texts. */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // Duck-typed: an error from another realm (a vm context, an iframe) is no `instanceof Error` here.
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

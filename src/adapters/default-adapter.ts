@@ -1,35 +1,16 @@
-import { NoDefaultAdapterError, PlatformConfigError } from '../errors.js';
+import { NoDefaultAdapterError } from '../errors.js';
+import { isNode, nodeRuntime } from '../runtime/runtime.js';
+import { indexedDbAdapter } from './indexeddb-adapter.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
 /**
- * The adapter a store uses when none is given: on the Apify platform (`APIFY_IS_AT_HOME`) the
- * run's default key-value store, since a migration leaves the container's disk behind;
- * `fileAdapter()` elsewhere in Node; `indexedDbAdapter()` in a browser. Loaded lazily so that a
- * browser bundle never pulls in `node:fs`.
- *
- * On the platform without `APIFY_TOKEN` or the store's id it throws `PlatformConfigError` rather
- * than fall back to the disk: a state written there is gone after the next migration, and the
- * run after it would silently start from `initial`. Pass `adapter: fileAdapter()` to choose the
- * disk on purpose.
+ * The adapter a store uses when none is given: in Node, the disk or, on the Apify platform, the
+ * run's key-value store (see nodeDefaultAdapter); `indexedDbAdapter()` in a browser.
  */
 export async function defaultAdapter(): Promise<StorageAdapter> {
-  if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
-    const env = process.env;
-    // Any non-empty value, as the Apify SDK reads it (`Actor.isAtHome()`).
-    if (env.APIFY_IS_AT_HOME) {
-      if (!env.APIFY_TOKEN) throw new PlatformConfigError('APIFY_TOKEN', 'the API token, which the platform gives every run');
-      if (!(env.ACTOR_DEFAULT_KEY_VALUE_STORE_ID || env.APIFY_DEFAULT_KEY_VALUE_STORE_ID)) {
-        throw new PlatformConfigError('ACTOR_DEFAULT_KEY_VALUE_STORE_ID', "the id of the run's default key-value store");
-      }
-      const { remoteKvAdapter } = await import('./remote/remote-kv-adapter.js');
-      return remoteKvAdapter({ dialect: { dialect: 'apify' } });
-    }
-    const { fileAdapter } = await import('./file-adapter.js');
-    return fileAdapter();
-  }
-  if (typeof indexedDB !== 'undefined') {
-    const { indexedDbAdapter } = await import('./indexeddb-adapter.js');
-    return indexedDbAdapter();
-  }
-  throw new NoDefaultAdapterError();
+  const node = nodeRuntime();
+  if (node) return node.defaultAdapter();
+  if (typeof indexedDB !== 'undefined') return indexedDbAdapter();
+  // Node without the Node entry: the browser build was picked (a `browser` export condition).
+  throw new NoDefaultAdapterError(isNode() ? 'this is the browser build (loaded through the `browser` export condition), which has no file adapter' : 'no IndexedDB here');
 }

@@ -21,7 +21,7 @@ export interface FileAdapterOptions {
 export const MAX_FILE_KEY_LENGTH = 200;
 
 /** The Crawlee / Apify CLI local layout for the default key-value store. */
-export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultStorageDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const root = env.CRAWLEE_STORAGE_DIR || env.APIFY_LOCAL_STORAGE_DIR || './storage';
   return path.resolve(root, 'key_value_stores', 'default');
 }

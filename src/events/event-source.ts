@@ -1,13 +1,15 @@
-import { defer, EMPTY, from, merge, share, Subject, switchMap, type Observable } from 'rxjs';
+import { defer, EMPTY, share, Subject, type Observable } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
+import { nodeRuntime } from '../runtime/runtime.js';
+import { browserSource } from './browser-source.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 import type { PlatformEvent } from './event-types.js';
-import { signalSource } from './signal-source.js';
 
 export interface EventSourceOptions {
   /**
    * Where events come from. `auto` picks `browser` in a page, `apify` when the platform's socket
-   * URL is set, `local` otherwise.
+   * URL is set, `local` otherwise; in the browser build outside a page (a worker), no events.
+   * `local` and `apify` need Node (the Node entry).
    * @default 'auto'
    */
   readonly mode?: 'auto' | 'apify' | 'local' | 'browser';
@@ -68,10 +70,13 @@ function assertValidOptions(options: EventSourceOptions): void {
   }
 }
 
+export type ResolvedEventOptions = ReturnType<typeof resolve>;
+
 /** The options with their defaults, read from the environment of this moment. */
 function resolve(options: EventSourceOptions) {
   const url = options.url ?? env('ACTOR_EVENTS_WEBSOCKET_URL') ?? env('APIFY_ACTOR_EVENTS_WS_URL');
-  const mode = options.mode === undefined || options.mode === 'auto' ? (isBrowser() ? 'browser' : url ? 'apify' : 'local') : options.mode;
+  const mode: 'browser' | 'local' | 'apify' | 'none' =
+    options.mode === undefined || options.mode === 'auto' ? (isBrowser() ? 'browser' : !nodeRuntime() ? 'none' : url ? 'apify' : 'local') : options.mode;
   if (mode === 'apify' && !url) throw new InvalidOptionError('url', 'apify mode needs the socket URL (or ACTOR_EVENTS_WEBSOCKET_URL)');
   const intervalFromEnv = Number(env('CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS') ?? env('APIFY_PERSIST_STATE_INTERVAL_MILLIS'));
   return {
@@ -89,8 +94,7 @@ function resolve(options: EventSourceOptions) {
 
 /**
  * Makes a source of platform events: lazy (started by the first subscriber, with the options
- * and environment of that moment), shared, and stopped when the last subscriber leaves. The
- * Node-only parts are loaded only when used, so a browser bundle never pulls them in.
+ * and environment of that moment), shared, and stopped when the last subscriber leaves.
  *
  * @example
  * const events = createEventSource({ mode: 'local', persistStateIntervalMs: 10_000 });
@@ -102,14 +106,12 @@ export function createEventSource(options: EventSourceOptions = {}): EventSource
   const report = (diagnostic: EventDiagnostic): void => diagnostics.next(diagnostic);
   const events = defer(() => {
     const o = resolve(options);
-    if (o.mode === 'browser') return from(import('./browser-source.js')).pipe(switchMap(({ browserSource }) => browserSource()));
-    // Signal handlers go in at once; a signal must not slip in while the rest is loading.
-    const signals = o.signals ? signalSource(o) : EMPTY;
-    if (o.mode === 'local') {
-      const onProblem = (message: string) => report({ type: 'reading-failed', message });
-      return merge(signals, from(import('./local-source.js')).pipe(switchMap(({ localSource }) => localSource({ ...o, onProblem }))));
-    }
-    return merge(signals, from(import('./apify-socket-source.js')).pipe(switchMap(({ apifySocketSource }) => apifySocketSource({ ...o, report }))));
+    const { mode } = o;
+    if (mode === 'browser') return browserSource();
+    if (mode === 'none') return EMPTY;
+    const node = nodeRuntime();
+    if (!node) throw new InvalidOptionError('mode', `'${mode}' events need Node, and this is the browser build (loaded through the \`browser\` export condition)`);
+    return node.events({ ...o, mode }, report);
   }).pipe(share());
   return Object.assign(events, { diagnostics$: diagnostics.asObservable() });
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { SchemaIssue, StateSchema } from '../store/state-schema.js';
 
 /** The platform's event names, as the Apify platform sends them on its events socket. */
 export const EventType = {
@@ -11,32 +11,84 @@ export const EventType = {
 
 export type EventName = (typeof EventType)[keyof typeof EventType];
 
-// The platform may send `null` or no data for events without a payload.
-const orEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((data) => data ?? {}, schema);
-
-/** zod schemas of each event's data; unknown extra fields are kept, as the platform may add some. */
-export const eventDataSchemas = {
-  systemInfo: orEmpty(
-    z.looseObject({
-      cpuCurrentUsage: z.number().optional(),
-      isCpuOverloaded: z.boolean().optional(),
-      memCurrentBytes: z.number().optional(),
-      memTotalBytes: z.number().optional(),
-      memMaxBytes: z.number().optional(),
-      createdAt: z.string().optional(),
-    }),
-  ),
-  migrating: orEmpty(z.looseObject({ timeRemainingSecs: z.number().nonnegative().optional() })),
-  aborting: orEmpty(z.looseObject({})),
-  persistState: orEmpty(z.looseObject({ isMigrating: z.boolean().default(false) })),
-  exit: orEmpty(z.looseObject({ exitCode: z.number().int().optional() })),
-} as const;
+/** Fields the platform may add later are kept, unchecked. */
+interface Extensible {
+  readonly [field: string]: unknown;
+}
 
 /** Resource readings: CPU in percent of the job's share, memory in bytes. */
-export type SystemInfoData = z.infer<typeof eventDataSchemas.systemInfo>;
+export interface SystemInfoData extends Extensible {
+  readonly cpuCurrentUsage?: number;
+  readonly isCpuOverloaded?: boolean;
+  readonly memCurrentBytes?: number;
+  readonly memTotalBytes?: number;
+  readonly memMaxBytes?: number;
+  readonly createdAt?: string;
+}
 
 /** The payload of each event, by name. */
-export type EventDataMap = { readonly [N in EventName]: z.infer<(typeof eventDataSchemas)[N]> };
+export interface EventDataMap {
+  readonly systemInfo: SystemInfoData;
+  readonly migrating: Extensible & { readonly timeRemainingSecs?: number };
+  readonly aborting: Extensible;
+  /** `isMigrating` is false when the platform leaves it out. */
+  readonly persistState: Extensible & { readonly isMigrating: boolean };
+  readonly exit: Extensible & { readonly exitCode?: number };
+}
+
+type Kind = 'number' | 'non-negative number' | 'integer' | 'boolean' | 'string';
+
+const KINDS: Record<Kind, (value: unknown) => boolean> = {
+  number: (value) => typeof value === 'number' && Number.isFinite(value),
+  'non-negative number': (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0,
+  integer: (value) => Number.isSafeInteger(value),
+  boolean: (value) => typeof value === 'boolean',
+  string: (value) => typeof value === 'string',
+};
+
+/** Each event's known fields; all optional on the wire. Hand-written: zod here would be most of a browser bundle. */
+const FIELDS: { readonly [N in EventName]: Readonly<Record<string, Kind>> } = {
+  systemInfo: { cpuCurrentUsage: 'number', isCpuOverloaded: 'boolean', memCurrentBytes: 'number', memTotalBytes: 'number', memMaxBytes: 'number', createdAt: 'string' },
+  migrating: { timeRemainingSecs: 'non-negative number' },
+  aborting: {},
+  persistState: { isMigrating: 'boolean' },
+  exit: { exitCode: 'integer' },
+};
+
+const DEFAULTS: { readonly [N in EventName]?: Partial<EventDataMap[N]> } = { persistState: { isMigrating: false } };
+
+function validator<N extends EventName>(name: N): StateSchema<EventDataMap[N]> {
+  const fail = (issue: SchemaIssue) => ({ success: false as const, error: { issues: [issue] } });
+  return {
+    safeParse(data) {
+      // The platform may send `null` or no data for events without a payload.
+      const given = data ?? {};
+      if (typeof given !== 'object' || Array.isArray(given)) return fail({ path: [], message: `expected an object, got ${Array.isArray(given) ? 'an array' : typeof given}` });
+      for (const [field, kind] of Object.entries(FIELDS[name])) {
+        const value = (given as Record<string, unknown>)[field];
+        if (value !== undefined && !KINDS[kind](value)) return fail({ path: [field], message: `expected ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${JSON.stringify(value) ?? typeof value}` });
+      }
+      const parsed: Record<string, unknown> = { ...given };
+      for (const [field, value] of Object.entries(DEFAULTS[name] ?? {})) parsed[field] ??= value;
+      return { success: true, data: parsed as EventDataMap[N] };
+    },
+  };
+}
+
+/**
+ * A validator of each event's data, with zod's `safeParse` shape: known fields checked, unknown
+ * fields kept (the platform may add some), `null` or no data read as `{}`.
+ *
+ * @example
+ * eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 30 }); // { success: true, data: { timeRemainingSecs: 30 } }
+ */
+export const eventDataSchemas: { readonly [N in EventName]: StateSchema<EventDataMap[N]> } = {
+  systemInfo: validator('systemInfo'),
+  migrating: validator('migrating'),
+  aborting: validator('aborting'),
+  persistState: validator('persistState'),
+  exit: validator('exit'),
+};
 
 /** One platform event: `{ name, data }`, the wire format of the Apify events socket. */
 export type PlatformEvent<N extends EventName = EventName> = {

@@ -28,8 +28,8 @@ const redirect = (status: number, location: string): Answer => ({ status, header
 const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RemoteStorageError);
 
 describe.each([
-  ['node-fetch (the default in Node)', undefined],
-  ['the global fetch', globalThis.fetch as unknown as FetchLike],
+  ['the default (the runtime\'s own fetch)', undefined],
+  ['a fetch passed in', ((url, init) => globalThis.fetch(url, init)) as FetchLike],
 ])('redirects, with %s', (_name, fetch) => {
   const apify = () => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: here.origin }, fetch, retries: 2, retryDelayMs: 1 });
 

@@ -4,7 +4,7 @@ import { toBase64 } from './base64.js';
 import { Redactor } from './redact.js';
 
 /**
- * The subset of the Fetch API the adapter uses: node-fetch, the global fetch, or a test double.
+ * The subset of the Fetch API the adapter uses: the global fetch, node-fetch, or a test double.
  * Every request is sent with `redirect: 'manual'`: the adapter decides which redirects to follow.
  */
 export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<{
@@ -79,6 +79,12 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The global fetch says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, a TLS error). */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause === undefined ? errorMessage(error) : `${errorMessage(error)} (${errorMessage(cause)})`;
 }
 
 interface Hop {
@@ -191,7 +197,7 @@ export async function send(http: HttpOptions, what: string, url: string, init: {
       wait = retryAfterMs(response.headers.get('retry-after')) ?? (response.status === 429 ? RATE_WINDOW_MS : undefined);
     } catch (error) {
       if (error instanceof RemoteStorageError) throw error; // a refused redirect: retrying would repeat it
-      const reason = controller.signal.aborted ? `no answer within ${http.timeoutMs} ms` : `network error: ${errorMessage(error)}`;
+      const reason = controller.signal.aborted ? `no answer within ${http.timeoutMs} ms` : `network error: ${networkReason(error)}`;
       failure = redactor.error(new RemoteStorageError(`${what}: ${reason}`, undefined, true, { cause: error })) as RemoteStorageError;
     } finally {
       clearTimeout(timer);

@@ -18,7 +18,7 @@ export interface RemoteKvAdapterOptions {
   readonly dialect: KvDialect | ({ readonly dialect: 'apify' } & ApifyDialectOptions) | ({ readonly dialect: 'etcd' } & EtcdDialectOptions) | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
   /**
    * Called with `redirect: 'manual'` on every request: the adapter follows redirects itself.
-   * @default the page's fetch in a browser, node-fetch in Node (loaded on first use)
+   * @default the global `fetch` (the browser's; Node's own, from 20 on)
    */
   readonly fetch?: FetchLike;
   /** Per request, through an AbortController. @default 10000 */
@@ -43,11 +43,10 @@ export interface RemoteKvAdapterOptions {
   readonly compactAfterRecords?: number;
 }
 
-/** The page's fetch in a browser; node-fetch in Node, imported lazily so bundles leave it out. */
-const defaultFetch: FetchLike = async (url, init) => {
-  if (typeof window !== 'undefined' && typeof window.fetch === 'function') return window.fetch(url, init);
-  const { default: nodeFetch } = await import('node-fetch');
-  return (nodeFetch as unknown as FetchLike)(url, init);
+/** The runtime's own fetch (Node 20+ has one): looked up per request, so a test or polyfill set later counts. */
+const defaultFetch: FetchLike = (url, init) => {
+  if (typeof globalThis.fetch !== 'function') throw new InvalidOptionError('fetch', 'this runtime has no global fetch; pass one');
+  return globalThis.fetch(url, init);
 };
 
 function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
