@@ -18,6 +18,8 @@ export interface BundleCost {
   readonly gzipped: number;
   /** Minified bytes from each package (this one's own code is `rx-persistent-store`), largest first. */
   readonly byPackage: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
+  /** This package's own share, file by file (under dist/), largest first. */
+  readonly byOwnFile: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
   /** Every module esbuild read, as its metafile names them. */
   readonly inputs: readonly string[];
   /** Node built-ins the bundle imports (left external so the rest can still be measured). */
@@ -48,11 +50,17 @@ export async function measureBundle(project: string): Promise<BundleCost> {
   const code = result.outputFiles[0]!.contents;
   const output = Object.values(result.metafile.outputs)[0]!;
   const bytes = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) bytes.set(packageOf(input), (bytes.get(packageOf(input)) ?? 0) + bytesInOutput);
+  const own: Array<{ name: string; bytes: number }> = [];
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    if (bytesInOutput === 0) continue;
+    bytes.set(packageOf(input), (bytes.get(packageOf(input)) ?? 0) + bytesInOutput);
+    if (packageOf(input) === OWN) own.push({ name: input.slice(input.lastIndexOf(`${OWN}/`) + OWN.length + 1), bytes: bytesInOutput });
+  }
   return {
     minified: code.byteLength,
     gzipped: gzipSync(code, { level: 9 }).byteLength,
     byPackage: [...bytes].map(([name, n]) => ({ name, bytes: n })).sort((a, b) => b.bytes - a.bytes),
+    byOwnFile: own.sort((a, b) => b.bytes - a.bytes),
     inputs: Object.keys(result.metafile.inputs),
     nodeImports: [...new Set(output.imports.filter((i) => i.external).map((i) => i.path))].sort(),
   };
@@ -60,15 +68,20 @@ export async function measureBundle(project: string): Promise<BundleCost> {
 
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
-/** The cost as a Markdown table, with the totals and the budget. */
-export function costTable(cost: BundleCost): string {
-  const rows = cost.byPackage.map(({ name, bytes }) => `| ${name === OWN ? `${name} (its own code)` : name} | ${bytes.toLocaleString('en')} | ${((100 * bytes) / cost.minified).toFixed(1)} % |`);
+/** The cost as Markdown tables (per package, then this package's largest files), with the totals and the budget. */
+export function costTable(cost: BundleCost, ownFiles = 10): string {
+  const row = ({ name, bytes }: { name: string; bytes: number }) => `| ${name} | ${bytes.toLocaleString('en')} | ${((100 * bytes) / cost.minified).toFixed(1)} % |`;
+  const rows = cost.byPackage.map(({ name, bytes }) => row({ name: name === OWN ? `${name} (its own code)` : name, bytes }));
   return [
     `store + IndexedDB adapter + event source, esbuild --minify --platform=browser: ${kB(cost.minified)} minified, ${kB(cost.gzipped)} min+gzip (budget ${kB(BUDGET_BYTES)})`,
     '',
     '| package | minified bytes | share |',
     '|---|---:|---:|',
     ...rows,
+    '',
+    `| ${OWN}: its ${Math.min(ownFiles, cost.byOwnFile.length)} largest of ${cost.byOwnFile.length} files | minified bytes | share |`,
+    '|---|---:|---:|',
+    ...cost.byOwnFile.slice(0, ownFiles).map(row),
     ...(cost.nodeImports.length > 0 ? ['', `Node built-ins imported: ${cost.nodeImports.join(', ')}`] : []),
   ].join('\n');
 }
