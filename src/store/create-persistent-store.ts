@@ -1,5 +1,4 @@
-import type { Draft } from 'immer';
-import { enablePatches } from './immer.js';
+import { enablePatches, type Draft } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';

@@ -1,5 +1,4 @@
-import type { Patch } from 'immer';
-import { isDraft, produce } from './immer.js';
+import { isDraft, produce, type Patch } from 'immer';
 import { assertJson } from './assert-json.js';
 import { KeyedMap, MapRoot, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
 import { addWeight, reviveMaps, stringBytes, type Weight } from './revive.js';

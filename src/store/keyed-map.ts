@@ -1,4 +1,4 @@
-import { freeze, immerable, isDraft } from './immer.js';
+import { freeze, immerable, isDraft } from 'immer';
 import { KeyedMapError } from '../errors.js';
 import { assertJson } from './assert-json.js';
 import { CHECKED_JSON } from './checked-json.js';

@@ -1,5 +1,4 @@
-import type { Draft, Patch } from 'immer';
-import { produceWithPatches } from './immer.js';
+import { produceWithPatches, type Draft, type Patch } from 'immer';
 import { toJournalOps, type JournalOp } from './journal-ops.js';
 
 /** A recipe for `update`: mutate the draft, or return a whole new state. */
