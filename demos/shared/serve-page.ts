@@ -17,25 +17,21 @@ export interface PageOptions {
   readonly port?: number;
 }
 
-/**
- * Bundles `entry` and serves it. Splitting plus the externals keep the Node-only modules the
- * store can load (the file adapter, the Apify socket source) in chunks a page never loads: the
- * browser entry still reaches them (issue 17).
- */
+/** Bundles `entry` as a page gets it (one file, browser settings, nothing external) and serves it. */
 export async function servePage({ entry, files, port = 0 }: PageOptions): Promise<{ url: string; server: Server }> {
   const result = await build({
     entryPoints: { app: entry },
     bundle: true,
-    splitting: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     jsx: 'automatic',
     write: false,
     outdir: '/bundle',
-    external: ['node:*', 'ws', 'node-fetch'],
     logLevel: 'silent',
   });
+  // A warning here (a Node module reached, say) is a bug in the browser entry, not noise.
+  if (result.warnings.length > 0) throw new Error(`esbuild warned: ${result.warnings.map((warning) => warning.text).join('; ')}`);
   const served = new Map<string, Uint8Array>(result.outputFiles.map((file) => [`/${path.basename(file.path)}`, file.contents]));
   for (const [name, file] of Object.entries(files)) served.set(`/${name}`, await readFile(file));
   const server = createServer((req, res) => {
