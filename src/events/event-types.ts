@@ -82,12 +82,13 @@ function validator<N extends EventName>(name: N): StateSchema<EventDataMap[N]> {
  * @example
  * eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 30 }); // { success: true, data: { timeRemainingSecs: 30 } }
  */
+// Marked pure, so that a bundle which never validates an event (a page) leaves them out.
 export const eventDataSchemas: { readonly [N in EventName]: StateSchema<EventDataMap[N]> } = {
-  systemInfo: validator('systemInfo'),
-  migrating: validator('migrating'),
-  aborting: validator('aborting'),
-  persistState: validator('persistState'),
-  exit: validator('exit'),
+  systemInfo: /* @__PURE__ */ validator('systemInfo'),
+  migrating: /* @__PURE__ */ validator('migrating'),
+  aborting: /* @__PURE__ */ validator('aborting'),
+  persistState: /* @__PURE__ */ validator('persistState'),
+  exit: /* @__PURE__ */ validator('exit'),
 };
 
 /** One platform event: `{ name, data }`, the wire format of the Apify events socket. */

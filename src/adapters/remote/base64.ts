@@ -3,9 +3,10 @@
 /**
  * Node's Buffer, where there is one: Node 20's btoa and atob are written in JavaScript and took
  * ~150 ms per MB, so an etcd key of 200,000 entries (12 MB of base64) spent seconds in them on
- * every compaction and open. Browsers' are native.
+ * every compaction and open. Browsers' are native. Looked up at each call: a lookup at load
+ * would keep this module in every page's bundle, used or not.
  */
-const NodeBuffer = (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+const nodeBuffer = () => (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
 const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 
 /**
@@ -22,6 +23,7 @@ function isBase64(text: string): boolean {
 
 /** `bytes` base64-encoded. @example bytesToBase64(new Uint8Array([0xff])); // '/w==' */
 export function bytesToBase64(bytes: Uint8Array): string {
+  const NodeBuffer = nodeBuffer();
   if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   // By slices: one character at a time took ~0.5 s per MB.
   const parts: string[] = [];
@@ -35,6 +37,7 @@ const BINARY_SLICE = 0x2000;
 /** The bytes in `base64`; throws on anything that is not base64. @example base64ToBytes('/w=='); // Uint8Array [255] */
 export function base64ToBytes(base64: string): Uint8Array {
   // Node's decoder skips what is not base64: checked first, as atob does.
+  const NodeBuffer = nodeBuffer();
   if (NodeBuffer && isBase64(base64)) return new Uint8Array(NodeBuffer.from(base64, 'base64'));
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
