@@ -3,6 +3,7 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import type { EventDiagnostic } from '../events/event-diagnostic.js';
 import type { ResolvedEventOptions } from '../events/event-source.js';
 import type { PlatformEvent } from '../events/event-types.js';
+import type { StoreLogger } from '../store/logger.js';
 
 /**
  * What only Node can do: the defaults that reach `node:fs`, sockets and signals. The Node entry
@@ -14,6 +15,10 @@ export interface NodeRuntime {
   defaultAdapter(): Promise<StorageAdapter>;
   /** The events of `local` and `apify` mode, signals included. */
   events(options: ResolvedEventOptions & { readonly mode: 'local' | 'apify' }, report: (diagnostic: EventDiagnostic) => void): Observable<PlatformEvent>;
+  /** Crawlee's / the Apify SDK's `log` when the job has loaded it: where a store writes by default. */
+  loadedCrawleeLog(): StoreLogger | undefined;
+  /** Runs `check` when the process exits, until the function it returns is called. */
+  atExit(check: () => void): () => void;
 }
 
 let installed: NodeRuntime | undefined;

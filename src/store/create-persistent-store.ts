@@ -4,6 +4,7 @@ import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
 import { LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
+import { nodeRuntime } from '../runtime/runtime.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { fresh, hydrate, readStored, readStoredJournal, restore, type Hydrated, type HydrateOptions } from './hydrate.js';
 import { MAX_DEPTH } from './assert-json.js';
@@ -14,7 +15,6 @@ import { createPersistencePipeline } from './persistence-pipeline.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { assertValidOptions, type PersistentStoreOptions } from './store-options.js';
 import { applyRecipe, type Recipe } from './recipe.js';
-import { atProcessExit } from './exit-check.js';
 import { formatPath } from './json-path.js';
 import { LARGE_CONTAINER_ENTRIES, largeCopies } from './large-copies.js';
 
@@ -221,8 +221,8 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       failedAttempts = 0;
     }
   });
-  // A process that ends with changes unwritten (process.exit, Actor.exit without waiting for the store) says so.
-  const stopExitCheck = atProcessExit(() => {
+  // A process that ends with changes unwritten (process.exit, Actor.exit without waiting for the store) says so (Node).
+  const stopExitCheck = nodeRuntime()?.atExit(() => {
     const { pending } = pipeline.status();
     if (pending === 0) return;
     notices.report({
@@ -285,7 +285,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
         if ((options.compactOnClose ?? true) && changedSinceOpen) await compactAtClose();
       } finally {
         disposed = true;
-        if (pipeline.status().pending === 0) stopExitCheck();
+        if (pipeline.status().pending === 0) stopExitCheck?.();
         eventSubscription?.unsubscribe();
         failures.unsubscribe();
         stopWatching?.();
