@@ -4,5 +4,5 @@ import { crawleeLog } from '../store/crawlee-log.js';
 import { atProcessExit } from '../store/exit-check.js';
 import { installNodeRuntime } from './runtime.js';
 
-// Loaded for its effect by every Node entry (the package's, the CLI's, `simulate`'s).
+// Loaded for its effect by the Node entry (src/index.ts); the browser entry never imports it.
 installNodeRuntime({ defaultAdapter: nodeDefaultAdapter, events: nodeEventSource, loadedCrawleeLog: crawleeLog, atExit: atProcessExit });
