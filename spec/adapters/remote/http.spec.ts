@@ -1,4 +1,6 @@
+import dns from 'node:dns';
 import { retryAfterMs, send, type FetchLike } from '../../../src/adapters/remote/http.js';
+import { freePort } from '../../support/free-port.js';
 
 const response = (status: number, headers: Record<string, string> = {}) => ({ status, headers: { get: (n: string) => headers[n] ?? null }, text: async () => `status ${status}` });
 
@@ -40,4 +42,25 @@ describe('http', () => {
     expect(answer.status).toBe(409);
     expect(calls).toBe(1);
   });
+
+  test("a network error says why when Node's fetch gives only an AggregateError without a message (a host with two addresses, both refusing)", async () => {
+    // Node tries each address of the host (happy eyeballs) and reports an AggregateError whose
+    // message is empty: the reason is in its errors. Here the host resolves to two loopback addresses.
+    const port = await freePort();
+    const lookup = dns.lookup;
+    type Callback = (error: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void;
+    const twoAddresses = (host: string, options: unknown, callback?: Callback) => {
+      const [opts, done] = typeof options === 'function' ? [{}, options as Callback] : [options as { all?: boolean }, callback!];
+      if (host !== 'two.test') return (lookup as (h: string, o: unknown, c: Callback) => void)(host, opts, done);
+      return opts.all ? done(null, [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }]) : done(null, '127.0.0.1', 4);
+    };
+    dns.lookup = twoAddresses as typeof dns.lookup;
+    try {
+      const error = await send({ fetch: (url, init) => globalThis.fetch(url, init), timeoutMs: 5_000, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 5 }, 'etcd: read K', `http://two.test:${port}/x`, { method: 'GET' }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`etcd: read K: network error: fetch failed (connect ECONNREFUSED 127.0.0.1:${port}; connect ECONNREFUSED 127.0.0.2:${port})`);
+    } finally {
+      dns.lookup = lookup;
+    }
+  });
+
 });

@@ -81,10 +81,21 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * What a failure says: its message; else what the errors it gathers say (Node's connect to a host
+ * with several addresses fails with an AggregateError without a message); else its code.
+ */
+function failureText(error: unknown): string {
+  const { message, errors, code } = (error ?? {}) as { message?: unknown; errors?: unknown; code?: unknown };
+  if (typeof message === 'string' && message !== '') return message;
+  if (Array.isArray(errors) && errors.length > 0) return errors.map(failureText).join('; ');
+  return typeof code === 'string' ? code : errorMessage(error);
+}
+
 /** The global fetch says only "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, a TLS error). */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: unknown } | null)?.cause;
-  return cause === undefined ? errorMessage(error) : `${errorMessage(error)} (${errorMessage(cause)})`;
+  return cause === undefined ? failureText(error) : `${failureText(error)} (${failureText(cause)})`;
 }
 
 interface Hop {
