@@ -1,5 +1,7 @@
 import dns from 'node:dns';
 import { retryAfterMs, send, type FetchLike } from '../../../src/adapters/remote/http.js';
+import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
+import { InvalidOptionError } from '../../../src/errors.js';
 import { freePort } from '../../support/free-port.js';
 
 const response = (status: number, headers: Record<string, string> = {}) => ({ status, headers: { get: (n: string) => headers[n] ?? null }, text: async () => `status ${status}` });
@@ -63,4 +65,17 @@ describe('http', () => {
     }
   });
 
+
+  test('a runtime without a global fetch is told so at once, not retried as a network error', async () => {
+    const { fetch } = globalThis;
+    delete (globalThis as { fetch?: unknown }).fetch; // as under node --no-experimental-fetch
+    try {
+      const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:9' }, retries: 3, retryDelayMs: 1 });
+      const error = await adapter.read('K').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect((error as Error).message).toMatch(/"fetch": this runtime has no global fetch; pass one/);
+    } finally {
+      globalThis.fetch = fetch;
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { PersistentStoreError, errorMessage } from '../../errors.js';
+import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../errors.js';
 import { redactUrl } from '../../text/redact-url.js';
 import { toBase64 } from './base64.js';
 import { Redactor } from './redact.js';
@@ -207,7 +207,8 @@ export async function send(http: HttpOptions, what: string, url: string, init: {
       // A 429 without Retry-After: a rate window (the Apify API's is 1 s) is over only after a second.
       wait = retryAfterMs(response.headers.get('retry-after')) ?? (response.status === 429 ? RATE_WINDOW_MS : undefined);
     } catch (error) {
-      if (error instanceof RemoteStorageError) throw error; // a refused redirect: retrying would repeat it
+      // A refused redirect, or no fetch in this runtime: retrying would repeat it.
+      if (error instanceof RemoteStorageError || error instanceof InvalidOptionError) throw error;
       const reason = controller.signal.aborted ? `no answer within ${http.timeoutMs} ms` : `network error: ${networkReason(error)}`;
       failure = redactor.error(new RemoteStorageError(`${what}: ${reason}`, undefined, true, { cause: error })) as RemoteStorageError;
     } finally {
