@@ -1,5 +1,5 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { EventType, parsePlatformEvent, type PlatformEvent } from '../../src/events/event-types.js';
+import { EventType, eventDataSchemas, parsePlatformEvent, type PlatformEvent } from '../../src/events/event-types.js';
 import { ofType } from '../../src/events/of-type.js';
 
 describe('platform events', () => {
@@ -47,5 +47,15 @@ describe('platform events', () => {
     const seconds = await firstValueFrom(from(events).pipe(ofType('migrating'), toArray()));
     // compiles only because ofType narrowed the data to the migrating payload
     expect(seconds.map((e) => e.data.timeRemainingSecs)).toEqual([3]);
+  });
+
+  test('safeParse never throws, as zod\'s does not: a value JSON cannot write (a cycle, a BigInt) is refused, and named briefly', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    // fromEventManager hands on whatever an event manager's listeners get, not only parsed JSON.
+    expect(eventDataSchemas.systemInfo.safeParse({ createdAt: cycle })).toEqual({ success: false, error: { issues: [{ path: ['createdAt'], message: 'expected a string, got an object' }] } });
+    expect(eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 10n })).toEqual({ success: false, error: { issues: [{ path: ['timeRemainingSecs'], message: 'expected a non-negative number, got 10n' }] } });
+    const problem = parsePlatformEvent({ name: 'exit', data: { exitCode: 'x'.repeat(100_000) } });
+    expect('problem' in problem && problem.problem.length).toBeLessThan(200);
   });
 });

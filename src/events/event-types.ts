@@ -1,3 +1,4 @@
+import { describeValue } from '../errors.js';
 import type { SchemaIssue, StateSchema } from '../store/state-schema.js';
 
 /** The platform's event names, as the Apify platform sends them on its events socket. */
@@ -66,7 +67,7 @@ function validator<N extends EventName>(name: N): StateSchema<EventDataMap[N]> {
       if (typeof given !== 'object' || Array.isArray(given)) return fail({ path: [], message: `expected an object, got ${Array.isArray(given) ? 'an array' : typeof given}` });
       for (const [field, kind] of Object.entries(FIELDS[name])) {
         const value = (given as Record<string, unknown>)[field];
-        if (value !== undefined && !KINDS[kind](value)) return fail({ path: [field], message: `expected ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${JSON.stringify(value) ?? typeof value}` });
+        if (value !== undefined && !KINDS[kind](value)) return fail({ path: [field], message: `expected ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${describeValue(value)}` });
       }
       const parsed: Record<string, unknown> = { ...given };
       for (const [field, value] of Object.entries(DEFAULTS[name] ?? {})) parsed[field] ??= value;
