@@ -50,6 +50,14 @@ describe('declarations, checked by tsc in the project (skipLibCheck off)', () =>
     expect(report).toContain("has no exported member 'fileAdapter'");
   });
 
+  test("a Node project in CommonJS with module commonjs (TypeScript's node10 resolution, which reads no exports map): the subpaths /react and /simulate type-check too", () => {
+    const main = "import { createPersistentStore, memoryAdapter } from 'rx-persistent-store';\nimport { useStoreState } from 'rx-persistent-store/react';\nimport { simulate } from 'rx-persistent-store/simulate';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { console.log(typeof useStoreState, typeof simulate, store.getState().n); await store.close(); });\n";
+    const { ok, report } = check('node-commonjs', { module: 'commonjs', noEmit: false, outDir: 'out', types: ['node'], typeRoots: [path.join(process.cwd(), 'node_modules', '@types')] }, { 'main.cts': main });
+    expect({ ok, report }).toEqual({ ok: true, report: '' });
+    const out = execFileSync(process.execPath, [path.join(project().dir, 'node-commonjs', 'out', 'main.cjs')], { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(out.trim()).toBe('function function 0');
+  });
+
   test('a Node project in CommonJS (module nodenext): require() of the package type-checks and runs', () => {
     const main = "import { createPersistentStore, fileAdapter, memoryAdapter } from 'rx-persistent-store';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { store.update((s) => { s.n += 1; }); console.log(typeof fileAdapter, store.getState().n); await store.close(); });\n";
     const { ok, report } = check('node-cjs', { module: 'nodenext', moduleResolution: 'nodenext', noEmit: false, outDir: 'out', types: ['node'], typeRoots: [path.join(process.cwd(), 'node_modules', '@types')] }, { 'main.cts': main });
