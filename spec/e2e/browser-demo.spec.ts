@@ -1,39 +1,17 @@
 import { promises as fs } from 'node:fs';
-import type { Server } from 'node:http';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startDemoServer } from '../../demos/browser/serve.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const describeInChromium = chromiumAvailable() ? describe : describe.skip;
 
 describeInChromium('the reading list demo in a real Chromium', () => {
   const tempDir = useTempDir('chromium', 'all');
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    ({ url, server } = await startDemoServer());
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
-  beforeEach(async () => {
-    context = await browser.newContext(); // a fresh profile: empty IndexedDB and localStorage
-  });
-  afterEach(() => context.close());
-
-  async function open(): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(url);
-    await page.waitForSelector('body[data-ready=true]');
-    return page;
-  }
+  const demo = useDemoInChromium(startDemoServer);
+  const open = (): Promise<Page> => demo.open();
   const add = async (page: Page, title: string) => {
     await page.fill('#title', title);
     await page.press('#title', 'Enter');

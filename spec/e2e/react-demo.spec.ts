@@ -1,7 +1,7 @@
-import type { Server } from 'node:http';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startReactDemoServer } from '../../demos/react/serve.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { chromiumAvailable } from '../support/chromium.js';
+import { useDemoInChromium } from '../support/demo-in-chromium.js';
 
 const describeInChromium = chromiumAvailable() ? describe : describe.skip;
 
@@ -9,37 +9,9 @@ const describeInChromium = chromiumAvailable() ? describe : describe.skip;
 // runs React's development build, which reports misuse (an uncached getSnapshot, an update
 // loop) on the console: any console error fails the test.
 describeInChromium('the React demo in a real Chromium', () => {
-  let browser: Browser;
-  let server: Server;
-  let url: string;
-  let context: BrowserContext;
-  let errors: string[];
-
-  beforeAll(async () => {
-    ({ url, server } = await startReactDemoServer());
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-  });
-  beforeEach(async () => {
-    context = await browser.newContext(); // a fresh profile: empty IndexedDB and localStorage
-    errors = [];
-  });
-  afterEach(async () => {
-    await context.close();
-    expect(errors).toEqual([]);
-  });
-
-  async function open(): Promise<Page> {
-    const page = await context.newPage();
-    page.on('console', (message) => void (message.type() === 'error' && errors.push(message.text())));
-    page.on('pageerror', (error) => void errors.push(error.message));
-    await page.goto(url);
-    await page.waitForSelector('body[data-ready=true]');
-    return page;
-  }
+  const demo = useDemoInChromium(startReactDemoServer);
+  const open = (): Promise<Page> => demo.open();
+  afterEach(() => expect(demo.errors()).toEqual([]));
   const add = async (page: Page, title: string) => {
     await page.fill('#title', title);
     await page.press('#title', 'Enter');

@@ -4,7 +4,8 @@
 import { jest } from '@jest/globals';
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { EMPTY, Observable } from 'rxjs';
+import { countedSubscriptions } from '../support/counted-subscriptions.js';
+import { EMPTY } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
 import { useStoreState, type StateSource } from '../../src/react/use-store-state.js';
@@ -101,32 +102,28 @@ test('a selector that depends on props applies at the next render, without waiti
 });
 
 test('unmounting unsubscribes; a store given anew resubscribes', async () => {
-  let active = 0;
-  const counted = <T>(source: PersistentStore<T>): StateSource<T> => ({
-    getState: () => source.getState(),
-    state$: new Observable<T>((subscriber) => {
-      active++;
-      const subscription = source.state$.subscribe(subscriber);
-      return () => {
-        active--;
-        subscription.unsubscribe();
-      };
-    }),
-  });
+  const sources: Array<() => number> = [];
+  /** The store with its state$ subscriptions counted; `active` sums them over every store given. */
+  const counted = <T>(source: PersistentStore<T>): StateSource<T> => {
+    const state$ = countedSubscriptions(source.state$);
+    sources.push(state$.active);
+    return { getState: () => source.getState(), state$: state$.observable };
+  };
+  const active = () => sources.reduce((sum, count) => sum + count(), 0);
   const first = counted(store);
   const Count = ({ source }: { source: StateSource<State> }) => createElement('p', { id: 'count' }, useStoreState(source, (s) => s.count));
   await render(createElement(Count, { source: first }));
   await render(createElement(Count, { source: first })); // same store, re-rendered: the subscription stays
-  expect(active).toBe(1);
+  expect(active()).toBe(1);
 
   const other = await open();
   try {
     other.update((s) => void (s.count = 7));
     await render(createElement(Count, { source: counted(other) }));
     expect(text('count')).toBe('7');
-    expect(active).toBe(1); // the first one's was dropped
+    expect(active()).toBe(1); // the first one's was dropped
     await act(() => root.unmount());
-    expect(active).toBe(0);
+    expect(active()).toBe(0);
     await update((s) => void s.count++); // nobody listens: nothing renders, nothing warns
     root = createRoot(container); // for afterEach
   } finally {

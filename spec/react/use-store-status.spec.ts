@@ -4,7 +4,8 @@
 import { jest } from '@jest/globals';
 import { act, createElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { EMPTY, filter, firstValueFrom, Observable } from 'rxjs';
+import { countedSubscriptions } from '../support/counted-subscriptions.js';
+import { EMPTY, filter, firstValueFrom } from 'rxjs';
 import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
 import type { PersistenceStatus } from '../../src/store/persistence-status.js';
 import { useStoreStatus, type StatusSource } from '../../src/react/use-store-status.js';
@@ -74,22 +75,12 @@ test('a failed write shows as error with its cause, until a write lands', async 
 });
 
 test('unmounting unsubscribes from status$', async () => {
-  let active = 0;
-  const source: StatusSource = {
-    getStatus: () => store.getStatus(),
-    status$: new Observable<PersistenceStatus>((subscriber) => {
-      active++;
-      const subscription = store.status$.subscribe(subscriber);
-      return () => {
-        active--;
-        subscription.unsubscribe();
-      };
-    }),
-  };
+  const status$ = countedSubscriptions(store.status$);
+  const source: StatusSource = { getStatus: () => store.getStatus(), status$: status$.observable };
   await act(() => root.render(createElement(Status, { source })));
-  expect(active).toBe(1);
+  expect(status$.active()).toBe(1);
   await act(() => root.unmount());
-  expect(active).toBe(0);
+  expect(status$.active()).toBe(0);
   const before = renders.length;
   await act(() => store.flush());
   store.update((s) => void s.count++); // outside act: a warning if anything still listened
