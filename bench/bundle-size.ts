@@ -75,7 +75,8 @@ const kB = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
 
 /** The cost as Markdown tables (per package, then this package's largest files), with the totals and the budget. */
 export function costTable(cost: BundleCost, ownFiles = 10): string {
-  const row = ({ name, bytes }: { name: string; bytes: number }) => `| ${name} | ${bytes.toLocaleString('en')} | ${((100 * bytes) / cost.minified).toFixed(1)} % |`;
+  const row = ({ name, bytes }: { name: string; bytes: number }) =>
+    `| ${name} | ${bytes.toLocaleString('en')} | ${((100 * bytes) / cost.minified).toFixed(1)} % |`;
   const rows = cost.byPackage.map(({ name, bytes }) => row({ name: name === OWN ? `${name} (its own code)` : name, bytes }));
   return [
     `store + IndexedDB adapter + event source, esbuild --minify --platform=browser: ${kB(cost.minified)} minified, ${kB(cost.gzipped)} min+gzip (budget ${kB(BUDGET_BYTES)})`,

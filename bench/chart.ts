@@ -30,7 +30,12 @@ const n = (v: number): string => (Math.round(v * 10) / 10).toString();
 
 /** A duration in seconds as "100 µs", "1 ms", "10 s". */
 function durationLabel(seconds: number): string {
-  const units: [number, string][] = [[1, 's'], [1e-3, 'ms'], [1e-6, 'µs'], [1e-9, 'ns']];
+  const units: [number, string][] = [
+    [1, 's'],
+    [1e-3, 'ms'],
+    [1e-6, 'µs'],
+    [1e-9, 'ns'],
+  ];
   for (const [scale, unit] of units) {
     if (seconds >= scale * 0.999) return `${Number((seconds / scale).toPrecision(3))} ${unit}`;
   }
@@ -105,7 +110,9 @@ function panel(p: Panel, dx: number): string {
 
   // Axis titles.
   out.push(`<text x="${n((left + right) / 2)}" y="${n(H - 18)}" text-anchor="middle" font-size="12" fill="#343a40">entries in the state (log scale)</text>`);
-  out.push(`<text transform="translate(${n(dx + 18)} ${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#343a40">${esc(p.unit === 'µs' ? 'time per update (log scale)' : 'time to durable, median (log scale)')}</text>`);
+  out.push(
+    `<text transform="translate(${n(dx + 18)} ${n((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="12" fill="#343a40">${esc(p.unit === 'µs' ? 'time per update (log scale)' : 'time to durable, median (log scale)')}</text>`,
+  );
 
   // Target.
   if (p.target) {
@@ -118,7 +125,9 @@ function panel(p: Panel, dx: number): string {
   for (const s of p.series) {
     const pts = s.points.filter(([, y]) => y !== undefined && y > 0).map(([x, y]) => [px(x), py(y!)] as const);
     if (pts.length === 0) continue;
-    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.5" stroke-linejoin="round" stroke-linecap="round" points="${pts.map(([x, y]) => `${n(x)},${n(y)}`).join(' ')}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2.5" stroke-linejoin="round" stroke-linecap="round" points="${pts.map(([x, y]) => `${n(x)},${n(y)}`).join(' ')}"/>`,
+    );
     for (const [x, y] of pts) out.push(`<circle cx="${n(x)}" cy="${n(y)}" r="3.8" fill="${s.color}" stroke="#fff" stroke-width="1.4"/>`);
     if (s.note) {
       const [x, y] = pts[pts.length - 1]!;

@@ -56,7 +56,9 @@ async function openCost(size: number): Promise<void> {
       const opens: number[] = [];
       const rss: number[] = [];
       for (let i = 0; i < REPS; i++) {
-        const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--open', path.join(dir, form), String(size)], { encoding: 'utf8' });
+        const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--open', path.join(dir, form), String(size)], {
+          encoding: 'utf8',
+        });
         if (child.status !== 0) throw new Error(`the open failed: ${child.stderr}`);
         const [ms, kb] = child.stdout.trim().split(' ').map(Number) as [number, number];
         opens.push(ms);
@@ -91,7 +93,9 @@ async function closeCost(name: string, adapter: () => StorageAdapter, size: numb
       times.push(await timeMs(() => store.close()));
     }
     times.sort((a, b) => a - b);
-    console.log(`close() of ${size.toLocaleString('en')} entries + ${CLOSE_RECORDS} journal records on ${name}, compactOnClose ${compactOnClose}: ${fmt(median(times))} ms (${times.map(fmt).join(', ')})`);
+    console.log(
+      `close() of ${size.toLocaleString('en')} entries + ${CLOSE_RECORDS} journal records on ${name}, compactOnClose ${compactOnClose}: ${fmt(median(times))} ms (${times.map(fmt).join(', ')})`,
+    );
   }
 }
 
@@ -105,7 +109,11 @@ for (const size of CLOSE_SIZES) {
   }
   const api = await startFakeApify('bench-token', 'bench-store');
   try {
-    await closeCost('the Apify API server (loopback)', () => remoteKvAdapter({ dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: api.url } }), size);
+    await closeCost(
+      'the Apify API server (loopback)',
+      () => remoteKvAdapter({ dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: api.url } }),
+      size,
+    );
   } finally {
     await api.stop();
   }

@@ -16,7 +16,12 @@ export interface Traffic {
 }
 
 const zero = (): Traffic => ({ requests: 0, sent: 0, received: 0, limited: 0 });
-const minus = (a: Traffic, b: Traffic): Traffic => ({ requests: a.requests - b.requests, sent: a.sent - b.sent, received: a.received - b.received, limited: a.limited - b.limited });
+const minus = (a: Traffic, b: Traffic): Traffic => ({
+  requests: a.requests - b.requests,
+  sent: a.sent - b.sent,
+  received: a.received - b.received,
+  limited: a.limited - b.limited,
+});
 
 /**
  * The global fetch, counting every request: the adapter's `fetch` option. `mark()` then `since()`
@@ -78,7 +83,12 @@ export async function startBackend(name: BackendName, etcdOptions: EtcdServerOpt
   switch (name) {
     case 'apify': {
       const server = await startFakeApify('bench-token', 'bench-store');
-      return { name, dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: server.url }, requestsPerSecond: 200, stop: server.stop };
+      return {
+        name,
+        dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: server.url },
+        requestsPerSecond: 200,
+        stop: server.stop,
+      };
     }
     case 'etcd': {
       const server = await startEtcd(etcdOptions);

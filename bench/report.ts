@@ -23,11 +23,7 @@ export interface Section {
 /** A Markdown table; numbers are formatted, strings kept. */
 export function mdTable(head: readonly string[], rows: readonly (readonly (string | number | undefined)[])[]): string {
   const cell = (v: string | number | undefined): string => (typeof v === 'number' || v === undefined ? fmt(v) : v);
-  return [
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---:|').join('')}`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---:|').join('')}`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
 /** `a ÷ b` as "12.3×", or "—" when either is missing. */

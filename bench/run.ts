@@ -59,7 +59,11 @@ async function workload(name: string, run: () => Promise<Section>): Promise<Sect
   } catch (error) {
     failed = true;
     console.error(`[${elapsed()}] ${name} failed:`, error);
-    sections.push({ title: `${name}: did not complete`, body: `\`\`\`\n${String((error as Error).stack ?? error)}\n\`\`\``, checks: [check(false, `${name} did not complete: ${(error as Error).message}`)] });
+    sections.push({
+      title: `${name}: did not complete`,
+      body: `\`\`\`\n${String((error as Error).stack ?? error)}\n\`\`\``,
+      checks: [check(false, `${name} did not complete: ${(error as Error).message}`)],
+    });
     return undefined;
   }
 }
@@ -90,13 +94,22 @@ function w6Section(rows: readonly Row[]): Section {
   return {
     title: 'W6 work queue: claim one item and complete it (µs); adding items (µs per item)',
     body: [
-      mdTable(['items', ...columns.map((c) => `${c} (µs)`)], rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])])),
+      mdTable(
+        ['items', ...columns.map((c) => `${c} (µs)`)],
+        rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])]),
+      ),
       '',
       'Claims are durable before they resolve; on the file adapter each claim adds a journal append and fdatasync (W2, about 0.4 ms).',
     ].join('\n'),
     checks: [
-      check(at && at[OURS]! <= 100, at ? `W6 at 200k items: claim + complete ${fmt(at[OURS])} µs (CPU, memory adapter; target as the store's W1: flat)` : 'W6 at 200k items: not measured'),
-      check(rows.length > 1 ? last[OURS]! <= 2 * first[OURS]! : undefined, `W6 from ${first.size.toLocaleString('en')} to ${last.size.toLocaleString('en')} items: ${fmt(last[OURS]! / first[OURS]!)}× (target ≤ 2×)`),
+      check(
+        at && at[OURS]! <= 100,
+        at ? `W6 at 200k items: claim + complete ${fmt(at[OURS])} µs (CPU, memory adapter; target as the store's W1: flat)` : 'W6 at 200k items: not measured',
+      ),
+      check(
+        rows.length > 1 ? last[OURS]! <= 2 * first[OURS]! : undefined,
+        `W6 from ${first.size.toLocaleString('en')} to ${last.size.toLocaleString('en')} items: ${fmt(last[OURS]! / first[OURS]!)}× (target ≤ 2×)`,
+      ),
     ],
   };
 }
@@ -136,7 +149,12 @@ if (w1.length > 0 && w2.length > 0) {
 }
 
 console.log(`\n${sections.map((s) => `## ${s.title}\n\n${s.body}`).join('\n\n')}\n`);
-console.log(sections.flatMap((s) => s.checks).map(verdictLine).join('\n'));
+console.log(
+  sections
+    .flatMap((s) => s.checks)
+    .map(verdictLine)
+    .join('\n'),
+);
 console.log(`\n[${elapsed()}] wrote bench/${LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md'}${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`);
 
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');

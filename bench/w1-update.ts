@@ -3,7 +3,21 @@ import { freeze, produce } from 'immer';
 import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter } from '../src/index.js';
 import { closeCrawlee, openCrawlee } from './peers.js';
-import { settle, fmt, keyedState, keyOf, microsPerCall, plainState, QUICK, repsFor, sizeLabel, tempDir, TARGET_SIZE, type BenchState, type Row } from './harness.js';
+import {
+  settle,
+  fmt,
+  keyedState,
+  keyOf,
+  microsPerCall,
+  plainState,
+  QUICK,
+  repsFor,
+  sizeLabel,
+  tempDir,
+  TARGET_SIZE,
+  type BenchState,
+  type Row,
+} from './harness.js';
 import { check, mdTable, times, type Section } from './report.js';
 
 export const W1 = { ours: 'rx-persistent-store', immer: 'immer produce', crawlee: 'Crawlee useState' } as const;
@@ -18,13 +32,25 @@ export async function w1Measure(size: number): Promise<Row> {
   const { dir, remove } = tempDir('w1');
   let ours: number;
   try {
-    const store = await createPersistentStore({ key: 'W1', initial: keyedState(size), adapter: fileAdapter({ dir }), events: EMPTY, debounceMs: HOUR, maxWaitMs: HOUR });
+    const store = await createPersistentStore({
+      key: 'W1',
+      initial: keyedState(size),
+      adapter: fileAdapter({ dir }),
+      events: EMPTY,
+      debounceMs: HOUR,
+      maxWaitMs: HOUR,
+    });
     await settle();
-    ours = microsPerCall(QUICK ? 5_000 : 20_000, 2_000, (i) => {
-      const key = newKey(size, i);
-      store.update((s) => void s.seen.set(key, true));
-      if (store.getState().seen.get(key) !== true) throw new Error('W1: the update was lost');
-    }, 5);
+    ours = microsPerCall(
+      QUICK ? 5_000 : 20_000,
+      2_000,
+      (i) => {
+        const key = newKey(size, i);
+        store.update((s) => void s.seen.set(key, true));
+        if (store.getState().seen.get(key) !== true) throw new Error('W1: the update was lost');
+      },
+      5,
+    );
     await store.close(); // writes the first snapshot; not timed
   } finally {
     remove();
@@ -49,11 +75,16 @@ export async function w1Measure(size: number): Promise<Row> {
     const kv = await openCrawlee(crawleeDir.dir);
     const state = await kv.getAutoSavedValue<BenchState<Record<string, true>>>('W1', { done: 0, seen: {} });
     Object.assign(state, plainState(size));
-    crawlee = microsPerCall(QUICK ? 5_000 : 20_000, 2_000, (i) => {
-      const key = newKey(size, i);
-      state.seen[key] = true;
-      if (state.seen[key] !== true) throw new Error('W1: Crawlee lost the update');
-    }, 5);
+    crawlee = microsPerCall(
+      QUICK ? 5_000 : 20_000,
+      2_000,
+      (i) => {
+        const key = newKey(size, i);
+        state.seen[key] = true;
+        if (state.seen[key] !== true) throw new Error('W1: Crawlee lost the update');
+      },
+      5,
+    );
     await closeCrawlee();
   } finally {
     crawleeDir.remove();
@@ -70,7 +101,10 @@ export function w1Section(rows: readonly Row[]): Section {
   const spread = Math.max(...ours) / Math.min(...ours);
   const hasEnds = first.size <= 1_000 && last.size >= 1_000_000;
   const checks = [
-    check(at && at[W1.ours]! <= 50, at ? `W1 at 200k entries: ${fmt(at[W1.ours])} µs per update, amortised (target ≤ 50 µs)` : 'W1 at 200k entries: not measured (200000 not in BENCH_SIZES)'),
+    check(
+      at && at[W1.ours]! <= 50,
+      at ? `W1 at 200k entries: ${fmt(at[W1.ours])} µs per update, amortised (target ≤ 50 µs)` : 'W1 at 200k entries: not measured (200000 not in BENCH_SIZES)',
+    ),
     check(
       hasEnds ? last[W1.ours]! <= 2 * first[W1.ours]! : undefined,
       hasEnds

@@ -5,7 +5,22 @@ import { freeze, produce } from 'immer';
 import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter } from '../src/index.js';
 import { closeCrawlee, crawleeFile, crawleePersistState, openCrawlee, writeWholeSnapshot } from './peers.js';
-import { settle, fmt, keyedState, keyOf, median, plainState, quantile, QUICK, repsFor, samplesMs, tempDir, TARGET_SIZE, type BenchState, type Row } from './harness.js';
+import {
+  settle,
+  fmt,
+  keyedState,
+  keyOf,
+  median,
+  plainState,
+  quantile,
+  QUICK,
+  repsFor,
+  samplesMs,
+  tempDir,
+  TARGET_SIZE,
+  type BenchState,
+  type Row,
+} from './harness.js';
 import { check, mdTable, times, type Section } from './report.js';
 
 export const W2 = { ours: 'rx-persistent-store', oursP95: 'rx-persistent-store p95', immer: 'immer + whole snapshot', crawlee: 'Crawlee useState' } as const;
@@ -56,7 +71,8 @@ export async function w2Measure(size: number): Promise<Row> {
       await crawleePersistState();
     });
     // setValue resolved after fs.writeFile's callback: the last key must be in the file now.
-    if (!(await readFile(crawleeFile(crawleeDir, 'W2'), 'utf8')).includes(`"${lastKey}"`)) throw new Error('W2: Crawlee had not written the last change when setValue resolved');
+    if (!(await readFile(crawleeFile(crawleeDir, 'W2'), 'utf8')).includes(`"${lastKey}"`))
+      throw new Error('W2: Crawlee had not written the last change when setValue resolved');
     await closeCrawlee();
     await settle();
     return { size, [W2.ours]: median(ours), [W2.oursP95]: quantile(ours, 0.95), [W2.immer]: median(naive), [W2.crawlee]: median(crawlee) };
@@ -70,12 +86,28 @@ export function w2Section(rows: readonly Row[]): Section {
   const ours = rows.map((r) => r[W2.ours]!);
   const spread = Math.max(...ours) / Math.min(...ours);
   const checks = [
-    check(at && at[W2.ours]! <= 1, at ? `W2 at 200k entries: ${fmt(at[W2.ours])} ms median from update to durable (target ≤ 1 ms)` : 'W2 at 200k entries: not measured (200000 not in BENCH_SIZES)'),
-    check(rows.length > 1 ? spread <= 2 : undefined, `W2 flat across sizes (largest median ≤ 2× the smallest): ${ours.map((v) => fmt(v)).join(', ')} ms, ${fmt(spread)}×`),
+    check(
+      at && at[W2.ours]! <= 1,
+      at
+        ? `W2 at 200k entries: ${fmt(at[W2.ours])} ms median from update to durable (target ≤ 1 ms)`
+        : 'W2 at 200k entries: not measured (200000 not in BENCH_SIZES)',
+    ),
+    check(
+      rows.length > 1 ? spread <= 2 : undefined,
+      `W2 flat across sizes (largest median ≤ 2× the smallest): ${ours.map((v) => fmt(v)).join(', ')} ms, ${fmt(spread)}×`,
+    ),
   ];
   const table = mdTable(
     ['entries', `${W2.ours} (ms, median)`, 'ours p95 (ms)', `${W2.immer} (ms)`, `${W2.crawlee} (ms)`, 'immer ÷ ours', 'Crawlee ÷ ours'],
-    rows.map((r) => [r.size.toLocaleString('en'), r[W2.ours], r[W2.oursP95], r[W2.immer], r[W2.crawlee], times(r[W2.immer], r[W2.ours]), times(r[W2.crawlee], r[W2.ours])]),
+    rows.map((r) => [
+      r.size.toLocaleString('en'),
+      r[W2.ours],
+      r[W2.oursP95],
+      r[W2.immer],
+      r[W2.crawlee],
+      times(r[W2.immer], r[W2.ours]),
+      times(r[W2.crawlee], r[W2.ours]),
+    ]),
   );
   const body = [
     table,

@@ -16,7 +16,14 @@ export async function w3Measure(size: number): Promise<Row> {
   const { dir, remove } = tempDir('w3');
   try {
     const events = new Subject<PlatformEvent>();
-    const store = await createPersistentStore({ key: 'W3', initial: keyedState(size), adapter: fileAdapter({ dir }), events, debounceMs: 1_000, maxWaitMs: 5_000 });
+    const store = await createPersistentStore({
+      key: 'W3',
+      initial: keyedState(size),
+      adapter: fileAdapter({ dir }),
+      events,
+      debounceMs: 1_000,
+      maxWaitMs: 5_000,
+    });
     store.update((s) => void s.done++);
     await store.flush(); // the first write of a new store is its snapshot
     const durable: number[] = [];
@@ -76,7 +83,12 @@ export async function w3Measure(size: number): Promise<Row> {
 }
 
 export function w3Section(row: Row): Section {
-  const checks = [check(row[W3.ours]! <= 20, `W3 at ${row.size.toLocaleString('en')} entries: ${fmt(row[W3.ours])} ms median from \`migrating\` to durable, with a change pending (target ≤ 20 ms)`)];
+  const checks = [
+    check(
+      row[W3.ours]! <= 20,
+      `W3 at ${row.size.toLocaleString('en')} entries: ${fmt(row[W3.ours])} ms median from \`migrating\` to durable, with a change pending (target ≤ 20 ms)`,
+    ),
+  ];
   const table = mdTable(
     ['entries', `${W3.ours} (ms, median)`, 'ours, slowest run (ms)', 'then the compaction (ms, median)', `${W3.crawlee} (ms, median)`, 'Crawlee ÷ ours'],
     [[row.size.toLocaleString('en'), row[W3.ours], row[W3.oursMax], row[W3.compaction], row[W3.crawlee], times(row[W3.crawlee], row[W3.ours])]],

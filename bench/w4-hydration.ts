@@ -42,7 +42,14 @@ export async function w4Measure(size: number): Promise<Row> {
   const { dir, remove } = tempDir('w4');
   try {
     // compactOnClose: false: the journal must be there to replay (and the timed opens write nothing).
-    const open = () => createPersistentStore({ key: KEY, initial: { done: 0, seen: new KeyedMap<true>() }, adapter: fileAdapter({ dir }), events: EMPTY, compactOnClose: false });
+    const open = () =>
+      createPersistentStore({
+        key: KEY,
+        initial: { done: 0, seen: new KeyedMap<true>() },
+        adapter: fileAdapter({ dir }),
+        events: EMPTY,
+        compactOnClose: false,
+      });
     // A snapshot of `size` entries ...
     const first = await createPersistentStore({ key: KEY, initial: keyedState(size), adapter: fileAdapter({ dir }), events: EMPTY });
     first.update((s) => void s.done++);
@@ -139,7 +146,17 @@ export function w4Section(rows: readonly Row[]): Section {
     ),
   ];
   const table = mdTable(
-    ['entries', 'final state as JSON (MB)', 'journal at start (changes / records)', `${W4.ours} (ms)`, `${W4.parse} (ms)`, `${W4.readParse} (ms)`, `${W4.crawlee} (ms)`, 'ours ÷ JSON.parse', 'Crawlee ÷ ours'],
+    [
+      'entries',
+      'final state as JSON (MB)',
+      'journal at start (changes / records)',
+      `${W4.ours} (ms)`,
+      `${W4.parse} (ms)`,
+      `${W4.readParse} (ms)`,
+      `${W4.crawlee} (ms)`,
+      'ours ÷ JSON.parse',
+      'Crawlee ÷ ours',
+    ],
     rows.map((r) => [
       r.size.toLocaleString('en'),
       r.bytes! / 1e6,

@@ -84,7 +84,14 @@ async function child(variant: Variant, size: number): Promise<void> {
   const replicas = replicasFor(size);
   const keyAt = (replica: number, i: number): string => keyOf(replica * size + i);
   const open = (replica: number) =>
-    createPersistentStore({ key: `W5-${replica}`, initial: { done: 0, seen: new KeyedMap<true>() }, adapter: fileAdapter({ dir }), events: EMPTY, debounceMs: HOUR, maxWaitMs: HOUR });
+    createPersistentStore({
+      key: `W5-${replica}`,
+      initial: { done: 0, seen: new KeyedMap<true>() },
+      adapter: fileAdapter({ dir }),
+      events: EMPTY,
+      debounceMs: HOUR,
+      maxWaitMs: HOUR,
+    });
   try {
     if (variant === 'restored') {
       for (let r = 0; r < replicas; r++) {

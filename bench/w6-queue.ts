@@ -7,7 +7,10 @@ export async function w6Queue(size: number): Promise<Row> {
   const queue = await createWorkQueue<{ n: number }>({ key: 'W6', adapter: memoryAdapter(), events: EMPTY, debounceMs: 3_600_000, maxWaitMs: 3_600_000 });
   const uniqueKey = (item: { n: number }) => String(item.n);
   const started = process.hrtime.bigint();
-  queue.add(Array.from({ length: size }, (_, n) => ({ n })), { uniqueKey });
+  queue.add(
+    Array.from({ length: size }, (_, n) => ({ n })),
+    { uniqueKey },
+  );
   const addPerItem = Number(process.hrtime.bigint() - started) / 1e3 / size;
   await queue.claim(1); // the first write is the snapshot of the whole queue
   const reps = Math.min(size - 1, QUICK ? 1_000 : 5_000);

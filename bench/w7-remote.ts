@@ -7,7 +7,9 @@ import { countingFetch, startBackend, type Backend, type BackendName, type Count
 import { check, mdTable, type Section } from './report.js';
 
 /** `BENCH_REMOTE_SIZES=1000,200000` overrides; 1M takes about a minute a backend. */
-export const W7_SIZES: readonly number[] = (process.env.BENCH_REMOTE_SIZES ?? `1000,${TARGET_SIZE},1000000`).split(',').map((s) => Number(s.trim().replace(/_/g, '')));
+export const W7_SIZES: readonly number[] = (process.env.BENCH_REMOTE_SIZES ?? `1000,${TARGET_SIZE},1000000`)
+  .split(',')
+  .map((s) => Number(s.trim().replace(/_/g, '')));
 /** `BENCH_REMOTE_BACKENDS=etcd,webdav` picks backends. */
 export const W7_BACKENDS = (process.env.BENCH_REMOTE_BACKENDS ?? 'apify,etcd,webdav').split(',').map((s) => s.trim()) as BackendName[];
 
@@ -59,7 +61,16 @@ export async function w7Measure(backend: Backend, size: number): Promise<Row> {
   const adapter = () => remoteKvAdapter({ dialect: backend.dialect, fetch: counter.fetch, timeoutMs: 60_000 });
   // compactOnClose: false: the open below reads the segments written since the last compaction, as after a kill.
   const open = (initial: BenchState<KeyedMap<true>>) =>
-    createPersistentStore({ key, initial, adapter: adapter(), events: EMPTY, debounceMs: 3_600_000, maxWaitMs: 3_600_000, flushTimeoutMs: 300_000, compactOnClose: false });
+    createPersistentStore({
+      key,
+      initial,
+      adapter: adapter(),
+      events: EMPTY,
+      debounceMs: 3_600_000,
+      maxWaitMs: 3_600_000,
+      flushTimeoutMs: 300_000,
+      compactOnClose: false,
+    });
 
   // The first write of a new store is its snapshot: chunks and head.
   const store = await open(keyedState(size));
@@ -118,7 +129,8 @@ export async function w7Measure(backend: Backend, size: number): Promise<Row> {
     mark = counter.mark();
     opens.push(await timeMs(async () => void (reopened = await open({ done: 0, seen: new KeyedMap<true>() }))));
     openTraffic = counter.since(mark);
-    if (reopened!.getState().seen.size !== finalState.seen.size) throw new Error(`W7 ${backend.name}: the state opened has ${reopened!.getState().seen.size} entries, ${finalState.seen.size} were stored`);
+    if (reopened!.getState().seen.size !== finalState.seen.size)
+      throw new Error(`W7 ${backend.name}: the state opened has ${reopened!.getState().seen.size} entries, ${finalState.seen.size} were stored`);
     await reopened!.close();
   }
   opens.sort((a, b) => a - b);
@@ -165,32 +177,82 @@ export async function w7Run(each: Each): Promise<Section> {
 
 export function w7Section(results: ReadonlyArray<{ name: BackendName; rows: readonly Row[] }>): Section {
   const writeRows = results.flatMap(({ name, rows }) =>
-    rows.map((r) => [name, r.size.toLocaleString('en'), r[W7.write], r[W7.writeP95], r[W7.sent], r[W7.requests], r[W7.snapshotMs], r[W7.snapshotSent], r[W7.snapshotRequests], r[W7.compactMs], r[W7.compactSent], r[W7.compactRequests], r[W7.limited]]),
+    rows.map((r) => [
+      name,
+      r.size.toLocaleString('en'),
+      r[W7.write],
+      r[W7.writeP95],
+      r[W7.sent],
+      r[W7.requests],
+      r[W7.snapshotMs],
+      r[W7.snapshotSent],
+      r[W7.snapshotRequests],
+      r[W7.compactMs],
+      r[W7.compactSent],
+      r[W7.compactRequests],
+      r[W7.limited],
+    ]),
   );
   const openRows = results.flatMap(({ name, rows }) =>
-    rows.map((r) => [name, r.size.toLocaleString('en'), r[W7.open], r[W7.parse], `${fmt(r[W7.open]! / r[W7.parse]!)}×`, r[W7.openRequests], r[W7.openReceived]]),
+    rows.map((r) => [
+      name,
+      r.size.toLocaleString('en'),
+      r[W7.open],
+      r[W7.parse],
+      `${fmt(r[W7.open]! / r[W7.parse]!)}×`,
+      r[W7.openRequests],
+      r[W7.openReceived],
+    ]),
   );
   const checks = results.flatMap(({ name, rows }) => {
     const [first, target] = [rows[0], rows.find((r) => r.size === TARGET_SIZE) ?? rows[rows.length - 1]];
     if (!first || !target || first === target) return [check(undefined, `W7 ${name}: needs two sizes`)];
     const budget = 2_048 + target[W7.change]!;
     return [
-      check(target[W7.write]! <= 2 * first[W7.write]!, `W7 ${name} at ${target.size.toLocaleString('en')} entries: update + flush ${fmt(target[W7.write])} ms median, ${fmt(target[W7.write]! / first[W7.write]!)}× the same at ${first.size.toLocaleString('en')} (target ≤ 2×)`),
-      check(target[W7.sent]! <= budget, `W7 ${name} at ${target.size.toLocaleString('en')} entries: ${fmt(target[W7.sent])} bytes sent per write in ${fmt(target[W7.requests])} requests (target ≤ 2 KB + the change, ${budget} B)`),
+      check(
+        target[W7.write]! <= 2 * first[W7.write]!,
+        `W7 ${name} at ${target.size.toLocaleString('en')} entries: update + flush ${fmt(target[W7.write])} ms median, ${fmt(target[W7.write]! / first[W7.write]!)}× the same at ${first.size.toLocaleString('en')} (target ≤ 2×)`,
+      ),
+      check(
+        target[W7.sent]! <= budget,
+        `W7 ${name} at ${target.size.toLocaleString('en')} entries: ${fmt(target[W7.sent])} bytes sent per write in ${fmt(target[W7.requests])} requests (target ≤ 2 KB + the change, ${budget} B)`,
+      ),
       ...rows
         .filter((r) => r.size >= TARGET_SIZE)
-        .map((r) => check(undefined, `W7 ${name} at ${r.size.toLocaleString('en')} entries: open ${fmt(r[W7.open])} ms = ${fmt(r[W7.open]! / r[W7.parse]!)}× JSON.parse (${fmt(r[W7.parse])} ms) with ${fmt(r[W7.openRequests])} requests (target ≤ 2× JSON.parse plus the round trips: judged by eye)`)),
+        .map((r) =>
+          check(
+            undefined,
+            `W7 ${name} at ${r.size.toLocaleString('en')} entries: open ${fmt(r[W7.open])} ms = ${fmt(r[W7.open]! / r[W7.parse]!)}× JSON.parse (${fmt(r[W7.parse])} ms) with ${fmt(r[W7.openRequests])} requests (target ≤ 2× JSON.parse plus the round trips: judged by eye)`,
+          ),
+        ),
     ];
   });
   return {
     title: 'W7 remote: update one key until durable; open a stored state (Apify API server of the specs, real etcd, real Apache mod_dav; loopback)',
     body: [
-      mdTable(['backend', 'entries', 'write (ms, median)', 'p95 (ms)', 'sent per write (B)', 'requests per write', 'first snapshot (ms)', 'snapshot sent (MB)', 'snapshot requests', 'compaction (ms)', 'compaction sent (MB)', 'compaction requests', '429 answers'], writeRows),
+      mdTable(
+        [
+          'backend',
+          'entries',
+          'write (ms, median)',
+          'p95 (ms)',
+          'sent per write (B)',
+          'requests per write',
+          'first snapshot (ms)',
+          'snapshot sent (MB)',
+          'snapshot requests',
+          'compaction (ms)',
+          'compaction sent (MB)',
+          'compaction requests',
+          '429 answers',
+        ],
+        writeRows,
+      ),
       '',
       mdTable(['backend', 'entries', 'open (ms, median)', 'JSON.parse (ms)', 'open ÷ JSON.parse', 'open requests', 'open received (MB)'], openRows),
       '',
       `- **write**: \`store.update()\` of one new key in a \`KeyedMap\`, then \`await flush()\`: one journal segment. ${WRITES} writes after ${WARMUP} warm-up ones, following the first write (the whole snapshot, its own columns). The adapter compacts every 1,000 journal records (\`compactAfterRecords\`), so one compaction falls among them: it runs after the write that crossed the bound has resolved, and is waited for (\`status$\` back to \`idle\`) and counted apart (its own columns: it comes once per 1,000 writes).`,
-      '- **sent**: every request counted by a wrapper around the adapter\'s `fetch` option: request line, headers (with `host` and `content-length`) and body, as HTTP/1.1 writes them. Requests answered 429 and retried are counted as sent; the write\'s mean leaves out writes that met a 429.',
+      "- **sent**: every request counted by a wrapper around the adapter's `fetch` option: request line, headers (with `host` and `content-length`) and body, as HTTP/1.1 writes them. Requests answered 429 and retried are counted as sent; the write's mean leaves out writes that met a 429.",
       '- **Apify**: the server of the specs, which keeps the documented 200 requests a second per store (429 beyond); writes are paced at 100 requests a second, so the 429 column counts what a compaction or an open meets. The Apify store has no conditional writes: a write is its segment, then a read of the head (another writer would have changed it).',
       '- **open**: `createPersistentStore()` on a new adapter, of the state the writes left (the snapshot of the compaction and the segments written after it); **JSON.parse**: of the same state as a plain object, in memory. Median of 3 opens (2 at 1M).',
     ].join('\n'),

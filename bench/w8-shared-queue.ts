@@ -44,7 +44,9 @@ interface WorkerResult {
 }
 
 function startWorker(endpoint: string, key: string, file: string, quota: number): { child: ChildProcess; ready: Promise<void>; done: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'w8-worker.ts'), endpoint, key, file, String(quota)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'w8-worker.ts'), endpoint, key, file, String(quota)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
@@ -64,10 +66,14 @@ export async function w8Measure(endpoint: string, size: number): Promise<Row> {
   try {
     const fill = await timeMs(async () => {
       const queue = await createWorkQueue<{ n: number }>({ key, adapter: adapter(), events: EMPTY, flushTimeoutMs: 600_000 });
-      queue.add(Array.from({ length: size }, (_, n) => ({ n })), { uniqueKey: (item) => String(item.n) });
+      queue.add(
+        Array.from({ length: size }, (_, n) => ({ n })),
+        { uniqueKey: (item) => String(item.n) },
+      );
       await queue.close();
     });
-    for (let i = 0; i < W8_WORKERS; i++) workers.push(startWorker(endpoint, key, path.join(dir, `worker-${i}.json`), Math.ceil(Math.min(size, W8_CLAIMS) / W8_WORKERS)));
+    for (let i = 0; i < W8_WORKERS; i++)
+      workers.push(startWorker(endpoint, key, path.join(dir, `worker-${i}.json`), Math.ceil(Math.min(size, W8_CLAIMS) / W8_WORKERS)));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.child.stdin!.end('go\n');
     await Promise.all(workers.map((w) => w.done));
@@ -83,7 +89,9 @@ export async function w8Measure(endpoint: string, size: number): Promise<Row> {
     const wrong = [...items.values()].filter((item) => item.status !== (unique.has(item.id) ? 'done' : 'pending')).length;
     await queue.close();
     if (claimed.length < expected || unique.size !== claimed.length || counts.done !== unique.size || wrong !== 0) {
-      throw new Error(`W8 at ${size} items: ${claimed.length} claims of ${unique.size} distinct items by ${W8_WORKERS} workers (expected ${expected}, each once); stored: ${counts.done} done, ${wrong} in the wrong state`);
+      throw new Error(
+        `W8 at ${size} items: ${claimed.length} claims of ${unique.size} distinct items by ${W8_WORKERS} workers (expected ${expected}, each once); stored: ${counts.done} done, ${wrong} in the wrong state`,
+      );
     }
     const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1_000;
@@ -121,14 +129,20 @@ export function w8Section(rows: readonly Row[]): Section {
   return {
     title: `W8 shared work queue: ${W8_WORKERS} worker processes on one queue in real etcd, claim one item and complete it`,
     body: [
-      mdTable(['items', ...columns], rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])])),
+      mdTable(
+        ['items', ...columns],
+        rows.map((r) => [r.size.toLocaleString('en'), ...columns.map((c) => r[c])]),
+      ),
       '',
       `- Each worker (\`bench/w8-worker.ts\`, its own Node process) opens the queue (\`createWorkQueue\`, \`onConflict: 'rebase'\`, \`debounceMs: 0\`) on the etcd dialect, waits until all are open, then loops \`claim(1)\` (durable before it resolves: one journal segment, put-if-absent) and \`complete(id)\` (written with the next claim) until it made its share of the claims timed (or a claim finds nothing). **claim + complete**: the time of one turn of that loop, over every item of every worker; **claims/s**: claims ÷ the time from the first worker's start to the last one's end (its final write included). The items are added and stored (a snapshot in chunks) before the workers start (**fill**).`,
       `- ${W8_CLAIMS.toLocaleString('en')} claims a run at most (\`BENCH_QUEUE_CLAIMS\`): at 100,000 items the queue is not drained (about an hour at the rate measured). Checked after each run: every item claimed exactly once over all workers, \`done\` in the queue read back from etcd, and every item not claimed still \`pending\`.`,
       `- etcd 3.4 started with \`--auto-compaction-mode=revision --auto-compaction-retention=${W8_ETCD.autoCompactionRevisions}\` and \`--quota-backend-bytes=${W8_ETCD.quotaBackendBytes}\` (8 GiB): every claim replaces nothing but adds a segment, and every 1,000 segments a compaction writes the whole queue again in chunks, so without compaction of etcd's history the database grows by the queue's size each time.`,
     ].join('\n'),
     checks: [
-      check(rows.length > 1 ? last[W8.claimComplete]! <= 2 * first[W8.claimComplete]! : undefined, `W8 claim + complete at ${last.size.toLocaleString('en')} items: ${fmt(last[W8.claimComplete])} ms median, ${fmt(last[W8.claimComplete]! / first[W8.claimComplete]!)}× the same at ${first.size.toLocaleString('en')} (target ≤ 2×); ${fmt(last[W8.perSecond])} claims/s over ${W8_WORKERS} workers`),
+      check(
+        rows.length > 1 ? last[W8.claimComplete]! <= 2 * first[W8.claimComplete]! : undefined,
+        `W8 claim + complete at ${last.size.toLocaleString('en')} items: ${fmt(last[W8.claimComplete])} ms median, ${fmt(last[W8.claimComplete]! / first[W8.claimComplete]!)}× the same at ${first.size.toLocaleString('en')} (target ≤ 2×); ${fmt(last[W8.perSecond])} claims/s over ${W8_WORKERS} workers`,
+      ),
     ],
   };
 }

@@ -7,19 +7,32 @@ const project = useConsumerProject();
 
 test('the tarball: LICENSE, README, CHANGELOG, the command, and no source map pointing at sources it does not ship', () => {
   const { files } = project();
-  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/browser.js', 'dist/cli/main.js']));
+  expect(files).toEqual(
+    expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/browser.js', 'dist/cli/main.js']),
+  );
   expect(files.filter((file) => file.endsWith('.map'))).toEqual([]);
   expect(files.filter((file) => !/^(dist\/|LICENSE$|README\.md$|CHANGELOG\.md$|package\.json$)/.test(file))).toEqual([]);
 });
 
 test('from a project that installed the tarball: require() (Node 20.19+ loads the ES module), import of the main entry and of rx-persistent-store/simulate', () => {
-  const run = (args: string[]) => execFileSync(process.execPath, args, { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }).trim();
+  const run = (args: string[]) =>
+    execFileSync(process.execPath, args, { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }).trim();
   expect(run(['-e', "console.log(typeof require('rx-persistent-store').createPersistentStore)"])).toBe('function');
-  expect(run(['--input-type=module', '-e', "import { simulate } from 'rx-persistent-store/simulate'; import { KeyedMap } from 'rx-persistent-store'; console.log(typeof simulate, typeof KeyedMap)"])).toBe('function function');
+  expect(
+    run([
+      '--input-type=module',
+      '-e',
+      "import { simulate } from 'rx-persistent-store/simulate'; import { KeyedMap } from 'rx-persistent-store'; console.log(typeof simulate, typeof KeyedMap)",
+    ]),
+  ).toBe('function function');
 });
 
 test('require() on a Node without require(esm) fails with a message that names the fix', () => {
-  const result = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', "require('rx-persistent-store')"], { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  const result = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', "require('rx-persistent-store')"], {
+    cwd: project().dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   expect(result.status).not.toBe(0);
   expect(result.stderr).toContain('rx-persistent-store is an ES module: require() loads it on Node 20.19+ and 22.12+');
   expect(result.stderr).toContain("Upgrade Node, or load it with import / await import('rx-persistent-store')");
@@ -37,7 +50,8 @@ describe('declarations, checked by tsc in the project (skipLibCheck off)', () =>
     const result = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
     return { ok: result.status === 0, report: `${result.stdout}${result.stderr}` };
   }
-  const page = "import { createPersistentStore, indexedDbAdapter, events$ } from 'rx-persistent-store';\nconst store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: indexedDbAdapter(), events: events$ });\nstore.update((s) => { s.n += 1; });\nexport {};\n";
+  const page =
+    "import { createPersistentStore, indexedDbAdapter, events$ } from 'rx-persistent-store';\nconst store = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: indexedDbAdapter(), events: events$ });\nstore.update((s) => { s.n += 1; });\nexport {};\n";
   const browser = { module: 'ESNext', moduleResolution: 'bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'] };
 
   test('a browser project (the browser condition, DOM, no @types/node): the browser entry type-checks', () => {
@@ -51,18 +65,43 @@ describe('declarations, checked by tsc in the project (skipLibCheck off)', () =>
   });
 
   test("a Node project in CommonJS with module commonjs (TypeScript's node10 resolution, which reads no exports map): the subpaths /react and /simulate type-check too", () => {
-    const main = "import { createPersistentStore, memoryAdapter } from 'rx-persistent-store';\nimport { useStoreState } from 'rx-persistent-store/react';\nimport { simulate } from 'rx-persistent-store/simulate';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { console.log(typeof useStoreState, typeof simulate, store.getState().n); await store.close(); });\n";
-    const { ok, report } = check('node-commonjs', { module: 'commonjs', noEmit: false, outDir: 'out', types: ['node'], typeRoots: [path.join(process.cwd(), 'node_modules', '@types')] }, { 'main.cts': main });
+    const main =
+      "import { createPersistentStore, memoryAdapter } from 'rx-persistent-store';\nimport { useStoreState } from 'rx-persistent-store/react';\nimport { simulate } from 'rx-persistent-store/simulate';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { console.log(typeof useStoreState, typeof simulate, store.getState().n); await store.close(); });\n";
+    const { ok, report } = check(
+      'node-commonjs',
+      { module: 'commonjs', noEmit: false, outDir: 'out', types: ['node'], typeRoots: [path.join(process.cwd(), 'node_modules', '@types')] },
+      { 'main.cts': main },
+    );
     expect({ ok, report }).toEqual({ ok: true, report: '' });
-    const out = execFileSync(process.execPath, [path.join(project().dir, 'node-commonjs', 'out', 'main.cjs')], { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const out = execFileSync(process.execPath, [path.join(project().dir, 'node-commonjs', 'out', 'main.cjs')], {
+      cwd: project().dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     expect(out.trim()).toBe('function function 0');
   });
 
   test('a Node project in CommonJS (module nodenext): require() of the package type-checks and runs', () => {
-    const main = "import { createPersistentStore, fileAdapter, memoryAdapter } from 'rx-persistent-store';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { store.update((s) => { s.n += 1; }); console.log(typeof fileAdapter, store.getState().n); await store.close(); });\n";
-    const { ok, report } = check('node-cjs', { module: 'nodenext', moduleResolution: 'nodenext', noEmit: false, outDir: 'out', types: ['node'], typeRoots: [path.join(process.cwd(), 'node_modules', '@types')] }, { 'main.cts': main });
+    const main =
+      "import { createPersistentStore, fileAdapter, memoryAdapter } from 'rx-persistent-store';\nvoid createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: memoryAdapter() }).then(async (store) => { store.update((s) => { s.n += 1; }); console.log(typeof fileAdapter, store.getState().n); await store.close(); });\n";
+    const { ok, report } = check(
+      'node-cjs',
+      {
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        noEmit: false,
+        outDir: 'out',
+        types: ['node'],
+        typeRoots: [path.join(process.cwd(), 'node_modules', '@types')],
+      },
+      { 'main.cts': main },
+    );
     expect({ ok, report }).toEqual({ ok: true, report: '' });
-    const out = execFileSync(process.execPath, [path.join(project().dir, 'node-cjs', 'out', 'main.cjs')], { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const out = execFileSync(process.execPath, [path.join(project().dir, 'node-cjs', 'out', 'main.cjs')], {
+      cwd: project().dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     expect(out.trim()).toBe('function 1');
   });
 });

@@ -2,7 +2,16 @@ import { build, type Metafile } from 'esbuild';
 
 /** What an entry loads at run time: its own modules, and the packages it imports. */
 async function reach(entry: string): Promise<{ modules: string[]; packages: string[] }> {
-  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, format: 'esm', platform: 'neutral', packages: 'external', logLevel: 'silent' });
+  const { metafile } = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'neutral',
+    packages: 'external',
+    logLevel: 'silent',
+  });
   const { inputs } = metafile as Metafile;
   const packages = Object.values(inputs).flatMap((input) => input.imports.filter((i) => i.external).map((i) => i.path));
   return { modules: Object.keys(inputs).sort(), packages: [...new Set(packages)].sort() };

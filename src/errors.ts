@@ -15,21 +15,32 @@ export class PersistentStoreError extends Error {
 
 /** A key that storage would misread: empty, too long, a path trick or a forbidden character. */
 export class InvalidKeyError extends PersistentStoreError {
-  constructor(readonly key: unknown, reason: string) {
+  constructor(
+    readonly key: unknown,
+    reason: string,
+  ) {
     super('INVALID_KEY', `Invalid store key ${describeValue(key)}: ${reason}`);
   }
 }
 
 /** An option with a wrong type or out of range (`debounceMs: -1`, a non-function `migrate`). */
 export class InvalidOptionError extends PersistentStoreError {
-  constructor(readonly option: string, reason: string) {
+  constructor(
+    readonly option: string,
+    reason: string,
+  ) {
     super('INVALID_OPTION', `Invalid option "${option}": ${reason}`);
   }
 }
 
 /** Stored bytes that cannot be parsed at all. The stored copy is left untouched. */
 export class CorruptStateError extends PersistentStoreError {
-  constructor(readonly key: string, readonly location: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly key: string,
+    readonly location: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super('CORRUPT_STATE', `Stored state for key "${key}" at ${location} is unreadable: ${reason}. It was not modified.`, options);
   }
 }
@@ -50,15 +61,32 @@ export class InvalidStateError extends PersistentStoreError {
 
 /** `migrate` is missing for an old stored version, or it threw. Nothing was written. */
 export class MigrationError extends PersistentStoreError {
-  constructor(readonly key: string, readonly fromVersion: number, readonly toVersion: number, reason: string, options?: { cause?: unknown }) {
-    super('MIGRATION_FAILED', `Cannot migrate the state for key "${key}" from version ${fromVersion} to ${toVersion}: ${reason}. The stored copy was not modified.`, options);
+  constructor(
+    readonly key: string,
+    readonly fromVersion: number,
+    readonly toVersion: number,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'MIGRATION_FAILED',
+      `Cannot migrate the state for key "${key}" from version ${fromVersion} to ${toVersion}: ${reason}. The stored copy was not modified.`,
+      options,
+    );
   }
 }
 
 /** Stored data written by a newer version of the job. It is never downgraded or overwritten. */
 export class FutureVersionError extends PersistentStoreError {
-  constructor(readonly key: string, readonly storedVersion: number, readonly version: number) {
-    super('FUTURE_VERSION', `The state for key "${key}" was written by version ${storedVersion}, newer than this store's version ${version}; refusing to downgrade it. The stored copy was not modified.`);
+  constructor(
+    readonly key: string,
+    readonly storedVersion: number,
+    readonly version: number,
+  ) {
+    super(
+      'FUTURE_VERSION',
+      `The state for key "${key}" was written by version ${storedVersion}, newer than this store's version ${version}; refusing to downgrade it. The stored copy was not modified.`,
+    );
   }
 }
 
@@ -68,21 +96,34 @@ export class FutureVersionError extends PersistentStoreError {
  */
 export class UnserializableStateError extends PersistentStoreError {
   /** `reason`: what was refused ("a Set object", "undefined"), without the path. */
-  constructor(readonly path: string, readonly reason: string, hint?: string) {
-    super('UNSERIALIZABLE_STATE', `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON${hint === undefined ? '' : `; ${hint}`}. The update was not applied.`);
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    hint?: string,
+  ) {
+    super(
+      'UNSERIALIZABLE_STATE',
+      `Cannot store ${reason} at ${path === '' ? 'the root' : path}: the state must be plain JSON${hint === undefined ? '' : `; ${hint}`}. The update was not applied.`,
+    );
   }
 }
 
 /** Another process (or another store in this one) already has the key open. */
 export class StoreLockedError extends PersistentStoreError {
-  constructor(readonly key: string, detail: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
     super('STORE_LOCKED', `The store "${key}" is already open ${detail}`);
   }
 }
 
 /** The store was closed; it takes no more updates. */
 export class StoreClosedError extends PersistentStoreError {
-  constructor(readonly key: string, action: string) {
+  constructor(
+    readonly key: string,
+    action: string,
+  ) {
     super('STORE_CLOSED', `Cannot ${action}: the store "${key}" is closed.`);
   }
 }
@@ -94,14 +135,21 @@ export class StoreClosedError extends PersistentStoreError {
 export class ConflictError extends PersistentStoreError {
   /** Retrying the same write would lose again: it needs a re-read first. */
   readonly retryable = false;
-  constructor(readonly key: string, where: string) {
+  constructor(
+    readonly key: string,
+    where: string,
+  ) {
     super('CONFLICT', `Another writer changed "${key}" at ${where} since this store read it; nothing was overwritten.`);
   }
 }
 
 /** `flush()` could not make the state durable: its deadline passed, or the adapter refused for good. */
 export class FlushError extends PersistentStoreError {
-  constructor(readonly key: string, reason: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly key: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
     super('FLUSH_FAILED', `Could not persist the state for key "${key}": ${reason}`, options);
   }
 }
@@ -109,13 +157,19 @@ export class FlushError extends PersistentStoreError {
 /** A recipe called `update()` (of the same store) while it ran. Neither update was applied. */
 export class ReentrantUpdateError extends PersistentStoreError {
   constructor(readonly key: string) {
-    super('REENTRANT_UPDATE', `store.update() was called inside a recipe of the store "${key}": an update cannot start another. Neither was applied; make the change in the outer recipe instead.`);
+    super(
+      'REENTRANT_UPDATE',
+      `store.update() was called inside a recipe of the store "${key}": an update cannot start another. Neither was applied; make the change in the outer recipe instead.`,
+    );
   }
 }
 
 /** A move (`onInvalidStored: 'moveAside'`) whose target already holds data. Nothing was moved. */
 export class TargetExistsError extends PersistentStoreError {
-  constructor(readonly key: string, readonly target: string) {
+  constructor(
+    readonly key: string,
+    readonly target: string,
+  ) {
     super('TARGET_EXISTS', `Cannot move "${key}" to ${target}: something is stored there already. Nothing was moved.`);
   }
 }
@@ -123,15 +177,31 @@ export class TargetExistsError extends PersistentStoreError {
 /** A value over the backend's size limit; refused before sending. Retrying cannot help. */
 export class ValueTooLargeError extends PersistentStoreError {
   readonly retryable = false;
-  constructor(readonly key: string, readonly bytes: number, readonly limit: number, backend: string) {
-    super('VALUE_TOO_LARGE', `The value for key "${key}" is ${bytes} bytes; ${backend} takes at most ${limit} in one request. Nothing was sent; the state is kept in memory.`);
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly limit: number,
+    backend: string,
+  ) {
+    super(
+      'VALUE_TOO_LARGE',
+      `The value for key "${key}" is ${bytes} bytes; ${backend} takes at most ${limit} in one request. Nothing was sent; the state is kept in memory.`,
+    );
   }
 }
 
 /** The browser refused a write for lack of storage quota. The state is kept in memory. */
 export class QuotaExceededError extends PersistentStoreError {
-  constructor(readonly key: string, readonly bytes: number, options?: { cause?: unknown }) {
-    super('QUOTA_EXCEEDED', `IndexedDB refused the state for key "${key}" (about ${bytes} bytes): the storage quota is exceeded. The state is kept in memory.`, options);
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'QUOTA_EXCEEDED',
+      `IndexedDB refused the state for key "${key}" (about ${bytes} bytes): the storage quota is exceeded. The state is kept in memory.`,
+      options,
+    );
   }
 }
 
@@ -142,7 +212,10 @@ export class QuotaExceededError extends PersistentStoreError {
  * anything is read or written.
  */
 export class PlatformConfigError extends PersistentStoreError {
-  constructor(readonly variable: string, what: string) {
+  constructor(
+    readonly variable: string,
+    what: string,
+  ) {
     super(
       'PLATFORM_CONFIG',
       `APIFY_IS_AT_HOME is set, so the state belongs in the run's key-value store (a migration leaves the container's disk behind), but ${variable} (${what}) is not set. ` +
@@ -173,7 +246,13 @@ export class KeyedMapError extends PersistentStoreError {
 export class StorageError extends PersistentStoreError {
   /** Only a full disk or an I/O hiccup may clear up by itself; the others need someone to act. */
   readonly retryable: boolean;
-  constructor(readonly location: string, readonly osCode: string | undefined, message: string, options: { cause?: unknown; retryable?: boolean } = {}, code = 'STORAGE_IO') {
+  constructor(
+    readonly location: string,
+    readonly osCode: string | undefined,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean } = {},
+    code = 'STORAGE_IO',
+  ) {
     super(code, message, { cause: options.cause });
     this.retryable = options.retryable ?? true;
   }
@@ -182,14 +261,26 @@ export class StorageError extends PersistentStoreError {
 /** No space left (ENOSPC, EDQUOT, EFBIG). Retried with backoff: space may be freed. */
 export class StorageFullError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
-    super(location, osCode, `Cannot ${action} at ${location}: no space left (${osCode}). The stored copy was not modified; the write is retried.`, { cause, retryable: true }, 'STORAGE_FULL');
+    super(
+      location,
+      osCode,
+      `Cannot ${action} at ${location}: no space left (${osCode}). The stored copy was not modified; the write is retried.`,
+      { cause, retryable: true },
+      'STORAGE_FULL',
+    );
   }
 }
 
 /** Not allowed (EACCES, EPERM, EROFS): a read-only folder or file, or another user's. */
 export class StorageAccessError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
-    super(location, osCode, `Cannot ${action} at ${location}: permission denied (${osCode}; a read-only folder or file?). The stored copy was not modified.`, { cause, retryable: false }, 'STORAGE_ACCESS');
+    super(
+      location,
+      osCode,
+      `Cannot ${action} at ${location}: permission denied (${osCode}; a read-only folder or file?). The stored copy was not modified.`,
+      { cause, retryable: false },
+      'STORAGE_ACCESS',
+    );
   }
 }
 
@@ -197,11 +288,20 @@ export class StorageAccessError extends StorageError {
 export class StoragePathError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
     const what =
-      osCode === 'ELOOP' ? 'it is a symbolic link, which the store never follows'
-      : osCode === 'ENAMETOOLONG' ? 'the path is too long'
-      : osCode === NOT_REGULAR ? 'it is not a regular file (a FIFO, device, socket or folder), which the store never reads or writes'
-      : 'a file or folder is not where or what it should be';
-    super(location, osCode, `Cannot ${action} at ${location}: ${what} (${osCode}). Nothing was followed or modified.`, { cause, retryable: false }, 'STORAGE_PATH');
+      osCode === 'ELOOP'
+        ? 'it is a symbolic link, which the store never follows'
+        : osCode === 'ENAMETOOLONG'
+          ? 'the path is too long'
+          : osCode === NOT_REGULAR
+            ? 'it is not a regular file (a FIFO, device, socket or folder), which the store never reads or writes'
+            : 'a file or folder is not where or what it should be';
+    super(
+      location,
+      osCode,
+      `Cannot ${action} at ${location}: ${what} (${osCode}). Nothing was followed or modified.`,
+      { cause, retryable: false },
+      'STORAGE_PATH',
+    );
   }
 }
 
@@ -225,7 +325,9 @@ export function storageErrorFrom(error: unknown, action: string, location: strin
   if (code !== undefined && FULL.has(code)) return new StorageFullError(location, code, action, error);
   if (code !== undefined && ACCESS.has(code)) return new StorageAccessError(location, code, action, error);
   if (code !== undefined && PATH.has(code)) return new StoragePathError(location, code, action, error);
-  return new StorageError(location, code, `Cannot ${action} at ${location}: ${errorMessage(error)}. The stored copy was not modified by this attempt.`, { cause: error });
+  return new StorageError(location, code, `Cannot ${action} at ${location}: ${errorMessage(error)}. The stored copy was not modified by this attempt.`, {
+    cause: error,
+  });
 }
 
 /**
@@ -234,7 +336,11 @@ export function storageErrorFrom(error: unknown, action: string, location: strin
  * its whole state again instead.
  */
 export class StorageReplacedError extends PersistentStoreError {
-  constructor(readonly key: string, readonly location: string, what: string) {
+  constructor(
+    readonly key: string,
+    readonly location: string,
+    what: string,
+  ) {
     super('STORAGE_REPLACED', `The stored files of "${key}" at ${location} were ${what} while the store was open; nothing more is appended to them.`);
   }
 }
@@ -242,7 +348,10 @@ export class StorageReplacedError extends PersistentStoreError {
 /** Another process took the key's lock while this store had it open (after its lock file was removed). */
 export class LockLostError extends PersistentStoreError {
   readonly retryable = false;
-  constructor(readonly key: string, detail: string) {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
     super('LOCK_LOST', `The store "${key}" lost its lock: ${detail}. It writes nothing more; its state is kept in memory.`);
   }
 }

@@ -145,11 +145,14 @@ export function frame(opcode: number, payload: Buffer, flags = 0x80): Buffer {
       ? Buffer.from([flags | opcode, payload.length])
       : payload.length < 65536
         ? Buffer.from([flags | opcode, 126, payload.length >> 8, payload.length & 0xff])
-        : Buffer.concat([Buffer.from([flags | opcode, 127]), (() => {
-            const b = Buffer.alloc(8);
-            b.writeBigUInt64BE(BigInt(payload.length));
-            return b;
-          })()]);
+        : Buffer.concat([
+            Buffer.from([flags | opcode, 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(payload.length));
+              return b;
+            })(),
+          ]);
   return Buffer.concat([head, payload]);
 }
 
@@ -166,7 +169,9 @@ export async function startRawWebSocketServer(script: (socket: Socket, n: number
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
-    const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    const accept = createHash('sha1')
+      .update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     socket.resume();
     script(socket, connections++);

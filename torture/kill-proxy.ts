@@ -11,25 +11,30 @@ export interface SeenRequest {
 }
 
 /** Reads an etcd JSON-gateway request: `/v3/kv/txn` (a put), `/v3/kv/range`, `/v3/kv/deleterange`. */
-export const etcdRequest = (prefix: string) => (path: string, body: string): SeenRequest => {
-  try {
-    const parsed = JSON.parse(body) as { key?: string; range_end?: string; success?: Array<{ request_put?: { key?: string } }> };
-    const strip = (key: string | undefined): string => (key === undefined ? '' : fromBase64(key).slice(prefix.length));
-    if (path.endsWith('/kv/txn')) return { op: 'put', name: strip(parsed.success?.[0]?.request_put?.key) };
-    if (path.endsWith('/kv/range')) return { op: parsed.range_end ? 'list' : 'get', name: strip(parsed.key) };
-    if (path.endsWith('/kv/deleterange')) return { op: 'delete', name: strip(parsed.key) };
-  } catch {
-    // not JSON: other
-  }
-  return { op: 'other', name: '' };
-};
+export const etcdRequest =
+  (prefix: string) =>
+  (path: string, body: string): SeenRequest => {
+    try {
+      const parsed = JSON.parse(body) as { key?: string; range_end?: string; success?: Array<{ request_put?: { key?: string } }> };
+      const strip = (key: string | undefined): string => (key === undefined ? '' : fromBase64(key).slice(prefix.length));
+      if (path.endsWith('/kv/txn')) return { op: 'put', name: strip(parsed.success?.[0]?.request_put?.key) };
+      if (path.endsWith('/kv/range')) return { op: parsed.range_end ? 'list' : 'get', name: strip(parsed.key) };
+      if (path.endsWith('/kv/deleterange')) return { op: 'delete', name: strip(parsed.key) };
+    } catch {
+      // not JSON: other
+    }
+    return { op: 'other', name: '' };
+  };
 
 /** Reads an Apify API request: `…/records/{name}` by method, `…/keys` a listing. */
-export const apifyRequest = (method: string) => (path: string): SeenRequest => {
-  const record = /\/records\/([^/?]+)/.exec(path);
-  if (record) return { op: method === 'GET' ? 'get' : method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : 'other', name: decodeURIComponent(record[1]!) };
-  return { op: /\/keys(\?|$)/.test(path) ? 'list' : 'other', name: '' };
-};
+export const apifyRequest =
+  (method: string) =>
+  (path: string): SeenRequest => {
+    const record = /\/records\/([^/?]+)/.exec(path);
+    if (record)
+      return { op: method === 'GET' ? 'get' : method === 'PUT' ? 'put' : method === 'DELETE' ? 'delete' : 'other', name: decodeURIComponent(record[1]!) };
+    return { op: /\/keys(\?|$)/.test(path) ? 'list' : 'other', name: '' };
+  };
 
 /** When to kill: the `skip + 1`-th request that `matches`, before it reaches the server or once the server answered it. */
 export interface KillTrigger {

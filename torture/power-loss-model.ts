@@ -16,7 +16,10 @@ export interface PowerLoss {
  * file keeps what was synced under its old name when renamed. Then removes the recorder's backups.
  */
 export async function losePower(dir: string, logFile: string, next: () => number): Promise<PowerLoss> {
-  const entries = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => line.split('\t'));
+  const entries = (await readFile(logFile, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'));
   const syncedLater = (index: number, file: string) => entries.slice(index + 1).some(([op, target]) => op === 'sync' && target === file);
   const undone = new Set<number>();
   let renamesUndone = 0;
@@ -46,7 +49,10 @@ export async function losePower(dir: string, logFile: string, next: () => number
   });
   let tailsCut = 0;
   for (const [file, synced] of durable) {
-    const size = await stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+    const size = await stat(file).then(
+      (s) => (s.isFile() ? s.size : undefined),
+      () => undefined,
+    );
     if (size === undefined || size <= synced) continue;
     await truncate(file, synced + Math.floor(next() * (size - synced)));
     tailsCut++;

@@ -37,7 +37,11 @@ for (const scenario of chosen) {
     const figures = await scenario.run({ dir, seed, log: (line) => console.log(`   ${line}`) });
     results.push({ name: scenario.name, figures, ms: Date.now() - at });
   } catch (error) {
-    results.push({ name: scenario.name, figures: [{ name: 'scenario failed', value: (error as Error).stack ?? String(error), ok: false }], ms: Date.now() - at });
+    results.push({
+      name: scenario.name,
+      figures: [{ name: 'scenario failed', value: (error as Error).stack ?? String(error), ok: false }],
+      ms: Date.now() - at,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

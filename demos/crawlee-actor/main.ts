@@ -32,7 +32,9 @@ await site.close();
 
 // What the runs left: the dataset's items (one per page done), the site's fetch counts, the count.
 const folder = path.join(storage, 'datasets', 'default');
-const items = await Promise.all((await fs.readdir(folder)).map(async (name) => JSON.parse(await fs.readFile(path.join(folder, name), 'utf8')) as { url: string }));
+const items = await Promise.all(
+  (await fs.readdir(folder)).map(async (name) => JSON.parse(await fs.readFile(path.join(folder, name), 'utf8')) as { url: string }),
+);
 const pages = new Set(items.map((item) => new URL(item.url).pathname + new URL(item.url).search));
 const fetchedTwice = [...site.hits.values()].filter((n) => n > 1).length;
 const counted = (await readSimulatedState<{ pages: number }>(storage, 'CRAWL_STATS'))?.pages ?? 0;
@@ -42,8 +44,14 @@ console.log('\nreport');
 row('pages in the dataset', `${pages.size} of ${site.pageCount}`);
 row('duplicate items', `${items.length - pages.size}: pages whose item was pushed but whose request was not yet marked handled when a run died`);
 row('pages fetched twice', String(fetchedTwice));
-row('pages counted', `${counted} of ${pages.size} (the actor's own count: a kill loses the pages not yet written, at most maxWaitMs (1 s) of them; a migration those done during Crawlee's pause)`);
-row('restarts', `${result.restarts} (${result.runs.map((r) => `run ${r.run}: ${r.disruption?.happened ? r.disruption.kind : r.exit.code === 0 ? 'finished' : `exit ${r.exit.code ?? r.exit.signal}`}`).join(', ')})`);
+row(
+  'pages counted',
+  `${counted} of ${pages.size} (the actor's own count: a kill loses the pages not yet written, at most maxWaitMs (1 s) of them; a migration those done during Crawlee's pause)`,
+);
+row(
+  'restarts',
+  `${result.restarts} (${result.runs.map((r) => `run ${r.run}: ${r.disruption?.happened ? r.disruption.kind : r.exit.code === 0 ? 'finished' : `exit ${r.exit.code ?? r.exit.signal}`}`).join(', ')})`,
+);
 row('total time', `${(result.durationMs / 1000).toFixed(1)} s`);
 
 if (!result.succeeded || pages.size !== site.pageCount) {

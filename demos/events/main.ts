@@ -23,7 +23,8 @@ function describe(event: PlatformEvent): string {
       const { cpuCurrentUsage, isCpuOverloaded, memCurrentBytes, memMaxBytes, memTotalBytes } = event.data;
       const cpu = cpuCurrentUsage === undefined ? 'CPU n/a' : `CPU ${cpuCurrentUsage.toFixed(1)} %${isCpuOverloaded ? ' (overloaded)' : ''}`;
       const limit = memMaxBytes ?? memTotalBytes;
-      const memory = memCurrentBytes === undefined ? 'memory n/a' : `memory ${(memCurrentBytes / MB).toFixed(1)} MB${limit ? ` of ${Math.round(limit / MB)} MB` : ''}`;
+      const memory =
+        memCurrentBytes === undefined ? 'memory n/a' : `memory ${(memCurrentBytes / MB).toFixed(1)} MB${limit ? ` of ${Math.round(limit / MB)} MB` : ''}`;
       return `${cpu}, ${memory}`;
     }
     case 'migrating': {
@@ -57,7 +58,11 @@ events$.pipe(ofType('systemInfo')).subscribe(({ data }) => {
   peak.memory = Math.max(peak.memory, data.memCurrentBytes ?? 0);
 });
 
-const where = run ? `the simulator's events socket (run ${run})` : process.env.ACTOR_EVENTS_WEBSOCKET_URL ? 'the platform\'s events socket' : 'local timers and signals (Ctrl-C to see aborting and exit)';
+const where = run
+  ? `the simulator's events socket (run ${run})`
+  : process.env.ACTOR_EVENTS_WEBSOCKET_URL
+    ? "the platform's events socket"
+    : 'local timers and signals (Ctrl-C to see aborting and exit)';
 console.log(`listening to ${where} for ${seconds} s`);
 
 // events$ never keeps the process alive by itself (its timers and socket are unref'd), so this

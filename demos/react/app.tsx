@@ -33,9 +33,13 @@ function Counter() {
   const add = (by: number) => store.update((s) => void (s.count += by));
   return (
     <section id="counter">
-      <button type="button" aria-label="minus one" onClick={() => add(-1)}>−</button>
+      <button type="button" aria-label="minus one" onClick={() => add(-1)}>
+        −
+      </button>
       <output id="count">{count}</output>
-      <button type="button" aria-label="plus one" onClick={() => add(1)}>+</button>
+      <button type="button" aria-label="plus one" onClick={() => add(1)}>
+        +
+      </button>
       <Renders of="counter" />
     </section>
   );
@@ -67,7 +71,9 @@ function TodoList() {
           <li key={todo.id} className={todo.done ? 'read' : ''}>
             <input type="checkbox" checked={todo.done} title="Done" onChange={(e) => change(todo.id, (t) => void (t.done = e.target.checked))} />
             <span className="title">{todo.title}</span>
-            <button type="button" onClick={() => change(todo.id, (t, all) => void all.splice(all.indexOf(t), 1))}>Remove</button>
+            <button type="button" onClick={() => change(todo.id, (t, all) => void all.splice(all.indexOf(t), 1))}>
+              Remove
+            </button>
           </li>
         ))}
       </ul>

@@ -8,7 +8,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Bundles app.tsx (React included) and serves the page, with the reading list's style under its own. */
 export function startReactDemoServer(port = 0): Promise<{ url: string; server: Server }> {
-  const files = { 'index.html': path.join(here, 'index.html'), 'style.css': path.join(here, '../browser/style.css'), 'react.css': path.join(here, 'react.css') };
+  const files = {
+    'index.html': path.join(here, 'index.html'),
+    'style.css': path.join(here, '../browser/style.css'),
+    'react.css': path.join(here, 'react.css'),
+  };
   return servePage({ entry: path.join(here, 'app.tsx'), files, port });
 }
 

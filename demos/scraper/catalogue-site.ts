@@ -45,7 +45,13 @@ export function generateProducts({ products = 300, seed = 7 }: CatalogueOptions 
   return Array.from({ length: products }, (_, i) => {
     const category = CATEGORIES[i % CATEGORIES.length]!;
     const id = `B0${Array.from({ length: 8 }, () => alphabet[Math.floor(next() * alphabet.length)]).join('')}`;
-    return { id, category, title: `${NOUNS[Math.floor(next() * NOUNS.length)]} ${category.slice(0, -1)} ${i + 1}`, priceCents: 500 + Math.floor(next() * 20_000), offers: 1 + Math.floor(next() * 12) };
+    return {
+      id,
+      category,
+      title: `${NOUNS[Math.floor(next() * NOUNS.length)]} ${category.slice(0, -1)} ${i + 1}`,
+      priceCents: 500 + Math.floor(next() * 20_000),
+      offers: 1 + Math.floor(next() * 12),
+    };
   });
 }
 
@@ -70,16 +76,22 @@ export async function startCatalogue(options: CatalogueOptions = {}) {
       const shown = items.slice((n - 1) * perPage, n * perPage);
       if (shown.length === 0) return undefined;
       const next = n * perPage < items.length ? `<a class="next" href="/category/${category}?page=${n + 1}">next</a>` : '';
-      return page(`${category}, page ${n}`, `<h1>${category}</h1><ul>${shown.map((p) => `<li><a href="/product/${p.id}">${p.title}</a></li>`).join('')}</ul>${next}<a href="/">home</a>`);
+      return page(
+        `${category}, page ${n}`,
+        `<h1>${category}</h1><ul>${shown.map((p) => `<li><a href="/product/${p.id}">${p.title}</a></li>`).join('')}</ul>${next}<a href="/">home</a>`,
+      );
     }
     const product = byId.get(/^\/product\/(\w+)$/.exec(url.pathname)?.[1] ?? '');
     if (product) {
       const index = products.indexOf(product);
       const related = [1, 7, 31].map((step) => products[(index + step) % products.length]!);
-      return page(product.title, `<article data-product-id="${product.id}"><h1 class="title">${product.title}</h1>` +
-        `<span class="price" data-cents="${product.priceCents}">€${(product.priceCents / 100).toFixed(2)}</span>` +
-        `<ul class="offers">${'<li class="offer">seller</li>'.repeat(product.offers)}</ul></article>` +
-        `<nav>${related.map((p) => `<a href="/product/${p.id}">${p.title}</a>`).join('')}<a href="/category/${product.category}?page=1">${product.category}</a></nav>`);
+      return page(
+        product.title,
+        `<article data-product-id="${product.id}"><h1 class="title">${product.title}</h1>` +
+          `<span class="price" data-cents="${product.priceCents}">€${(product.priceCents / 100).toFixed(2)}</span>` +
+          `<ul class="offers">${'<li class="offer">seller</li>'.repeat(product.offers)}</ul></article>` +
+          `<nav>${related.map((p) => `<a href="/product/${p.id}">${p.title}</a>`).join('')}<a href="/category/${product.category}?page=1">${product.category}</a></nav>`,
+      );
     }
     return undefined;
   };

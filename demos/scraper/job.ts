@@ -23,26 +23,38 @@ const results = await createPersistentStore({ key: 'RESULTS', adapter, ...window
 const byPath = { uniqueKey: (page: { path: string }) => page.path };
 frontier.add([{ path: '/' }], byPath);
 const counts = frontier.store.getState().counts;
-console.log(frontier.store.restored ? `run ${run}: resuming: ${counts.done} pages done, ${counts.pending + counts.leased} to go, ${results.getState().products.size} products` : `run ${run}: fresh start at ${base}`);
+console.log(
+  frontier.store.restored
+    ? `run ${run}: resuming: ${counts.done} pages done, ${counts.pending + counts.leased} to go, ${results.getState().products.size} products`
+    : `run ${run}: fresh start at ${base}`,
+);
 
 const bar = progressBar(process.stdout);
-const progress = frontier.stats$.subscribe((s) => bar.update(s.done, s.done + s.pending + s.leased + s.retrying, `${results.getState().products.size} products`));
+const progress = frontier.stats$.subscribe((s) =>
+  bar.update(s.done, s.done + s.pending + s.leased + s.retrying, `${results.getState().products.size} products`),
+);
 
 // On `migrating` process() stops claiming, lets running pages finish, gives back the rest and flushes.
 await lastValueFrom(
-  frontier.process(async (item) => {
-    const url = new URL(item.data.path, base);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status} for ${item.data.path}`);
-    const page = parsePage(await response.text(), url);
-    frontier.add(page.links.map((path) => ({ path })), byPath);
-    if (page.product) {
-      const product = page.product;
-      results.update((s) => void s.products.set(product.id, { ...product, url: item.data.path }));
-      // Durable before the page counts as done: a crash may fetch a page twice, never lose its product.
-      await results.flush();
-    }
-  }, { concurrency: 4 }),
+  frontier.process(
+    async (item) => {
+      const url = new URL(item.data.path, base);
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status} for ${item.data.path}`);
+      const page = parsePage(await response.text(), url);
+      frontier.add(
+        page.links.map((path) => ({ path })),
+        byPath,
+      );
+      if (page.product) {
+        const product = page.product;
+        results.update((s) => void s.products.set(product.id, { ...product, url: item.data.path }));
+        // Durable before the page counts as done: a crash may fetch a page twice, never lose its product.
+        await results.flush();
+      }
+    },
+    { concurrency: 4 },
+  ),
   { defaultValue: undefined },
 );
 progress.unsubscribe();

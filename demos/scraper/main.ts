@@ -53,8 +53,14 @@ console.log('\nreport');
 row('pages crawled', `${frontier.counts.done} of ${site.pageCount} (${frontier.counts.failed} failed)`);
 row('products', `${stored} of ${site.products.length}: ${missing} missing, ${wrong} wrong`);
 row('duplicate results', `${stored - distinct} (results are keyed by product id: a page fetched twice rewrites its own entry)`);
-row('restarts', `${result.restarts} (${result.runs.map((r) => `run ${r.run}: ${r.disruption?.happened ? r.disruption.kind : r.exit.code === 0 ? 'finished' : `exit ${r.exit.code ?? r.exit.signal}`}`).join(', ')})`);
-row('pages fetched twice', `${fetchedTwice} (${extraFetches} extra fetches): finished pages not yet durable at the kill, at most maxWaitMs (500 ms) of work, plus those in flight`);
+row(
+  'restarts',
+  `${result.restarts} (${result.runs.map((r) => `run ${r.run}: ${r.disruption?.happened ? r.disruption.kind : r.exit.code === 0 ? 'finished' : `exit ${r.exit.code ?? r.exit.signal}`}`).join(', ')})`,
+);
+row(
+  'pages fetched twice',
+  `${fetchedTwice} (${extraFetches} extra fetches): finished pages not yet durable at the kill, at most maxWaitMs (500 ms) of work, plus those in flight`,
+);
 row('total time', `${(result.durationMs / 1000).toFixed(1)} s`);
 console.log(`\nsee what the job stored: npm run cli -- inspect RESULTS --dir ${kvDir}`);
 

@@ -14,7 +14,12 @@ export interface ParsedPage {
   readonly product: ScrapedProduct | undefined;
 }
 
-const decode = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+const decode = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 
 export function parsePage(html: string, pageUrl: URL): ParsedPage {
   const links = new Set<string>();
@@ -25,8 +30,9 @@ export function parsePage(html: string, pageUrl: URL): ParsedPage {
   const id = /data-product-id="([^"]+)"/.exec(html)?.[1];
   const title = /<h1 class="title">([^<]*)<\/h1>/.exec(html)?.[1];
   const cents = /<span class="price" data-cents="(\d+)"/.exec(html)?.[1];
-  const product = id && title !== undefined && cents
-    ? { id, title: decode(title), priceCents: Number(cents), offers: html.match(/<li class="offer">/g)?.length ?? 0 }
-    : undefined;
+  const product =
+    id && title !== undefined && cents
+      ? { id, title: decode(title), priceCents: Number(cents), offers: html.match(/<li class="offer">/g)?.length ?? 0 }
+      : undefined;
   return { links: [...links], product };
 }

@@ -9,7 +9,14 @@ import { startFakeApify } from '../support/fake-apify-server.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('default-adapter');
-const ENV = ['APIFY_IS_AT_HOME', 'APIFY_TOKEN', 'APIFY_API_BASE_URL', 'ACTOR_DEFAULT_KEY_VALUE_STORE_ID', 'APIFY_DEFAULT_KEY_VALUE_STORE_ID', 'CRAWLEE_STORAGE_DIR'] as const;
+const ENV = [
+  'APIFY_IS_AT_HOME',
+  'APIFY_TOKEN',
+  'APIFY_API_BASE_URL',
+  'ACTOR_DEFAULT_KEY_VALUE_STORE_ID',
+  'APIFY_DEFAULT_KEY_VALUE_STORE_ID',
+  'CRAWLEE_STORAGE_DIR',
+] as const;
 const saved = Object.fromEntries(ENV.map((name) => [name, process.env[name]]));
 afterEach(() => {
   for (const name of ENV) {
@@ -27,10 +34,16 @@ describe('defaultAdapter', () => {
     expect(adapter.locate('K')).toBe(path.join(tempDir(), 'key_value_stores', 'default', 'K.json'));
   });
 
-  test('on the Apify platform: the run\'s default key-value store, since the container\'s disk does not survive a migration', async () => {
+  test("on the Apify platform: the run's default key-value store, since the container's disk does not survive a migration", async () => {
     const api = await startFakeApify('run-token', 'run-store');
     try {
-      Object.assign(process.env, { APIFY_IS_AT_HOME: '1', APIFY_TOKEN: 'run-token', APIFY_API_BASE_URL: api.url, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'run-store', CRAWLEE_STORAGE_DIR: tempDir() });
+      Object.assign(process.env, {
+        APIFY_IS_AT_HOME: '1',
+        APIFY_TOKEN: 'run-token',
+        APIFY_API_BASE_URL: api.url,
+        ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'run-store',
+        CRAWLEE_STORAGE_DIR: tempDir(),
+      });
       const store = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, events: EMPTY });
       expect(store.location).toBe(`${api.url}/v2/key-value-stores/run-store/records/STATE`); // where it went, without the token
       store.update((s) => void (s.n = 3));
@@ -43,7 +56,7 @@ describe('defaultAdapter', () => {
     }
   });
 
-  describe('on the Apify platform without what the run\'s store needs: refused at open, never the disk a migration leaves behind', () => {
+  describe("on the Apify platform without what the run's store needs: refused at open, never the disk a migration leaves behind", () => {
     const open = () => createPersistentStore({ key: 'STATE', initial: { n: 0 }, events: EMPTY });
 
     test.each([

@@ -7,7 +7,15 @@ import { purgeDefaultStorages } from '@crawlee/core';
 import { MemoryStorage } from '@crawlee/memory-storage';
 import { fileAdapter } from '../../src/adapters/file-adapter.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
-import { FlushError, LockLostError, PersistentStoreError, StorageAccessError, StorageFullError, StoragePathError, StorageReplacedError } from '../../src/errors.js';
+import {
+  FlushError,
+  LockLostError,
+  PersistentStoreError,
+  StorageAccessError,
+  StorageFullError,
+  StoragePathError,
+  StorageReplacedError,
+} from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -79,7 +87,10 @@ describe('file adapter off the happy path', () => {
       }
       await purgeDefaultStorages({ client: new MemoryStorage({ localDataDirectory: tempDir(), persistStorage: true }), onlyPurgeOnce: false });
       store.update((s) => void s.n++);
-      const failure = await store.flush().then(() => undefined, (error: unknown) => error);
+      const failure = await store.flush().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       await store.close().catch(() => undefined);
       const reopened = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: fileAdapter({ dir }) });
       const state = reopened.getState();
@@ -100,7 +111,12 @@ describe('file adapter off the happy path', () => {
       const error = await adapter.append!('K', [{ n: 99, seq: 99 }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageReplacedError);
       expect((error as Error).message).toMatch(/K\.json were removed .* while the store was open; nothing more is appended/);
-      await fs.access(dir).then(() => { throw new Error('the refused append made the folder again'); }, () => undefined);
+      await fs.access(dir).then(
+        () => {
+          throw new Error('the refused append made the folder again');
+        },
+        () => undefined,
+      );
       let acknowledged = 0;
       for (let i = 0; i < 3; i++) acknowledged = await store.update();
       expect(await reopened(dir)).toBe(acknowledged);
@@ -143,7 +159,7 @@ describe('file adapter off the happy path', () => {
     });
   });
 
-  test('the folder purged, another process wrote the key and closed, then the holder writes: LockLostError, the other writer\'s data kept', async () => {
+  test("the folder purged, another process wrote the key and closed, then the holder writes: LockLostError, the other writer's data kept", async () => {
     // Found in review: the holder took the lock again (the other had gone) and wrote its whole state over the acknowledged one.
     const dir = path.join(tempDir(), 'kv');
     const adapter = fileAdapter({ dir });
@@ -162,7 +178,12 @@ describe('file adapter off the happy path', () => {
     expect(await list(dir)).toEqual(['K.json']);
     await fs.rm(dir, { recursive: true }); // purged once more: the key stays lost, nothing of ours is written
     await expect(adapter.write('K', { n: 4, seq: 4 })).rejects.toThrow(LockLostError);
-    await fs.access(dir).then(() => { throw new Error('written after the key was lost'); }, () => undefined);
+    await fs.access(dir).then(
+      () => {
+        throw new Error('written after the key was lost');
+      },
+      () => undefined,
+    );
     await release();
     // A mere purge (no snapshot there) is still written afresh.
     const again = await adapter.lock!('L');
@@ -173,7 +194,7 @@ describe('file adapter off the happy path', () => {
     await again();
   });
 
-  describe('special files at the key\'s paths are refused, never opened for reading (a FIFO would hang, a device read forever)', () => {
+  describe("special files at the key's paths are refused, never opened for reading (a FIFO would hang, a device read forever)", () => {
     const makeFifo = (file: string) => execFileSync('mkfifo', [file]);
     test.each([
       ['the snapshot', 'K.json', (adapter: StorageAdapter) => adapter.read('K')],
@@ -181,12 +202,16 @@ describe('file adapter off the happy path', () => {
       ['the journal, appending', 'K.json.journal', (adapter: StorageAdapter) => adapter.append!('K', [{ seq: 1 }])],
       ['a lock file', 'K.json~lock.1', (adapter: StorageAdapter) => adapter.lock!('K')],
       ["an older version's lock file", 'K.json.lock', (adapter: StorageAdapter) => adapter.lock!('K')],
-    ])('a FIFO at %s: StoragePathError', async (_, name, call) => {
-      makeFifo(path.join(tempDir(), name));
-      const error = await call(fileAdapter({ dir: tempDir() })).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(StoragePathError);
-      expect((error as Error).message).toContain(`${name}: it is not a regular file (a FIFO, device, socket or folder)`);
-    }, 10_000);
+    ])(
+      'a FIFO at %s: StoragePathError',
+      async (_, name, call) => {
+        makeFifo(path.join(tempDir(), name));
+        const error = await call(fileAdapter({ dir: tempDir() })).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoragePathError);
+        expect((error as Error).message).toContain(`${name}: it is not a regular file (a FIFO, device, socket or folder)`);
+      },
+      10_000,
+    );
 
     test('a character device (/dev/zero) at the journal and the snapshot: refused, nothing read; a folder at a lock file too', async () => {
       try {
@@ -249,7 +274,14 @@ describe('file adapter off the happy path', () => {
     });
 
     test('swapped in under an open store: the store writes its whole state, every acknowledged update survives, the file outside is untouched', async () => {
-      const store = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: fileAdapter({ dir: dir() }), events: EMPTY, debounceMs: 0, maxWaitMs: 0 });
+      const store = await createPersistentStore({
+        key: 'S',
+        initial: { n: 0 },
+        adapter: fileAdapter({ dir: dir() }),
+        events: EMPTY,
+        debounceMs: 0,
+        maxWaitMs: 0,
+      });
       const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
       try {
         for (let i = 0; i < 3; i++) {

@@ -18,7 +18,14 @@ describe('file adapter: the snapshot overwritten in place by another program', (
   test('is noticed at the next write (lock-lost), left as it is, and the next open refuses to mix our journal into it', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'STATE.json');
-    const open = () => createPersistentStore({ key: 'STATE', initial: { n: 0 } as Record<string, unknown>, adapter: fileAdapter({ dir }), events: new Subject<PlatformEvent>(), logger: false });
+    const open = () =>
+      createPersistentStore({
+        key: 'STATE',
+        initial: { n: 0 } as Record<string, unknown>,
+        adapter: fileAdapter({ dir }),
+        events: new Subject<PlatformEvent>(),
+        logger: false,
+      });
     const store = await open();
     const diagnostics: StoreDiagnostic['type'][] = [];
     store.diagnostics$.subscribe((d) => void diagnostics.push(d.type));
@@ -31,7 +38,9 @@ describe('file adapter: the snapshot overwritten in place by another program', (
     store.update((s) => void (s.n = 3));
     const error = await store.flush().catch((e: unknown) => e);
     expect((error as Error).cause).toBeInstanceOf(LockLostError);
-    expect(((error as Error).cause as Error).message).toMatch(/written over in place by another program \(an auto-save on the same key, such as Crawlee's useState/);
+    expect(((error as Error).cause as Error).message).toMatch(
+      /written over in place by another program \(an auto-save on the same key, such as Crawlee's useState/,
+    );
     await store.close().catch(() => undefined);
     expect(diagnostics).toEqual(['lock-lost']);
     expect(await fs.readFile(file, 'utf8')).toBe(foreign); // not written over again

@@ -66,7 +66,7 @@ describe('fileAdapter', () => {
     expect(await list()).toEqual(['B.json']);
   });
 
-  test('taking the lock removes temp files left by a crashed write (also an older version\'s)', async () => {
+  test("taking the lock removes temp files left by a crashed write (also an older version's)", async () => {
     await fs.writeFile(path.join(tempDir(), 'K.json~tmp-123'), '{"half');
     await fs.writeFile(path.join(tempDir(), 'K.json.tmp-0b4f6c1e-3a5d-4e1f-9c2b-7d8e9f0a1b2c'), '{"half');
     await fs.writeFile(path.join(tempDir(), 'OTHER.json~tmp-1'), 'not mine');
@@ -79,7 +79,9 @@ describe('fileAdapter', () => {
   test('keys over 200 characters are refused up front (the lock and temp files would pass the 255-character name limit); 200 work throughout', async () => {
     // Found by the torture suite: 209 characters failed with a raw ENAMETOOLONG.
     const long = 'k'.repeat(201);
-    await expect(createPersistentStore({ key: long, initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).rejects.toThrow(/takes keys of at most 200 characters.*this one has 201/);
+    await expect(createPersistentStore({ key: long, initial: {}, adapter: fileAdapter({ dir: tempDir() }) })).rejects.toThrow(
+      /takes keys of at most 200 characters.*this one has 201/,
+    );
     const key = 'k'.repeat(200);
     const store = await createPersistentStore({ key, initial: { n: 0 }, adapter: fileAdapter({ dir: tempDir() }) });
     store.update((s) => void s.n++);
@@ -131,7 +133,9 @@ describe('fileAdapter', () => {
     test('the lock of a killed process left a zombie (its parent never reaps it, as under a container PID 1) is stale', async () => {
       // `exec sleep` replaces the shell: the holder's parent is then a process that never waits for it.
       const fixture = path.join(process.cwd(), 'spec', 'fixtures', 'hold-store.ts');
-      const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${fixture}" "${tempDir()}" K & exec sleep 60`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${fixture}" "${tempDir()}" K & exec sleep 60`], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       try {
         const [, pid] = await waitForLine(parent, /^ready (\d+)/);
         process.kill(Number(pid), 'SIGKILL');

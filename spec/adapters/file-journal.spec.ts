@@ -152,7 +152,11 @@ describe('file adapter journal', () => {
 
     expect(await fileAdapter({ dir: tempDir() }).readJournal!('K')).toHaveLength(lines + 1);
     const found = await inspectStore('K', tempDir());
-    expect({ records: found.journal.records, replayed: found.journal.replayed, state: found.state }).toEqual({ records: lines + 1, replayed: lines + 1, state: { n: 2 } });
+    expect({ records: found.journal.records, replayed: found.journal.replayed, state: found.state }).toEqual({
+      records: lines + 1,
+      replayed: lines + 1,
+      state: { n: 2 },
+    });
     await fs.rm(file('K.json.journal'));
   }, 120_000);
 
@@ -161,7 +165,8 @@ describe('file adapter journal', () => {
     const initial = (): S => ({ n: 0, seen: new KeyedMap<number>() });
     const plain = (s: S) => ({ n: s.n, seen: s.seen.toObject() });
     // compactOnClose: false: what is on disk after each close, journal and all, is what is looked at.
-    const open = (events?: Subject<PlatformEvent>) => createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir: tempDir() }), events, compactOnClose: false });
+    const open = (events?: Subject<PlatformEvent>) =>
+      createPersistentStore<S>({ key: 'K', initial: initial(), adapter: fileAdapter({ dir: tempDir() }), events, compactOnClose: false });
     const restore = async () => {
       const store = await open();
       const state = plain(store.getState());

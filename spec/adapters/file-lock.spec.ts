@@ -102,7 +102,10 @@ describe('file lock', () => {
           process.kill(frozen.child.pid!, 'SIGCONT');
           frozen.child.stdin!.write('\n'); // on from the step it was frozen at
           const answer = await runToEnd(frozen);
-          const holders = [holder && !holder.exitCode && holder.signalCode === null ? 'rival' : undefined, answer === 'got' ? 'frozen taker' : undefined].filter(Boolean);
+          const holders = [
+            holder && !holder.exitCode && holder.signalCode === null ? 'rival' : undefined,
+            answer === 'got' ? 'frozen taker' : undefined,
+          ].filter(Boolean);
           expect({ step, then, firstAnswer, answer, holders: holders.length }).toEqual({ step, then, firstAnswer, answer, holders: 1 });
           // The lock file on disk is the holder's.
           const files = (await lockFiles(dir)).filter((name) => name.startsWith('K.json~lock.'));
@@ -141,7 +144,7 @@ describe('file lock', () => {
     }
   });
 
-  test('no clock is consulted: an older version\'s takeover guard dated an hour ahead (clock set back) does not keep the key refused', async () => {
+  test("no clock is consulted: an older version's takeover guard dated an hour ahead (clock set back) does not keep the key refused", async () => {
     // Found by issue 14: the guard's age was negative, so it never went stale: refused, "racing for it".
     await fs.writeFile(path.join(tempDir(), 'K.json.lock'), stale());
     const guard = path.join(tempDir(), 'K.json.lock.takeover');
@@ -153,7 +156,7 @@ describe('file lock', () => {
     await release();
   });
 
-  test('a dead racer\'s lock file above the live holder\'s: refused, naming the holder', async () => {
+  test("a dead racer's lock file above the live holder's: refused, naming the holder", async () => {
     const holder = startFixture('hold-store', [tempDir(), 'K']);
     const [, pid] = await waitForLine(holder, /^ready (\d+)/);
     await fs.writeFile(path.join(tempDir(), 'K.json~lock.7'), stale());
@@ -199,7 +202,9 @@ describe('file lock', () => {
     const [, pid] = await waitForLine(rival, /^ready (\d+)/);
     const error = await lock.verify().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockLostError);
-    expect((error as Error).message).toMatch(new RegExp(`lost its lock: its lock file .*K\\.json~lock\\.1 was removed, and the key is now held by process ${pid}`));
+    expect((error as Error).message).toMatch(
+      new RegExp(`lost its lock: its lock file .*K\\.json~lock\\.1 was removed, and the key is now held by process ${pid}`),
+    );
     await lock.release(); // leaves the rival's lock alone
     expect(await lockFiles()).toEqual(['K.json~lock.1']);
     await kill(rival, 'SIGTERM');
@@ -232,7 +237,9 @@ describe('file lock', () => {
       await expect(fileAdapter({ dir: tempDir() }).lock!('K')).rejects.toThrow(/already open in another thread of this process \(pid \d+, a worker thread\)/);
       // An earlier process given our pid (another start time) left a stale one.
       await fs.writeFile(path.join(tempDir(), 'L.json~lock.1'), stale({ pid: process.pid, start: '1', token: 'earlier' }));
-      await (await fileAdapter({ dir: tempDir() }).lock!('L'))();
+      await (
+        await fileAdapter({ dir: tempDir() }).lock!('L')
+      )();
     });
 
     test('a real worker thread holding the key: this thread is refused; once it releases, the key is free', async () => {
@@ -246,7 +253,9 @@ describe('file lock', () => {
       } finally {
         await worker.terminate();
       }
-      await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
+      await (
+        await fileAdapter({ dir: tempDir() }).lock!('K')
+      )();
     }, 60_000);
 
     test('a lock of an earlier boot, or of another PID namespace whose process is nowhere in /proc, is stale', async () => {
@@ -260,7 +269,11 @@ describe('file lock', () => {
 
     test('a holder in another PID namespace (a container on this host) is live while it runs, and its lock stale once it is killed', async () => {
       // Found in review: its pid (1 there) meant another process here, and the key was taken while it ran.
-      const holder = await firstLine('unshare', ['--pid', '--mount-proc', '--kill-child=SIGKILL', process.execPath, '--import', 'tsx', fixture, tempDir(), 'K'], /^ready/);
+      const holder = await firstLine(
+        'unshare',
+        ['--pid', '--mount-proc', '--kill-child=SIGKILL', process.execPath, '--import', 'tsx', fixture, tempDir(), 'K'],
+        /^ready/,
+      );
       if (holder === undefined) return;
       let pidns = '';
       try {
@@ -272,20 +285,35 @@ describe('file lock', () => {
         await kill(holder.child, 'SIGKILL'); // unshare's child is killed with it, a moment later
       }
       // The holder dies after unshare: the lock is stale only once no process of its namespace is left.
-      const inNamespace = () => readdirSync('/proc').some((pid) => /^\d+$/.test(pid) && (() => { try { return readlinkSync(`/proc/${pid}/ns/pid`) === pidns; } catch { return false; } })());
+      const inNamespace = () =>
+        readdirSync('/proc').some(
+          (pid) =>
+            /^\d+$/.test(pid) &&
+            (() => {
+              try {
+                return readlinkSync(`/proc/${pid}/ns/pid`) === pidns;
+              } catch {
+                return false;
+              }
+            })(),
+        );
       for (let waited = 0; inNamespace(); waited += 20) {
         if (waited > 20_000) throw new Error(`a process of ${pidns} is still running 20 s after the kill`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await (await fileAdapter({ dir: tempDir() }).lock!('K'))();
+      await (
+        await fileAdapter({ dir: tempDir() }).lock!('K')
+      )();
     }, 120_000);
 
-    test('/proc mounted hidepid=2 (the holder\'s /proc entry hidden, signal 0 says EPERM): the holder is live', async () => {
+    test("/proc mounted hidepid=2 (the holder's /proc entry hidden, signal 0 says EPERM): the holder is live", async () => {
       // Found in review: the unreadable /proc/<pid>/stat counted as a dead owner.
       // The taker runs as user nobody: it must be able to read the checkout (a clone in a private folder cannot).
       const readable = [fixture, path.join(process.cwd(), 'node_modules', 'tsx', 'package.json')];
       try {
-        execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'test -r "$1" && test -r "$2"', 'sh', ...readable], { stdio: 'ignore' });
+        execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', '-c', 'test -r "$1" && test -r "$2"', 'sh', ...readable], {
+          stdio: 'ignore',
+        });
       } catch {
         console.warn(`SKIPPED: user nobody cannot read ${process.cwd()} (or setpriv is missing), so the hidepid taker cannot run here`);
         return;

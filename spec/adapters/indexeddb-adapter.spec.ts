@@ -31,7 +31,7 @@ describe('indexedDbAdapter (fake-indexeddb)', () => {
     await second.close();
   });
 
-  test('a journal segment is written once: a tab that did not see the other one\'s gets ConflictError', async () => {
+  test("a journal segment is written once: a tab that did not see the other one's gets ConflictError", async () => {
     const one = adapter();
     const two = adapter();
     await one.read('K');

@@ -19,7 +19,11 @@ describe('memoryAdapter', () => {
   });
 
   test('rename never overwrites, delete forgets, bad text is corrupt, bad keys are refused', async () => {
-    const records = new Map([['A', '1'], ['B', '2'], ['BAD', '{']]);
+    const records = new Map([
+      ['A', '1'],
+      ['B', '2'],
+      ['BAD', '{'],
+    ]);
     const adapter = memoryAdapter({ records });
     await expect(adapter.rename('A', 'B')).rejects.toThrow(TargetExistsError);
     await adapter.rename('A', 'C');

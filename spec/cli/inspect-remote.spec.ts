@@ -11,7 +11,9 @@ describe('remoteTarget: --apify takes everything from the environment it is give
       const target = remoteTarget({ apify: true }, env)!;
       expect(target.backend).toBe('apify');
       expect(target.adapter.locate('CRAWL')).toBe('http://127.0.0.1:1/v2/key-value-stores/run-store/records/CRAWL');
-      expect(remoteTarget({ apify: true, 'store-id': 'someone/other' }, env)!.adapter.locate('K')).toBe('http://127.0.0.1:1/v2/key-value-stores/someone~other/records/K');
+      expect(remoteTarget({ apify: true, 'store-id': 'someone/other' }, env)!.adapter.locate('K')).toBe(
+        'http://127.0.0.1:1/v2/key-value-stores/someone~other/records/K',
+      );
     } finally {
       if (saved === undefined) delete process.env.APIFY_API_BASE_URL;
       else process.env.APIFY_API_BASE_URL = saved;
@@ -19,8 +21,12 @@ describe('remoteTarget: --apify takes everything from the environment it is give
   });
 
   test('an empty variable counts as unset; an empty --store-id is a mistake, not a fallback', () => {
-    expect(() => remoteTarget({ apify: true }, { ...env, APIFY_TOKEN: '' })).toThrow(new UsageError('inspect: --apify reads the token from APIFY_TOKEN, which is not set'));
-    expect(remoteTarget({ apify: true }, { ...env, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: '', APIFY_DEFAULT_KEY_VALUE_STORE_ID: 'old-name' })!.adapter.locate('K')).toContain('/key-value-stores/old-name/');
+    expect(() => remoteTarget({ apify: true }, { ...env, APIFY_TOKEN: '' })).toThrow(
+      new UsageError('inspect: --apify reads the token from APIFY_TOKEN, which is not set'),
+    );
+    expect(
+      remoteTarget({ apify: true }, { ...env, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: '', APIFY_DEFAULT_KEY_VALUE_STORE_ID: 'old-name' })!.adapter.locate('K'),
+    ).toContain('/key-value-stores/old-name/');
     expect(() => remoteTarget({ apify: true, 'store-id': '' }, env)).toThrow(UsageError);
   });
 });

@@ -17,7 +17,15 @@ const dir = () => path.join(storage(), 'key_value_stores', 'default');
 
 /** A store with a snapshot, then journal records on top of it, left open or closed (closing leaves the journal). */
 async function makeStore(key: string, adapter: StorageAdapter = fileAdapter({ dir: dir() }), seen = new KeyedMap<number>()) {
-  const store = await createPersistentStore({ key, initial: { label: 'crawl', seen }, adapter, events: EMPTY, version: 2, migrate: (s) => s as never, compactOnClose: false });
+  const store = await createPersistentStore({
+    key,
+    initial: { label: 'crawl', seen },
+    adapter,
+    events: EMPTY,
+    version: 2,
+    migrate: (s) => s as never,
+    compactOnClose: false,
+  });
   for (let i = 0; i < 3; i++) {
     store.update((s) => {
       for (let j = 0; j < 100; j++) s.seen.set(`https://example.com/${i * 100 + j}`, i);
@@ -72,13 +80,22 @@ describe('rx-persistent-store inspect', () => {
     const NAME = '\u001b[2J\u001b]0;pwned\u0007\u009b31m\b\u202eevil\u2066x\u2069'; // file names and arguments hold no NUL
     const HOSTILE = `${NAME}\u0000`;
     /** Every control character printed, other than the newline that ends each line. */
-    const rawControls = (text: string) => [...text.matchAll(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g)].map((m) => m[0].charCodeAt(0).toString(16));
+    const rawControls = (text: string) =>
+      [...text.matchAll(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g)].map((m) => m[0].charCodeAt(0).toString(16));
 
     test('in the state (values and map keys), pretty and --json', async () => {
-      const store = await createPersistentStore({ key: 'HOSTILE', initial: { label: HOSTILE, seen: new KeyedMap<string>() }, adapter: fileAdapter({ dir: dir() }), events: EMPTY });
+      const store = await createPersistentStore({
+        key: 'HOSTILE',
+        initial: { label: HOSTILE, seen: new KeyedMap<string>() },
+        adapter: fileAdapter({ dir: dir() }),
+        events: EMPTY,
+      });
       store.update((s) => void s.seen.set(HOSTILE, HOSTILE));
       await store.close();
-      for (const args of [['inspect', 'HOSTILE', '--dir', dir()], ['inspect', 'HOSTILE', '--dir', dir(), '--json']]) {
+      for (const args of [
+        ['inspect', 'HOSTILE', '--dir', dir()],
+        ['inspect', 'HOSTILE', '--dir', dir(), '--json'],
+      ]) {
         const { code, stdout, stderr } = await runCli(args);
         expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
         expect(rawControls(stdout)).toEqual([]);
@@ -152,7 +169,9 @@ describe('rx-persistent-store inspect', () => {
     const apifyEnv = () => ({ APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'store-1' });
     /** etcd's revision: any write moves it. */
     const etcdRevision = async () => {
-      const answer = (await (await fetch(`${etcd.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==', range_end: 'AA==', count_only: true }) })).json()) as { header: { revision: string } };
+      const answer = (await (
+        await fetch(`${etcd.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==', range_end: 'AA==', count_only: true }) })
+      ).json()) as { header: { revision: string } };
       return answer.header.revision;
     };
 
@@ -170,7 +189,13 @@ describe('rx-persistent-store inspect', () => {
       expect(stdout).toMatch(/^journal\s+3 records; 3 newer than the snapshot, replayed below$/m);
       expect(stdout).toContain('"…": "290 more entries"');
       const json = JSON.parse((await runCli(['inspect', 'CRAWL', '--etcd', etcd.url, '--prefix', 'inspect-spec/', '--json'])).stdout);
-      expect(json).toMatchObject({ key: 'CRAWL', backend: 'etcd', version: 2, log: { snapshotSeq: 0, snapshot: 'inline', closedRanges: 0 }, journal: { records: 3, replayed: 3 } });
+      expect(json).toMatchObject({
+        key: 'CRAWL',
+        backend: 'etcd',
+        version: 2,
+        log: { snapshotSeq: 0, snapshot: 'inline', closedRanges: 0 },
+        journal: { records: 3, replayed: 3 },
+      });
       expect(json.state.seen['https://example.com/250']).toBe(2);
       expect(await etcdRevision()).toBe(revision);
       await store.close();
@@ -199,14 +224,20 @@ describe('rx-persistent-store inspect', () => {
       expect(new Set(api.requests.slice(sent).map((r) => r.method))).toEqual(new Set(['GET']));
       const other = await runCli(['inspect', 'CRAWL', '--apify', '--store-id', 'store-2'], apifyEnv());
       expect(other.code).toBe(1);
-      expect(other.stderr).toMatch(/^rx-persistent-store: no store "CRAWL" on apify \(nothing at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-2\/records\/CRAWL\)\n$/);
+      expect(other.stderr).toMatch(
+        /^rx-persistent-store: no store "CRAWL" on apify \(nothing at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-2\/records\/CRAWL\)\n$/,
+      );
     });
 
     test('Apify: --json names where it read, never the token; APIFY_API_BASE_URL ending in /v2/ reads the same key', async () => {
       await (await makeStore('CRAWL', remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }))).close();
       const json = await runCli(['inspect', 'CRAWL', '--apify', '--json'], apifyEnv());
       expect(json.code).toBe(0);
-      expect(JSON.parse(json.stdout)).toMatchObject({ backend: 'apify', location: `${api.url}/v2/key-value-stores/store-1/records/CRAWL`, journal: { records: 2 } });
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        backend: 'apify',
+        location: `${api.url}/v2/key-value-stores/store-1/records/CRAWL`,
+        journal: { records: 2 },
+      });
       const v2 = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_API_BASE_URL: `${api.url}/v2/` });
       expect({ code: v2.code, stderr: v2.stderr }).toEqual({ code: 0, stderr: '' });
       expect(v2.stdout).toContain(`at       ${api.url}/v2/key-value-stores/store-1/records/CRAWL (apify)`);
@@ -220,12 +251,16 @@ describe('rx-persistent-store inspect', () => {
         `rx-persistent-store: CRAWL: read CRAWL: ${api.url}/api/v2/key-value-stores/store-1/records/CRAWL answered 404 "page-not-found", not "record-not-found", so no record of the Apify API is there; not taken for "nothing stored". ` +
           `The base URL (baseUrl or APIFY_API_BASE_URL, here ${api.url}/api) must be the API's root, such as https://api.apify.com, under which /v2/key-value-stores/… answers\n`,
       );
-      const echo = await startScriptedServer((request) => ({ status: 404, headers: { 'content-type': 'text/plain' }, body: `no such page; you sent ${request.headers.authorization}` }));
+      const echo = await startScriptedServer((request) => ({
+        status: 404,
+        headers: { 'content-type': 'text/plain' },
+        body: `no such page; you sent ${request.headers.authorization}`,
+      }));
       try {
         const echoed = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_API_BASE_URL: echo.origin });
         expect(echo.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
         expect(echoed.code).toBe(1);
-        expect(echoed.stderr).toContain("answered a 404 that is not the API's (no such page; you sent [redacted]), not \"record-not-found\"");
+        expect(echoed.stderr).toContain('answered a 404 that is not the API\'s (no such page; you sent [redacted]), not "record-not-found"');
         expect(echoed.stderr).not.toContain(TOKEN);
         expect(echoed.stderr).not.toContain('S3CRET');
       } finally {
@@ -253,14 +288,16 @@ describe('rx-persistent-store inspect', () => {
       api.records.set('EVIL', JSON.stringify(head));
       const { code, stderr } = await runCli(['inspect', 'EVIL', '--apify'], apifyEnv());
       expect(code).toBe(1);
-      expect(stderr).toMatch(/^rx-persistent-store: EVIL: Stored state for key "EVIL" at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-1\/records\/EVIL is unreadable: its head is malformed: its snapshot id is not an id\. It was not modified\.\n$/);
+      expect(stderr).toMatch(
+        /^rx-persistent-store: EVIL: Stored state for key "EVIL" at http:\/\/127\.0\.0\.1:\d+\/v2\/key-value-stores\/store-1\/records\/EVIL is unreadable: its head is malformed: its snapshot id is not an id\. It was not modified\.\n$/,
+      );
       expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v2/key-value-stores/store-1/records/EVIL']);
       api.records.set('EVIL', JSON.stringify({ ...head, snapshot: { id: 'k2', count: 1e9, length: 1 } }));
       const count = await runCli(['inspect', 'EVIL', '--apify'], apifyEnv());
       expect(count.stderr).toContain('its head is malformed: its snapshot chunk count 1000000000 is not from 1 to 100000.');
     });
 
-    test('a wrong token: the service\'s refusal, without the token', async () => {
+    test("a wrong token: the service's refusal, without the token", async () => {
       const { code, stderr } = await runCli(['inspect', 'CRAWL', '--apify'], { ...apifyEnv(), APIFY_TOKEN: 'apify_api_WRONGtok3nValue' });
       expect(code).toBe(1);
       expect(stderr).toMatch(/^rx-persistent-store: CRAWL: .*401/);
@@ -274,7 +311,10 @@ describe('rx-persistent-store inspect', () => {
       [['--prefix', 'p/'], /inspect: --prefix goes with --etcd/],
       [['--webdav', 'http://127.0.0.1:1/state', '--store-id', 's'], /inspect: --store-id goes with --apify/],
       [['--apify'], /inspect: --apify reads the token from APIFY_TOKEN, which is not set/],
-      [['--etcd', 'ftp://user:hunter2secret@127.0.0.1:1'], /inspect: --etcd: expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:2379 \(--help for usage\)$/],
+      [
+        ['--etcd', 'ftp://user:hunter2secret@127.0.0.1:1'],
+        /inspect: --etcd: expected an http\(s\) URL such as http:\/\/127\.0\.0\.1:2379 \(--help for usage\)$/,
+      ],
       [['--webdav', 'not a url hunter2secret'], /inspect: --webdav: expected an http\(s\) URL/],
       [['--etcd'], /inspect: Option '--etcd <value>' argument missing/],
     ])('K %j → exit 2, one line, no credential', async (args, message) => {
@@ -286,7 +326,11 @@ describe('rx-persistent-store inspect', () => {
     });
 
     test('--apify without a store id, and a remote target that is no key, are usage errors', async () => {
-      const noStore = await runCli(['inspect', 'K', '--apify'], { APIFY_TOKEN: TOKEN, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: '', APIFY_DEFAULT_KEY_VALUE_STORE_ID: '' });
+      const noStore = await runCli(['inspect', 'K', '--apify'], {
+        APIFY_TOKEN: TOKEN,
+        ACTOR_DEFAULT_KEY_VALUE_STORE_ID: '',
+        APIFY_DEFAULT_KEY_VALUE_STORE_ID: '',
+      });
       expect(noStore.code).toBe(2);
       expect(noStore.stderr).toContain('inspect: --apify needs a key-value store id: --store-id ID, or ACTOR_DEFAULT_KEY_VALUE_STORE_ID');
       expect(noStore.stderr).not.toContain(TOKEN);

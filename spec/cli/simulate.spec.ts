@@ -30,105 +30,151 @@ function runsOf(stdout: string): Array<{ start: number; counts: number[] }> {
 const stored = <T>(key: string) => readSimulatedState<T>(storage(), key);
 
 describe('rx-persistent-store simulate', () => {
-  test('migrating: the job hears it on the platform socket, its store writes at once, and the next run starts exactly where it stopped', async () => {
-    // Paced by the job's count, not by the clock. The store's window is 60 s: only the migration
-    // can have written the state before the kill.
-    const { code, stdout } = await simulate(['--migrate-on', 'job count 20', '--grace', '1'], 'simulated-job', { SIM_TARGET: '80' });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/run 1 printed "job count 20"\n.*sending migrating \(timeRemainingSecs: 1\) to 1 connection/);
-    expect(stdout).toContain('job event migrating {"timeRemainingSecs":1}');
-    expect(stdout).toMatch(/run 1: migrating sent; grace time over, killing it \(SIGKILL\)/);
-    expect(stdout).toMatch(/run 1 killed by SIGKILL\n.*restarting on the same storage \(restart 1 of 1\)/);
-    const [first, second] = runsOf(stdout);
-    expect(first!.start).toBe(0);
-    expect(second!.start).toBe(first!.counts.at(-1));
-    expect(second!.start).toBeGreaterThanOrEqual(20);
-    expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 2 runs, 1 restart/);
-    expect(stdout).toMatch(/run 1: .*migrate at \d+\.\d s \(on "job count 20"\), then killed by SIGKILL/);
-    expect((await stored<{ count: number }>('SIM_COUNTER'))?.count).toBe(80); // through the emulated key-value store API
-  }, TEST_MS);
+  test(
+    'migrating: the job hears it on the platform socket, its store writes at once, and the next run starts exactly where it stopped',
+    async () => {
+      // Paced by the job's count, not by the clock. The store's window is 60 s: only the migration
+      // can have written the state before the kill.
+      const { code, stdout } = await simulate(['--migrate-on', 'job count 20', '--grace', '1'], 'simulated-job', { SIM_TARGET: '80' });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/run 1 printed "job count 20"\n.*sending migrating \(timeRemainingSecs: 1\) to 1 connection/);
+      expect(stdout).toContain('job event migrating {"timeRemainingSecs":1}');
+      expect(stdout).toMatch(/run 1: migrating sent; grace time over, killing it \(SIGKILL\)/);
+      expect(stdout).toMatch(/run 1 killed by SIGKILL\n.*restarting on the same storage \(restart 1 of 1\)/);
+      const [first, second] = runsOf(stdout);
+      expect(first!.start).toBe(0);
+      expect(second!.start).toBe(first!.counts.at(-1));
+      expect(second!.start).toBeGreaterThanOrEqual(20);
+      expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 2 runs, 1 restart/);
+      expect(stdout).toMatch(/run 1: .*migrate at \d+\.\d s \(on "job count 20"\), then killed by SIGKILL/);
+      expect((await stored<{ count: number }>('SIM_COUNTER'))?.count).toBe(80); // through the emulated key-value store API
+    },
+    TEST_MS,
+  );
 
-  test('aborting works the same way; each disruption hits the next run, in the order given', async () => {
-    // --persist-interval 0.3 with --grace 0.5: a persistState is due during run 1's grace time, while it is connected.
-    const { code, stdout } = await simulate(['--abort-on', 'job count 10', '--kill-on', 'job count 60', '--grace', '0.5', '--persist-interval', '0.3'], 'simulated-job', { SIM_TARGET: '100' });
-    expect(code).toBe(0);
-    expect(stdout).toContain('job event aborting {}');
-    expect(stdout).toMatch(/run 2 printed "job count 60"\n.*run 2: killing it without warning \(SIGKILL\), like a crashed server/);
-    expect(stdout).toMatch(/sending persistState to 1 connection/);
-    const [first, second, third] = runsOf(stdout);
-    expect(second!.start).toBe(first!.counts.at(-1)); // aborting wrote at once
-    expect(second!.counts).toContain(60);
-    // The kill gave no warning: run 3 starts from the last persistState write of run 2, no later than its last count.
-    expect(third!.start).toBeGreaterThanOrEqual(second!.start);
-    expect(third!.start).toBeLessThanOrEqual(second!.counts.at(-1)!);
-    expect(stdout).toMatch(/run 1: .*abort at \d+\.\d s \(on "job count 10"\), then killed by SIGKILL\n.*run 2: .*kill at \d+\.\d s \(on "job count 60"\), then killed by SIGKILL\n.*run 3: .*exited with code 0/);
-  }, TEST_MS);
+  test(
+    'aborting works the same way; each disruption hits the next run, in the order given',
+    async () => {
+      // --persist-interval 0.3 with --grace 0.5: a persistState is due during run 1's grace time, while it is connected.
+      const { code, stdout } = await simulate(
+        ['--abort-on', 'job count 10', '--kill-on', 'job count 60', '--grace', '0.5', '--persist-interval', '0.3'],
+        'simulated-job',
+        { SIM_TARGET: '100' },
+      );
+      expect(code).toBe(0);
+      expect(stdout).toContain('job event aborting {}');
+      expect(stdout).toMatch(/run 2 printed "job count 60"\n.*run 2: killing it without warning \(SIGKILL\), like a crashed server/);
+      expect(stdout).toMatch(/sending persistState to 1 connection/);
+      const [first, second, third] = runsOf(stdout);
+      expect(second!.start).toBe(first!.counts.at(-1)); // aborting wrote at once
+      expect(second!.counts).toContain(60);
+      // The kill gave no warning: run 3 starts from the last persistState write of run 2, no later than its last count.
+      expect(third!.start).toBeGreaterThanOrEqual(second!.start);
+      expect(third!.start).toBeLessThanOrEqual(second!.counts.at(-1)!);
+      expect(stdout).toMatch(
+        /run 1: .*abort at \d+\.\d s \(on "job count 10"\), then killed by SIGKILL\n.*run 2: .*kill at \d+\.\d s \(on "job count 60"\), then killed by SIGKILL\n.*run 3: .*exited with code 0/,
+      );
+    },
+    TEST_MS,
+  );
 
-  test('a warning paced on a line the job prints before it connects waits for its connection; the timed ones count from it', async () => {
-    const { code, stdout } = await simulate(['--abort-on', 'job ready', '--migrate-after', '0', '--grace', '0.5'], 'simulated-job', { SIM_TARGET: '20', SIM_SAY_FIRST: 'job ready' });
-    expect(code).toBe(0);
-    // Run 1: the line comes before the connection (the job prints it before it opens its store).
-    expect(stdout).toMatch(/run 1 printed "job ready"; aborting waits until it connects to the events socket\n(?:.*\n)*?.*run 1 connected to the events socket\n.*sending aborting to 1 connection/);
-    // Run 2: 0 s after its connection, not after its start.
-    expect(stdout).toMatch(/run 2 connected to the events socket\n(?:.*\n)*?.*sending migrating \(timeRemainingSecs: 0\.5\) to 1 connection/);
-    expect(stdout.match(/^job event (aborting|migrating) /gm)).toEqual(['job event aborting ', 'job event migrating ']);
-    expect(stdout).not.toMatch(/to 0 connections/);
-    expect(stdout).toMatch(/run 2: .*migrate at \d+\.\d s \(0 s after the run connected\), then killed by SIGKILL/);
-    expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 3 runs, 2 restarts/);
-  }, TEST_MS);
+  test(
+    'a warning paced on a line the job prints before it connects waits for its connection; the timed ones count from it',
+    async () => {
+      const { code, stdout } = await simulate(['--abort-on', 'job ready', '--migrate-after', '0', '--grace', '0.5'], 'simulated-job', {
+        SIM_TARGET: '20',
+        SIM_SAY_FIRST: 'job ready',
+      });
+      expect(code).toBe(0);
+      // Run 1: the line comes before the connection (the job prints it before it opens its store).
+      expect(stdout).toMatch(
+        /run 1 printed "job ready"; aborting waits until it connects to the events socket\n(?:.*\n)*?.*run 1 connected to the events socket\n.*sending aborting to 1 connection/,
+      );
+      // Run 2: 0 s after its connection, not after its start.
+      expect(stdout).toMatch(/run 2 connected to the events socket\n(?:.*\n)*?.*sending migrating \(timeRemainingSecs: 0\.5\) to 1 connection/);
+      expect(stdout.match(/^job event (aborting|migrating) /gm)).toEqual(['job event aborting ', 'job event migrating ']);
+      expect(stdout).not.toMatch(/to 0 connections/);
+      expect(stdout).toMatch(/run 2: .*migrate at \d+\.\d s \(0 s after the run connected\), then killed by SIGKILL/);
+      expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 3 runs, 2 restarts/);
+    },
+    TEST_MS,
+  );
 
-  test('a run that never prints the text ends by itself; the timeline says its disruption did not happen', async () => {
-    const { code, stdout } = await simulate(['--kill-on', 'job count 999'], 'simulated-job', { SIM_TARGET: '5' });
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/run 1 exited with code 0\n.*run 1 ended before its kill \(on "job count 999"\)/);
-    expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 1 run, 0 restarts/);
-  }, TEST_MS);
+  test(
+    'a run that never prints the text ends by itself; the timeline says its disruption did not happen',
+    async () => {
+      const { code, stdout } = await simulate(['--kill-on', 'job count 999'], 'simulated-job', { SIM_TARGET: '5' });
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/run 1 exited with code 0\n.*run 1 ended before its kill \(on "job count 999"\)/);
+      expect(stdout).toMatch(/summary: the job finished \(exit code 0\); 1 run, 0 restarts/);
+    },
+    TEST_MS,
+  );
 
-  test('systemInfo carries readings of the job\'s own processes', async () => {
-    // The job ends only once it has heard a systemInfo, however slow the readings come.
-    const { stdout } = await simulate([], 'simulated-job', { SIM_TARGET: '3', SIM_AWAIT_EVENT: 'systemInfo' });
-    const info = JSON.parse(/^job systemInfo (.*)$/m.exec(stdout)![1]!);
-    expect(info.memCurrentBytes).toBeGreaterThan(10 * 2 ** 20); // a Node process's resident memory
-    expect(info.memCurrentBytes).toBeLessThan(info.memMaxBytes);
-    expect(info.cpuCurrentUsage).toBeGreaterThanOrEqual(0);
-    expect(Date.parse(info.createdAt)).not.toBeNaN();
-  }, TEST_MS);
+  test(
+    "systemInfo carries readings of the job's own processes",
+    async () => {
+      // The job ends only once it has heard a systemInfo, however slow the readings come.
+      const { stdout } = await simulate([], 'simulated-job', { SIM_TARGET: '3', SIM_AWAIT_EVENT: 'systemInfo' });
+      const info = JSON.parse(/^job systemInfo (.*)$/m.exec(stdout)![1]!);
+      expect(info.memCurrentBytes).toBeGreaterThan(10 * 2 ** 20); // a Node process's resident memory
+      expect(info.memCurrentBytes).toBeLessThan(info.memMaxBytes);
+      expect(info.cpuCurrentUsage).toBeGreaterThanOrEqual(0);
+      expect(Date.parse(info.createdAt)).not.toBeNaN();
+    },
+    TEST_MS,
+  );
 
-  test('a job that keeps failing is restarted until the restarts run out; the exit code says it did not finish', async () => {
-    const { code, stdout } = await simulate(['--restarts', '1'], 'simulated-job', { SIM_TARGET: '3', SIM_EXIT_CODE: '3' });
-    expect(code).toBe(1);
-    expect(stdout).toMatch(/run 1 exited with code 3\n.*restarting on the same storage \(restart 1 of 1\)/);
-    expect(stdout).toMatch(/no restarts left \(--restarts 1\)/);
-    expect(stdout).toMatch(/summary: the job did not finish: its last run exited with code 3; 2 runs, 1 restart/);
-  }, TEST_MS);
+  test(
+    'a job that keeps failing is restarted until the restarts run out; the exit code says it did not finish',
+    async () => {
+      const { code, stdout } = await simulate(['--restarts', '1'], 'simulated-job', { SIM_TARGET: '3', SIM_EXIT_CODE: '3' });
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/run 1 exited with code 3\n.*restarting on the same storage \(restart 1 of 1\)/);
+      expect(stdout).toMatch(/no restarts left \(--restarts 1\)/);
+      expect(stdout).toMatch(/summary: the job did not finish: its last run exited with code 3; 2 runs, 1 restart/);
+    },
+    TEST_MS,
+  );
 
-  test('a job written with the real Apify SDK: its events arrive, its useState and dataset go through the emulated API, its reboot on migrating restarts it', async () => {
-    const { code, stdout, stderr } = await simulate(['--migrate-on', 'sdk count 50', '--grace', '5', '--persist-interval', '1'], 'apify-sdk-job');
-    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/not emulate/) });
-    expect(stdout).toContain('sdk migrating {"timeRemainingSecs":5}');
-    expect(stdout).toContain('sdk persistState {"isMigrating":true}');
-    expect(stdout).toMatch(/run 1 asked for a reboot: killing it \(SIGKILL\), as the platform does/);
-    const resumedAt = Number(/^sdk run 2 starts at (\d+)/m.exec(stdout)![1]);
-    expect(resumedAt).toBeGreaterThanOrEqual(50); // the SDK persisted useState before its reboot
-    // Written by the SDK, not by a store: one record, as it is.
-    expect(JSON.parse(await fs.readFile(path.join(storage(), 'key_value_stores', 'default', 'SDK_STATE.json'), 'utf8'))).toEqual({ count: 150 });
-    expect(JSON.parse(await fs.readFile(path.join(storage(), 'datasets', 'default', '000000001.json'), 'utf8'))).toEqual({ count: 150 });
-    expect(stdout).not.toContain('does not emulate');
-  }, TEST_MS);
+  test(
+    'a job written with the real Apify SDK: its events arrive, its useState and dataset go through the emulated API, its reboot on migrating restarts it',
+    async () => {
+      const { code, stdout, stderr } = await simulate(['--migrate-on', 'sdk count 50', '--grace', '5', '--persist-interval', '1'], 'apify-sdk-job');
+      expect({ code, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/not emulate/) });
+      expect(stdout).toContain('sdk migrating {"timeRemainingSecs":5}');
+      expect(stdout).toContain('sdk persistState {"isMigrating":true}');
+      expect(stdout).toMatch(/run 1 asked for a reboot: killing it \(SIGKILL\), as the platform does/);
+      const resumedAt = Number(/^sdk run 2 starts at (\d+)/m.exec(stdout)![1]);
+      expect(resumedAt).toBeGreaterThanOrEqual(50); // the SDK persisted useState before its reboot
+      // Written by the SDK, not by a store: one record, as it is.
+      expect(JSON.parse(await fs.readFile(path.join(storage(), 'key_value_stores', 'default', 'SDK_STATE.json'), 'utf8'))).toEqual({ count: 150 });
+      expect(JSON.parse(await fs.readFile(path.join(storage(), 'datasets', 'default', '000000001.json'), 'utf8'))).toEqual({ count: 150 });
+      expect(stdout).not.toContain('does not emulate');
+    },
+    TEST_MS,
+  );
 
-  test('SIGTERM to the simulator: passed on to the job, no restart, exit code 143', async () => {
-    const simulator = startCli(['simulate', '--storage', storage(), '--grace', '5', '--', ...job('simulated-job')], { SIM_TARGET: '100000', SIM_STEP_MS: '5' });
-    const done = outputOf(simulator, BOUND_MS);
-    await waitForLine(simulator, /^job count 5$/, BOUND_MS);
-    simulator.kill('SIGTERM');
-    const { code, stdout } = await done;
-    expect(code).toBe(143);
-    expect(stdout).toMatch(/stopping: SIGTERM to run 1/);
-    expect(stdout).toMatch(/run 1 exited with code 143/); // the library's own SIGTERM handling: flushed, closed
-    expect(stdout).toMatch(/summary: stopped from outside; 1 run, 0 restarts/);
-    const counts = runsOf(stdout)[0]!.counts;
-    expect((await stored<{ count: number }>('SIM_COUNTER'))?.count).toBe(counts.at(-1));
-  }, TEST_MS);
+  test(
+    'SIGTERM to the simulator: passed on to the job, no restart, exit code 143',
+    async () => {
+      const simulator = startCli(['simulate', '--storage', storage(), '--grace', '5', '--', ...job('simulated-job')], {
+        SIM_TARGET: '100000',
+        SIM_STEP_MS: '5',
+      });
+      const done = outputOf(simulator, BOUND_MS);
+      await waitForLine(simulator, /^job count 5$/, BOUND_MS);
+      simulator.kill('SIGTERM');
+      const { code, stdout } = await done;
+      expect(code).toBe(143);
+      expect(stdout).toMatch(/stopping: SIGTERM to run 1/);
+      expect(stdout).toMatch(/run 1 exited with code 143/); // the library's own SIGTERM handling: flushed, closed
+      expect(stdout).toMatch(/summary: stopped from outside; 1 run, 0 restarts/);
+      const counts = runsOf(stdout)[0]!.counts;
+      expect((await stored<{ count: number }>('SIM_COUNTER'))?.count).toBe(counts.at(-1));
+    },
+    TEST_MS,
+  );
 
   describe('bad input: one line on stderr, no stack trace, a non-zero exit', () => {
     test.each([

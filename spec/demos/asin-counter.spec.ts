@@ -9,12 +9,15 @@ const storage = useTempDir('asin-counter');
 /** The ASIN → count pairs of the map printed under `final counts`. */
 function finalCountsOf(stdout: string): Record<string, number> {
   const printed = stdout.slice(stdout.indexOf('final counts:'));
-  const block = printed.split('\n').slice(1).filter((line) => line.startsWith('  B0'));
+  const block = printed
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.startsWith('  B0'));
   return Object.fromEntries(block.flatMap((line) => [...line.matchAll(/(B0[A-Z0-9]{8})\s+(\d+)/g)].map((m) => [m[1]!, Number(m[2])])));
 }
 
 describe('the ASIN counter demo', () => {
-  test('migrated in run 1 and killed without warning in run 2, it ends with exactly the feed\'s counts: no offer lost, none counted twice', async () => {
+  test("migrated in run 1 and killed without warning in run 2, it ends with exactly the feed's counts: no offer lost, none counted twice", async () => {
     const truth = countOffers(generateFeed());
     const offers = Object.values(truth).reduce((sum, n) => sum + n, 0);
     // Paced by the job's own progress lines, not by the clock: migrated at offer 100 in run 1,
@@ -22,8 +25,24 @@ describe('the ASIN counter demo', () => {
     // work, 10 ms per offer, for the simulator to react in). persistState every 0.5 s: run 2
     // saves some progress before its kill, and redoes the rest.
     const { code, stdout, stderr } = await runCli(
-      ['simulate', '--storage', storage(), '--migrate-on', '100 of 630 offers counted', '--grace', '1', '--kill-on', '400 of 630 offers counted', '--persist-interval', '0.5',
-        '--', process.execPath, '--import', 'tsx', path.join('demos', 'asin-counter', 'main.ts')],
+      [
+        'simulate',
+        '--storage',
+        storage(),
+        '--migrate-on',
+        '100 of 630 offers counted',
+        '--grace',
+        '1',
+        '--kill-on',
+        '400 of 630 offers counted',
+        '--persist-interval',
+        '0.5',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join('demos', 'asin-counter', 'main.ts'),
+      ],
       { ASIN_WORK_MS: '10', ASIN_LOG_EVERY_MS: '500' },
       60_000,
     );

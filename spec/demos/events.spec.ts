@@ -12,8 +12,22 @@ describe('the events demo', () => {
     // Migrated once run 1 has heard a periodic persistState (so it is connected and has heard one),
     // not at a time: a timed warning could come before a slow job connects, or after a fast one ends.
     const { code, stdout, stderr } = await runCli(
-      ['simulate', '--storage', storage(), '--migrate-on', 'save now (periodic)', '--grace', '1', '--persist-interval', '0.5',
-        '--', process.execPath, '--import', 'tsx', path.join('demos', 'events', 'main.ts')],
+      [
+        'simulate',
+        '--storage',
+        storage(),
+        '--migrate-on',
+        'save now (periodic)',
+        '--grace',
+        '1',
+        '--persist-interval',
+        '0.5',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join('demos', 'events', 'main.ts'),
+      ],
       { EVENTS_DEMO_SECONDS: '4' },
       60_000,
     );

@@ -14,7 +14,18 @@ describe('the resume-items demo', () => {
     // Killed when run 1 says it has done 500 items (2.5 s of work at 5 ms each, 2.5 s left), not
     // at a time: on a busy machine a timed kill could land before the first item, on a fast one after the last.
     const { code, stdout, stderr } = await runCli(
-      ['simulate', '--storage', storage(), '--kill-on', '500 of 1000 items done', '--', process.execPath, '--import', 'tsx', path.join('demos', 'resume-items', 'main.ts')],
+      [
+        'simulate',
+        '--storage',
+        storage(),
+        '--kill-on',
+        '500 of 1000 items done',
+        '--',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join('demos', 'resume-items', 'main.ts'),
+      ],
       { RESUME_ITEM_MS: '5', RESUME_DEBOUNCE_MS: '200', RESUME_MAX_WAIT_MS: String(MAX_WAIT_MS), RESUME_WORK_LOG: workLog },
       50_000,
     );
@@ -27,7 +38,10 @@ describe('the resume-items demo', () => {
     expect(stdout).toMatch(/^\[resume-items run 2\] Finished: all 1000 items processed/m);
 
     // The work log: every item once, then the items worked between the last save and the kill again.
-    const entries = (await fs.readFile(workLog, 'utf8')).trim().split('\n').map((line) => line.split(' ').map(Number) as [number, number]);
+    const entries = (await fs.readFile(workLog, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').map(Number) as [number, number]);
     const ids = entries.map(([id]) => id);
     expect(new Set(ids)).toEqual(new Set(Array.from({ length: 1000 }, (_, i) => i)));
     const run2Start = ids.lastIndexOf(resumedAt); // run 2's first item (run 1 may have worked it too)

@@ -34,7 +34,8 @@ describe('the scraper demo (npm run demo)', () => {
 
   test('the page reader finds same-site links (once each) and the product of a product page', () => {
     const [product] = generateProducts({ products: 1 });
-    const html = `<article data-product-id="${product!.id}"><h1 class="title">Kettle &amp; cup</h1><span class="price" data-cents="1299">€12.99</span>` +
+    const html =
+      `<article data-product-id="${product!.id}"><h1 class="title">Kettle &amp; cup</h1><span class="price" data-cents="1299">€12.99</span>` +
       '<ul class="offers"><li class="offer">a</li><li class="offer">b</li></ul></article>' +
       '<a href="/product/B01">x</a><a class="next" href="/category/kettles?page=2">n</a><a href="/product/B01">again</a><a href="https://elsewhere.example/">off-site</a>';
     const page = parsePage(html, new URL('http://127.0.0.1:1/product/X'));

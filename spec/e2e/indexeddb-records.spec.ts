@@ -115,7 +115,7 @@ describeInChromium('indexedDbRecords in a real Chromium, two tabs of one origin'
     const increment = async (count: number) => {
       const { records } = globalThis as unknown as PageGlobals;
       let conflicts = 0;
-      for (let done = 0; done < count; ) {
+      for (let done = 0; done < count;) {
         const current = (await records.get('COUNTER'))!;
         try {
           await records.put('COUNTER', String(Number(current.text) + 1), current.version);

@@ -23,7 +23,10 @@ afterEach(async () => {
 function listen(source: EventSource = createEventSource({ mode: 'apify', url: server.url, signals: false, reconnectDelayMs: 20 })) {
   const events: PlatformEvent[] = [];
   const diagnostics: EventDiagnostic[] = [];
-  subscriptions.push(source.diagnostics$.subscribe((d) => diagnostics.push(d)), source.subscribe((e) => events.push(e)));
+  subscriptions.push(
+    source.diagnostics$.subscribe((d) => diagnostics.push(d)),
+    source.subscribe((e) => events.push(e)),
+  );
   return { events, diagnostics, source };
 }
 
@@ -34,13 +37,19 @@ describe('Apify platform socket', () => {
     const { source } = listen();
     await server.connected();
     const received = next(source, 6);
-    server.send({ name: 'systemInfo', data: { cpuCurrentUsage: 42.5, isCpuOverloaded: false, memCurrentBytes: 1024, memMaxBytes: 4096, createdAt: '2026-11-23T00:00:00.000Z' } });
+    server.send({
+      name: 'systemInfo',
+      data: { cpuCurrentUsage: 42.5, isCpuOverloaded: false, memCurrentBytes: 1024, memMaxBytes: 4096, createdAt: '2026-11-23T00:00:00.000Z' },
+    });
     server.send({ name: 'persistState', data: { isMigrating: false } });
     server.send({ name: 'migrating', data: { timeRemainingSecs: 30 } });
     server.send({ name: 'aborting', data: null });
     server.send({ name: 'exit', data: { exitCode: 0 } });
     expect(await received).toEqual([
-      { name: 'systemInfo', data: { cpuCurrentUsage: 42.5, isCpuOverloaded: false, memCurrentBytes: 1024, memMaxBytes: 4096, createdAt: '2026-11-23T00:00:00.000Z' } },
+      {
+        name: 'systemInfo',
+        data: { cpuCurrentUsage: 42.5, isCpuOverloaded: false, memCurrentBytes: 1024, memMaxBytes: 4096, createdAt: '2026-11-23T00:00:00.000Z' },
+      },
       { name: 'persistState', data: { isMigrating: false } },
       { name: 'migrating', data: { timeRemainingSecs: 30 } },
       { name: 'persistState', data: { isMigrating: true } },
@@ -88,7 +97,8 @@ describe('Apify platform socket', () => {
     const { events, diagnostics, source } = listen();
     await server.connected();
     const after = next(source);
-    for (const garbage of ['not json', '{"name":"reboot"}', '[1,2]', '{"name":"migrating","data":{"timeRemainingSecs":"x"}}', '{"name":"__proto__"}']) server.send(garbage);
+    for (const garbage of ['not json', '{"name":"reboot"}', '[1,2]', '{"name":"migrating","data":{"timeRemainingSecs":"x"}}', '{"name":"__proto__"}'])
+      server.send(garbage);
     server.send({ name: 'aborting', data: {} });
     expect(await after).toEqual([{ name: 'aborting', data: {} }]);
     expect(events).toEqual([{ name: 'aborting', data: {} }]);

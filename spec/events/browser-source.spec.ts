@@ -33,7 +33,14 @@ describe('page lifecycle (jsdom)', () => {
 
   test('a store writes at once when the page goes away, before its debounce', async () => {
     const records = new Map<string, string>();
-    const store = await createPersistentStore({ key: 'PAGE', initial: { items: [] as string[] }, adapter: memoryAdapter({ records }), events: createEventSource(), debounceMs: 60_000, maxWaitMs: 60_000 });
+    const store = await createPersistentStore({
+      key: 'PAGE',
+      initial: { items: [] as string[] },
+      adapter: memoryAdapter({ records }),
+      events: createEventSource(),
+      debounceMs: 60_000,
+      maxWaitMs: 60_000,
+    });
     await flushMicrotasks();
     store.update((s) => void s.items.push('read later'));
     expect(records.has('PAGE')).toBe(false);

@@ -8,12 +8,27 @@ describe('platform events', () => {
   });
 
   test.each([
-    [{ name: 'persistState', data: { isMigrating: true } }, { name: 'persistState', data: { isMigrating: true } }],
+    [
+      { name: 'persistState', data: { isMigrating: true } },
+      { name: 'persistState', data: { isMigrating: true } },
+    ],
     [{ name: 'persistState' }, { name: 'persistState', data: { isMigrating: false } }],
-    [{ name: 'migrating', data: null }, { name: 'migrating', data: {} }],
-    [{ name: 'migrating', data: { timeRemainingSecs: 12.5 } }, { name: 'migrating', data: { timeRemainingSecs: 12.5 } }],
-    [{ name: 'aborting', data: null }, { name: 'aborting', data: {} }],
-    [{ name: 'exit', data: { exitCode: 1 } }, { name: 'exit', data: { exitCode: 1 } }],
+    [
+      { name: 'migrating', data: null },
+      { name: 'migrating', data: {} },
+    ],
+    [
+      { name: 'migrating', data: { timeRemainingSecs: 12.5 } },
+      { name: 'migrating', data: { timeRemainingSecs: 12.5 } },
+    ],
+    [
+      { name: 'aborting', data: null },
+      { name: 'aborting', data: {} },
+    ],
+    [
+      { name: 'exit', data: { exitCode: 1 } },
+      { name: 'exit', data: { exitCode: 1 } },
+    ],
     [
       { name: 'systemInfo', data: { cpuCurrentUsage: 12, isCpuOverloaded: false, memCurrentBytes: 5, memMaxBytes: 9, createdAt: 'x', extra: 1 } },
       { name: 'systemInfo', data: { cpuCurrentUsage: 12, isCpuOverloaded: false, memCurrentBytes: 5, memMaxBytes: 9, createdAt: 'x', extra: 1 } },
@@ -49,12 +64,18 @@ describe('platform events', () => {
     expect(seconds.map((e) => e.data.timeRemainingSecs)).toEqual([3]);
   });
 
-  test('safeParse never throws, as zod\'s does not: a value JSON cannot write (a cycle, a BigInt) is refused, and named briefly', () => {
+  test("safeParse never throws, as zod's does not: a value JSON cannot write (a cycle, a BigInt) is refused, and named briefly", () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     // fromEventManager hands on whatever an event manager's listeners get, not only parsed JSON.
-    expect(eventDataSchemas.systemInfo.safeParse({ createdAt: cycle })).toEqual({ success: false, error: { issues: [{ path: ['createdAt'], message: 'expected a string, got an object' }] } });
-    expect(eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 10n })).toEqual({ success: false, error: { issues: [{ path: ['timeRemainingSecs'], message: 'expected a non-negative number, got 10n' }] } });
+    expect(eventDataSchemas.systemInfo.safeParse({ createdAt: cycle })).toEqual({
+      success: false,
+      error: { issues: [{ path: ['createdAt'], message: 'expected a string, got an object' }] },
+    });
+    expect(eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 10n })).toEqual({
+      success: false,
+      error: { issues: [{ path: ['timeRemainingSecs'], message: 'expected a non-negative number, got 10n' }] },
+    });
     const problem = parsePlatformEvent({ name: 'exit', data: { exitCode: 'x'.repeat(100_000) } });
     expect('problem' in problem && problem.problem.length).toBeLessThan(200);
   });

@@ -16,7 +16,9 @@ describe('local source (virtual time)', () => {
   test('persistState at once, then every interval; systemInfo every second', async () => {
     const events: PlatformEvent[] = [];
     const sample = async () => ({ cpuCurrentUsage: 1, memCurrentBytes: 2 });
-    subscription = localSource({ persistStateIntervalMs: 5_000, systemInfoIntervalMs: 1_000, onProblem: () => undefined, sample }).subscribe((e) => events.push(e));
+    subscription = localSource({ persistStateIntervalMs: 5_000, systemInfoIntervalMs: 1_000, onProblem: () => undefined, sample }).subscribe((e) =>
+      events.push(e),
+    );
     await jest.advanceTimersByTimeAsync(0);
     expect(names(events).filter((n) => n === 'persistState')).toHaveLength(1); // the immediate one
     await jest.advanceTimersByTimeAsync(12_000);
@@ -51,7 +53,9 @@ describe('local source (virtual time)', () => {
       if (call++ === 1) throw new Error('EACCES /sys/fs/cgroup/memory.current');
       return { cpuCurrentUsage: call };
     };
-    subscription = localSource({ persistStateIntervalMs: 60_000, systemInfoIntervalMs: 1_000, onProblem: (m) => problems.push(m), sample }).subscribe((e) => events.push(e));
+    subscription = localSource({ persistStateIntervalMs: 60_000, systemInfoIntervalMs: 1_000, onProblem: (m) => problems.push(m), sample }).subscribe((e) =>
+      events.push(e),
+    );
     await jest.advanceTimersByTimeAsync(2_000);
     expect(events.filter((e) => e.name === 'systemInfo').map((e) => e.data)).toEqual([{ cpuCurrentUsage: 1 }, { cpuCurrentUsage: 3 }]);
     expect(problems).toEqual(['systemInfo reading failed: Error: EACCES /sys/fs/cgroup/memory.current']);

@@ -16,12 +16,16 @@ describe('signals', () => {
   test.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
-  ] as const)('%s in the middle of a debounce: the last update is on disk, the process exits by itself with %i', async (signal, code) => {
-    const child = startFixture('signal-store', [tempDir(), 'ok']);
-    await waitForLine(child, /^updated 5$/); // five updates waiting for a 60 s debounce
-    expect(await kill(child, signal)).toBe(code);
-    expect(await readStoredState(tempDir(), 'SIGNAL')).toEqual({ n: 5 });
-  }, 20_000);
+  ] as const)(
+    '%s in the middle of a debounce: the last update is on disk, the process exits by itself with %i',
+    async (signal, code) => {
+      const child = startFixture('signal-store', [tempDir(), 'ok']);
+      await waitForLine(child, /^updated 5$/); // five updates waiting for a 60 s debounce
+      expect(await kill(child, signal)).toBe(code);
+      expect(await readStoredState(tempDir(), 'SIGNAL')).toEqual({ n: 5 });
+    },
+    20_000,
+  );
 
   test('a second signal ends the process at once, even while a flush hangs', async () => {
     const child = startFixture('signal-store', [tempDir(), 'hang']);

@@ -16,18 +16,40 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 describe('system readings', () => {
   test('cgroup v2: cpu.stat usage against the cpu.max quota; memory.current against memory.max', async () => {
-    const reader = systemReader(await tree({ 'cpu.stat': 'usage_usec 5000000\nuser_usec 1\n', 'cpu.max': '150000 100000\n', 'memory.current': '104857600\n', 'memory.max': '536870912\n' }));
+    const reader = systemReader(
+      await tree({
+        'cpu.stat': 'usage_usec 5000000\nuser_usec 1\n',
+        'cpu.max': '150000 100000\n',
+        'memory.current': '104857600\n',
+        'memory.max': '536870912\n',
+      }),
+    );
     expect(await reader.cpu()).toEqual({ usedMicros: 5_000_000, cpus: 1.5 });
     expect(await reader.memory()).toEqual({ current: 104_857_600, limit: 536_870_912 });
   });
 
   test('cgroup v2: the inactive file cache (inactive_file) is left out of memory, as docker stats does', async () => {
-    const v2 = systemReader(await tree({ 'cpu.stat': 'usage_usec 1\n', 'cpu.max': 'max 100000\n', 'memory.current': '1000000\n', 'memory.max': 'max\n', 'memory.stat': 'anon 300000\ninactive_file 600000\nactive_file 100000\n' }));
+    const v2 = systemReader(
+      await tree({
+        'cpu.stat': 'usage_usec 1\n',
+        'cpu.max': 'max 100000\n',
+        'memory.current': '1000000\n',
+        'memory.max': 'max\n',
+        'memory.stat': 'anon 300000\ninactive_file 600000\nactive_file 100000\n',
+      }),
+    );
     expect((await v2.memory()).current).toBe(400_000);
   });
 
   test('cgroup v1: total_inactive_file is left out the same way', async () => {
-    const v1 = systemReader(await tree({ 'cpuacct/cpuacct.usage': '1\n', 'memory/memory.usage_in_bytes': '5000\n', 'memory/memory.limit_in_bytes': '8000\n', 'memory/memory.stat': 'cache 3000\ntotal_inactive_file 1000\n' }));
+    const v1 = systemReader(
+      await tree({
+        'cpuacct/cpuacct.usage': '1\n',
+        'memory/memory.usage_in_bytes': '5000\n',
+        'memory/memory.limit_in_bytes': '8000\n',
+        'memory/memory.stat': 'cache 3000\ntotal_inactive_file 1000\n',
+      }),
+    );
     expect((await v1.memory()).current).toBe(4_000);
   });
 

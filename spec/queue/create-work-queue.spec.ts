@@ -11,7 +11,17 @@ const uniqueKey = (j: Job) => j.url;
 function setup(extra: object = {}) {
   let clock = 1_000_000;
   const records = new Map<string, string>();
-  const open = () => createWorkQueue<Job>({ key: 'Q', adapter: memoryAdapter({ records }), events: EMPTY, leaseMs: 10_000, maxAttempts: 3, backoff: (f) => f * 1_000, now: () => clock, ...extra });
+  const open = () =>
+    createWorkQueue<Job>({
+      key: 'Q',
+      adapter: memoryAdapter({ records }),
+      events: EMPTY,
+      leaseMs: 10_000,
+      maxAttempts: 3,
+      backoff: (f) => f * 1_000,
+      now: () => clock,
+      ...extra,
+    });
   return { open, advance: (ms: number) => void (clock += ms), records };
 }
 

@@ -15,7 +15,10 @@ async function open(records = new Map<string, string>(), events = new Subject<Pl
 describe('process()', () => {
   test('runs every item, never more than `concurrency` at once, and completes when drained', async () => {
     const { queue } = await open();
-    queue.add(Array.from({ length: 12 }, (_, n) => ({ n })), { uniqueKey });
+    queue.add(
+      Array.from({ length: 12 }, (_, n) => ({ n })),
+      { uniqueKey },
+    );
     let running = 0;
     let most = 0;
     const results = await lastValueFrom(
@@ -43,13 +46,21 @@ describe('process()', () => {
     let tries = 0;
     const results = await lastValueFrom(
       queue
-        .process(async (item) => {
-          if (item.data.n === 1 && ++tries === 1) throw new Error('flaky');
-          if (item.data.n === 2) throw new Error('always');
-        }, { idleMs: 5 })
+        .process(
+          async (item) => {
+            if (item.data.n === 1 && ++tries === 1) throw new Error('flaky');
+            if (item.data.n === 2) throw new Error('always');
+          },
+          { idleMs: 5 },
+        )
         .pipe(toArray()),
     );
-    expect(results.filter((r) => r.outcome === 'failed').map((r) => `${r.id}: ${r.error}`).sort()).toEqual(['1: flaky', '2: always', '2: always']);
+    expect(
+      results
+        .filter((r) => r.outcome === 'failed')
+        .map((r) => `${r.id}: ${r.error}`)
+        .sort(),
+    ).toEqual(['1: flaky', '2: always', '2: always']);
     expect(queue.get('1')?.status).toBe('done');
     expect(queue.get('2')).toMatchObject({ status: 'failed', failures: 2, lastError: 'always' });
     await queue.close();
@@ -58,16 +69,22 @@ describe('process()', () => {
   test('on migrating: no more claims, quick handlers finish, slow ones are released for the next run at once', async () => {
     const records = new Map<string, string>();
     const { queue, events } = await open(records);
-    queue.add(Array.from({ length: 10 }, (_, n) => ({ n })), { uniqueKey });
+    queue.add(
+      Array.from({ length: 10 }, (_, n) => ({ n })),
+      { uniqueKey },
+    );
     const started: number[] = [];
     let unblock = () => undefined as void;
     const blocked = new Promise<void>((resolve) => (unblock = resolve));
     const results = lastValueFrom(
       queue
-        .process(async (item) => {
-          started.push(item.data.n);
-          await (item.data.n === 0 ? sleep(10) : blocked); // item 0 is quick, item 1 hangs
-        }, { concurrency: 2, idleMs: 5 })
+        .process(
+          async (item) => {
+            started.push(item.data.n);
+            await (item.data.n === 0 ? sleep(10) : blocked); // item 0 is quick, item 1 hangs
+          },
+          { concurrency: 2, idleMs: 5 },
+        )
         .pipe(toArray()),
     );
     await sleep(30);
@@ -76,10 +93,18 @@ describe('process()', () => {
     await Promise.all(work); // the shutdown waits for the release and the flush
     const outcome = await results;
     expect(started.slice(0, 2)).toEqual([0, 1]);
-    expect(outcome).toEqual(expect.arrayContaining([{ id: '0', outcome: 'done' }, { id: '1', outcome: 'released' }]));
+    expect(outcome).toEqual(
+      expect.arrayContaining([
+        { id: '0', outcome: 'done' },
+        { id: '1', outcome: 'released' },
+      ]),
+    );
     expect(started.length).toBeLessThanOrEqual(3); // claims stopped
     await queue.close();
-    const released = outcome.filter((r) => r.outcome === 'released').map((r) => r.id).sort();
+    const released = outcome
+      .filter((r) => r.outcome === 'released')
+      .map((r) => r.id)
+      .sort();
     const next = await open(records);
     const claimed = await next.queue.claim(released.length);
     expect(claimed.map((i) => i.id).sort()).toEqual(released); // first in line, no lease to wait for

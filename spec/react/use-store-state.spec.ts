@@ -53,7 +53,11 @@ function probe<V>(id: string, use: () => V, show: (value: V) => string = String)
 }
 
 test('the whole state, re-rendered on each change', async () => {
-  const whole = probe('whole', () => useStoreState(store), (s) => `${s.count}:${s.items.join(',')}`);
+  const whole = probe(
+    'whole',
+    () => useStoreState(store),
+    (s) => `${s.count}:${s.items.join(',')}`,
+  );
   await render(whole.element);
   expect(text('whole')).toBe('0:');
   await update((s) => void s.count++);
@@ -64,7 +68,11 @@ test('the whole state, re-rendered on each change', async () => {
 
 test('a selection re-renders only when it changes: an update outside it renders nothing', async () => {
   const count = probe('count', () => useStoreState(store, (s) => s.count));
-  const items = probe('items', () => useStoreState(store, (s) => s.items), (i) => i.join(','));
+  const items = probe(
+    'items',
+    () => useStoreState(store, (s) => s.items),
+    (i) => i.join(','),
+  );
   await render([createElement('div', { key: 1 }, count.element), createElement('div', { key: 2 }, items.element)]);
   expect([count.renders.count, items.renders.count]).toEqual([1, 1]);
 
@@ -82,8 +90,16 @@ test('a selection re-renders only when it changes: an update outside it renders 
 
 test('a selector that builds a new value each time renders once per change, and with isEqual not at all when equal', async () => {
   // Computed afresh on each call, these would loop ("getSnapshot should be cached") without the memo.
-  const fresh = probe('fresh', () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase())), (i) => i.join(','));
-  const equal = probe('equal', () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase()), sameItems), (i) => i.join(','));
+  const fresh = probe(
+    'fresh',
+    () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase())),
+    (i) => i.join(','),
+  );
+  const equal = probe(
+    'equal',
+    () => useStoreState(store, (s) => s.items.map((i) => i.toUpperCase()), sameItems),
+    (i) => i.join(','),
+  );
   await render([createElement('div', { key: 1 }, fresh.element), createElement('div', { key: 2 }, equal.element)]);
   await update((s) => void s.count++); // items unchanged, but a new array from the selector
   expect([fresh.renders.count, equal.renders.count]).toEqual([2, 1]);
@@ -94,7 +110,12 @@ test('a selector that builds a new value each time renders once per change, and 
 
 test('a selector that depends on props applies at the next render, without waiting for a change of the state', async () => {
   await update((s) => void s.items.push('a', 'b', 'c'));
-  const Item = ({ at }: { at: number }) => createElement('p', { id: 'item' }, useStoreState(store, (s) => s.items[at]));
+  const Item = ({ at }: { at: number }) =>
+    createElement(
+      'p',
+      { id: 'item' },
+      useStoreState(store, (s) => s.items[at]),
+    );
   await render(createElement(Item, { at: 0 }));
   expect(text('item')).toBe('a');
   await render(createElement(Item, { at: 2 }));
@@ -111,7 +132,12 @@ test('unmounting unsubscribes; a store given anew resubscribes', async () => {
   };
   const active = () => sources.reduce((sum, count) => sum + count(), 0);
   const first = counted(store);
-  const Count = ({ source }: { source: StateSource<State> }) => createElement('p', { id: 'count' }, useStoreState(source, (s) => s.count));
+  const Count = ({ source }: { source: StateSource<State> }) =>
+    createElement(
+      'p',
+      { id: 'count' },
+      useStoreState(source, (s) => s.count),
+    );
   await render(createElement(Count, { source: first }));
   await render(createElement(Count, { source: first })); // same store, re-rendered: the subscription stays
   expect(active()).toBe(1);

@@ -38,7 +38,11 @@ const renders: PersistenceStatus[] = [];
 const Status = ({ source }: { source: StatusSource }) => {
   const status = useStoreStatus(source);
   renders.push(status);
-  return createElement('p', { id: 'status', 'data-phase': status.phase }, status.lastSavedAt === null ? `${status.phase}, nothing saved` : `${status.phase}, saved`);
+  return createElement(
+    'p',
+    { id: 'status', 'data-phase': status.phase },
+    status.lastSavedAt === null ? `${status.phase}, nothing saved` : `${status.phase}, saved`,
+  );
 };
 const shown = () => container.querySelector('#status')?.textContent;
 const until = (phase: PersistenceStatus['phase']) => act(() => firstValueFrom(store.status$.pipe(filter((s) => s.phase === phase))));
@@ -57,7 +61,12 @@ test('the status follows each write: dirty, saving, then idle with the time it w
   control.release();
   await act(() => flushed);
   expect(shown()).toBe('idle, saved');
-  expect(renders.map((s) => [s.phase, s.pending])).toEqual([['idle', 0], ['dirty', 1], ['saving', 1], ['idle', 0]]);
+  expect(renders.map((s) => [s.phase, s.pending])).toEqual([
+    ['idle', 0],
+    ['dirty', 1],
+    ['saving', 1],
+    ['idle', 0],
+  ]);
   expect(renders.at(-1)!.lastSavedAt).toBe(store.getStatus().lastSavedAt);
 });
 

@@ -6,7 +6,8 @@ import { createPersistentStore } from '../../src/store/create-persistent-store.j
 import { KeyedMap } from '../../src/store/keyed-map.js';
 
 type State = { done: number; data: Record<string, unknown>; list: unknown[]; seen: KeyedMap<unknown> };
-const open = () => createPersistentStore<State>({ key: 'K', initial: { done: 0, data: {}, list: [], seen: new KeyedMap() }, adapter: memoryAdapter(), events: EMPTY });
+const open = () =>
+  createPersistentStore<State>({ key: 'K', initial: { done: 0, data: {}, list: [], seen: new KeyedMap() }, adapter: memoryAdapter(), events: EMPTY });
 
 const MAP_HINT = 'use KeyedMap, a string-keyed map whose changes cost the same at any size';
 const SET_HINT = 'use KeyedMap<true> (set(key, true), has(key)) or an array';
@@ -30,8 +31,18 @@ async function refusal(recipe: (draft: State) => void | State): Promise<Unserial
 
 describe('a Map or a Set in the state: refused by update(), pointing to KeyedMap', () => {
   test.each([
-    ['a Set as a field', (s: State) => void (s.data.seen = new Set(['https://a'])), 'data.seen', `a Set object at data.seen: the state must be plain JSON; ${SET_HINT}`],
-    ['a Map as a field', (s: State) => void (s.data.byUrl = new Map([['https://a', 1]])), 'data.byUrl', `a Map object at data.byUrl: the state must be plain JSON; ${MAP_HINT}`],
+    [
+      'a Set as a field',
+      (s: State) => void (s.data.seen = new Set(['https://a'])),
+      'data.seen',
+      `a Set object at data.seen: the state must be plain JSON; ${SET_HINT}`,
+    ],
+    [
+      'a Map as a field',
+      (s: State) => void (s.data.byUrl = new Map([['https://a', 1]])),
+      'data.byUrl',
+      `a Map object at data.byUrl: the state must be plain JSON; ${MAP_HINT}`,
+    ],
     ['a Set in an array', (s: State) => void s.list.push(new Set()), 'list[0]', `a Set object at list[0]`],
     // A KeyedMap checks its values itself and knows only the entry's key, not where the map is.
     ['a Map as a KeyedMap value', (s: State) => void s.seen.set('u', new Map()), 'u', `a Map object at u`],
@@ -51,7 +62,9 @@ describe('a Map or a Set in the state: refused by update(), pointing to KeyedMap
   });
 
   test('an initial state holding a Set is refused at open with the same hint', async () => {
-    const error = await createPersistentStore({ key: 'K', initial: { seen: new Set<string>() }, adapter: memoryAdapter(), events: EMPTY }).catch((e: unknown) => e);
+    const error = await createPersistentStore({ key: 'K', initial: { seen: new Set<string>() }, adapter: memoryAdapter(), events: EMPTY }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UnserializableStateError);
     expect((error as Error).message).toContain(`a Set object at seen: the state must be plain JSON; ${SET_HINT}`);
   });

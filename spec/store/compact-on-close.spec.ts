@@ -145,9 +145,18 @@ describe('close() leaves the stored snapshot current', () => {
     control.failNext(new Error('the disk is full'));
     await store.close();
     expect(diagnostics).toEqual([
-      expect.objectContaining({ type: 'write-failed', message: expect.stringMatching(/^Could not fold the journal of "R" into a snapshot at close: the disk is full\. Nothing is lost/) }),
+      expect.objectContaining({
+        type: 'write-failed',
+        message: expect.stringMatching(/^Could not fold the journal of "R" into a snapshot at close: the disk is full\. Nothing is lost/),
+      }),
     ]);
-    const again = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: memoryAdapter({ records: control.records }), events: EMPTY, compactOnClose: false });
+    const again = await createPersistentStore({
+      key: 'R',
+      initial: { n: 0 },
+      adapter: memoryAdapter({ records: control.records }),
+      events: EMPTY,
+      compactOnClose: false,
+    });
     expect(again.getState()).toEqual({ n: 2 });
     await again.close();
   });

@@ -11,7 +11,7 @@ const WRITE_SLACK_MS = 250;
 /** Small seeded PRNG so that a failing sequence of kill moments can be replayed. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const tempDir = useTempDir('crash', 'all');

@@ -1,14 +1,23 @@
 import { jest } from '@jest/globals';
 import { EMPTY, Subject, filter, firstValueFrom, map } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
-import { ConflictError, InvalidKeyError, InvalidOptionError, PersistentStoreError, StorageAccessError, StorageError, StoreClosedError, StoreLockedError, UnserializableStateError } from '../../src/errors.js';
+import {
+  ConflictError,
+  InvalidKeyError,
+  InvalidOptionError,
+  PersistentStoreError,
+  StorageAccessError,
+  StorageError,
+  StoreClosedError,
+  StoreLockedError,
+  UnserializableStateError,
+} from '../../src/errors.js';
 import type { StorageAdapter } from '../../src/adapters/storage-adapter.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
 
-const open = <T>(initial: T, extra: object = {}) =>
-  createPersistentStore({ key: 'STATE', initial, adapter: memoryAdapter(), ...extra });
+const open = <T>(initial: T, extra: object = {}) => createPersistentStore({ key: 'STATE', initial, adapter: memoryAdapter(), ...extra });
 
 describe('createPersistentStore', () => {
   test('starts from initial when nothing is stored, and restores what was written', async () => {
@@ -30,7 +39,12 @@ describe('createPersistentStore', () => {
     const store = await open({ done: 0 });
     expect(store.location).toBe('memory:STATE');
     await store.close();
-    const named = await createPersistentStore({ key: 'K', initial: {}, adapter: { ...memoryAdapter(), locate: (key: string) => `somewhere/${key}` }, events: EMPTY });
+    const named = await createPersistentStore({
+      key: 'K',
+      initial: {},
+      adapter: { ...memoryAdapter(), locate: (key: string) => `somewhere/${key}` },
+      events: EMPTY,
+    });
     expect(named.location).toBe('somewhere/K');
     await named.close();
   });
@@ -69,7 +83,11 @@ describe('createPersistentStore', () => {
     store.select((s) => s.a).subscribe((a) => as.push(a));
     store.update((d) => void (d.b = 5));
     store.update((d) => void (d.a = 2));
-    expect(states).toEqual([{ a: 1, b: 0 }, { a: 1, b: 5 }, { a: 2, b: 5 }]);
+    expect(states).toEqual([
+      { a: 1, b: 0 },
+      { a: 1, b: 5 },
+      { a: 2, b: 5 },
+    ]);
     expect(as).toEqual([1, 2]);
     await store.close();
   });
@@ -91,7 +109,15 @@ describe('createPersistentStore', () => {
       ['a BigInt', (d) => void (d.data.big = 10n), /the BigInt 10n at data\.big/],
       ['undefined', (d) => void (d.data.u = undefined), /undefined at data\.u/],
       ['undefined in an array', (d) => void (d.data.list = [1, undefined]), /undefined at data\.list\[1\]/],
-      ['a cycle', (d) => { const o: Record<string, unknown> = {}; o.self = o; d.data.o = o; }, /a circular reference at data\.o\.self/],
+      [
+        'a cycle',
+        (d) => {
+          const o: Record<string, unknown> = {};
+          o.self = o;
+          d.data.o = o;
+        },
+        /a circular reference at data\.o\.self/,
+      ],
       ['NaN', (d) => void (d.data['a b'] = NaN), /the number NaN at data\["a b"\]/],
       ['a Date', (d) => void (d.data.when = new Date(0)), /a Date object at data\.when/],
       ['a Map', (d) => void (d.data.m = new Map()), /a Map object at data\.m/],
@@ -271,11 +297,24 @@ describe('conflicts on a shared key', () => {
       },
       readJournal: async (key, after) => (after === undefined ? base.readJournal!(key) : []), // a stale cache: never anything new
     };
-    const store = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: stale, events: EMPTY, onConflict: 'rebase', debounceMs: 0, maxWaitMs: 0 });
+    const store = await createPersistentStore({
+      key: 'S',
+      initial: { n: 0 },
+      adapter: stale,
+      events: EMPTY,
+      onConflict: 'rebase',
+      debounceMs: 0,
+      maxWaitMs: 0,
+    });
     store.update((s) => void s.n++);
     await store.flush(); // the first write is a snapshot
     store.update((s) => void s.n++);
-    const error = await firstValueFrom(store.status$.pipe(filter((s) => s.phase === 'error'), map((s) => s.lastError)));
+    const error = await firstValueFrom(
+      store.status$.pipe(
+        filter((s) => s.phase === 'error'),
+        map((s) => s.lastError),
+      ),
+    );
     expect(error).toBeInstanceOf(ConflictError);
     expect(appends).toBeLessThan(15); // 9 tries, spaced 10 ms doubling: not thousands
     await store.close().catch(() => undefined);

@@ -49,7 +49,7 @@ describe('debounceWithMaxWait', () => {
   });
 });
 
-test('values faster than the scheduler\'s shortest delay still get through every maxWaitMs (as Node clamps timers to 1 ms)', () => {
+test("values faster than the scheduler's shortest delay still get through every maxWaitMs (as Node clamps timers to 1 ms)", () => {
   // Found by the torture suite: a writer at full speed went 2 s without a write. Each value re-set
   // the max-wait timer; past the deadline it was re-set to "now", which Node makes 1 ms, and the
   // next value, 0.5 ms later, cancelled it again.

@@ -1,13 +1,25 @@
 import fc from 'fast-check';
-import { EMPTY_TRIE, hashKey, trieCount, trieDelete, trieEntries, trieFromPairs, trieGet, trieHas, triePairs, trieSet, type TrieNode } from '../../src/store/hash-trie.js';
+import {
+  EMPTY_TRIE,
+  hashKey,
+  trieCount,
+  trieDelete,
+  trieEntries,
+  trieFromPairs,
+  trieGet,
+  trieHas,
+  triePairs,
+  trieSet,
+  type TrieNode,
+} from '../../src/store/hash-trie.js';
 
 // Few distinct keys collide often in leaves; many keys force splits down several levels.
-const keys = fc.oneof(fc.constantFrom('a', 'b', 'c', '', 'ü', '__proto__', 'constructor'), fc.integer({ min: 0, max: 3000 }).map((i) => `k${i}`));
+const keys = fc.oneof(
+  fc.constantFrom('a', 'b', 'c', '', 'ü', '__proto__', 'constructor'),
+  fc.integer({ min: 0, max: 3000 }).map((i) => `k${i}`),
+);
 const ops = fc.array(
-  fc.oneof(
-    fc.record({ kind: fc.constant('set' as const), key: keys, value: fc.integer() }),
-    fc.record({ kind: fc.constant('delete' as const), key: keys }),
-  ),
+  fc.oneof(fc.record({ kind: fc.constant('set' as const), key: keys, value: fc.integer() }), fc.record({ kind: fc.constant('delete' as const), key: keys })),
   { minLength: 300, maxLength: 3000 },
 );
 
@@ -102,7 +114,13 @@ describe('hash trie', () => {
   test('built from pairs with repeated keys: the last value wins; 100,000 copies of one key cost a pass, not a square', () => {
     const built = trieFromPairs([['a', 1], ['b', 2], ['a', 3], ...Array.from({ length: 40 }, (_, i) => ['c', i])]);
     if (typeof built === 'string') throw new Error(built);
-    expect(new Map(trieEntries(built.node))).toEqual(new Map([['a', 3], ['b', 2], ['c', 39]]));
+    expect(new Map(trieEntries(built.node))).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 2],
+        ['c', 39],
+      ]),
+    );
     expect(built.size).toBe(3);
     const started = performance.now();
     const same = trieFromPairs(Array.from({ length: 100_000 }, (_, i) => ['one', i]));

@@ -47,7 +47,12 @@ describe('hydration', () => {
   });
 
   test('schema mismatch: InvalidStateError naming the key and the first problem', async () => {
-    await expectRefused(envelope(0, { done: 1, seen: { x: 'yes' } }), {}, InvalidStateError, /stored state for key "KEY" does not match the schema at seen\.x: .*true/);
+    await expectRefused(
+      envelope(0, { done: 1, seen: { x: 'yes' } }),
+      {},
+      InvalidStateError,
+      /stored state for key "KEY" does not match the schema at seen\.x: .*true/,
+    );
   });
 
   test('a malformed envelope is corrupt, not a bare value', async () => {
@@ -86,7 +91,12 @@ describe('hydration', () => {
     });
 
     test('never for a newer version', async () => {
-      await expectRefused(envelope(5, initial), { version: 2, migrate: () => initial, onInvalidStored: 'moveAside' }, FutureVersionError, /version 5, newer than this store's version 2/);
+      await expectRefused(
+        envelope(5, initial),
+        { version: 2, migrate: () => initial, onInvalidStored: 'moveAside' },
+        FutureVersionError,
+        /version 5, newer than this store's version 2/,
+      );
     });
   });
 
@@ -110,7 +120,12 @@ describe('hydration', () => {
     });
 
     test('a newer version is refused and never downgraded', async () => {
-      await expectRefused(envelope(3, initial), { version: 2, migrate: () => initial }, FutureVersionError, /written by version 3, newer than this store's version 2; refusing to downgrade/);
+      await expectRefused(
+        envelope(3, initial),
+        { version: 2, migrate: () => initial },
+        FutureVersionError,
+        /written by version 3, newer than this store's version 2; refusing to downgrade/,
+      );
     });
 
     test('an older version without migrate is refused (even with moveAside)', async () => {
@@ -119,7 +134,12 @@ describe('hydration', () => {
 
     test('a migrate that throws: MigrationError with the cause, stored copy kept', async () => {
       const boom = new Error('boom');
-      const { records, open } = await openOver(envelope(1, {}), { version: 2, migrate: () => { throw boom; } });
+      const { records, open } = await openOver(envelope(1, {}), {
+        version: 2,
+        migrate: () => {
+          throw boom;
+        },
+      });
       const error = (await open().catch((e: unknown) => e)) as MigrationError;
       expect(error).toBeInstanceOf(MigrationError);
       expect(error.message).toMatch(/migrate threw: boom/);
@@ -132,7 +152,12 @@ describe('hydration', () => {
     });
 
     test('a migrate that returns what JSON cannot hold', async () => {
-      await expectRefused(envelope(1, {}), { version: 2, migrate: () => ({ done: 1, seen: {}, at: new Date() }) as never }, MigrationError, /a Date object at at/);
+      await expectRefused(
+        envelope(1, {}),
+        { version: 2, migrate: () => ({ done: 1, seen: {}, at: new Date() }) as never },
+        MigrationError,
+        /a Date object at at/,
+      );
     });
   });
 
@@ -151,7 +176,10 @@ describe('hydration', () => {
     });
 
     test('a later version migrates it from 0', async () => {
-      const { open } = await openOver(JSON.stringify({ n: 2 }), { version: 1, migrate: (old, from) => ({ done: (old as { n: number }).n * 10 + from, seen: {} }) });
+      const { open } = await openOver(JSON.stringify({ n: 2 }), {
+        version: 1,
+        migrate: (old, from) => ({ done: (old as { n: number }).n * 10 + from, seen: {} }),
+      });
       const store = await open();
       expect(store.getState()).toEqual({ done: 20, seen: {} });
       await store.close();
@@ -162,12 +190,22 @@ describe('hydration', () => {
 
       test("a gateway's own 200 page is refused, says why and how to adopt it, and is left as it was", async () => {
         const page = JSON.stringify({ error: 'Bad Gateway', status: 502 });
-        await expectRefused(page, noSchema, CorruptStateError, /bare value .* does not look like this store's state: it has no key "done", which initial has\. To adopt it anyway, pass a `schema`.*adoptUnversioned: false/);
+        await expectRefused(
+          page,
+          noSchema,
+          CorruptStateError,
+          /bare value .* does not look like this store's state: it has no key "done", which initial has\. To adopt it anyway, pass a `schema`.*adoptUnversioned: false/,
+        );
       });
 
       test('a value of another kind, or a key of another kind, is refused', async () => {
         await expectRefused(JSON.stringify([1, 2]), noSchema, CorruptStateError, /it is a JSON array where initial is a JSON object/);
-        await expectRefused(JSON.stringify({ done: '12', seen: {} }), noSchema, CorruptStateError, /its key "done" holds a JSON string where initial has a JSON number/);
+        await expectRefused(
+          JSON.stringify({ done: '12', seen: {} }),
+          noSchema,
+          CorruptStateError,
+          /its key "done" holds a JSON string where initial has a JSON number/,
+        );
       });
 
       test('a plain object where initial holds a KeyedMap is refused: code written for a map would get an object', async () => {
@@ -186,7 +224,7 @@ describe('hydration', () => {
         await store.close();
       });
 
-      test("a Crawlee useState value (the whole state, maybe with more keys) is adopted", async () => {
+      test('a Crawlee useState value (the whole state, maybe with more keys) is adopted', async () => {
         const crawleeState = { done: 12, seen: { 'https://a.example/': true }, startedAt: '2026-01-01' };
         const { open } = await openOver(JSON.stringify(crawleeState), noSchema);
         const store = await open();
@@ -245,7 +283,7 @@ describe('hydration', () => {
       expect((error as Error).message).toMatch(/a journal but no snapshot/);
     });
 
-    test("moveAside moves the journal along with the snapshot", async () => {
+    test('moveAside moves the journal along with the snapshot', async () => {
       const { records } = await withJournal(line(1, 1) + line(3, 3));
       const store = await createPersistentStore<State>({ key: 'KEY', initial, schema, adapter: memoryAdapter({ records }), onInvalidStored: 'moveAside' });
       expect(records.get(`${store.movedAside}#journal`)).toBe(line(1, 1) + line(3, 3));

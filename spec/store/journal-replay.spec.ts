@@ -64,20 +64,47 @@ function plain(state: State): unknown {
 function apply(store: PersistentStore<State>, c: Command, step: number): void {
   store.update((s) => {
     switch (c.do) {
-      case 'inc': s.n++; break;
-      case 'push': s.list.push(c.value); break;
-      case 'unshift': s.list.unshift(c.value); break;
-      case 'pop': s.list.pop(); break;
-      case 'shift': s.list.shift(); break;
-      case 'setItem': if (c.at < s.list.length) s.list[c.at] = c.value; break;
-      case 'setProp': s.obj[c.key] = c.value; break;
-      case 'deleteProp': delete s.obj[c.key]; break;
-      case 'mapSet': s.map.set(c.key, c.value); break;
-      case 'mapDelete': s.map.delete(c.key); break;
-      case 'mapClear': s.map.clear(); break;
-      case 'mapBulk': for (let i = 0; i < c.count; i++) s.map.set(`bulk-${step}-${i}`, i); break;
-      case 'replaceMap': s.map = new KeyedMap(c.entries) as never; break;
-      case 'replaceAll': return { n: c.n, list: [...s.list], obj: { ...s.obj }, map: new KeyedMap(s.map.entries()) } as never;
+      case 'inc':
+        s.n++;
+        break;
+      case 'push':
+        s.list.push(c.value);
+        break;
+      case 'unshift':
+        s.list.unshift(c.value);
+        break;
+      case 'pop':
+        s.list.pop();
+        break;
+      case 'shift':
+        s.list.shift();
+        break;
+      case 'setItem':
+        if (c.at < s.list.length) s.list[c.at] = c.value;
+        break;
+      case 'setProp':
+        s.obj[c.key] = c.value;
+        break;
+      case 'deleteProp':
+        delete s.obj[c.key];
+        break;
+      case 'mapSet':
+        s.map.set(c.key, c.value);
+        break;
+      case 'mapDelete':
+        s.map.delete(c.key);
+        break;
+      case 'mapClear':
+        s.map.clear();
+        break;
+      case 'mapBulk':
+        for (let i = 0; i < c.count; i++) s.map.set(`bulk-${step}-${i}`, i);
+        break;
+      case 'replaceMap':
+        s.map = new KeyedMap(c.entries) as never;
+        break;
+      case 'replaceAll':
+        return { n: c.n, list: [...s.list], obj: { ...s.obj }, map: new KeyedMap(s.map.entries()) } as never;
     }
     return undefined;
   });

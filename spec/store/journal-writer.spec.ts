@@ -8,7 +8,10 @@ import { controlledAdapter } from '../support/controlled-adapter.js';
 
 const snapshotOf = (records: Map<string, string>, key = 'J') => JSON.parse(records.get(key)!) as { seq: number; version: number; state: unknown };
 const journalOf = (records: Map<string, string>, key = 'J') =>
-  (records.get(`${key}#journal`) ?? '').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { seq: number });
+  (records.get(`${key}#journal`) ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { seq: number });
 
 /** A memory adapter that counts snapshot writes and appends, and logs their order. */
 function countingAdapter(records: Map<string, string>) {
@@ -124,9 +127,16 @@ describe('journal writer', () => {
     // Found by the torture suite: compaction waited for a moment with nothing pending, which never came.
     const records = new Map<string, string>();
     const inner = memoryAdapter({ records });
-    const slowAppends: StorageAdapter = { ...inner, append: (key, entries) => new Promise((resolve) => setTimeout(resolve, 2)).then(() => inner.append!(key, entries)) };
+    const slowAppends: StorageAdapter = {
+      ...inner,
+      append: (key, entries) => new Promise((resolve) => setTimeout(resolve, 2)).then(() => inner.append!(key, entries)),
+    };
     const store = await createPersistentStore({ key: 'J', initial: { ring: new KeyedMap<number>() }, adapter: slowAppends, debounceMs: 1, maxWaitMs: 2 });
-    const journalChanges = () => (records.get('J#journal') ?? '').split('\n').filter(Boolean).reduce((sum, line) => sum + (JSON.parse(line) as { ops: Array<{ changes?: unknown[] }> }).ops.reduce((n, op) => n + (op.changes?.length ?? 1), 0), 0);
+    const journalChanges = () =>
+      (records.get('J#journal') ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .reduce((sum, line) => sum + (JSON.parse(line) as { ops: Array<{ changes?: unknown[] }> }).ops.reduce((n, op) => n + (op.changes?.length ?? 1), 0), 0);
     let most = 0;
     for (let round = 0; round < 300; round++) {
       store.update((s) => {

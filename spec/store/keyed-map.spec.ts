@@ -19,7 +19,12 @@ describe('KeyedMap', () => {
     expect(map.get('a')).toBe(1);
     expect(map.get('zz')).toBeUndefined();
     expect(map.has('b')).toBe(true);
-    expect(new Map(map)).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(new Map(map)).toEqual(
+      new Map([
+        ['a', 1],
+        ['b', 2],
+      ]),
+    );
     expect([...map.keys()].sort()).toEqual(['a', 'b']);
     expect([...map.values()].sort()).toEqual([1, 2]);
     const seen: string[] = [];
@@ -50,7 +55,12 @@ describe('KeyedMap', () => {
 
   describe('stored form', () => {
     test('its entries as [key, value] pairs, in its own order: what new Map(entries) takes', () => {
-      const map = new KeyedMap<unknown>([['b', 1], ['__proto__', { own: true }], ['10', 'ten'], ['a', [1, 2]]]);
+      const map = new KeyedMap<unknown>([
+        ['b', 1],
+        ['__proto__', { own: true }],
+        ['10', 'ten'],
+        ['a', [1, 2]],
+      ]);
       const stored = JSON.parse(JSON.stringify({ seen: map })).seen;
       expect(Object.keys(stored)).toEqual(['$rxpsMap', 'size', 'entries']);
       expect(stored.size).toBe(4);
@@ -80,7 +90,28 @@ describe('KeyedMap', () => {
     });
 
     test('a key stored twice (an edited file) keeps its last value, as new Map does', async () => {
-      const records = new Map([['M', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { seen: { $rxpsMap: 1, size: 3, entries: [['a', 1], ['b', 2], ['a', 3]] } } })]]);
+      const records = new Map([
+        [
+          'M',
+          JSON.stringify({
+            $rxps: 1,
+            version: 0,
+            savedAt: '',
+            seq: 0,
+            state: {
+              seen: {
+                $rxpsMap: 1,
+                size: 3,
+                entries: [
+                  ['a', 1],
+                  ['b', 2],
+                  ['a', 3],
+                ],
+              },
+            },
+          }),
+        ],
+      ]);
       const store = await open(records);
       expect(store.getState().seen.toObject()).toEqual({ a: 3, b: 2 });
       expect(store.getState().seen.size).toBe(2);
@@ -91,11 +122,20 @@ describe('KeyedMap', () => {
       // spec/fixtures/stored: written by the library at commit 8542f98, closed with one journal record.
       const fixtures = path.join('spec', 'fixtures', 'stored');
       for (const name of await fs.readdir(fixtures)) await fs.copyFile(path.join(fixtures, name), path.join(dir(), name));
-      expect(JSON.parse(await fs.readFile(path.join(dir(), 'TRIE_FORM.json'), 'utf8')).state.seen).toMatchObject({ $rxpsMap: 1, size: 102, node: expect.any(Array) });
-      const reopen = () => createPersistentStore({ key: 'TRIE_FORM', initial: { done: 0, seen: new KeyedMap<unknown>() }, adapter: fileAdapter({ dir: dir() }), events: EMPTY });
+      expect(JSON.parse(await fs.readFile(path.join(dir(), 'TRIE_FORM.json'), 'utf8')).state.seen).toMatchObject({
+        $rxpsMap: 1,
+        size: 102,
+        node: expect.any(Array),
+      });
+      const reopen = () =>
+        createPersistentStore({ key: 'TRIE_FORM', initial: { done: 0, seen: new KeyedMap<unknown>() }, adapter: fileAdapter({ dir: dir() }), events: EMPTY });
       const store = await reopen();
       const expected = new Map<string, unknown>(Array.from({ length: 100 }, (_, i) => [`https://shop.example/product/${i}`, { price: i }]));
-      expected.set('__proto__', 'own key').set('10', 'numeric-looking').set('https://shop.example/product/new', { price: 1000 }).delete('https://shop.example/product/3');
+      expected
+        .set('__proto__', 'own key')
+        .set('10', 'numeric-looking')
+        .set('https://shop.example/product/new', { price: 1000 })
+        .delete('https://shop.example/product/3');
       expect(store.getState().done).toBe(101);
       expect(new Map(store.getState().seen)).toEqual(expected);
       store.update((s) => void s.seen.set('after', 1));
@@ -155,7 +195,9 @@ describe('KeyedMap', () => {
     });
 
     test('a stored map with a broken trie is corrupt, naming it', async () => {
-      const records = new Map([['M', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { seen: { $rxpsMap: 1, size: 5, node: [1, 'a', true] } } })]]);
+      const records = new Map([
+        ['M', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { seen: { $rxpsMap: 1, size: 5, node: [1, 'a', true] } } })],
+      ]);
       await expect(open(records)).rejects.toThrow(/says it has 5 entries but holds 1/);
       records.set('M', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { seen: { $rxpsMap: 1, size: 1, node: [7] } } }));
       await expect(open(records)).rejects.toThrow(/trie is malformed/);
@@ -167,7 +209,16 @@ describe('KeyedMap', () => {
       [{ size: 1, entries: [[1, 'a']] }, /entry 1 is not a \[key, value\] pair/],
       [{ size: 2, entries: ['a', 1] }, /entry 1 is not a \[key, value\] pair/],
       // Entries lost to damage that still parses (a chunk overwritten inside a string): refused, not taken as the map.
-      [{ size: 3, entries: [['a', 1], ['b', '}}}}}}']] }, /a KeyedMap that says it has 3 entries but holds 2/],
+      [
+        {
+          size: 3,
+          entries: [
+            ['a', 1],
+            ['b', '}}}}}}'],
+          ],
+        },
+        /a KeyedMap that says it has 3 entries but holds 2/,
+      ],
       [{ entries: [['a', 1]] }, /a KeyedMap that says it has undefined entries but holds 1/],
     ])('stored entries that are not pairs are corrupt, naming the entry: %j', async (form, message) => {
       const records = new Map([['M', JSON.stringify({ $rxps: 1, version: 0, savedAt: '', seq: 0, state: { seen: { $rxpsMap: 1, ...form } } })]]);

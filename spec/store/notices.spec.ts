@@ -28,7 +28,9 @@ describe('what the logger is told', () => {
     store.update((s) => void (s.seen.x = 1));
     store.update((s) => void (s.seen.y = 2));
     expect(logger.lines).toEqual([
-      expect.stringMatching(/^warning rx-persistent-store: An update of "N" copied the plain object at seen \(10,001 entries; the update took [\d.]+ ms\).*use a KeyedMap/),
+      expect.stringMatching(
+        /^warning rx-persistent-store: An update of "N" copied the plain object at seen \(10,001 entries; the update took [\d.]+ ms\).*use a KeyedMap/,
+      ),
     ]);
     store.update((s) => void s.list.push(...Array.from({ length: 10_000 }, (_, i) => i)));
     store.update((s) => void s.list.push(1));
@@ -70,7 +72,9 @@ describe('what the logger is told', () => {
     await store.flush();
     store.update((s) => void (s.text += 'y'));
     await store.flush();
-    expect(logger.lines).toEqual([expect.stringMatching(/^warning rx-persistent-store: The state of "N" is about [\d,]+ bytes, (8|9|1\d)\d % of the test limit \(10,000 bytes\)/)]);
+    expect(logger.lines).toEqual([
+      expect.stringMatching(/^warning rx-persistent-store: The state of "N" is about [\d,]+ bytes, (8|9|1\d)\d % of the test limit \(10,000 bytes\)/),
+    ]);
     await store.close();
   });
 
@@ -79,7 +83,9 @@ describe('what the logger is told', () => {
     store.update((s) => void (s.seen.x = 1)); // would warn
     await store.close();
     await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(InvalidOptionError);
-    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(/warn\(\) \(the console\?\).*pass \{ warning: console\.warn, error: console\.error \}/);
+    await expect(open({}, console as unknown as StoreLogger)).rejects.toThrow(
+      /warn\(\) \(the console\?\).*pass \{ warning: console\.warn, error: console\.error \}/,
+    );
     await expect(open({}, { info: () => undefined } as unknown as StoreLogger)).rejects.toThrow(/expected false or an object with warning\(\) and error\(\)/);
   });
 });
@@ -103,7 +109,10 @@ describe('a logger that throws', () => {
       expect(store.getState().seen.x).toBe(1);
       expect(() => store.update((s) => void (s.at = new Date()))).toThrow(UnserializableStateError);
       // What the logger could not take goes to the console: never silent.
-      expect(console.mock.calls.map(([line]) => String(line))).toEqual([expect.stringMatching(/copied the plain object at seen/), expect.stringMatching(/was refused/)]);
+      expect(console.mock.calls.map(([line]) => String(line))).toEqual([
+        expect.stringMatching(/copied the plain object at seen/),
+        expect.stringMatching(/was refused/),
+      ]);
     } finally {
       console.mockRestore();
     }
@@ -154,7 +163,15 @@ describe('write-through after migrating or aborting', () => {
   test.each(['migrating', 'aborting'] as const)('after %s, each change is written without waiting for the debounce', async (name) => {
     const events = new Subject<PlatformEvent>();
     const records = new Map<string, string>();
-    const store = await createPersistentStore({ key: 'W', initial: { n: 0 }, adapter: memoryAdapter({ records }), events, debounceMs: 60_000, maxWaitMs: 60_000, logger: false });
+    const store = await createPersistentStore({
+      key: 'W',
+      initial: { n: 0 },
+      adapter: memoryAdapter({ records }),
+      events,
+      debounceMs: 60_000,
+      maxWaitMs: 60_000,
+      logger: false,
+    });
     store.update((s) => void s.n++);
     events.next({ name, data: {} } as PlatformEvent);
     await firstValueFrom(store.status$.pipe(filter((s) => s.pending === 0)));
@@ -162,7 +179,13 @@ describe('write-through after migrating or aborting', () => {
       store.update((s) => void s.n++);
       // Nothing but the write-through writes: the debounce is 60 s, and nobody flushes.
       await firstValueFrom(store.status$.pipe(filter((s) => s.pending === 0 && s.phase === 'idle')));
-      const reopened = await createPersistentStore({ key: 'W', initial: { n: 0 }, adapter: memoryAdapter({ records }), events: new Subject<PlatformEvent>(), logger: false });
+      const reopened = await createPersistentStore({
+        key: 'W',
+        initial: { n: 0 },
+        adapter: memoryAdapter({ records }),
+        events: new Subject<PlatformEvent>(),
+        logger: false,
+      });
       expect(reopened.getState()).toEqual({ n });
       await reopened.close();
     }
@@ -174,8 +197,21 @@ describe('write timing', () => {
   const timed = (debounceMs: number, maxWaitMs: number): StorageAdapter => ({ ...memoryAdapter(), writeTiming: { debounceMs, maxWaitMs } });
 
   test("the adapter's writeTiming is the default; maxWaitMs alone caps the debounce", async () => {
-    const slow = await createPersistentStore({ key: 'T', initial: { n: 0 }, adapter: timed(60_000, 60_000), events: new Subject<PlatformEvent>(), logger: false });
-    const capped = await createPersistentStore({ key: 'T', initial: { n: 0 }, adapter: timed(60_000, 60_000), events: new Subject<PlatformEvent>(), logger: false, maxWaitMs: 1 });
+    const slow = await createPersistentStore({
+      key: 'T',
+      initial: { n: 0 },
+      adapter: timed(60_000, 60_000),
+      events: new Subject<PlatformEvent>(),
+      logger: false,
+    });
+    const capped = await createPersistentStore({
+      key: 'T',
+      initial: { n: 0 },
+      adapter: timed(60_000, 60_000),
+      events: new Subject<PlatformEvent>(),
+      logger: false,
+      maxWaitMs: 1,
+    });
     slow.update((s) => void s.n++);
     capped.update((s) => void s.n++);
     await firstValueFrom(capped.status$.pipe(filter((s) => s.pending === 0)));

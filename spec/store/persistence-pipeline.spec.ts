@@ -15,7 +15,15 @@ const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 
 async function openStore(options: { debounceMs?: number; maxWaitMs?: number; flushTimeoutMs?: number } = {}) {
   const control = controlledAdapter();
-  const store = await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter, events: EMPTY, debounceMs: 100, maxWaitMs: 500, ...options });
+  const store = await createPersistentStore({
+    key: 'PIPE',
+    initial: { n: 0 },
+    adapter: control.adapter,
+    events: EMPTY,
+    debounceMs: 100,
+    maxWaitMs: 500,
+    ...options,
+  });
   const phases: PersistenceStatus['phase'][] = [];
   store.status$.subscribe((s) => {
     if (phases.at(-1) !== s.phase) phases.push(s.phase);

@@ -71,7 +71,10 @@ describe('a closed store, read with the Apify SDK', () => {
 
     test('the key holds the head, whose inline snapshot is the state as closed, the map as its entries', async () => {
       await crawlThenClose(remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }));
-      const head = (await readWithSdk(['platform', 'CRAWL', 'store-1'], { APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url })) as { seq: number; snapshot: { inline: { seq: number } } };
+      const head = (await readWithSdk(['platform', 'CRAWL', 'store-1'], { APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url })) as {
+        seq: number;
+        snapshot: { inline: { seq: number } };
+      };
       expect(head).toMatchObject({ $rxps: 2, seq: 3, snapshot: { inline: { $rxps: 1, seq: 3 } } });
       expectCurrent(head.snapshot.inline as never);
       expect([...api.records.keys()].filter((name) => name.includes('(rxps)s.'))).toEqual([]); // no segment left to replay

@@ -17,7 +17,15 @@ const reopen = async (records: Map<string, string>) => {
 /** Opens a store with a snapshot (n: 1) and one journal record (n: 2) durable. */
 async function openWritten(options: { verify: boolean }, compactOnClose = true) {
   const control = controlledAdapter(new Map(), { journal: true, ...options });
-  const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY, debounceMs: 60_000, maxWaitMs: 60_000, compactOnClose });
+  const store = await createPersistentStore({
+    key: 'R',
+    initial: { n: 0 },
+    adapter: control.adapter,
+    events: EMPTY,
+    debounceMs: 60_000,
+    maxWaitMs: 60_000,
+    compactOnClose,
+  });
   store.update((s) => void s.n++);
   await store.flush();
   store.update((s) => void s.n++);
@@ -32,7 +40,9 @@ describe('stored files removed or replaced while the store is open', () => {
   let spies: Array<{ mockRestore(): void }>;
   beforeEach(() => {
     logged = [];
-    spies = (['warn', 'error', 'info'] as const).map((level) => jest.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(`${level} ${String(line)}`)));
+    spies = (['warn', 'error', 'info'] as const).map((level) =>
+      jest.spyOn(console, level).mockImplementation((line: unknown) => void logged.push(`${level} ${String(line)}`)),
+    );
   });
   afterEach(() => spies.forEach((spy) => spy.mockRestore()));
 
@@ -103,7 +113,15 @@ describe('stored files removed or replaced while the store is open', () => {
 
   test('each notice also goes to diagnostics$; with logger: false, nothing to the console', async () => {
     const control = controlledAdapter(new Map(), { journal: true, verify: true });
-    const store = await createPersistentStore({ key: 'R', initial: { n: 0 }, adapter: control.adapter, events: EMPTY, debounceMs: 60_000, maxWaitMs: 60_000, logger: false });
+    const store = await createPersistentStore({
+      key: 'R',
+      initial: { n: 0 },
+      adapter: control.adapter,
+      events: EMPTY,
+      debounceMs: 60_000,
+      maxWaitMs: 60_000,
+      logger: false,
+    });
     store.update((s) => void s.n++);
     await store.flush();
     const seen: StoreDiagnostic[] = [];

@@ -14,8 +14,16 @@ const nest = (depth: number): unknown => (depth === 0 ? 'leaf' : { a: nest(depth
 
 describe('untrusted storage', () => {
   test('a journal whose paths lead into a prototype is refused as corrupt, and no prototype is touched', async () => {
-    for (const path of [['__proto__', 'polluted'], ['list', '__proto__', '0'], ['constructor', 'prototype', 'polluted'], ['list', 'constructor', 'prototype', 'polluted']]) {
-      const records = new Map([['K', envelope({ list: [] })], ['K#journal', journal({ seq: 1, ops: [{ op: 'add', path, value: 'yes' }] })]]);
+    for (const path of [
+      ['__proto__', 'polluted'],
+      ['list', '__proto__', '0'],
+      ['constructor', 'prototype', 'polluted'],
+      ['list', 'constructor', 'prototype', 'polluted'],
+    ]) {
+      const records = new Map([
+        ['K', envelope({ list: [] })],
+        ['K#journal', journal({ seq: 1, ops: [{ op: 'add', path, value: 'yes' }] })],
+      ]);
       await expect(open(records)).rejects.toBeInstanceOf(CorruptStateError);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(([] as unknown[])[0]).toBeUndefined();
@@ -27,13 +35,19 @@ describe('untrusted storage', () => {
     // Up to where JSON.parse itself gives up: the window where it parses but a recursive walk overflowed (found by the torture suite).
     for (let depth = 2_000; depth <= 16_000; depth += 1_000) {
       const deep = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-      const records = new Map([['K', envelope({ n: 0 })], ['K#journal', `{"seq":1,"ops":[{"op":"add","path":["deep"],"value":${deep}}]}\n`]]);
+      const records = new Map([
+        ['K', envelope({ n: 0 })],
+        ['K#journal', `{"seq":1,"ops":[{"op":"add","path":["deep"],"value":${deep}}]}\n`],
+      ]);
       await expect(open(records)).rejects.toThrow(CorruptStateError);
     }
   });
 
   test('"__proto__" as the last key of a path makes an own key (as JSON.parse does), never a prototype', async () => {
-    const records = new Map([['K', envelope({ n: 0 })], ['K#journal', journal({ seq: 1, ops: [{ op: 'add', path: ['__proto__'], value: { x: 1 } }] })]]);
+    const records = new Map([
+      ['K', envelope({ n: 0 })],
+      ['K#journal', journal({ seq: 1, ops: [{ op: 'add', path: ['__proto__'], value: { x: 1 } }] })],
+    ]);
     const store = await open(records);
     expect(Object.hasOwn(store.getState(), '__proto__')).toBe(true);
     expect(Object.getPrototypeOf(store.getState())).toBe(Object.prototype);
@@ -42,14 +56,24 @@ describe('untrusted storage', () => {
   });
 
   test('unknown ops, and list indexes that are not whole numbers in range, are corruption', async () => {
-    for (const op of [{ op: 'set', path: ['n'], value: 1 }, { op: 'add', path: ['list', 'NaN'], value: 1 }, { op: 'add', path: ['list', 5], value: 1 }, { op: 'remove', path: [{}] }]) {
-      const records = new Map([['K', envelope({ list: [], n: 0 })], ['K#journal', journal({ seq: 1, ops: [op] })]]);
+    for (const op of [
+      { op: 'set', path: ['n'], value: 1 },
+      { op: 'add', path: ['list', 'NaN'], value: 1 },
+      { op: 'add', path: ['list', 5], value: 1 },
+      { op: 'remove', path: [{}] },
+    ]) {
+      const records = new Map([
+        ['K', envelope({ list: [], n: 0 })],
+        ['K#journal', journal({ seq: 1, ops: [op] })],
+      ]);
       await expect(open(records)).rejects.toBeInstanceOf(CorruptStateError);
     }
   });
 
   test('a sequence number past 2^53 − 1 is refused: counting on from it would lose every later record', async () => {
-    await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53)]]))).rejects.toThrow(/journal sequence 9007199254740992 is not a whole number from 0 to 2\^52 − 1/);
+    await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53)]]))).rejects.toThrow(
+      /journal sequence 9007199254740992 is not a whole number from 0 to 2\^52 − 1/,
+    );
     await expect(open(new Map([['K', envelope({ n: 0 }, 2 ** 53 - 1)]]))).rejects.toBeInstanceOf(CorruptStateError); // no room left to count on
     // nor may a store write a version it could not read back
     await expect(open(new Map(), { version: 2 ** 53 })).rejects.toBeInstanceOf(InvalidOptionError);

@@ -89,7 +89,14 @@ describe('subscribers that react to a change', () => {
     total: number;
   }
   const openProgress = (records: Map<string, string>) =>
-    createPersistentStore<Progress>({ key: 'P', initial: { done: 0, total: 3 }, adapter: memoryAdapter({ records }), events: EMPTY, debounceMs: 60_000, maxWaitMs: 60_000 });
+    createPersistentStore<Progress>({
+      key: 'P',
+      initial: { done: 0, total: 3 },
+      adapter: memoryAdapter({ records }),
+      events: EMPTY,
+      debounceMs: 60_000,
+      maxWaitMs: 60_000,
+    });
 
   test('flush() and close() called by a state$ subscriber cover the very update it observes', async () => {
     const records = new Map<string, string>();

@@ -9,7 +9,11 @@ describe('write lineage', () => {
     const me = ownName(first, ['a', 'b']);
     expect(first).toEqual({ a: 4, b: 9, [me]: 1 });
     expect(lineage.landed(first)).toBe(2);
-    expect(Object.entries(lineage.stamp(1))).toEqual([['a', 4], ['b', 9], [me, 2]]);
+    expect(Object.entries(lineage.stamp(1))).toEqual([
+      ['a', 4],
+      ['b', 9],
+      [me, 2],
+    ]);
   });
 
   test('keeps the most recent writers only, dropping the oldest', () => {

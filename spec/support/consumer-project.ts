@@ -29,7 +29,11 @@ function pack(into: string): { tarball: string; files: string[] } {
   symlinkSync(ownModules(), path.join(source, 'node_modules'));
   let out: string;
   try {
-    out = execFileSync('npm', ['pack', '--json', '--ignore-scripts=false', '--pack-destination', into], { cwd: source, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    out = execFileSync('npm', ['pack', '--json', '--ignore-scripts=false', '--pack-destination', into], {
+      cwd: source,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`npm pack failed (the build's errors are on stdout):\n${stdout ?? ''}${stderr ?? ''}`);

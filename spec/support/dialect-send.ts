@@ -6,6 +6,13 @@ import type { Send } from '../../src/adapters/remote/kv-dialect.js';
  * functions directly. No retries unless asked, so a refused answer shows at once.
  */
 export function dialectSend(options: Partial<HttpOptions> = {}): Send {
-  const http: HttpOptions = { fetch: globalThis.fetch as unknown as FetchLike, timeoutMs: 10_000, retries: 0, retryDelayMs: 5, maxRetryDelayMs: 1_000, ...options };
+  const http: HttpOptions = {
+    fetch: globalThis.fetch as unknown as FetchLike,
+    timeoutMs: 10_000,
+    retries: 0,
+    retryDelayMs: 5,
+    maxRetryDelayMs: 1_000,
+    ...options,
+  };
   return (what, url, init) => send(http, what, url, init);
 }

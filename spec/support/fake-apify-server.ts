@@ -68,7 +68,8 @@ export async function startFakeApify(token: string, storeId: string, options: Fa
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(body);
     };
-    const fail = (status: number, type: string, message: string, headers?: Record<string, string>) => send(status, JSON.stringify({ error: { type, message } }), headers);
+    const fail = (status: number, type: string, message: string, headers?: Record<string, string>) =>
+      send(status, JSON.stringify({ error: { type, message } }), headers);
     const next = scripted.shift();
     if (next) return fail(next.status, 'scripted', `status ${next.status}`, next.headers);
     const url = new URL(req.url!, 'http://fake');
@@ -76,13 +77,23 @@ export async function startFakeApify(token: string, storeId: string, options: Fa
     if (!match) return fail(404, 'page-not-found', 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?');
     if (!authorized) return fail(401, 'token-not-valid', 'Authentication token is not valid.');
     if (decodeURIComponent(match[1]!) !== storeId) return fail(404, 'record-not-found', 'Key-value store was not found.');
-    if (limited()) return fail(429, 'rate-limit-exceeded', 'You have exceeded the rate limit. Please try again later.', retryAfter === undefined ? {} : { 'retry-after': retryAfter });
-    if (match[3] !== undefined) return req.method === 'GET' ? listKeys(url, req.headers.host ?? '', send, fail) : fail(405, 'method-not-allowed', 'This API end-point can only be accessed using the following HTTP methods: GET');
+    if (limited())
+      return fail(
+        429,
+        'rate-limit-exceeded',
+        'You have exceeded the rate limit. Please try again later.',
+        retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+      );
+    if (match[3] !== undefined)
+      return req.method === 'GET'
+        ? listKeys(url, req.headers.host ?? '', send, fail)
+        : fail(405, 'method-not-allowed', 'This API end-point can only be accessed using the following HTTP methods: GET');
     const key = decodeURIComponent(match[2]!);
     if (req.method === 'GET') return records.has(key) ? send(200, records.get(key)!) : fail(404, 'record-not-found', 'Record was not found.');
     if (req.method === 'PUT') {
       const body = Buffer.concat(chunks);
-      if (body.length > APIFY_BODY_LIMIT) return fail(413, 'request-too-large', `The PUT payload is too large (limit: ${APIFY_BODY_LIMIT} bytes, actual length: ${body.length} bytes).`);
+      if (body.length > APIFY_BODY_LIMIT)
+        return fail(413, 'request-too-large', `The PUT payload is too large (limit: ${APIFY_BODY_LIMIT} bytes, actual length: ${body.length} bytes).`);
       records.set(key, body.toString('utf8'));
       return send(201, '');
     }
@@ -94,12 +105,22 @@ export async function startFakeApify(token: string, storeId: string, options: Fa
     const start = url.searchParams.get('exclusiveStartKey');
     const asked = url.searchParams.get('limit');
     const limit = asked === null ? KEYS_PAGE_MAX : Math.min(KEYS_PAGE_MAX, Number(asked));
-    if (!Number.isInteger(limit) || limit < 1) return fail(400, 'invalid-parameter', `Parameter "limit" must be a positive integer, got ${JSON.stringify(asked)}.`);
+    if (!Number.isInteger(limit) || limit < 1)
+      return fail(400, 'invalid-parameter', `Parameter "limit" must be a positive integer, got ${JSON.stringify(asked)}.`);
     const keys = [...records.keys()].filter((key) => key.startsWith(prefix) && (start === null || key > start)).sort();
     const page = keys.slice(0, limit);
     const isTruncated = keys.length > limit;
-    const items = page.map((key) => ({ key, size: Buffer.byteLength(records.get(key)!), recordPublicUrl: `http://${host}/v2/key-value-stores/${storeId}/records/${encodeURIComponent(key)}` }));
-    send(200, JSON.stringify({ data: { items, count: items.length, limit, exclusiveStartKey: start, isTruncated, nextExclusiveStartKey: isTruncated ? page[page.length - 1] : null } }));
+    const items = page.map((key) => ({
+      key,
+      size: Buffer.byteLength(records.get(key)!),
+      recordPublicUrl: `http://${host}/v2/key-value-stores/${storeId}/records/${encodeURIComponent(key)}`,
+    }));
+    send(
+      200,
+      JSON.stringify({
+        data: { items, count: items.length, limit, exclusiveStartKey: start, isTruncated, nextExclusiveStartKey: isTruncated ? page[page.length - 1] : null },
+      }),
+    );
   };
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

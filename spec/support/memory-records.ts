@@ -35,7 +35,8 @@ export function memoryRecords({ atomicCreate = true, maxRecordBytes = 1024 } = {
     async put(name, text, expected) {
       return run('put', name, () => {
         const current = map.get(name);
-        if (atomicCreate && expected !== undefined && (expected === null ? current !== undefined : String(current?.v) !== expected)) throw new ConflictError(name, name);
+        if (atomicCreate && expected !== undefined && (expected === null ? current !== undefined : String(current?.v) !== expected))
+          throw new ConflictError(name, name);
         const v = ++counter;
         map.set(name, { text, v });
         return String(v);

@@ -36,10 +36,7 @@ export async function outputOf(child: ChildProcess, timeoutMs = 60_000): Promise
   child.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   let late = false;
   // SIGTERM first: the simulator passes it on to its job's process group, which SIGKILL would orphan.
-  const timers = [
-    setTimeout(() => ((late = true), child.kill('SIGTERM')), timeoutMs),
-    setTimeout(() => child.kill('SIGKILL'), timeoutMs + 15_000),
-  ];
+  const timers = [setTimeout(() => ((late = true), child.kill('SIGTERM')), timeoutMs), setTimeout(() => child.kill('SIGKILL'), timeoutMs + 15_000)];
   const [code] = (await once(child, 'exit')) as [number | null];
   for (const timer of timers) clearTimeout(timer);
   if (late) throw new Error(`still running after ${timeoutMs} ms; output so far:\n${stdout}\n${stderr}`);

@@ -45,4 +45,5 @@ export async function startScriptedServer(answer: (request: ReceivedRequest, ori
 }
 
 /** The whole request, as a server that echoes it in its error page would show it. */
-export const echo = (request: ReceivedRequest): string => JSON.stringify({ method: request.method, url: request.url, headers: request.headers, body: request.body });
+export const echo = (request: ReceivedRequest): string =>
+  JSON.stringify({ method: request.method, url: request.url, headers: request.headers, body: request.body });

@@ -8,7 +8,9 @@ describe('redactUrl', () => {
   });
 
   test('works on every URL in a message, and on garbled ones', () => {
-    expect(redactUrl('from http://u:p@a/x?password=p to ws://[oops?auth=A;sig=B done')).toBe('from http://a/x?password=[redacted] to ws://[oops?auth=[redacted];sig=[redacted] done');
+    expect(redactUrl('from http://u:p@a/x?password=p to ws://[oops?auth=A;sig=B done')).toBe(
+      'from http://a/x?password=[redacted] to ws://[oops?auth=[redacted];sig=[redacted] done',
+    );
     expect(redactUrl('no URL here, key points: 3')).toBe('no URL here, key points: 3');
     expect(redactUrl('Location "ftp://x/?token=T"; <a href=\'/?sig=S\'>')).toBe('Location "ftp://x/?token=[redacted]"; <a href=\'/?sig=[redacted]\'>');
     expect(redactUrl('to http://h/?token=T1, then (http://h/?key=K2).')).toBe('to http://h/?token=[redacted], then (http://h/?key=[redacted]).');

@@ -12,5 +12,7 @@ export async function defaultAdapter(): Promise<StorageAdapter> {
   if (node) return node.defaultAdapter();
   if (typeof indexedDB !== 'undefined') return indexedDbAdapter();
   // Node without the Node entry: the browser build was picked (a `browser` export condition).
-  throw new NoDefaultAdapterError(isNode() ? 'this is the browser build (loaded through the `browser` export condition), which has no file adapter' : 'no IndexedDB here');
+  throw new NoDefaultAdapterError(
+    isNode() ? 'this is the browser build (loaded through the `browser` export condition), which has no file adapter' : 'no IndexedDB here',
+  );
 }

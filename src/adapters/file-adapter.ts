@@ -1,7 +1,18 @@
 import { constants, promises as fs, fstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { CorruptStateError, InvalidKeyError, LockLostError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
-import { isTempFileOf, keepOpen, lstatOrUndefined, openRegularFile, replaceFile, sameFile, syncFolder, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
+import {
+  isTempFileOf,
+  keepOpen,
+  lstatOrUndefined,
+  openRegularFile,
+  replaceFile,
+  sameFile,
+  syncFolder,
+  unlinkIfSame,
+  whatIsAt,
+  type OpenFile,
+} from './durable-file.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
@@ -78,7 +89,10 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const fileOf = (key: string): string => {
     assertValidKey(key);
     if (key.length > MAX_FILE_KEY_LENGTH) {
-      throw new InvalidKeyError(key, `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its temp files add 46 characters to a file name, which may have 255); this one has ${key.length}`);
+      throw new InvalidKeyError(
+        key,
+        `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its temp files add 46 characters to a file name, which may have 255); this one has ${key.length}`,
+      );
     }
     return path.join(folder, `${key}.json`);
   };
@@ -157,7 +171,10 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     if (lock === undefined || lock.intact()) return;
     const now = lstatOrUndefined(fileOf(key), 'check the snapshot');
     if (now !== undefined && (files?.snapshot === undefined || !sameFile(now, files.snapshot.identity))) {
-      throw (files!.lost = new LockLostError(key, `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`));
+      throw (files!.lost = new LockLostError(
+        key,
+        `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`,
+      ));
     }
     await lock.verify();
   };
@@ -321,7 +338,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const why = replaced(key);
       if (why !== undefined) {
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
-        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined) await unlinkIfSame(file, journal, 'remove the journal').catch(() => undefined);
+        if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined)
+          await unlinkIfSame(file, journal, 'remove the journal').catch(() => undefined);
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
@@ -339,7 +357,9 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       let bytes: Buffer;
       try {
         // The holder keeps the journal it read open for its appends: the size found here is that file's only.
-        const handle = files.lock ? await openRegularFile(file, READ_APPEND, 'read the journal').catch((error: unknown) => (readOnly(error) ? undefined : Promise.reject(error))) : undefined;
+        const handle = files.lock
+          ? await openRegularFile(file, READ_APPEND, 'read the journal').catch((error: unknown) => (readOnly(error) ? undefined : Promise.reject(error)))
+          : undefined;
         const reading = handle ?? (await openRegularFile(file, READ, 'read the journal'));
         try {
           bytes = await reading.readFile();
@@ -391,7 +411,11 @@ function sizeOf(journal: OpenJournal, file: string): number {
 }
 
 function changedInPlace(key: string, snapshot: string, journal: OpenJournal, found: number): StorageReplacedError {
-  return new StorageReplacedError(key, snapshot, `changed in place (its journal holds ${found} bytes of records where this store wrote ${journal.size}: emptied or written by another program?)`);
+  return new StorageReplacedError(
+    key,
+    snapshot,
+    `changed in place (its journal holds ${found} bytes of records where this store wrote ${journal.size}: emptied or written by another program?)`,
+  );
 }
 
 /** A journal that can be read but not written (a read-only mount or file): read it, keep nothing open. */
@@ -421,7 +445,7 @@ async function linkOnce(from: string, to: string): Promise<boolean> {
 /** Byte length of the whole records in a journal of `size` bytes: up to its last newline, read from the end. */
 async function wholeRecordsEnd(handle: fs.FileHandle, size: number): Promise<number> {
   const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-  for (let end = size; end > 0; ) {
+  for (let end = size; end > 0;) {
     const start = Math.max(0, end - chunk.length);
     const { bytesRead } = await handle.read(chunk, 0, end - start, start);
     const newline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);

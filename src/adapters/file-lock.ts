@@ -89,7 +89,15 @@ const pause: (step: string) => void =
  */
 export async function acquireFileLock(folder: string, key: string): Promise<FileLock> {
   const base = path.join(folder, `${key}.json`);
-  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID(), start: ownStart(), pidns: ownPidns, boot: ownBoot };
+  const me: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    token: randomUUID(),
+    start: ownStart(),
+    pidns: ownPidns,
+    boot: ownBoot,
+  };
   let slot = await slotOf(folder, key);
   if (heldHere.has(slot)) throw new StoreLockedError(key, `in this process (folder ${folder}, perhaps through another path to it).`);
   heldHere.add(slot);
@@ -118,12 +126,14 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
       heldHere.add((slot = nextSlot));
     } catch (error) {
       if (!(error instanceof StoreLockedError)) throw storageErrorFrom(error, 'take the lock again', base);
-      throw (lost = new LockLostError(key, `its lock file ${held.file} was removed, and the key is now held ${error.message.replace(/^.*? already open /, '')}`));
+      throw (lost = new LockLostError(
+        key,
+        `its lock file ${held.file} was removed, and the key is now held ${error.message.replace(/^.*? already open /, '')}`,
+      ));
     }
   };
 
-  const intact = (): boolean =>
-    released || (lost === undefined && retaking === undefined && whatIsAt(held.file, held.open, 'check the lock file') === 'same');
+  const intact = (): boolean => released || (lost === undefined && retaking === undefined && whatIsAt(held.file, held.open, 'check the lock file') === 'same');
 
   return {
     get file() {
@@ -183,10 +193,12 @@ async function take(folder: string, key: string, me: LockOwner): Promise<OpenLoc
       continue;
     }
     pause('created');
-    if (await anotherLiveLock(folder, key, mine).catch(async (error: unknown) => {
-      await mine.open.handle.close();
-      throw error;
-    })) {
+    if (
+      await anotherLiveLock(folder, key, mine).catch(async (error: unknown) => {
+        await mine.open.handle.close();
+        throw error;
+      })
+    ) {
       await unlinkIfSame(mine.file, mine.open, 'withdraw the lock file');
       await mine.open.handle.close();
       missed.withdrawn++;
@@ -310,7 +322,15 @@ function parseOwner(text: string): LockOwner | undefined {
     const owner = JSON.parse(text) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.host === 'string' && typeof owner.token === 'string') {
       const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-      return { pid: owner.pid, host: owner.host, since: String(owner.since), token: owner.token, start: text(owner.start), pidns: text(owner.pidns), boot: text(owner.boot) };
+      return {
+        pid: owner.pid,
+        host: owner.host,
+        since: String(owner.since),
+        token: owner.token,
+        start: text(owner.start),
+        pidns: text(owner.pidns),
+        boot: text(owner.boot),
+      };
     }
   } catch {
     // not a lock we wrote, so nobody can be holding it
@@ -449,6 +469,8 @@ function describeOwner(found: FoundLock): string {
   if (owner.pid === process.pid && where === '' && owner.host === hostname()) {
     return `in another thread of this process (pid ${owner.pid}, a worker thread) since ${owner.since} (lock file ${found.file}). Close the store there first.`;
   }
-  return `by process ${owner.pid}${where} on host ${owner.host} since ${owner.since} (lock file ${found.file}). ` +
-    'Close that store first; if that process is gone for good, delete the lock file.';
+  return (
+    `by process ${owner.pid}${where} on host ${owner.host} since ${owner.since} (lock file ${found.file}). ` +
+    'Close that store first; if that process is gone for good, delete the lock file.'
+  );
 }

@@ -62,7 +62,10 @@ export function indexedDbAdapter({ dbName = 'rx-persistent-store', storeName = '
     name: 'indexeddb',
     writeTiming: { debounceMs: 200, maxWaitMs: 1_000 },
     // localStorage holds about 5 million characters per origin in the common browsers.
-    stateLimit: { bytes: 5_000_000, what: 'the about 5 MB of localStorage that holds the copy written as the page closes (past it, changes made just before a close can be lost)' },
+    stateLimit: {
+      bytes: 5_000_000,
+      what: 'the about 5 MB of localStorage that holds the copy written as the page closes (past it, changes made just before a close can be lost)',
+    },
     async read(key) {
       assertValidKey(key);
       const value = await log.read(key);

@@ -72,7 +72,7 @@ async function readThrough(adapter: StorageAdapter, key: string, stored: unknown
   });
   return {
     version: decoded.unversioned ? null : decoded.version,
-    savedAt: decoded.unversioned ? null : ((stored as { savedAt?: unknown }).savedAt as string | undefined) ?? null,
+    savedAt: decoded.unversioned ? null : (((stored as { savedAt?: unknown }).savedAt as string | undefined) ?? null),
     replayed: restored.seq - decoded.seq,
     state: restored.state,
   };
@@ -82,7 +82,11 @@ async function readThrough(adapter: StorageAdapter, key: string, stored: unknown
 const asCommandError = (key: string, error: unknown): CommandError =>
   error instanceof CommandError ? error : new CommandError(`${key}: ${errorMessage(error)}`);
 
-const fileSize = (file: string): Promise<number> => fs.stat(file).then((s) => s.size, () => 0);
+const fileSize = (file: string): Promise<number> =>
+  fs.stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
 
 /** Where `<key-or-file>` points: a path to `<KEY>.json` (or its journal), else a key in `dir`. */
 function locate(target: string, dir: string | undefined): { key: string; dir: string } {

@@ -31,7 +31,8 @@ function httpUrl(flag: string, value: string, example: string): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError(`inspect: --${flag}: expected an http(s) URL such as ${example}`);
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new UsageError(`inspect: --${flag}: expected an http(s) URL such as ${example}`);
   return value;
 }
 

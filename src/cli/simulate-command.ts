@@ -30,7 +30,8 @@ const ON_FLAGS = { 'migrate-on': 'migrate', 'abort-on': 'abort', 'kill-on': 'kil
 /** A text to wait for in the job's output: not empty, and on one line (it is looked for in one). */
 function parseText(flag: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new UsageError(`--${flag}: expected a text to wait for in the job's output, got ""`);
-  if (/[\r\n]/.test(value)) throw new UsageError(`--${flag}: the text must be on one line (it is looked for in each line the job prints), got ${JSON.stringify(value)}`);
+  if (/[\r\n]/.test(value))
+    throw new UsageError(`--${flag}: the text must be on one line (it is looked for in each line the job prints), got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -48,7 +49,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateOptions | 'h
   const { values, tokens, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length > 0) throw new UsageError(`simulate: put the job's command after --, as in: simulate --migrate-after 5 -- ${positionals.join(' ')}`);
-  if (command === undefined || command === '') throw new UsageError('simulate: no job command: give it after --, as in: simulate --migrate-after 5 -- node job.js');
+  if (command === undefined || command === '')
+    throw new UsageError('simulate: no job command: give it after --, as in: simulate --migrate-after 5 -- node job.js');
   const disruptions: Disruption[] = [];
   for (const token of tokens) {
     if (token.kind !== 'option') continue;

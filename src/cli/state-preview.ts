@@ -32,7 +32,10 @@ export function previewState(value: unknown, limits: PreviewLimits = {}, level =
   const size = value instanceof KeyedMap ? value.size : Object.keys(value).length;
   const kind = Array.isArray(value) ? 'items' : 'entries';
   if (level >= depth) return `… ${size.toLocaleString('en')} ${kind}`;
-  const shown = first(value instanceof KeyedMap ? value.entries() : Object.entries(value), entries).map(([key, child]): [string, unknown] => [key, previewState(child, limits, level + 1)]);
+  const shown = first(value instanceof KeyedMap ? value.entries() : Object.entries(value), entries).map(([key, child]): [string, unknown] => [
+    key,
+    previewState(child, limits, level + 1),
+  ]);
   const more = size > entries ? `${(size - entries).toLocaleString('en')} more ${kind}` : undefined;
   if (Array.isArray(value)) return more ? [...shown.map(([, child]) => child), `… ${more}`] : shown.map(([, child]) => child);
   const copy: Record<string, unknown> = {};

@@ -40,7 +40,13 @@ export function reconnectDelay(attempt: number, initialMs: number, maxMs: number
  * dropped socket. Diagnostics never show the URL's userinfo or secret-looking query values, nor
  * raw control characters. The socket never keeps the process alive on its own.
  */
-export function apifySocketSource({ url, reconnectDelayMs, maxReconnectDelayMs, handshakeTimeoutMs = 10_000, report: reportRaw }: SocketSourceOptions): Observable<PlatformEvent> {
+export function apifySocketSource({
+  url,
+  reconnectDelayMs,
+  maxReconnectDelayMs,
+  handshakeTimeoutMs = 10_000,
+  report: reportRaw,
+}: SocketSourceOptions): Observable<PlatformEvent> {
   // The URL may carry a token, a password, or arrive percent-decoded in ws's messages: every text shown goes through here.
   const clean = (text: string): string => escapeControls(redactUrl(text.split(url).join(redactUrl(url))));
   const report = ({ type, message }: EventDiagnostic): void => reportRaw({ type, message: clean(message) });

@@ -56,7 +56,14 @@ export interface EventSource extends Observable<PlatformEvent> {
 const env = (name: string): string | undefined => (typeof process === 'undefined' ? undefined : process.env[name]) || undefined;
 const isBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-const DURATIONS = ['persistStateIntervalMs', 'systemInfoIntervalMs', 'shutdownTimeoutMs', 'reconnectDelayMs', 'maxReconnectDelayMs', 'handshakeTimeoutMs'] as const;
+const DURATIONS = [
+  'persistStateIntervalMs',
+  'systemInfoIntervalMs',
+  'shutdownTimeoutMs',
+  'reconnectDelayMs',
+  'maxReconnectDelayMs',
+  'handshakeTimeoutMs',
+] as const;
 
 function assertValidOptions(options: EventSourceOptions): void {
   for (const name of DURATIONS) {
@@ -110,7 +117,8 @@ export function createEventSource(options: EventSourceOptions = {}): EventSource
     if (mode === 'browser') return browserSource();
     if (mode === 'none') return EMPTY;
     const node = nodeRuntime();
-    if (!node) throw new InvalidOptionError('mode', `'${mode}' events need Node, and this is the browser build (loaded through the \`browser\` export condition)`);
+    if (!node)
+      throw new InvalidOptionError('mode', `'${mode}' events need Node, and this is the browser build (loaded through the \`browser\` export condition)`);
     return node.events({ ...o, mode }, report);
   }).pipe(share());
   return Object.assign(events, { diagnostics$: diagnostics.asObservable() });

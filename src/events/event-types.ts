@@ -49,7 +49,14 @@ const KINDS: Record<Kind, (value: unknown) => boolean> = {
 
 /** Each event's known fields; all optional on the wire. Hand-written: zod here would be most of a browser bundle. */
 const FIELDS: { readonly [N in EventName]: Readonly<Record<string, Kind>> } = {
-  systemInfo: { cpuCurrentUsage: 'number', isCpuOverloaded: 'boolean', memCurrentBytes: 'number', memTotalBytes: 'number', memMaxBytes: 'number', createdAt: 'string' },
+  systemInfo: {
+    cpuCurrentUsage: 'number',
+    isCpuOverloaded: 'boolean',
+    memCurrentBytes: 'number',
+    memTotalBytes: 'number',
+    memMaxBytes: 'number',
+    createdAt: 'string',
+  },
   migrating: { timeRemainingSecs: 'non-negative number' },
   aborting: {},
   persistState: { isMigrating: 'boolean' },
@@ -64,10 +71,12 @@ function validator<N extends EventName>(name: N): StateSchema<EventDataMap[N]> {
     safeParse(data) {
       // The platform may send `null` or no data for events without a payload.
       const given = data ?? {};
-      if (typeof given !== 'object' || Array.isArray(given)) return fail({ path: [], message: `expected an object, got ${Array.isArray(given) ? 'an array' : typeof given}` });
+      if (typeof given !== 'object' || Array.isArray(given))
+        return fail({ path: [], message: `expected an object, got ${Array.isArray(given) ? 'an array' : typeof given}` });
       for (const [field, kind] of Object.entries(FIELDS[name])) {
         const value = (given as Record<string, unknown>)[field];
-        if (value !== undefined && !KINDS[kind](value)) return fail({ path: [field], message: `expected ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${describeValue(value)}` });
+        if (value !== undefined && !KINDS[kind](value))
+          return fail({ path: [field], message: `expected ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${describeValue(value)}` });
       }
       const parsed: Record<string, unknown> = { ...given };
       for (const [field, value] of Object.entries(DEFAULTS[name] ?? {})) parsed[field] ??= value;

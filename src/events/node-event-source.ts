@@ -8,7 +8,10 @@ import { signalSource } from './signal-source.js';
  * The events of a Node process: SIGTERM/SIGINT (unless `signals: false`) plus timed local events
  * or the platform's socket. The sources are loaded when first used: `ws` only on the platform.
  */
-export function nodeEventSource(o: ResolvedEventOptions & { readonly mode: 'local' | 'apify' }, report: (diagnostic: EventDiagnostic) => void): Observable<PlatformEvent> {
+export function nodeEventSource(
+  o: ResolvedEventOptions & { readonly mode: 'local' | 'apify' },
+  report: (diagnostic: EventDiagnostic) => void,
+): Observable<PlatformEvent> {
   // Signal handlers go in at once; a signal must not slip in while the rest is loading.
   const signals = o.signals ? signalSource(o) : EMPTY;
   if (o.mode === 'local') {

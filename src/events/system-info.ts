@@ -75,7 +75,8 @@ export function systemReader(root = '/sys/fs/cgroup'): SystemReader {
       try {
         const usage = await readNumber(`${root}/memory.current`);
         const limit = await readNumber(`${root}/memory.max`).catch(() => undefined);
-        if (usage !== undefined) return { current: Math.max(0, usage - (await readStat(`${root}/memory.stat`, 'inactive_file'))), limit: limit ?? os.totalmem() };
+        if (usage !== undefined)
+          return { current: Math.max(0, usage - (await readStat(`${root}/memory.stat`, 'inactive_file'))), limit: limit ?? os.totalmem() };
       } catch {
         // not cgroup v2
       }

@@ -7,7 +7,10 @@ import type { PersistentStoreOptions } from '../store/store-options.js';
 import { processQueue, type ProcessOptions, type ProcessResult } from './process-queue.js';
 import { emptyQueue, type QueueCounts, type QueueState, type WorkItem, type WorkStatus } from './work-queue-state.js';
 
-export interface WorkQueueOptions<T> extends Pick<PersistentStoreOptions<QueueState<T>>, 'adapter' | 'events' | 'debounceMs' | 'maxWaitMs' | 'flushTimeoutMs' | 'onConflict'> {
+export interface WorkQueueOptions<T> extends Pick<
+  PersistentStoreOptions<QueueState<T>>,
+  'adapter' | 'events' | 'debounceMs' | 'maxWaitMs' | 'flushTimeoutMs' | 'onConflict'
+> {
   /** The storage key of the queue. */
   readonly key: string;
   /** How long a claim holds an item; after that it is claimable again (its worker is presumed dead). @default 60000 */
@@ -197,14 +200,16 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
         options.events ?? events$,
         processOptions,
       ),
-    stats$: store.select((s) => s.counts).pipe(
-      map((counts) => ({ ...counts, ratePerSecond: (counts.done - doneAtOpen) / Math.max(0.001, (now() - openedAt) / 1000) })),
-    ),
-    drained$: store.select((s) => s.counts).pipe(
-      filter(drained),
-      take(1),
-      map(() => undefined),
-    ),
+    stats$: store
+      .select((s) => s.counts)
+      .pipe(map((counts) => ({ ...counts, ratePerSecond: (counts.done - doneAtOpen) / Math.max(0.001, (now() - openedAt) / 1000) }))),
+    drained$: store
+      .select((s) => s.counts)
+      .pipe(
+        filter(drained),
+        take(1),
+        map(() => undefined),
+      ),
     close: () => store.close(),
   };
   return queue;

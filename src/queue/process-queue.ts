@@ -63,10 +63,13 @@ export function processQueue<T>(
           subscriber.next({ id: item.id, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
         },
       );
-      running.set(item.id, done.finally(() => {
-        running.delete(item.id);
-        wake?.();
-      }));
+      running.set(
+        item.id,
+        done.finally(() => {
+          running.delete(item.id);
+          wake?.();
+        }),
+      );
     };
 
     const stop = async (graceMs: number): Promise<void> => {

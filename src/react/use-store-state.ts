@@ -42,7 +42,11 @@ export function useStoreState<T>(store: StateSource<T>): T;
  * const ids = useStoreState(store, (s) => s.items.map((i) => i.id), (a, b) => a.length === b.length && a.every((id, n) => id === b[n]));
  */
 export function useStoreState<T, S>(store: StateSource<T>, selector: (state: T) => S, isEqual?: (a: S, b: S) => boolean): S;
-export function useStoreState<T, S>(store: StateSource<T>, selector: (state: T) => S = whole as (state: T) => S, isEqual: (a: S, b: S) => boolean = Object.is): S {
+export function useStoreState<T, S>(
+  store: StateSource<T>,
+  selector: (state: T) => S = whole as (state: T) => S,
+  isEqual: (a: S, b: S) => boolean = Object.is,
+): S {
   const subscribe = useMemo(() => subscribeTo(store.state$), [store]);
   // Kept across renders: React calls getSnapshot several times per render and once per emission,
   // and must get the same value back while the state is the same (else it re-renders forever).

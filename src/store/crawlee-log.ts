@@ -6,8 +6,7 @@ import type { StoreLogger } from './logger.js';
  */
 export function crawleeLog(): StoreLogger | undefined {
   const nodeModule = (globalThis.process as { getBuiltinModule?: (name: string) => unknown } | undefined)?.getBuiltinModule?.('node:module') as
-    | { createRequire(from: string): { cache: Record<string, { exports?: unknown } | undefined> } }
-    | undefined;
+    { createRequire(from: string): { cache: Record<string, { exports?: unknown } | undefined> } } | undefined;
   if (!nodeModule) return undefined;
   // Only a copy already loaded: the store must not load Crawlee into a job that does not use it.
   const { cache } = nodeModule.createRequire(`${process.cwd()}/`);

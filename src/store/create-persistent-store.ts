@@ -201,7 +201,11 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     const bytes = writer.storedBytes();
     if (bytes < 0.8 * limit.bytes) return notices.settled('near-limit');
     const share = Math.round((100 * bytes) / limit.bytes);
-    notices.report({ type: 'near-limit', key, message: `The state of "${key}" is about ${bytes.toLocaleString('en-US')} bytes, ${share} % of ${limit.what} (${limit.bytes.toLocaleString('en-US')} bytes). Keep less in it, or move it to another adapter.` });
+    notices.report({
+      type: 'near-limit',
+      key,
+      message: `The state of "${key}" is about ${bytes.toLocaleString('en-US')} bytes, ${share} % of ${limit.what} (${limit.bytes.toLocaleString('en-US')} bytes). Keep less in it, or move it to another adapter.`,
+    });
   }
 
   // A failing write must be heard of even when nobody watches status$: once per episode, until a write lands.
@@ -212,11 +216,20 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     if (phase === 'error' && lastError && lastError !== lastFailure && !(lastError instanceof LockLostError)) {
       lastFailure = lastError; // each attempt fails with an error of its own; the status is published more often
       if (failedAttempts++ === 0) {
-        notices.report({ type: 'write-failed', key, message: `Could not write the state of "${key}" to ${location}: ${lastError.message.replace(/\.?$/, '.')} The state is kept in memory; writing it is tried again.`, error: lastError });
+        notices.report({
+          type: 'write-failed',
+          key,
+          message: `Could not write the state of "${key}" to ${location}: ${lastError.message.replace(/\.?$/, '.')} The state is kept in memory; writing it is tried again.`,
+          error: lastError,
+        });
       }
     } else if (phase === 'idle' && failedAttempts > 0) {
       notices.settled('write-failed');
-      notices.report({ type: 'write-recovered', key, message: `The state of "${key}" is written again, after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'}.` });
+      notices.report({
+        type: 'write-recovered',
+        key,
+        message: `The state of "${key}" is written again, after ${failedAttempts} failed attempt${failedAttempts === 1 ? '' : 's'}.`,
+      });
       notices.settled('write-recovered');
       failedAttempts = 0;
     }
@@ -267,7 +280,12 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
     inTurn(() => writer.compact()).catch((error: unknown) => {
       if (error instanceof LockLostError) return; // said when it was found; nothing more is written
       const cause = error instanceof Error ? error : new Error(String(error));
-      notices.report({ type: 'write-failed', key, message: `Could not fold the journal of "${key}" into a snapshot at close: ${cause.message.replace(/\.?$/, '.')} Nothing is lost: the next open replays the journal, but what reads only the snapshot sees an older state.`, error: cause });
+      notices.report({
+        type: 'write-failed',
+        key,
+        message: `Could not fold the journal of "${key}" into a snapshot at close: ${cause.message.replace(/\.?$/, '.')} Nothing is lost: the next open replays the journal, but what reads only the snapshot sees an older state.`,
+        error: cause,
+      });
     });
 
   const close = (): Promise<void> =>
@@ -336,9 +354,14 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
       } catch (error) {
         if (thrown) throw thrown.error;
         // immer freezes a new value recursively: nested deep enough, it overflows the stack first.
-        const refused = error instanceof RangeError ? new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`) : error;
+        const refused =
+          error instanceof RangeError ? new UnserializableStateError('', `a value nested too deeply (${error.message}); at most ${MAX_DEPTH} levels`) : error;
         // One line per kind of value, not per path: a Set put under each page's URL is one mistake, not 10,000 warnings.
-        if (refused instanceof UnserializableStateError) notices.report({ type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused }, refused.reason.replace(/\d+/g, '#'));
+        if (refused instanceof UnserializableStateError)
+          notices.report(
+            { type: 'value-refused', key, message: `An update of "${key}" was refused: ${refused.message}`, error: refused },
+            refused.reason.replace(/\d+/g, '#'),
+          );
         throw refused;
       } finally {
         updating = false;

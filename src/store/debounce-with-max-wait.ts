@@ -7,11 +7,7 @@ import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type Schedul
  *
  * @example changes$.pipe(debounceWithMaxWait(1_000, 5_000))
  */
-export function debounceWithMaxWait<T>(
-  dueMs: number,
-  maxWaitMs: number,
-  scheduler: SchedulerLike = asyncScheduler,
-): MonoTypeOperatorFunction<T> {
+export function debounceWithMaxWait<T>(dueMs: number, maxWaitMs: number, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let pending: { value: T } | undefined;

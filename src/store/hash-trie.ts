@@ -141,7 +141,10 @@ export function trieFromPairs(pairs: readonly unknown[]): { node: TrieNode; size
   if (ordered) return ordered;
   // Trie order: by the hash's 4-bit slots, lowest first; the stored order among equal hashes.
   const order = Array.from({ length: pairs.length }, (_, i) => i).sort((a, b) => trieOrderKey(hashes[a]!) - trieOrderKey(hashes[b]!) || a - b);
-  return buildOrdered(order.map((i) => pairs[i] as readonly [string, unknown]), Uint32Array.from(order, (i) => hashes[i]!))!;
+  return buildOrdered(
+    order.map((i) => pairs[i] as readonly [string, unknown]),
+    Uint32Array.from(order, (i) => hashes[i]!),
+  )!;
 }
 
 /** The hash with its 4-bit slots reversed: sorting by it puts keys in trie order. */
@@ -180,9 +183,27 @@ function buildOrdered(pairs: ReadonlyArray<readonly [string, unknown]>, hashes: 
   };
   const build = (from: number, to: number, depth: number): TrieNode => {
     if (to - from <= LEAF_CAPACITY || depth >= MAX_DEPTH) return leaf(from, to);
-    const branch: Array<TrieNode | null | typeof BRANCH> = [BRANCH, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
+    const branch: Array<TrieNode | null | typeof BRANCH> = [
+      BRANCH,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ];
     let last = 0;
-    for (let i = from; i < to && inOrder; ) {
+    for (let i = from; i < to && inOrder;) {
       const at = slot(hashes[i]!, depth);
       let end = i + 1;
       while (end < to && slot(hashes[end]!, depth) === at) end++;

@@ -1,5 +1,13 @@
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
-import { CorruptStateError, FutureVersionError, InvalidStateError, MigrationError, UnserializableStateError, errorMessage, storageErrorFrom } from '../errors.js';
+import {
+  CorruptStateError,
+  FutureVersionError,
+  InvalidStateError,
+  MigrationError,
+  UnserializableStateError,
+  errorMessage,
+  storageErrorFrom,
+} from '../errors.js';
 import { whyNotAdoptable } from './adoptable.js';
 import { assertJson, MAX_DEPTH } from './assert-json.js';
 import { unwrap } from './envelope.js';
@@ -95,7 +103,17 @@ export async function readStoredJournal(adapter: StorageAdapter, key: string): P
 export function fresh<T>({ initial, schema, key }: HydrateOptions<T>, movedAside: string | undefined): Hydrated<T> {
   assertJson(initial);
   const state = validate(initial, schema, key, 'initial');
-  return { state, restored: false, movedAside, seq: 0, needsSnapshot: true, weight: freezeAndWeigh(state), journalWeight: { values: 0, bytes: 0 }, journalRecords: 0, writes: {} };
+  return {
+    state,
+    restored: false,
+    movedAside,
+    seq: 0,
+    needsSnapshot: true,
+    weight: freezeAndWeigh(state),
+    journalWeight: { values: 0, bytes: 0 },
+    journalRecords: 0,
+    writes: {},
+  };
 }
 
 /** Turns a stored value and its journal into the current state: unwrap, replay, migrate, validate. */

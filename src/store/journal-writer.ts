@@ -85,7 +85,10 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     recorded = [];
     unsent = [];
     durable = from.needsSnapshot ? undefined : { state: from.state, seq: from.seq, writes: from.writes };
-    unstoredBase = from.needsSnapshot && adapter.sharing === 'shared' && adapter.append !== undefined ? { state: from.state, seq: from.seq, writes: from.writes } : undefined;
+    unstoredBase =
+      from.needsSnapshot && adapter.sharing === 'shared' && adapter.append !== undefined
+        ? { state: from.state, seq: from.seq, writes: from.writes }
+        : undefined;
   }
   load(loaded);
   /** With onConflict 'rebase': the recipes whose effect is not durable yet, oldest first. */
@@ -314,7 +317,8 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     compactionDue: (): boolean =>
       !snapshotDue &&
       (journalRecords >= (adapter.compactAfterRecords ?? Infinity) ||
-        journalWeight.values >= Math.max(MIN_COMPACT_VALUES, stateWeight.values / 4) || journalWeight.bytes >= Math.max(MIN_COMPACT_BYTES, stateWeight.bytes / 4)),
+        journalWeight.values >= Math.max(MIN_COMPACT_VALUES, stateWeight.values / 4) ||
+        journalWeight.bytes >= Math.max(MIN_COMPACT_BYTES, stateWeight.bytes / 4)),
   };
 }
 
@@ -322,4 +326,3 @@ function addTo(sum: Weight, weight: Weight): void {
   sum.values += weight.values;
   sum.bytes += weight.bytes;
 }
-

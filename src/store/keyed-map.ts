@@ -174,7 +174,7 @@ export function mapFromStored(stored: { [MARK]: 1 }): KeyedMap | string {
  */
 export function changesBetween(from: MapRoot, to: MapRoot): MapChange[] | undefined {
   const changes: MapChange[] = [];
-  for (let at = to; at !== from; ) {
+  for (let at = to; at !== from;) {
     const step = at.step;
     if (step === undefined) return undefined;
     changes.push(step.change);

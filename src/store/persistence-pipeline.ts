@@ -1,6 +1,4 @@
-import {
-  audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError,
-} from 'rxjs';
+import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, errorMessage } from '../errors.js';
 import { debounceWithMaxWait } from './debounce-with-max-wait.js';
@@ -151,14 +149,21 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       if (saved >= target) return Promise.resolve();
       const done = firstValueFrom(
         merge(
-          saved$.pipe(filter((s) => s >= target), map(() => undefined)),
-          permanentFailure$.pipe(map((error) => {
-            throw new FlushError(key, error.message, { cause: error });
-          })),
-          timer(timeoutMs).pipe(map(() => {
-            const why = lastError ? `the last write failed: ${lastError.message}` : 'the write is still under way';
-            throw new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined });
-          })),
+          saved$.pipe(
+            filter((s) => s >= target),
+            map(() => undefined),
+          ),
+          permanentFailure$.pipe(
+            map((error) => {
+              throw new FlushError(key, error.message, { cause: error });
+            }),
+          ),
+          timer(timeoutMs).pipe(
+            map(() => {
+              const why = lastError ? `the last write failed: ${lastError.message}` : 'the write is still under way';
+              throw new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined });
+            }),
+          ),
         ),
       );
       urgent$.next();

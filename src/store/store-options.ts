@@ -133,14 +133,18 @@ export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void 
     throw new InvalidOptionError('schema', 'expected a zod schema (an object with safeParse)');
   }
   const { logger } = options;
-  if (logger !== undefined && logger !== false && !(typeof logger === 'object' && logger !== null && typeof logger.warning === 'function' && typeof logger.error === 'function')) {
+  if (
+    logger !== undefined &&
+    logger !== false &&
+    !(typeof logger === 'object' && logger !== null && typeof logger.warning === 'function' && typeof logger.error === 'function')
+  ) {
     // The console itself is the likeliest to be given: it has warn(), not warning().
     const consoleLike = typeof logger === 'object' && logger !== null && typeof (logger as { warn?: unknown }).warn === 'function';
     throw new InvalidOptionError(
       'logger',
       consoleLike
-        ? 'got an object with warn() (the console?); a logger has warning() and error(). The console is already the default when Crawlee\'s log is not loaded; to force it, pass { warning: console.warn, error: console.error }'
-        : 'expected false or an object with warning() and error() (Crawlee\'s log, or your own)',
+        ? "got an object with warn() (the console?); a logger has warning() and error(). The console is already the default when Crawlee's log is not loaded; to force it, pass { warning: console.warn, error: console.error }"
+        : "expected false or an object with warning() and error() (Crawlee's log, or your own)",
     );
   }
   if (options.onConflict !== undefined && options.onConflict !== 'fail' && options.onConflict !== 'rebase') {

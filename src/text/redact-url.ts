@@ -32,5 +32,7 @@ const decoded = (text: string): string => {
 export function redactUrl(text: string): string {
   return text
     .replace(USERINFO, '$1')
-    .replace(PARAMETER, (whole, separator: string, name: string, value: string) => (value !== '' && SECRET_NAME.test(decoded(name)) ? `${separator}${name}=${MARK}` : whole));
+    .replace(PARAMETER, (whole, separator: string, name: string, value: string) =>
+      value !== '' && SECRET_NAME.test(decoded(name)) ? `${separator}${name}=${MARK}` : whole,
+    );
 }

@@ -20,8 +20,16 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import {
-  CorruptStateError, createPersistentStore, fileAdapter, FlushError, KeyedMap, PersistentStoreError, StorageAccessError, StorageFullError,
-  type PersistentStore, type StorageAdapter,
+  CorruptStateError,
+  createPersistentStore,
+  fileAdapter,
+  FlushError,
+  KeyedMap,
+  PersistentStoreError,
+  StorageAccessError,
+  StorageFullError,
+  type PersistentStore,
+  type StorageAdapter,
 } from '../../src/index.js';
 
 interface AckState {
@@ -81,7 +89,11 @@ function measuredAdapter(): { adapter: StorageAdapter; sizes: () => string } {
   let journal = 0;
   let record = 0;
   let snapshot = 0;
-  const sizeOf = (file: string): Promise<number> => fs.stat(path.join(dir, file)).then((s) => s.size, () => 0);
+  const sizeOf = (file: string): Promise<number> =>
+    fs.stat(path.join(dir, file)).then(
+      (s) => s.size,
+      () => 0,
+    );
   const adapter: StorageAdapter = {
     ...inner,
     async append(k, records) {

@@ -24,7 +24,14 @@ const remote = remoteKvAdapter({
 });
 // Compaction every few records, so that kills meet it often.
 const adapter: StorageAdapter = { ...remote, compactAfterRecords: compactionModel.compactAfterRecords };
-const store = await createPersistentStore<CompactionState>({ key, initial: { n: 0, items: new KeyedMap<string>() }, adapter, events: EMPTY, debounceMs: 0, maxWaitMs: 0 }).catch((error: Error) => {
+const store = await createPersistentStore<CompactionState>({
+  key,
+  initial: { n: 0, items: new KeyedMap<string>() },
+  adapter,
+  events: EMPTY,
+  debounceMs: 0,
+  maxWaitMs: 0,
+}).catch((error: Error) => {
   console.log(`corrupt ${error.name}: ${error.message.replace(/\n/g, ' ')}`);
   process.exit(3);
 });

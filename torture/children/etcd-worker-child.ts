@@ -34,7 +34,14 @@ const countingFetch: FetchLike = async (url, init) => {
   }
   return response;
 };
-const remote = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint }, fetch: countingFetch, timeoutMs: 2_000, retries: 3, retryDelayMs: 10, maxRetryDelayMs: 500 });
+const remote = remoteKvAdapter({
+  dialect: { dialect: 'etcd', endpoint },
+  fetch: countingFetch,
+  timeoutMs: 2_000,
+  retries: 3,
+  retryDelayMs: 10,
+  maxRetryDelayMs: 500,
+});
 // Each ConflictError a write meets is one the store resolves by rebasing (catch up on the other
 // writers' journal segments, re-apply, write again). A write is one segment append; a snapshot
 // (the first write, compaction) is a `write`.

@@ -37,7 +37,16 @@ async function open(): Promise<void> {
     const pauseAt = pauseFile ? Number(readFileSync(pauseFile, { encoding: 'utf8', flag: 'a+' }) || 0) : 0;
     store = await countLockSteps(pauseAt, () =>
       // compactOnClose: false: the journal left behind is the evidence of two holders writing at once.
-      createPersistentStore({ key, initial: { n: 0, pid: 0 }, adapter, events: EMPTY, debounceMs: 0, maxWaitMs: 0, flushTimeoutMs: 10_000, compactOnClose: false }),
+      createPersistentStore({
+        key,
+        initial: { n: 0, pid: 0 },
+        adapter,
+        events: EMPTY,
+        debounceMs: 0,
+        maxWaitMs: 0,
+        flushTimeoutMs: 10_000,
+        compactOnClose: false,
+      }),
     );
   } catch (error) {
     if (error instanceof StoreLockedError) say(`refused ${error.message}`);

@@ -75,7 +75,10 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * Reads every line of a child as it comes, handing each to `onLine`; `until` waits (by events,
  * bounded by `timeoutMs`) for a condition that the lines make true, and says whether it came.
  */
-export function follow(lines: Lines, onLine: (line: string) => void): { until(condition: () => boolean, timeoutMs: number): Promise<boolean>; readonly done: Promise<void> } {
+export function follow(
+  lines: Lines,
+  onLine: (line: string) => void,
+): { until(condition: () => boolean, timeoutMs: number): Promise<boolean>; readonly done: Promise<void> } {
   const waiters = new Set<() => void>();
   let ended = false;
   const done = (async () => {

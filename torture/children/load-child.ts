@@ -14,7 +14,15 @@ import type { JournalRecord } from '../../src/store/hydrate.js';
 import { weighOps } from '../../src/store/journal-ops.js';
 import { freezeAndWeigh } from '../../src/store/revive.js';
 
-const [dir, durationArg, rateArg, keysArg, debounceArg, maxWaitArg, warmupArg] = process.argv.slice(2) as [string, string, string, string, string, string, string];
+const [dir, durationArg, rateArg, keysArg, debounceArg, maxWaitArg, warmupArg] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const DURATION = Number(durationArg);
 const RATE = Number(rateArg);
 const KEYS = Number(keysArg);

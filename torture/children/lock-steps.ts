@@ -49,7 +49,29 @@ const lockHandles = new WeakSet<object>();
 const lockFds = new Set<number>();
 
 type AnyFunction = (...args: unknown[]) => unknown;
-const PATH_CALLS = ['open', 'readFile', 'writeFile', 'appendFile', 'rm', 'unlink', 'link', 'rename', 'stat', 'lstat', 'utimes', 'truncate', 'access', 'copyFile', 'symlink', 'readlink', 'mkdir', 'rmdir', 'chmod', 'readdir', 'opendir'];
+const PATH_CALLS = [
+  'open',
+  'readFile',
+  'writeFile',
+  'appendFile',
+  'rm',
+  'unlink',
+  'link',
+  'rename',
+  'stat',
+  'lstat',
+  'utimes',
+  'truncate',
+  'access',
+  'copyFile',
+  'symlink',
+  'readlink',
+  'mkdir',
+  'rmdir',
+  'chmod',
+  'readdir',
+  'opendir',
+];
 
 const promises = fs.promises as unknown as Record<string, AnyFunction>;
 for (const name of PATH_CALLS) {

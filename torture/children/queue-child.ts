@@ -8,9 +8,20 @@ import { EMPTY } from 'rxjs';
 import { createWorkQueue, fileAdapter } from '../../src/index.js';
 
 const [dir, count, log] = process.argv.slice(2) as [string, string, string];
-const queue = await createWorkQueue<{ n: number }>({ key: 'QUEUE', adapter: fileAdapter({ dir }), debounceMs: 10, maxWaitMs: 50, onlyWorker: true, events: EMPTY });
+const queue = await createWorkQueue<{ n: number }>({
+  key: 'QUEUE',
+  adapter: fileAdapter({ dir }),
+  debounceMs: 10,
+  maxWaitMs: 50,
+  onlyWorker: true,
+  events: EMPTY,
+});
 // Seeded once: a restored queue has them all (checked below), and adding 10,000 known items would only slow each start.
-if (!queue.store.restored) queue.add(Array.from({ length: Number(count) }, (_, n) => ({ n })), { uniqueKey: (item) => String(item.n) });
+if (!queue.store.restored)
+  queue.add(
+    Array.from({ length: Number(count) }, (_, n) => ({ n })),
+    { uniqueKey: (item) => String(item.n) },
+  );
 
 const { items, counts } = queue.store.getState();
 const byStatus: Record<string, number> = {};

@@ -42,10 +42,16 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
         let previous: { killedAt: number; readyAt: number; point: string; delays: () => { slowest: number; stalled: number } } | undefined;
 
         /** Starts a child; checks what it restored against the previous kill. */
-        const startAndCheck = async (i: number, env: NodeJS.ProcessEnv): Promise<{ worker: ChildProcess; exited: Promise<unknown>; readyAt: number; delays: () => { slowest: number; stalled: number } }> => {
+        const startAndCheck = async (
+          i: number,
+          env: NodeJS.ProcessEnv,
+        ): Promise<{ worker: ChildProcess; exited: Promise<unknown>; readyAt: number; delays: () => { slowest: number; stalled: number } }> => {
           const worker = spawnChild(child!, [laneDir, String(debounceMs), String(maxWaitMs)], env);
           const exited = once(worker, 'exit');
-          const line = await waitForLine(worker, /^(ready|corrupt) .*/, 30_000).then(([text]) => text, () => undefined);
+          const line = await waitForLine(worker, /^(ready|corrupt) .*/, 30_000).then(
+            ([text]) => text,
+            () => undefined,
+          );
           if (line === undefined) {
             // Its kill point came while opening (the rename that takes over a dead run's lock): a crash
             // like any other, checked by the next start.
@@ -86,7 +92,9 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
               const bound = maxWaitMs + Math.max(WRITE_SLACK_MS, 3 * delay.slowest + delay.stalled);
               if (window > bound) {
                 beyond++;
-                log(`kill ${i - 1} (${previous.point}): lost ${window} ms, over ${bound} ms (ran ${previous.killedAt - previous.readyAt} ms; slowest write ${delay.slowest} ms, longest stall ${delay.stalled} ms)`);
+                log(
+                  `kill ${i - 1} (${previous.point}): lost ${window} ms, over ${bound} ms (ran ${previous.killedAt - previous.readyAt} ms; slowest write ${delay.slowest} ms, longest stall ${delay.stalled} ms)`,
+                );
               }
               lost.push(window);
               slowestWrite = Math.max(slowestWrite, delay.slowest);
@@ -134,7 +142,12 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
         { name: 'lost window, max', value: `${worst} ms` },
         { name: 'slowest write seen (fsync stalls included)', value: `${slowestWrite} ms` },
         { name: 'longest time the child was not run (machine load)', value: `${longestStall} ms` },
-        { name: 'kills losing more than the window', value: beyond, must: `= 0 (window: ${maxWaitMs} ms + max(${WRITE_SLACK_MS} ms, 3 × slowest write + longest stall, of that run))`, ok: beyond === 0 },
+        {
+          name: 'kills losing more than the window',
+          value: beyond,
+          must: `= 0 (window: ${maxWaitMs} ms + max(${WRITE_SLACK_MS} ms, 3 × slowest write + longest stall, of that run))`,
+          ok: beyond === 0,
+        },
         { name: 'updates made in all', value: updates.toLocaleString('en') },
       ];
       return figures;

@@ -9,7 +9,11 @@ import { mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
 
 const run = promisify(execFile);
 const KEY = 'FULL';
-type Kind = 'disk fills while writing, filler deleted' | 'disk fills while writing, SIGKILL while full' | 'disk full at open, filler deleted' | 'read-only at open (remount,ro), remounted rw';
+type Kind =
+  | 'disk fills while writing, filler deleted'
+  | 'disk fills while writing, SIGKILL while full'
+  | 'disk full at open, filler deleted'
+  | 'read-only at open (remount,ro), remounted rw';
 
 /** Fills `mnt` with a filler file until `room` bytes are left (as near as the file system allows). */
 async function fill(mnt: string, filler: string, room: number): Promise<void> {
@@ -49,7 +53,9 @@ function diskFull({ rounds = 16, sizeMiB = 4, after = 5 } = {}): Scenario {
       try {
         await run('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m,mode=0755`, 'tmpfs', mnt]);
       } catch (error) {
-        const why = String((error as { stderr?: string }).stderr || (error as Error).message).trim().split('\n')[0];
+        const why = String((error as { stderr?: string }).stderr || (error as Error).message)
+          .trim()
+          .split('\n')[0];
         log(`SKIPPED: cannot mount a tmpfs (${why}); run as root for this scenario`);
         return [{ name: 'tmpfs mounted for the scenario', value: `refused: ${why}`, must: 'mounted (needs root)', ok: false }];
       }
@@ -80,7 +86,13 @@ function diskFull({ rounds = 16, sizeMiB = 4, after = 5 } = {}): Scenario {
       };
       const start = (folder: string, round: number, mode: 'run' | 'check') => {
         const lines = linesOf(
-          spawnChild(child!, [folder, KEY], { TORTURE_MODE: mode, TORTURE_FLUSH_TIMEOUT_MS: '2000', TORTURE_OPEN_RETRY_MS: mode === 'run' ? '30000' : '0', TORTURE_PAYLOAD: '2000', TORTURE_RING: '200' }),
+          spawnChild(child!, [folder, KEY], {
+            TORTURE_MODE: mode,
+            TORTURE_FLUSH_TIMEOUT_MS: '2000',
+            TORTURE_OPEN_RETRY_MS: mode === 'run' ? '30000' : '0',
+            TORTURE_PAYLOAD: '2000',
+            TORTURE_RING: '200',
+          }),
         );
         running.add(lines);
         void lines.closed.then(() => running.delete(lines));
@@ -125,7 +137,12 @@ function diskFull({ rounds = 16, sizeMiB = 4, after = 5 } = {}): Scenario {
         }
       };
       let full = false;
-      const kinds: Kind[] = ['disk fills while writing, filler deleted', 'disk fills while writing, SIGKILL while full', 'disk full at open, filler deleted', 'read-only at open (remount,ro), remounted rw'];
+      const kinds: Kind[] = [
+        'disk fills while writing, filler deleted',
+        'disk fills while writing, SIGKILL while full',
+        'disk full at open, filler deleted',
+        'read-only at open (remount,ro), remounted rw',
+      ];
       try {
         for (let round = 1; round <= rounds; round++) {
           const kind = kinds[(round - 1) % kinds.length]!;
@@ -184,7 +201,8 @@ function diskFull({ rounds = 16, sizeMiB = 4, after = 5 } = {}): Scenario {
           }
           await check(folder, round, Math.max(acked, writer.seen.maxAck), writer.seen.fullAck);
           await fs.rm(folder, { recursive: true, force: true });
-          if (round % 4 === 0) log(`${round} rounds: ${acks} acknowledgements (${acksWhileFull} while full), lost ${lost}, corrupt ${corrupt}, untyped errors ${untyped}`);
+          if (round % 4 === 0)
+            log(`${round} rounds: ${acks} acknowledgements (${acksWhileFull} while full), lost ${lost}, corrupt ${corrupt}, untyped errors ${untyped}`);
         }
       } finally {
         await Promise.all([...running].map((lines) => killNow(lines)));

@@ -46,7 +46,8 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
         let errors = 0;
         const followed = follow(writer, (line) => {
           const [word, ...rest] = line.split(' ');
-          if (word === 'durable' || word === 'closed') acked = Math.max(acked, Number(rest[0])); // closed: its last flush resolved
+          if (word === 'durable' || word === 'closed')
+            acked = Math.max(acked, Number(rest[0])); // closed: its last flush resolved
           else if (word === 'sizes') sizes = rest.map(Number);
           else if (/-error$/.test(word!) || word === 'corrupt') {
             if (errors++ < 3) log(`${phase.label}: ${line.slice(0, 300)}`);
@@ -56,10 +57,19 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
         await killNow(writer).then(() => followed.done);
         const [journalMax, recordMax, snapshotMax] = sizes as [number, number, number];
         const bound = Math.max(MiB, snapshotMax / 4) + recordMax;
-        const onDisk = await fs.stat(path.join(folder, `${phase.key}.json.journal`)).then((s) => s.size, () => 0);
-        log(`${phase.label}: ${acked} updates acknowledged in ${((Date.now() - started) / 1000).toFixed(1)} s; largest journal ${mb(journalMax)}, record ${mb(recordMax)}, snapshot ${mb(snapshotMax)}; journal left ${mb(onDisk)}`);
+        const onDisk = await fs.stat(path.join(folder, `${phase.key}.json.journal`)).then(
+          (s) => s.size,
+          () => 0,
+        );
+        log(
+          `${phase.label}: ${acked} updates acknowledged in ${((Date.now() - started) / 1000).toFixed(1)} s; largest journal ${mb(journalMax)}, record ${mb(recordMax)}, snapshot ${mb(snapshotMax)}; journal left ${mb(onDisk)}`,
+        );
 
-        const inspected = await runCli(['inspect', phase.key, '--dir', folder], {}, 90_000).catch((error: Error) => ({ code: -1, stdout: '', stderr: error.message }));
+        const inspected = await runCli(['inspect', phase.key, '--dir', folder], {}, 90_000).catch((error: Error) => ({
+          code: -1,
+          stdout: '',
+          stderr: error.message,
+        }));
         if (inspected.code !== 0) log(`${phase.label}: inspect failed (exit ${inspected.code}): ${inspected.stderr.trim().slice(0, 300)}`);
 
         const check = linesOf(spawnChild(child!, [folder, phase.key], { ...env, TORTURE_MODE: 'check' }));
@@ -74,7 +84,12 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
         const lost = reopened ? Math.max(0, acked - Number(n)) : acked;
         figures.push(
           { name: `${phase.label}: updates acknowledged`, value: `${acked} of ${phase.updates}` },
-          { name: `${phase.label}: largest journal on disk`, value: mb(journalMax), must: `≤ ${mb(bound)} (max(1 MiB, snapshot ${mb(snapshotMax)} / 4) + record ${mb(recordMax)})`, ok: journalMax <= bound && acked > 0 },
+          {
+            name: `${phase.label}: largest journal on disk`,
+            value: mb(journalMax),
+            must: `≤ ${mb(bound)} (max(1 MiB, snapshot ${mb(snapshotMax)} / 4) + record ${mb(recordMax)})`,
+            ok: journalMax <= bound && acked > 0,
+          },
           mustBeZero(`${phase.label}: reopen failed (corrupt, ERR_STRING_TOO_LONG, …)`, reopened ? 0 : 1),
           mustBeZero(`${phase.label}: inspect failed`, inspected.code === 0 ? 0 : 1),
           mustBeZero(`${phase.label}: acknowledged updates lost`, lost),
@@ -87,4 +102,7 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
   };
 }
 
-export default largeValues({ fieldUpdates: Number(process.env.TORTURE_LARGE_UPDATES ?? 560), mapUpdates: Number(process.env.TORTURE_LARGE_MAP_UPDATES ?? 300) });
+export default largeValues({
+  fieldUpdates: Number(process.env.TORTURE_LARGE_UPDATES ?? 560),
+  mapUpdates: Number(process.env.TORTURE_LARGE_MAP_UPDATES ?? 300),
+});

@@ -1,7 +1,14 @@
 import { format, inspect } from 'node:util';
 import { EMPTY } from 'rxjs';
 import {
-  createEventSource, createPersistentStore, PersistentStoreError, remoteKvAdapter, type EventDiagnostic, type EventSourceOptions, type PersistentStore, type RemoteKvAdapterOptions,
+  createEventSource,
+  createPersistentStore,
+  PersistentStoreError,
+  remoteKvAdapter,
+  type EventDiagnostic,
+  type EventSourceOptions,
+  type PersistentStore,
+  type RemoteKvAdapterOptions,
 } from '../../src/index.js';
 import { APACHE_BINARY, startApacheDav } from '../../spec/support/apache-server.js';
 import { ETCD_BINARY, startEtcd } from '../../spec/support/etcd-server.js';
@@ -69,7 +76,10 @@ class Hang extends Error {}
 function within<T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   promise.catch(() => undefined);
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64').replace(/=+$/, '');
@@ -179,7 +189,11 @@ async function startLab(seed: number, log: (line: string) => void, exposure: Exp
   const stores = new Set<PersistentStore<State>>();
 
   // The other origins: a thief that acknowledges everything, a storage location for GETs.
-  const thief = await startRecorder(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"999999"},"succeeded":true}' }));
+  const thief = await startRecorder(() => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: '{"header":{"revision":"999999"},"succeeded":true}',
+  }));
   stops.push(thief.stop);
   const objects = new Map<string, Answer>();
   const storage = await startRecorder((seen) => {
@@ -209,7 +223,11 @@ async function startLab(seed: number, log: (line: string) => void, exposure: Exp
   if (requireBinary(APACHE_BINARY, 'apache2').available) {
     const apache = await startApacheDav();
     stops.push(apache.stop);
-    await addBackend('webdav', apache.url, (base) => ({ dialect: 'webdav', baseUrl: base, headers: { authorization: basic, 'x-api-key': secrets['x-api-key'] } }));
+    await addBackend('webdav', apache.url, (base) => ({
+      dialect: 'webdav',
+      baseUrl: base,
+      headers: { authorization: basic, 'x-api-key': secrets['x-api-key'] },
+    }));
   } else failures.push({ name: 'Apache (WebDAV)', value: `${APACHE_BINARY} is missing`, must: 'installed', ok: false });
   log(`thief ${thief.url}, storage ${storage.url}; ${backends.map((b) => `${b.dialect} ${b.url} behind ${b.front.url}`).join('; ')}`);
 
@@ -282,7 +300,11 @@ async function startLab(seed: number, log: (line: string) => void, exposure: Exp
       const real = await forward(seen);
       if (real.status !== 200) return real;
       const id = String(++objectId);
-      objects.set(id, { status: 200, headers: { 'content-type': real.headers?.['content-type'] ?? 'application/json', ...(real.headers?.etag && { etag: real.headers.etag }) }, body: real.body ?? '' });
+      objects.set(id, {
+        status: 200,
+        headers: { 'content-type': real.headers?.['content-type'] ?? 'application/json', ...(real.headers?.etag && { etag: real.headers.etag }) },
+        body: real.body ?? '',
+      });
       return { status, headers: { location: `${storage.url}/signed/${id}?X-Amz-Signature=${hex(16)}` } };
     },
   };
@@ -385,7 +407,8 @@ async function redirects(lab: Lab): Promise<Figure[]> {
         const got = { restored: reader.restored, state: reader.getState() };
         await lab.closeQuietly(reader, where);
         if (JSON.stringify(got) !== JSON.stringify(expected)) {
-          if (corrupt++ < 3) log(`corrupt restore, ${where}: ${got.restored ? `n ${got.state.n}` : 'nothing (started from initial)'}; storage holds n ${expected.state.n}`);
+          if (corrupt++ < 3)
+            log(`corrupt restore, ${where}: ${got.restored ? `n ${got.state.n}` : 'nothing (started from initial)'}; storage holds n ${expected.state.n}`);
         }
       }
       log(`${where}: ${acknowledged} of ${UPDATES} updates acknowledged; ${lost.get(where)?.size ?? 0} of them missing from storage`);
@@ -430,10 +453,16 @@ async function redirects(lab: Lab): Promise<Figure[]> {
       ok: lostCount === 0,
     },
     mustBeZero(`redirects: updates not durable after ${TRIES} flushes`, neverDurable),
-    mustBeZero('redirects to the same origin that keep the method (any code on GET, 307/308 on writes): opens and flushes refused (they must work)', sameRefused),
+    mustBeZero(
+      'redirects to the same origin that keep the method (any code on GET, 307/308 on writes): opens and flushes refused (they must work)',
+      sameRefused,
+    ),
     mustBeZero(`redirects: stores that could not open through the front in ${TRIES} tries`, unopened),
     mustBeZero('redirects: corrupt restores (a store opened through the front restores other than storage holds)', corrupt),
-    mustBeZero(`GET ${REDIRECT_CODES.join('/')} to a storage location on another origin (Apify documents a 302): restores that failed or differed`, storageFailed),
+    mustBeZero(
+      `GET ${REDIRECT_CODES.join('/')} to a storage location on another origin (Apify documents a 302): restores that failed or differed`,
+      storageFailed,
+    ),
   ];
 }
 
@@ -528,7 +557,10 @@ async function credentialEchoes(lab: Lab): Promise<void> {
     { name: 'apify ?token=', dialect: { ...apify, baseUrl: `${echo.url}/?token=${secrets['?token=']}` } },
     { name: 'etcd user:password@', dialect: { dialect: 'etcd', endpoint: lab.withUser(echo.url) } },
     { name: 'etcd ?token=', dialect: { dialect: 'etcd', endpoint: `${echo.url}/?token=${secrets['?token=']}` } },
-    { name: 'webdav Basic + x-api-key', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav`, headers: { authorization: lab.basic, 'x-api-key': secrets['x-api-key'] } } },
+    {
+      name: 'webdav Basic + x-api-key',
+      dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav`, headers: { authorization: lab.basic, 'x-api-key': secrets['x-api-key'] } },
+    },
     { name: 'webdav user:password@', dialect: { dialect: 'webdav', baseUrl: lab.withUser(`${echo.url}/dav`) } },
     { name: 'webdav ?token=', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav?token=${secrets['?token=']}` } },
   ];
@@ -539,16 +571,22 @@ async function credentialEchoes(lab: Lab): Promise<void> {
       const status = lab.pick(ERROR_CODES);
       echo.answer = (seen) => {
         echoed++;
-        if (mode === 'reads answered 200, not JSON' && isRead(seen)) return { status: 200, headers: { 'content-type': 'text/plain' }, body: `you sent: ${echoOf(seen)}` };
+        if (mode === 'reads answered 200, not JSON' && isRead(seen))
+          return { status: 200, headers: { 'content-type': 'text/plain' }, body: `you sent: ${echoOf(seen)}` };
         if (mode === 'writes refused' && isRead(seen)) {
-          return seen.method === 'GET' ? { status: 404, body: echoOf(seen) } : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"1"}}' };
+          return seen.method === 'GET'
+            ? { status: 404, body: echoOf(seen) }
+            : { status: 200, headers: { 'content-type': 'application/json' }, body: '{"header":{"revision":"1"}}' };
         }
         return { status, headers: { 'content-type': 'application/json' }, body: echoOf(seen) };
       };
       try {
         const adapter = remoteKvAdapter({ dialect: config.dialect, retries: 1, retryDelayMs: 10, maxRetryDelayMs: 20, timeoutMs: 2_000 });
         exposure.text(`${where}: adapter.locate`, adapter.locate('ECHO')); // "for messages", says StorageAdapter
-        const store = await within(createPersistentStore<State>({ key: 'ECHO', initial: initial(), adapter, events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 1_000 }), where);
+        const store = await within(
+          createPersistentStore<State>({ key: 'ECHO', initial: initial(), adapter, events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 1_000 }),
+          where,
+        );
         lab.stores.add(store);
         const watching = lab.watch(store, where);
         store.update((s) => void (s.n += 1));
@@ -564,7 +602,8 @@ async function credentialEchoes(lab: Lab): Promise<void> {
 }
 
 /** Options for both socket sources; `handshakeTimeoutMs` is ignored by versions without it. */
-const socketOptions = (url: string) => ({ mode: 'apify', url, signals: false, reconnectDelayMs: 50, maxReconnectDelayMs: 200, handshakeTimeoutMs: 500 }) as EventSourceOptions;
+const socketOptions = (url: string) =>
+  ({ mode: 'apify', url, signals: false, reconnectDelayMs: 50, maxReconnectDelayMs: 200, handshakeTimeoutMs: 500 }) as EventSourceOptions;
 
 /** A server that accepts the events socket's TCP connection and never answers the upgrade. */
 async function hungUpgrade(lab: Lab, socketUrl: (port: number) => string, crashes: string[]): Promise<Figure> {
@@ -588,8 +627,13 @@ async function hungUpgrade(lab: Lab, socketUrl: (port: number) => string, crashe
   listening.unsubscribe();
   watching.unsubscribe();
   const diagnosed = diagnostics.some((d) => d.type !== 'connected');
-  const value = reached >= 2 && diagnosed ? 0 : `hung: ${diagnosed ? 'a diagnostic' : 'no diagnostic'}, ${reached >= 2 ? 'a reconnect' : 'no reconnect'} within ${HUNG_BOUND_MS / 1000} s`;
-  lab.log(`hung upgrade (handshakeTimeoutMs ${supported ? 'supported: 500 ms' : 'not an option of this version'}): ${reached} connections in ${HUNG_BOUND_MS / 1000} s; diagnostics ${diagnostics.map((d) => d.type).join(', ') || 'none'}`);
+  const value =
+    reached >= 2 && diagnosed
+      ? 0
+      : `hung: ${diagnosed ? 'a diagnostic' : 'no diagnostic'}, ${reached >= 2 ? 'a reconnect' : 'no reconnect'} within ${HUNG_BOUND_MS / 1000} s`;
+  lab.log(
+    `hung upgrade (handshakeTimeoutMs ${supported ? 'supported: 500 ms' : 'not an option of this version'}): ${reached} connections in ${HUNG_BOUND_MS / 1000} s; diagnostics ${diagnostics.map((d) => d.type).join(', ') || 'none'}`,
+  );
   return { name: `events socket, upgrade never answered: a diagnostic and a reconnect within ${HUNG_BOUND_MS / 1000} s`, value, must: '= 0', ok: value === 0 };
 }
 
@@ -644,7 +688,9 @@ async function socketGarbage(lab: Lab, socketUrl: (port: number) => string, cras
   lab.log(`socket garbage: ${server.connections} connections, ${events.length} events, diagnostics ${[...types].join(', ')}`);
   return {
     name: `events socket, upgrade answered, then silence and ${garbage.length} kinds of garbage: the event after the garbage`,
-    value: heard ? `heard (${events.length} events on ${server.connections} connections)` : `not heard: the source stopped after ${garbage[Math.max(0, server.connections - 1)]?.[0] ?? 'the last connection'}`,
+    value: heard
+      ? `heard (${events.length} events on ${server.connections} connections)`
+      : `not heard: the source stopped after ${garbage[Math.max(0, server.connections - 1)]?.[0] ?? 'the last connection'}`,
   };
 }
 
@@ -693,7 +739,10 @@ function hostileServers(): Scenario {
           const text = `${r.url} ${JSON.stringify(r.headers)}`;
           return r.body !== '' || r.headers.authorization !== undefined || Object.values(secrets).some((s) => formsOf(s).some((f) => text.includes(f)));
         });
-        for (const { at, r } of cross.slice(0, 3)) log(`sent to another origin (${at}): ${r.method} ${r.url.slice(0, 60)}; authorization ${r.headers.authorization ? 'yes' : 'no'}; body ${r.body.length} bytes`);
+        for (const { at, r } of cross.slice(0, 3))
+          log(
+            `sent to another origin (${at}): ${r.method} ${r.url.slice(0, 60)}; authorization ${r.headers.authorization ? 'yes' : 'no'}; body ${r.body.length} bytes`,
+          );
         const printed = exposure.count(secrets);
         for (const example of printed.examples) log(`secret printed: ${example.slice(0, 300)}`);
         for (const example of exposure.untyped.slice(0, 5)) log(`untyped error: ${example}`);
@@ -702,7 +751,10 @@ function hostileServers(): Scenario {
         figures.push(
           {
             name: `data sent to another origin (requests with a secret or a body at the thief or the storage location, of ${thief.requests.length + storage.requests.length})`,
-            value: cross.length === 0 ? 0 : `${cross.length} (thief ${cross.filter((c) => c.at === 'thief').length}, storage ${cross.filter((c) => c.at === 'storage').length})`,
+            value:
+              cross.length === 0
+                ? 0
+                : `${cross.length} (thief ${cross.filter((c) => c.at === 'thief').length}, storage ${cross.filter((c) => c.at === 'storage').length})`,
             must: '= 0',
             ok: cross.length === 0,
           },
@@ -715,7 +767,12 @@ function hostileServers(): Scenario {
           hung,
           noisy,
           ...hostile,
-          { name: 'errors a user can catch that are not a PersistentStoreError', value: exposure.untyped.length === 0 ? 0 : `${exposure.untyped.length}: ${exposure.untyped[0]!.slice(0, 200)}`, must: '= 0', ok: exposure.untyped.length === 0 },
+          {
+            name: 'errors a user can catch that are not a PersistentStoreError',
+            value: exposure.untyped.length === 0 ? 0 : `${exposure.untyped.length}: ${exposure.untyped[0]!.slice(0, 200)}`,
+            must: '= 0',
+            ok: exposure.untyped.length === 0,
+          },
           {
             name: `crashes (uncaught exceptions, unhandled rejections, a source that errors, prototype pollution, a call hung over ${HANG_MS / 1000} s)`,
             value: crashes.length === 0 ? 0 : `${crashes.length}: ${crashes[0]!.slice(0, 200)}`,

@@ -39,7 +39,10 @@ async function etcdBackend(): Promise<Backend> {
     async records() {
       // Every key from `<prefix>BIG` to `<prefix>BIG\xff`: the head and its chunks and segments.
       const from = prefix + KEY;
-      const response = await fetch(`${etcd.url}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: toBase64(from), range_end: toBase64(`${from}\u007f`) }) });
+      const response = await fetch(`${etcd.url}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({ key: toBase64(from), range_end: toBase64(`${from}\u007f`) }),
+      });
       const { kvs = [] } = (await response.json()) as { kvs?: Array<{ key: string; value?: string }> };
       return new Map(kvs.map(({ key, value }) => [fromBase64(key).slice(prefix.length), fromBase64(value ?? '')]));
     },
@@ -64,13 +67,18 @@ async function apifyBackend(): Promise<Backend> {
 function orphansOf(records: Map<string, string>): { chunks: number; segments: number } {
   const names = logNames(KEY);
   const headText = records.get(KEY);
-  const head = headText === undefined ? undefined : (JSON.parse(headText) as { gen: string; seq: number; closed: Array<{ gen: string; from: number; to: number }>; snapshot: { id?: string } });
+  const head =
+    headText === undefined
+      ? undefined
+      : (JSON.parse(headText) as { gen: string; seq: number; closed: Array<{ gen: string; from: number; to: number }>; snapshot: { id?: string } });
   const orphans = { chunks: 0, segments: 0 };
   for (const name of records.keys()) {
     const parsed = names.parse(name);
     if (parsed?.kind === 'chunk' && parsed.id !== head?.snapshot.id) orphans.chunks++;
     if (parsed?.kind === 'segment') {
-      const live = head !== undefined && ((parsed.gen === head.gen && parsed.seq > head.seq) || head.closed.some((r) => r.gen === parsed.gen && parsed.seq >= r.from && parsed.seq <= r.to));
+      const live =
+        head !== undefined &&
+        ((parsed.gen === head.gen && parsed.seq > head.seq) || head.closed.some((r) => r.gen === parsed.gen && parsed.seq >= r.from && parsed.seq <= r.to));
       if (!live) orphans.segments++;
     }
   }
@@ -80,7 +88,12 @@ function orphansOf(records: Map<string, string>): { chunks: number; segments: nu
 /** Where a kill may land: each kind of request of a compaction and of a write, before it lands or once it did. */
 const PLACES: ReadonlyArray<{ label: string; matches: (seen: SeenRequest) => boolean; when: 'before' | 'after'; most: number }> = [
   { label: 'chunk put, before it lands (mid-snapshot)', matches: (s) => s.op === 'put' && s.name.includes('(rxps)c.'), when: 'before', most: 24 },
-  { label: 'chunk put, once it landed (between chunks, or before the head swap)', matches: (s) => s.op === 'put' && s.name.includes('(rxps)c.'), when: 'after', most: 24 },
+  {
+    label: 'chunk put, once it landed (between chunks, or before the head swap)',
+    matches: (s) => s.op === 'put' && s.name.includes('(rxps)c.'),
+    when: 'after',
+    most: 24,
+  },
   { label: 'head swap, before it lands (every chunk written)', matches: (s) => s.op === 'put' && s.name === KEY, when: 'before', most: 3 },
   { label: 'head swap, once it landed (clean-up not done)', matches: (s) => s.op === 'put' && s.name === KEY, when: 'after', most: 3 },
   { label: 'segment put, before it lands', matches: (s) => s.op === 'put' && s.name.includes('(rxps)s.'), when: 'before', most: 12 },
@@ -99,7 +112,11 @@ const PLACES: ReadonlyArray<{ label: string; matches: (seen: SeenRequest) => boo
  * it. Orphans (records the head does not reach) are counted after each kill, and once more after
  * a clean run of several compactions.
  */
-async function killRounds(backend: Backend, child: string, { rounds, seed, log }: { rounds: number; seed: number; log: (line: string) => void }): Promise<Figure[]> {
+async function killRounds(
+  backend: Backend,
+  child: string,
+  { rounds, seed, log }: { rounds: number; seed: number; log: (line: string) => void },
+): Promise<Figure[]> {
   const next = random(seed ^ (backend.name === 'etcd' ? 0xe7cd : 0xa91f));
   const proxy = await startKillProxy(backend.url, backend.classify);
   const at = new Map<string, number>();
@@ -113,7 +130,12 @@ async function killRounds(backend: Backend, child: string, { rounds, seed, log }
   const check = async (label: string): Promise<number> => {
     let store;
     try {
-      store = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: backend.direct(), events: EMPTY });
+      store = await createPersistentStore<CompactionState>({
+        key: KEY,
+        initial: { n: 0, items: new KeyedMap<string>() },
+        adapter: backend.direct(),
+        events: EMPTY,
+      });
     } catch (error) {
       corrupt++;
       log(`${backend.name} ${label}: the fresh store refused the key: ${(error as Error).message}`);
@@ -160,7 +182,12 @@ async function killRounds(backend: Backend, child: string, { rounds, seed, log }
     for (let round = 1; round <= rounds; round++) {
       const place = PLACES[Math.floor(next() * PLACES.length)]!;
       // `running` is set when the child is spawned, before its first request reaches the proxy.
-      const trigger: KillTrigger = { matches: place.matches, when: place.when, skip: Math.floor(next() * place.most), kill: () => running && process.kill(running.child.pid!, 'SIGKILL') };
+      const trigger: KillTrigger = {
+        matches: place.matches,
+        when: place.when,
+        skip: Math.floor(next() * place.most),
+        kill: () => running && process.kill(running.child.pid!, 'SIGKILL'),
+      };
       const outcome = await runChild(trigger);
       if (outcome === 'killed') at.set(place.label, (at.get(place.label) ?? 0) + 1);
       else if (outcome === 'failed') {
@@ -180,10 +207,15 @@ async function killRounds(backend: Backend, child: string, { rounds, seed, log }
     await check('after the clean run');
     const after = orphansOf(await backend.records());
     const total = await backend.records();
-    log(`${backend.name}: orphans before the clean run ${before.chunks} chunks / ${before.segments} segments; after ${after.chunks} / ${after.segments}; ${total.size} records in all`);
+    log(
+      `${backend.name}: orphans before the clean run ${before.chunks} chunks / ${before.segments} segments; after ${after.chunks} / ${after.segments}; ${total.size} records in all`,
+    );
     const b = backend.name;
     return [
-      { name: `${b}: kills`, value: `${[...at.values()].reduce((a, c) => a + c, 0)} of ${rounds} rounds (${never} rounds ended without reaching their request)` },
+      {
+        name: `${b}: kills`,
+        value: `${[...at.values()].reduce((a, c) => a + c, 0)} of ${rounds} rounds (${never} rounds ended without reaching their request)`,
+      },
       ...[...at].sort().map(([label, count]) => ({ name: `${b}:   killed at ${label}`, value: count })),
       { name: `${b}: updates acknowledged durable`, value: durable },
       mustBeZero(`${b}: acknowledged updates lost (or more restored than was made)`, lost),
@@ -194,8 +226,16 @@ async function killRounds(backend: Backend, child: string, { rounds, seed, log }
       // listing. Shared (etcd): orphan chunks are kept 1 h (orphanAgeMs: a compaction may still be
       // writing them) and compacted segments one compaction more, so only the count is shown.
       b === 'apify'
-        ? { name: `${b}: orphans after a clean run of 4 compactions (chunks / segments)`, value: `${before.chunks} / ${before.segments} → ${after.chunks} / ${after.segments}`, must: '→ 0 / 0', ok: after.chunks === 0 && after.segments === 0 }
-        : { name: `${b}: orphans after a clean run of 4 compactions (chunks / segments; chunks are kept 1 h, segments one compaction more, by design)`, value: `${before.chunks} / ${before.segments} → ${after.chunks} / ${after.segments}` },
+        ? {
+            name: `${b}: orphans after a clean run of 4 compactions (chunks / segments)`,
+            value: `${before.chunks} / ${before.segments} → ${after.chunks} / ${after.segments}`,
+            must: '→ 0 / 0',
+            ok: after.chunks === 0 && after.segments === 0,
+          }
+        : {
+            name: `${b}: orphans after a clean run of 4 compactions (chunks / segments; chunks are kept 1 h, segments one compaction more, by design)`,
+            value: `${before.chunks} / ${before.segments} → ${after.chunks} / ${after.segments}`,
+          },
     ];
   } finally {
     if (running) await killNow(running);

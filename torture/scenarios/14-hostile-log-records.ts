@@ -25,7 +25,10 @@ interface Raw {
 async function etcdRaw(): Promise<Raw> {
   const etcd = await startEtcd();
   const prefix = 'hostile/';
-  const call = (path: string, body: unknown) => fetch(`${etcd.url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ kvs?: Array<{ key: string; value?: string }> }>);
+  const call = (path: string, body: unknown) =>
+    fetch(`${etcd.url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then(
+      (r) => r.json() as Promise<{ kvs?: Array<{ key: string; value?: string }> }>,
+    );
   return {
     name: 'etcd',
     adapter: (chunkBytes) => remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix, maxValueBytes: chunkBytes }, retries: 0 }),
@@ -43,7 +46,11 @@ async function apifyRaw(): Promise<Raw> {
   const fake = await startFakeApify('hostile-token-0123456789', 'hostile-store');
   return {
     name: 'apify',
-    adapter: (chunkBytes) => remoteKvAdapter({ dialect: { ...apifyDialect({ baseUrl: fake.url, storeId: 'hostile-store', token: 'hostile-token-0123456789' }), maxValueBytes: chunkBytes }, retries: 0 }),
+    adapter: (chunkBytes) =>
+      remoteKvAdapter({
+        dialect: { ...apifyDialect({ baseUrl: fake.url, storeId: 'hostile-store', token: 'hostile-token-0123456789' }), maxValueBytes: chunkBytes },
+        retries: 0,
+      }),
     all: async () => new Map([...fake.records].filter(([name]) => name === KEY || name.startsWith(names.prefix))),
     put: async (name, text) => void fake.records.set(name, text),
     remove: async (name) => void fake.records.delete(name),
@@ -51,7 +58,13 @@ async function apifyRaw(): Promise<Raw> {
   };
 }
 
-type Head = { gen: string; seq: number; from: number; closed: unknown[]; snapshot: { id?: string; count?: number; length?: number; inline?: unknown } } & Record<string, unknown>;
+type Head = {
+  gen: string;
+  seq: number;
+  from: number;
+  closed: unknown[];
+  snapshot: { id?: string; count?: number; length?: number; inline?: unknown };
+} & Record<string, unknown>;
 
 /** One hostile edit of a valid layout: what it changes, given the records and the head. */
 interface Hostile {
@@ -60,9 +73,12 @@ interface Hostile {
 }
 
 const segmentsOf = (records: Map<string, string>): string[] => [...records.keys()].filter((name) => names.parse(name)?.kind === 'segment').sort();
-const chunksOf = (_records: Map<string, string>, head: Head): string[] => Array.from({ length: head.snapshot.count ?? 0 }, (_, i) => names.chunk(head.snapshot.id!, i));
+const chunksOf = (_records: Map<string, string>, head: Head): string[] =>
+  Array.from({ length: head.snapshot.count ?? 0 }, (_, i) => names.chunk(head.snapshot.id!, i));
 const headWith = (head: Head, change: Record<string, unknown>): Array<[string, string]> => [[KEY, JSON.stringify({ ...head, ...change })]];
-const lastSegment = (records: Map<string, string>): [string, { gen: string; writer: string; records: Array<{ seq: number; ops: unknown }> } & Record<string, unknown>] => {
+const lastSegment = (
+  records: Map<string, string>,
+): [string, { gen: string; writer: string; records: Array<{ seq: number; ops: unknown }> } & Record<string, unknown>] => {
   const name = segmentsOf(records).at(-1)!;
   return [name, JSON.parse(records.get(name)!)];
 };
@@ -73,7 +89,10 @@ const HOSTILE: readonly Hostile[] = [
   { label: 'head: seq negative', edit: (_r, h) => headWith(h, { seq: -1 }) },
   { label: 'head: from before seq', edit: (_r, h) => headWith(h, { from: h.seq }) },
   { label: 'head: closed ranges out of order', edit: (_r, h) => headWith(h, { closed: [{ gen: h.gen, from: h.seq + 5, to: h.seq + 2 }], from: h.seq + 3 }) },
-  { label: 'head: closed range with a foreign id', edit: (_r, h) => headWith(h, { closed: [{ gen: 'A/B', from: h.seq + 1, to: h.seq + 1 }], from: h.seq + 2 }) },
+  {
+    label: 'head: closed range with a foreign id',
+    edit: (_r, h) => headWith(h, { closed: [{ gen: 'A/B', from: h.seq + 1, to: h.seq + 1 }], from: h.seq + 2 }),
+  },
   { label: 'head: chunk count absurd (10^9)', edit: (_r, h) => headWith(h, { snapshot: { ...h.snapshot, count: 1e9 } }) },
   { label: 'head: chunk count 0', edit: (_r, h) => headWith(h, { snapshot: { ...h.snapshot, count: 0 } }) },
   { label: 'head: chunk count one too many', edit: (_r, h) => headWith(h, { snapshot: { ...h.snapshot, count: (h.snapshot.count ?? 0) + 1 } }) },
@@ -81,18 +100,81 @@ const HOSTILE: readonly Hostile[] = [
   { label: 'head: snapshot length wrong', edit: (_r, h) => headWith(h, { snapshot: { ...h.snapshot, length: (h.snapshot.length ?? 0) + 7 } }) },
   { label: 'head: no snapshot', edit: (_r, h) => headWith(h, { snapshot: null }) },
   { label: 'head: inline garbage (a string)', edit: (_r, h) => headWith(h, { snapshot: { inline: 'garbage' } }) },
-  { label: 'head: inline garbage (an envelope with a broken state)', edit: (_r, h) => headWith(h, { snapshot: { inline: { $rxps: 1, v: 0, seq: h.seq, state: { n: 'x', items: 5 } } } }) },
+  {
+    label: 'head: inline garbage (an envelope with a broken state)',
+    edit: (_r, h) => headWith(h, { snapshot: { inline: { $rxps: 1, v: 0, seq: h.seq, state: { n: 'x', items: 5 } } } }),
+  },
   { label: 'chunk: missing (the middle one)', edit: (r, h) => [[chunksOf(r, h)[Math.floor((h.snapshot.count ?? 1) / 2)]!, undefined]] },
-  { label: 'chunk: shorter (wrong length)', edit: (r, h) => { const c = chunksOf(r, h)[0]!; return [[c, r.get(c)!.slice(0, -10)]]; } },
-  { label: 'chunk: not JSON (same length)', edit: (r, h) => { const c = chunksOf(r, h)[1]!; return [[c, '}'.repeat(r.get(c)!.length)]]; } },
-  { label: 'segment: not JSON (torn)', edit: (r) => { const [n] = lastSegment(r); return [[n, r.get(n)!.slice(0, 20)]]; } },
-  { label: 'segment: foreign generation inside', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, gen: 'zzzzzzzzzzzz' })]]; } },
-  { label: 'segment: no writer', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, writer: 7 })]]; } },
-  { label: 'segment: not a segment (a bare value)', edit: (r) => { const [n] = lastSegment(r); return [[n, '{"n":1e9}']]; } },
-  { label: 'segment: misnumbered record', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, seq: x.seq + 1 })) })]]; } },
-  { label: 'segment: ops not a list', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, ops: { $set: 1 } })) })]]; } },
-  { label: 'segment: ops that do not apply', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, ops: [{ op: 'nonsense', path: ['__proto__', 'x'] }] })) })]]; } },
-  { label: 'segment: no records', edit: (r) => { const [n, s] = lastSegment(r); return [[n, JSON.stringify({ ...s, records: [] })]]; } },
+  {
+    label: 'chunk: shorter (wrong length)',
+    edit: (r, h) => {
+      const c = chunksOf(r, h)[0]!;
+      return [[c, r.get(c)!.slice(0, -10)]];
+    },
+  },
+  {
+    label: 'chunk: not JSON (same length)',
+    edit: (r, h) => {
+      const c = chunksOf(r, h)[1]!;
+      return [[c, '}'.repeat(r.get(c)!.length)]];
+    },
+  },
+  {
+    label: 'segment: not JSON (torn)',
+    edit: (r) => {
+      const [n] = lastSegment(r);
+      return [[n, r.get(n)!.slice(0, 20)]];
+    },
+  },
+  {
+    label: 'segment: foreign generation inside',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, gen: 'zzzzzzzzzzzz' })]];
+    },
+  },
+  {
+    label: 'segment: no writer',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, writer: 7 })]];
+    },
+  },
+  {
+    label: 'segment: not a segment (a bare value)',
+    edit: (r) => {
+      const [n] = lastSegment(r);
+      return [[n, '{"n":1e9}']];
+    },
+  },
+  {
+    label: 'segment: misnumbered record',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, seq: x.seq + 1 })) })]];
+    },
+  },
+  {
+    label: 'segment: ops not a list',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, ops: { $set: 1 } })) })]];
+    },
+  },
+  {
+    label: 'segment: ops that do not apply',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, records: s.records.map((x) => ({ ...x, ops: [{ op: 'nonsense', path: ['__proto__', 'x'] }] })) })]];
+    },
+  },
+  {
+    label: 'segment: no records',
+    edit: (r) => {
+      const [n, s] = lastSegment(r);
+      return [[n, JSON.stringify({ ...s, records: [] })]];
+    },
+  },
 ];
 
 /**
@@ -114,12 +196,27 @@ function hostileLogRecords(): Scenario {
           // A valid layout: a chunked snapshot (the first change compacted at once: a new key starts from
           // the initial state, its first change a segment), then three journal segments.
           const compacting = { ...raw.adapter(compactionModel.chunkBytes), compactAfterRecords: 1 };
-          const writer = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: compacting, events: EMPTY, debounceMs: 0, maxWaitMs: 0 });
+          const writer = await createPersistentStore<CompactionState>({
+            key: KEY,
+            initial: { n: 0, items: new KeyedMap<string>() },
+            adapter: compacting,
+            events: EMPTY,
+            debounceMs: 0,
+            maxWaitMs: 0,
+          });
           writer.update((s) => compactionModel.step(s));
           await writer.flush();
           await writer.close();
           // Closed without folding its segments into the snapshot: they are part of the baseline.
-          const again = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: raw.adapter(compactionModel.chunkBytes), events: EMPTY, debounceMs: 0, maxWaitMs: 0, compactOnClose: false });
+          const again = await createPersistentStore<CompactionState>({
+            key: KEY,
+            initial: { n: 0, items: new KeyedMap<string>() },
+            adapter: raw.adapter(compactionModel.chunkBytes),
+            events: EMPTY,
+            debounceMs: 0,
+            maxWaitMs: 0,
+            compactOnClose: false,
+          });
           for (let i = 0; i < 3; i++) {
             again.update((s) => compactionModel.step(s));
             await again.flush();
@@ -127,7 +224,8 @@ function hostileLogRecords(): Scenario {
           await again.close();
           const baseline = await raw.all();
           const head = JSON.parse(baseline.get(KEY)!) as Head;
-          if (!head.snapshot.id || segmentsOf(baseline).length === 0) throw new Error(`the baseline layout has no chunks or no segments: ${[...baseline.keys()].join(', ')}`);
+          if (!head.snapshot.id || segmentsOf(baseline).length === 0)
+            throw new Error(`the baseline layout has no chunks or no segments: ${[...baseline.keys()].join(', ')}`);
           let opened = 0;
           let untyped = 0;
           let unnamed = 0;
@@ -142,7 +240,12 @@ function hostileLogRecords(): Scenario {
             const before = await raw.all();
             let outcome: string;
             try {
-              const store = await createPersistentStore<CompactionState>({ key: KEY, initial: { n: 0, items: new KeyedMap<string>() }, adapter: raw.adapter(compactionModel.chunkBytes), events: EMPTY });
+              const store = await createPersistentStore<CompactionState>({
+                key: KEY,
+                initial: { n: 0, items: new KeyedMap<string>() },
+                adapter: raw.adapter(compactionModel.chunkBytes),
+                events: EMPTY,
+              });
               opened++;
               outcome = `OPENED with n ${store.getState().n} (${compactionModel.whyNot(store.getState()) ?? 'a state of the sequence'})`;
               await store.close().catch(() => undefined);

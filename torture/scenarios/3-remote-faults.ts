@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { EMPTY, filter, firstValueFrom, timeout } from 'rxjs';
-import { ConflictError, createPersistentStore, FlushError, KeyedMap, remoteKvAdapter, type FetchLike, type PersistentStore, type StorageAdapter } from '../../src/index.js';
+import {
+  ConflictError,
+  createPersistentStore,
+  FlushError,
+  KeyedMap,
+  remoteKvAdapter,
+  type FetchLike,
+  type PersistentStore,
+  type StorageAdapter,
+} from '../../src/index.js';
 import { ETCD_BINARY, startEtcd } from '../../spec/support/etcd-server.js';
 import { startFaultProxy, type Fault } from '../../spec/support/fault-proxy.js';
 import { requireBinary } from '../../spec/support/server-binaries.js';
@@ -76,7 +85,14 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
               throw error;
             }
           };
-          const remote = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: proxy.url, prefix }, fetch: countingFetch, timeoutMs, retries: 2, retryDelayMs: 20, maxRetryDelayMs: 1_000 });
+          const remote = remoteKvAdapter({
+            dialect: { dialect: 'etcd', endpoint: proxy.url, prefix },
+            fetch: countingFetch,
+            timeoutMs,
+            retries: 2,
+            retryDelayMs: 20,
+            maxRetryDelayMs: 1_000,
+          });
           // Every write the store attempts; a failed one is retried by the store with its backoff.
           const counted = async (call: () => Promise<void>): Promise<void> => {
             writes.attempted++;
@@ -94,7 +110,15 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
             write: (k, value) => counted(() => remote.write(k, value)),
             append: (k, records) => counted(() => remote.append!(k, records)),
           };
-          const store = await createPersistentStore<FaultState>({ key, initial: initial(), adapter, events: EMPTY, debounceMs: 10, maxWaitMs: 50, flushTimeoutMs: 30_000 });
+          const store = await createPersistentStore<FaultState>({
+            key,
+            initial: initial(),
+            adapter,
+            events: EMPTY,
+            debounceMs: 10,
+            maxWaitMs: 50,
+            flushTimeoutMs: 30_000,
+          });
           stores.add(store);
           let errorPhases = 0;
           const watching = store.status$.subscribe((status) => void (status.phase === 'error' && errorPhases++));
@@ -132,7 +156,12 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           proxy.inject(0);
           const stoppedAt = performance.now();
           const atStop = store.getStatus();
-          const converged = await firstValueFrom(store.status$.pipe(filter((s) => s.phase === 'idle' && s.pending === 0), timeout(convergeBoundMs * 2))).then(
+          const converged = await firstValueFrom(
+            store.status$.pipe(
+              filter((s) => s.phase === 'idle' && s.pending === 0),
+              timeout(convergeBoundMs * 2),
+            ),
+          ).then(
             () => performance.now() - stoppedAt,
             () => undefined,
           );
@@ -144,14 +173,20 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           const injected = FAULTS.map((fault) => proxy!.counts[fault] - before[fault]);
 
           // Read back by a fresh store, straight from etcd.
-          const check = await createPersistentStore<FaultState>({ key, initial: initial(), adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }), events: EMPTY });
+          const check = await createPersistentStore<FaultState>({
+            key,
+            initial: initial(),
+            adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }),
+            events: EMPTY,
+          });
           const got = check.getState();
           await check.close();
           const total = updates + tail;
           let lost = 0;
           for (let i = 0; i < total; i++) if (got.items.get(`id-${i}`) !== i) lost++;
           const exact = check.restored && got.n === total && got.sum === (total * (total - 1)) / 2 && got.items.size === total;
-          if (!exact || lost > 0) log(`${label}: read back n ${got.n}, sum ${got.sum}, ${got.items.size} entries, ${lost} updates missing (expected n ${total})`);
+          if (!exact || lost > 0)
+            log(`${label}: read back n ${got.n}, sum ${got.sum}, ${got.items.size} entries, ${lost} updates missing (expected n ${total})`);
 
           const convergedText = converged === undefined ? `not within ${(convergeBoundMs * 2) / 1000} s` : `${Math.round(converged)} ms`;
           log(
@@ -160,14 +195,22 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           );
           figures.push(
             { name: `${label}: writes attempted (segment appends + snapshots / HTTP requests)`, value: `${writes.attempted} / ${http.requests}` },
-            { name: `${label}: retried (failed appends + snapshots / failed HTTP requests; drop, stall, 503, 429, answer lost injected)`, value: `${writes.failed} / ${http.failed} (${injected.join(', ')})` },
+            {
+              name: `${label}: retried (failed appends + snapshots / failed HTTP requests; drop, stall, 503, 429, answer lost injected)`,
+              value: `${writes.failed} / ${http.failed} (${injected.join(', ')})`,
+            },
             {
               name: `${label}: updates lost (a fresh store must read back exactly the ${total} updates)`,
               value: exact && lost === 0 ? 0 : `${lost} missing; read back n ${got.n}, sum ${got.sum}, ${got.items.size} entries`,
               must: '= 0',
               ok: exact && lost === 0,
             },
-            { name: `${label}: time to converge once the faults stop (idle, all durable; ${atStop.pending} updates pending, ${atStop.phase}, at the stop)`, value: convergedText, must: `≤ ${convergeBoundMs / 1000} s`, ok: converged !== undefined && converged <= convergeBoundMs },
+            {
+              name: `${label}: time to converge once the faults stop (idle, all durable; ${atStop.pending} updates pending, ${atStop.phase}, at the stop)`,
+              value: convergedText,
+              must: `≤ ${convergeBoundMs / 1000} s`,
+              ok: converged !== undefined && converged <= convergeBoundMs,
+            },
           );
         }
       } finally {
@@ -179,8 +222,18 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
       figures.push(
         { name: `flushes not durable within ${flushTimeoutMs / 1000} s (FlushError, retried on)`, value: flushTimeouts },
         { name: 'spurious conflicts (one writer, nobody else wrote)', value: spuriousConflicts, must: '= 0', ok: spuriousConflicts === 0 },
-        { name: 'stores left in an error status once the faults stopped (a permanent ConflictError or other)', value: stuckErrors.length === 0 ? 0 : stuckErrors.join('; '), must: '= 0', ok: stuckErrors.length === 0 },
-        { name: 'errors other than FlushError from flush() or close()', value: unclear.length === 0 ? 0 : unclear.join('; '), must: '= 0', ok: unclear.length === 0 },
+        {
+          name: 'stores left in an error status once the faults stopped (a permanent ConflictError or other)',
+          value: stuckErrors.length === 0 ? 0 : stuckErrors.join('; '),
+          must: '= 0',
+          ok: stuckErrors.length === 0,
+        },
+        {
+          name: 'errors other than FlushError from flush() or close()',
+          value: unclear.length === 0 ? 0 : unclear.join('; '),
+          must: '= 0',
+          ok: unclear.length === 0,
+        },
       );
       return figures;
     },

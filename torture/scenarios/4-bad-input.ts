@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { apifySocketSource } from '../../src/events/apify-socket-source.js';
 import { EventType, eventDataSchemas, parsePlatformEvent, type EventName, type PlatformEvent } from '../../src/events/event-types.js';
 import {
-  createPersistentStore, fileAdapter, KeyedMap, PersistentStoreError, type PersistentStore, type PersistentStoreOptions, type Recipe, type StateSchema,
+  createPersistentStore,
+  fileAdapter,
+  KeyedMap,
+  PersistentStoreError,
+  type PersistentStore,
+  type PersistentStoreOptions,
+  type Recipe,
+  type StateSchema,
 } from '../../src/index.js';
 import type { Figure, Scenario } from '../scenario.js';
 
@@ -51,7 +58,10 @@ class Hang extends Error {}
 function within<T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   promise.catch(() => undefined);
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 const describeError = (error: unknown): string => {
@@ -65,19 +75,20 @@ function show(value: unknown, max = 400): string {
   const seen = new WeakSet<object>();
   let text: string;
   try {
-    text = JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === 'bigint') return `${v}n`;
-      if (typeof v === 'string' && v.length > 80) return `${v.slice(0, 40)}…(${v.length} chars)`;
-      if (typeof v === 'function') return 'a function';
-      if (typeof v === 'symbol') return String(v);
-      if (v === undefined) return 'undefined';
-      if (typeof v === 'object' && v !== null) {
-        if (seen.has(v)) return '[circular]';
-        seen.add(v);
-        if (v instanceof Uint8Array) return `bytes(${v.length})`;
-      }
-      return v;
-    }) ?? String(value);
+    text =
+      JSON.stringify(value, (_key, v: unknown) => {
+        if (typeof v === 'bigint') return `${v}n`;
+        if (typeof v === 'string' && v.length > 80) return `${v.slice(0, 40)}…(${v.length} chars)`;
+        if (typeof v === 'function') return 'a function';
+        if (typeof v === 'symbol') return String(v);
+        if (v === undefined) return 'undefined';
+        if (typeof v === 'object' && v !== null) {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+          if (v instanceof Uint8Array) return `bytes(${v.length})`;
+        }
+        return v;
+      }) ?? String(value);
   } catch (error) {
     text = `(unprintable: ${describeError(error)})`;
   }
@@ -112,7 +123,11 @@ class Tally {
   }
   /** Logs the first input of each kind of problem: `sameAs` (numbers and paths left out) tells kinds apart. */
   note(family: Family, kind: string, detail: string, input: string, sameAs = detail): void {
-    const signature = `${family}|${kind}|${sameAs.replace(/\/tmp\/[^\s'"]+/g, 'PATH').replace(/[0-9a-f-]{36}/g, 'UUID').replace(/\d+/g, 'N').slice(0, 120)}`;
+    const signature = `${family}|${kind}|${sameAs
+      .replace(/\/tmp\/[^\s'"]+/g, 'PATH')
+      .replace(/[0-9a-f-]{36}/g, 'UUID')
+      .replace(/\d+/g, 'N')
+      .slice(0, 120)}`;
     if (this.seen.has(signature)) return;
     this.seen.add(signature);
     this.log(`[${family}] ${kind}: ${detail}`);
@@ -129,7 +144,14 @@ interface Outcome<T> {
 }
 
 /** Runs one step of an input; anything thrown that is not a PersistentStoreError is a crash. */
-async function attempt<T>(tally: Tally, family: Family, input: string, what: string, run: () => T | Promise<T>, crashed: { value: boolean }): Promise<Outcome<T>> {
+async function attempt<T>(
+  tally: Tally,
+  family: Family,
+  input: string,
+  what: string,
+  run: () => T | Promise<T>,
+  crashed: { value: boolean },
+): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await within(Promise.resolve().then(run), what), typed: false };
   } catch (error) {
@@ -158,7 +180,9 @@ const PROTOTYPES: Array<[string, object]> = [
   ['String.prototype', String.prototype],
   ['Number.prototype', Number.prototype],
 ];
-const prototypeBaseline = PROTOTYPES.map(([, proto]) => new Map(Reflect.ownKeys(proto).map((key) => [key, Object.getOwnPropertyDescriptor(proto, key)?.value as unknown])));
+const prototypeBaseline = PROTOTYPES.map(
+  ([, proto]) => new Map(Reflect.ownKeys(proto).map((key) => [key, Object.getOwnPropertyDescriptor(proto, key)?.value as unknown])),
+);
 
 /** Names of properties added to or changed on the global prototypes since the start; puts them back. */
 function pollution(): string[] {
@@ -225,7 +249,8 @@ function difference(before: Map<string, Buffer | 'dir'>, after: Map<string, Buff
 
 // ——— fast-check helpers ———
 
-const sample = <T>(arbitrary: fc.Arbitrary<T>, seed: number, runs: number): T[] => fc.sample(arbitrary, { seed, numRuns: Math.max(1, Math.round(runs * SCALE)) });
+const sample = <T>(arbitrary: fc.Arbitrary<T>, seed: number, runs: number): T[] =>
+  fc.sample(arbitrary, { seed, numRuns: Math.max(1, Math.round(runs * SCALE)) });
 
 /** Odd numbers: the edges of integers, floats and the safe range. */
 const edgeNumber = fc.constantFrom(0, -0, 1, -1, 0.5, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e21, 1e308, -1e308, 5e-324);
@@ -233,10 +258,47 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   edgeNumber,
   fc.integer(),
-  fc.constantFrom('', 'x', '1', null, true, false, [], {}, { $rxpsMap: 1 }, { $rxpsMap: 1, size: 0, node: [1] }, { $rxpsMap: 1, size: 0, entries: [] }, { $rxpsMap: 1, size: 1, entries: [['__proto__', 1]] }, { $rxpsMap: 1, entries: [] }, { $rxps: 1 }),
+  fc.constantFrom(
+    '',
+    'x',
+    '1',
+    null,
+    true,
+    false,
+    [],
+    {},
+    { $rxpsMap: 1 },
+    { $rxpsMap: 1, size: 0, node: [1] },
+    { $rxpsMap: 1, size: 0, entries: [] },
+    { $rxpsMap: 1, size: 1, entries: [['__proto__', 1]] },
+    { $rxpsMap: 1, entries: [] },
+    { $rxps: 1 },
+  ),
 );
 const pathSegment = fc.oneof(
-  fc.constantFrom<string | number>('__proto__', 'constructor', 'prototype', 'length', 'items', 'list', 'nested', 'a', 'b', 'n', 'name', 'root', 0, 1, -1, 3, 1e9, 4294967295, 1.5, '0', ''),
+  fc.constantFrom<string | number>(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'length',
+    'items',
+    'list',
+    'nested',
+    'a',
+    'b',
+    'n',
+    'name',
+    'root',
+    0,
+    1,
+    -1,
+    3,
+    1e9,
+    4294967295,
+    1.5,
+    '0',
+    '',
+  ),
   fc.string({ maxLength: 5 }),
   fc.integer(),
 );
@@ -262,7 +324,8 @@ const journalOp = fc.record(
   },
   { requiredKeys: [] },
 );
-const deepText = (depth: number, arrays: boolean): string => (arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+const deepText = (depth: number, arrays: boolean): string =>
+  arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 const deepValue = (depth: number, arrays: boolean): unknown => {
   let value: unknown = 1;
   for (let i = 0; i < depth; i++) value = arrays ? [value] : { a: value };
@@ -300,7 +363,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('garbage-line' as const),
       at: fraction,
-      line: fc.oneof(fc.string({ maxLength: 30 }), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)), fc.constantFrom('{', '}', '{"seq":1}', '{"ops":[]}', 'null', '[]', '\r', '\u0000', '{"seq":1e400,"ops":[]}')),
+      line: fc.oneof(
+        fc.string({ maxLength: 30 }),
+        fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+        fc.constantFrom('{', '}', '{"seq":1}', '{"ops":[]}', 'null', '[]', '\r', '\u0000', '{"seq":1e400,"ops":[]}'),
+      ),
       whole: fc.boolean(),
     }),
     weight: 3,
@@ -308,22 +375,64 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constantFrom('duplicate' as const, 'drop' as const), at: fraction }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('swap' as const), at: fraction, with: fraction }), weight: 2 },
   {
-    arbitrary: fc.record({ kind: fc.constant('envelope' as const), field: fc.constantFrom('$rxps', 'version', 'seq', 'savedAt', 'state'), value: hostileValue, remove: fc.boolean() }),
+    arbitrary: fc.record({
+      kind: fc.constant('envelope' as const),
+      field: fc.constantFrom('$rxps', 'version', 'seq', 'savedAt', 'state'),
+      value: hostileValue,
+      remove: fc.boolean(),
+    }),
     weight: 5,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant('envelope' as const), field: fc.constantFrom('seq', 'version'), value: fc.oneof(edgeNumber, fc.integer({ min: -2, max: 10 }), fc.double()), remove: fc.constant(false) }),
+    arbitrary: fc.record({
+      kind: fc.constant('envelope' as const),
+      field: fc.constantFrom('seq', 'version'),
+      value: fc.oneof(edgeNumber, fc.integer({ min: -2, max: 10 }), fc.double()),
+      remove: fc.constant(false),
+    }),
     weight: 3,
   },
   { arbitrary: fc.record({ kind: fc.constant('record' as const), at: fraction, field: fc.constantFrom('seq', 'ops'), value: hostileValue }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('hostile-record' as const), seq: fc.oneof(fc.constant('next' as const), edgeNumber), ops: fc.oneof(fc.array(journalOp, { minLength: 1, maxLength: 3 }), hostileValue) }), weight: 6 },
   {
-    arbitrary: fc.record({ kind: fc.constant('map' as const), form: fc.constantFrom('entries' as const, 'trie' as const), field: fc.constantFrom('entries' as const, 'node' as const, 'size' as const, '$rxpsMap' as const), value: hostileValue }),
+    arbitrary: fc.record({
+      kind: fc.constant('hostile-record' as const),
+      seq: fc.oneof(fc.constant('next' as const), edgeNumber),
+      ops: fc.oneof(fc.array(journalOp, { minLength: 1, maxLength: 3 }), hostileValue),
+    }),
+    weight: 6,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('map' as const),
+      form: fc.constantFrom('entries' as const, 'trie' as const),
+      field: fc.constantFrom('entries' as const, 'node' as const, 'size' as const, '$rxpsMap' as const),
+      value: hostileValue,
+    }),
     weight: 3,
   },
-  { arbitrary: fc.record({ kind: fc.constant('map-entry' as const), at: fraction, value: fc.oneof(hostileValue, fc.tuple(hostileValue, hostileValue), fc.constant(['item-1', 'twice'])) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('deep' as const), depth, arrays: fc.boolean(), where: fc.constantFrom('snapshot' as const, 'journal' as const) }), weight: 3 },
-  { arbitrary: fc.record({ kind: fc.constant('replace' as const), file: fileName, text: fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.constantFrom('', ' ', '\n', '\ufeff{}', 'null', '"', '{"$rxps":1}', '{"$rxps":1,"version":0,"state":{}}')) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('map-entry' as const),
+      at: fraction,
+      value: fc.oneof(hostileValue, fc.tuple(hostileValue, hostileValue), fc.constant(['item-1', 'twice'])),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant('deep' as const), depth, arrays: fc.boolean(), where: fc.constantFrom('snapshot' as const, 'journal' as const) }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('replace' as const),
+      file: fileName,
+      text: fc.oneof(
+        fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+        fc.constantFrom('', ' ', '\n', '\ufeff{}', 'null', '"', '{"$rxps":1}', '{"$rxps":1,"version":0,"state":{}}'),
+      ),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ kind: fc.constant('bytes' as const), file: fileName, bytes: fc.uint8Array({ maxLength: 64 }) }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('delete' as const), file: fileName }), weight: 1 },
 );
@@ -494,7 +603,15 @@ const baseOptions = (folder: string): Pick<AnyOptions, 'adapter' | 'events' | 'd
  * update made on it is there after reopening). When refused, open with 'moveAside': the original
  * bytes must survive, under the key or under the moved-aside name.
  */
-async function checkStored(ctx: Context, family: Family, folder: string, key: string, options: (onInvalidStored: 'throw' | 'moveAside') => AnyOptions, input: string, checkUpdate: boolean): Promise<{ crashed: boolean; first: 'opened' | 'refused' | 'crashed' }> {
+async function checkStored(
+  ctx: Context,
+  family: Family,
+  folder: string,
+  key: string,
+  options: (onInvalidStored: 'throw' | 'moveAside') => AnyOptions,
+  input: string,
+  checkUpdate: boolean,
+): Promise<{ crashed: boolean; first: 'opened' | 'refused' | 'crashed' }> {
   const { tally } = ctx;
   const crashed = { value: false };
   const before = await listing(folder);
@@ -518,11 +635,18 @@ async function checkStored(ctx: Context, family: Family, folder: string, key: st
       return [...after].some(([other, otherBytes]) => other.startsWith(`${key}.invalid-`) && other.endsWith(suffix) && sameBytes(otherBytes, bytes));
     };
     const lostFile = [...before].find(([name, bytes]) => !survives(name, bytes));
-    if (lostFile) await overwrite(`onInvalidStored 'moveAside' (${second.ok ? 'opened' : describeError(second.error)}) lost the original bytes of ${lostFile[0]}`);
+    if (lostFile)
+      await overwrite(`onInvalidStored 'moveAside' (${second.ok ? 'opened' : describeError(second.error)}) lost the original bytes of ${lostFile[0]}`);
     if (!second.ok) {
       if (second.typed && difference(before, after)) {
         tally.movedThenRefused++;
-        tally.note(family, "moveAside moved the stored copy, then refused to open (the caller is not told where the copy went)", describeError(second.error), input, '');
+        tally.note(
+          family,
+          'moveAside moved the stored copy, then refused to open (the caller is not told where the copy went)',
+          describeError(second.error),
+          input,
+          '',
+        );
       }
       return done();
     }
@@ -678,7 +802,15 @@ async function corruptFiles(ctx: Context, seed: number, base: Files): Promise<vo
     await putFiles(folder, 'BASE', files);
     ctx.tally.try('files');
     const input = show(mutations);
-    const { crashed, first } = await checkStored(ctx, 'files', folder, 'BASE', (onInvalidStored) => ({ key: 'BASE', initial: { n: -1 }, ...baseOptions(folder), onInvalidStored }), input, true);
+    const { crashed, first } = await checkStored(
+      ctx,
+      'files',
+      folder,
+      'BASE',
+      (onInvalidStored) => ({ key: 'BASE', initial: { n: -1 }, ...baseOptions(folder), onInvalidStored }),
+      input,
+      true,
+    );
     if (crashed) ctx.tally.crash('files');
     const sweep = mutations.length === 1 && DEPTH_SWEEP.includes(mutations) ? mutations[0] : undefined;
     if (sweep?.kind === 'deep') {
@@ -699,16 +831,42 @@ function checkPollution(ctx: Context, family: Family, input: string): void {
   const found = [...new Set([...ctx.tally.pollutionFound.splice(0), ...pollution()])];
   if (found.length === 0) return;
   ctx.tally.polluted++;
-  ctx.tally.note(family, 'global prototype polluted (and put back by the torture)', found.join(', '), input, found.map((f) => f.replace(/ = .*/, '')).join(', '));
+  ctx.tally.note(
+    family,
+    'global prototype polluted (and put back by the torture)',
+    found.join(', '),
+    input,
+    found.map((f) => f.replace(/ = .*/, '')).join(', '),
+  );
 }
 
 // ——— Family 2: schemas ———
 
 type FieldKind = 'right' | 'number' | 'string' | 'boolean' | 'array' | 'missing' | 'optional' | 'nullable' | 'literal' | 'coerce-date' | 'refine-false';
-const fieldKind = fc.constantFrom<FieldKind>('right', 'right', 'right', 'number', 'string', 'boolean', 'array', 'missing', 'optional', 'nullable', 'literal', 'coerce-date', 'refine-false');
+const fieldKind = fc.constantFrom<FieldKind>(
+  'right',
+  'right',
+  'right',
+  'number',
+  'string',
+  'boolean',
+  'array',
+  'missing',
+  'optional',
+  'nullable',
+  'literal',
+  'coerce-date',
+  'refine-false',
+);
 const schemaShape = fc.record({
   root: fc.constantFrom('object', 'object', 'strict', 'loose', 'array', 'number', 'string', 'any', 'union', 'record'),
-  fields: fc.record({ n: fieldKind, name: fieldKind, list: fieldKind, nested: fieldKind, items: fc.constantFrom('instanceof', 'instanceof', 'object', 'any', 'missing', 'string', 'map') }),
+  fields: fc.record({
+    n: fieldKind,
+    name: fieldKind,
+    list: fieldKind,
+    nested: fieldKind,
+    items: fc.constantFrom('instanceof', 'instanceof', 'object', 'any', 'missing', 'string', 'map'),
+  }),
   extra: fc.constantFrom('none', 'none', 'number', 'string', 'optional'),
   transform: fc.boolean(),
   stored: fc.constantFrom('base', 'base', 'base', 'nothing'),
@@ -725,23 +883,41 @@ function buildSchema(shape: SchemaShape): StateSchema<unknown> {
   };
   const field = (name: string, kind: FieldKind): z.ZodType | undefined => {
     switch (kind) {
-      case 'right': return right[name];
-      case 'number': return z.number();
-      case 'string': return z.string();
-      case 'boolean': return z.boolean();
-      case 'array': return z.array(z.string());
-      case 'missing': return undefined;
-      case 'optional': return right[name]!.optional();
-      case 'nullable': return z.null();
-      case 'literal': return z.literal('something else');
-      case 'coerce-date': return z.coerce.date();
-      case 'refine-false': return right[name]!.refine(() => false, 'refused by a refinement');
+      case 'right':
+        return right[name];
+      case 'number':
+        return z.number();
+      case 'string':
+        return z.string();
+      case 'boolean':
+        return z.boolean();
+      case 'array':
+        return z.array(z.string());
+      case 'missing':
+        return undefined;
+      case 'optional':
+        return right[name]!.optional();
+      case 'nullable':
+        return z.null();
+      case 'literal':
+        return z.literal('something else');
+      case 'coerce-date':
+        return z.coerce.date();
+      case 'refine-false':
+        return right[name]!.refine(() => false, 'refused by a refinement');
     }
   };
   const fields: Record<string, z.ZodType> = {};
   for (const [name, kind] of Object.entries(shape.fields)) {
     if (name === 'items') {
-      const items = { instanceof: z.instanceof(KeyedMap), object: z.object({}), any: z.any(), missing: undefined, string: z.string(), map: z.map(z.string(), z.unknown()) }[kind as string];
+      const items = {
+        instanceof: z.instanceof(KeyedMap),
+        object: z.object({}),
+        any: z.any(),
+        missing: undefined,
+        string: z.string(),
+        map: z.map(z.string(), z.unknown()),
+      }[kind as string];
       if (items) fields.items = items;
       continue;
     }
@@ -773,7 +949,15 @@ async function schemas(ctx: Context, seed: number, base: Files): Promise<void> {
     ctx.tally.try('schemas');
     const input = show(shape);
     const initial = shape.initial === 'good' ? { n: 0, name: '', list: [], nested: { a: { b: [] } }, items: new KeyedMap() } : { n: 'not a number' };
-    const { crashed } = await checkStored(ctx, 'schemas', folder, 'BASE', (onInvalidStored) => ({ key: 'BASE', initial, schema: buildSchema(shape), ...baseOptions(folder), onInvalidStored }), input, false);
+    const { crashed } = await checkStored(
+      ctx,
+      'schemas',
+      folder,
+      'BASE',
+      (onInvalidStored) => ({ key: 'BASE', initial, schema: buildSchema(shape), ...baseOptions(folder), onInvalidStored }),
+      input,
+      false,
+    );
     if (crashed) ctx.tally.crash('schemas');
     checkPollution(ctx, 'schemas', input);
   }
@@ -825,7 +1009,15 @@ async function versions(ctx: Context, seed: number, base: Files): Promise<void> 
       'versions',
       folder,
       'BASE',
-      (onInvalidStored) => ({ key: 'BASE', initial: { n: -1 }, version: shape.version, migrate: MIGRATES[shape.migrate] as AnyOptions['migrate'], adoptUnversioned: shape.adoptUnversioned, ...baseOptions(folder), onInvalidStored }),
+      (onInvalidStored) => ({
+        key: 'BASE',
+        initial: { n: -1 },
+        version: shape.version,
+        migrate: MIGRATES[shape.migrate] as AnyOptions['migrate'],
+        adoptUnversioned: shape.adoptUnversioned,
+        ...baseOptions(folder),
+        onInvalidStored,
+      }),
       input,
       true,
     );
@@ -840,10 +1032,58 @@ const ABSOLUTE = '@@ABSOLUTE@@';
 const hostileKey: fc.Arbitrary<unknown> = fc.oneof(
   {
     arbitrary: fc.constantFrom<unknown>(
-      '..', '.', '../x', '../../x', '../../../x', '..\\x', '..\\..\\x', 'a/b', 'a\\b', '/', '\\', '', ' ', 'a\0b', '\0', 'CON', 'NUL', 'COM1', 'LPT1', 'AUX', 'PRN',
-      'con.json', 'CON.', 'x.', '...', '.hidden', '-rf', '~', '$HOME', '%2e%2e', '%2F', '．．', '..．', 'a\u202Eb', 'é', '日本', '🙂', '\ud800', 'key\n', 'tab\t',
-      'x'.repeat(257), 'x'.repeat(1_000), 'x'.repeat(100_000), "a'b(c)!", '__proto__', 'constructor', 'SRC.json', 'K.json.journal', 'K.json.lock', 'K.invalid-20260101T000000000Z',
-      ABSOLUTE, `${ABSOLUTE}/K`,
+      '..',
+      '.',
+      '../x',
+      '../../x',
+      '../../../x',
+      '..\\x',
+      '..\\..\\x',
+      'a/b',
+      'a\\b',
+      '/',
+      '\\',
+      '',
+      ' ',
+      'a\0b',
+      '\0',
+      'CON',
+      'NUL',
+      'COM1',
+      'LPT1',
+      'AUX',
+      'PRN',
+      'con.json',
+      'CON.',
+      'x.',
+      '...',
+      '.hidden',
+      '-rf',
+      '~',
+      '$HOME',
+      '%2e%2e',
+      '%2F',
+      '．．',
+      '..．',
+      'a\u202Eb',
+      'é',
+      '日本',
+      '🙂',
+      '\ud800',
+      'key\n',
+      'tab\t',
+      'x'.repeat(257),
+      'x'.repeat(1_000),
+      'x'.repeat(100_000),
+      "a'b(c)!",
+      '__proto__',
+      'constructor',
+      'SRC.json',
+      'K.json.journal',
+      'K.json.lock',
+      'K.invalid-20260101T000000000Z',
+      ABSOLUTE,
+      `${ABSOLUTE}/K`,
     ),
     weight: 6,
   },
@@ -952,24 +1192,43 @@ const rawEvent: fc.Arbitrary<unknown> = fc.oneof(
   anything,
   fc.record(
     {
-      name: fc.oneof(fc.constantFrom<unknown>(...VALID_NAMES, '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'SYSTEM_INFO', 'Migrating', ''), fc.string({ maxLength: 12 }), anything),
+      name: fc.oneof(
+        fc.constantFrom<unknown>(...VALID_NAMES, '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'SYSTEM_INFO', 'Migrating', ''),
+        fc.string({ maxLength: 12 }),
+        anything,
+      ),
       data: fc.oneof(
         anything,
-        fc.record({ cpuCurrentUsage: eventField, isCpuOverloaded: eventField, memCurrentBytes: eventField, memTotalBytes: eventField, memMaxBytes: eventField, createdAt: eventField, timeRemainingSecs: eventField, isMigrating: eventField, exitCode: eventField }, { requiredKeys: [] }),
+        fc.record(
+          {
+            cpuCurrentUsage: eventField,
+            isCpuOverloaded: eventField,
+            memCurrentBytes: eventField,
+            memTotalBytes: eventField,
+            memMaxBytes: eventField,
+            createdAt: eventField,
+            timeRemainingSecs: eventField,
+            isMigrating: eventField,
+            exitCode: eventField,
+          },
+          { requiredKeys: [] },
+        ),
         fc.constantFrom<unknown>(undefined, null, {}, [], 'x', 0),
       ),
     },
     { requiredKeys: [] },
   ),
   // Through JSON.parse, as the socket sees them: own __proto__ keys and all.
-  fc.constantFrom(
-    '{"name":"systemInfo","data":{"__proto__":{"isCpuOverloaded":"yes"}}}',
-    '{"name":"persistState","data":{"__proto__":{"isMigrating":"no"}}}',
-    '{"__proto__":{"name":"migrating"}}',
-    '{"name":"exit","data":{"exitCode":1e400}}',
-    '{"name":"migrating","data":{"timeRemainingSecs":-0}}',
-    '{"name":"constructor","data":{}}',
-  ).map((text) => JSON.parse(text) as unknown),
+  fc
+    .constantFrom(
+      '{"name":"systemInfo","data":{"__proto__":{"isCpuOverloaded":"yes"}}}',
+      '{"name":"persistState","data":{"__proto__":{"isMigrating":"no"}}}',
+      '{"__proto__":{"name":"migrating"}}',
+      '{"name":"exit","data":{"exitCode":1e400}}',
+      '{"name":"migrating","data":{"timeRemainingSecs":-0}}',
+      '{"name":"constructor","data":{}}',
+    )
+    .map((text) => JSON.parse(text) as unknown),
 );
 
 /** Why an event that parsePlatformEvent let through is not a valid event, or undefined. */
@@ -1006,10 +1265,32 @@ async function events(ctx: Context, seed: number): Promise<void> {
 type Frame = { text: string } | { binary: Uint8Array };
 const frame: fc.Arbitrary<Frame> = fc.oneof(
   { arbitrary: rawEvent.map((raw) => ({ text: safeStringify(raw) })), weight: 5 },
-  { arbitrary: fc.record({ name: fc.constantFrom(...VALID_NAMES), data: fc.option(fc.record({ timeRemainingSecs: eventField, isMigrating: eventField, exitCode: eventField, cpuCurrentUsage: eventField }, { requiredKeys: [] }), { nil: undefined }) }).map((raw) => ({ text: JSON.stringify(raw) })), weight: 4 },
+  {
+    arbitrary: fc
+      .record({
+        name: fc.constantFrom(...VALID_NAMES),
+        data: fc.option(
+          fc.record({ timeRemainingSecs: eventField, isMigrating: eventField, exitCode: eventField, cpuCurrentUsage: eventField }, { requiredKeys: [] }),
+          { nil: undefined },
+        ),
+      })
+      .map((raw) => ({ text: JSON.stringify(raw) })),
+    weight: 4,
+  },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((text) => ({ text })), weight: 2 },
   { arbitrary: fc.uint8Array({ maxLength: 80 }).map((binary) => ({ binary })), weight: 1 },
-  { arbitrary: fc.constantFrom<Frame>({ text: '' }, { text: 'null' }, { text: '1' }, { text: '"migrating"' }, { text: '[{"name":"migrating"}]' }, { text: `{"name":"systemInfo","data":{"pad":"${'x'.repeat(1_000_000)}"}}` }, { text: deepText(100_000, true) }), weight: 1 },
+  {
+    arbitrary: fc.constantFrom<Frame>(
+      { text: '' },
+      { text: 'null' },
+      { text: '1' },
+      { text: '"migrating"' },
+      { text: '[{"name":"migrating"}]' },
+      { text: `{"name":"systemInfo","data":{"pad":"${'x'.repeat(1_000_000)}"}}` },
+      { text: deepText(100_000, true) },
+    ),
+    weight: 1,
+  },
 );
 function safeStringify(value: unknown): string {
   try {
@@ -1050,7 +1331,8 @@ async function socket(ctx: Context, seed: number): Promise<void> {
       resolve(ws);
     } else connections.push(ws);
   });
-  const nextConnection = (): Promise<WebSocket> => (connections.length > 0 ? Promise.resolve(connections.shift()!) : new Promise((resolve) => (waitingForConnection = resolve)));
+  const nextConnection = (): Promise<WebSocket> =>
+    connections.length > 0 ? Promise.resolve(connections.shift()!) : new Promise((resolve) => (waitingForConnection = resolve));
 
   const received: PlatformEvent[] = [];
   let sourceError: unknown;
@@ -1066,7 +1348,10 @@ async function socket(ctx: Context, seed: number): Promise<void> {
     subscribe();
     for (let round = 0; round * ROUND < frames.length; round++) {
       const batch = frames.slice(round * ROUND, (round + 1) * ROUND);
-      const input = `round ${round}: ${show(batch.map((f) => ('text' in f ? f.text : `bytes(${f.binary.length})`)), 600)}`;
+      const input = `round ${round}: ${show(
+        batch.map((f) => ('text' in f ? f.text : `bytes(${f.binary.length})`)),
+        600,
+      )}`;
       const connection = await within(nextConnection(), 'the source to connect (or reconnect)', 10_000).catch((error: unknown) => error as Error);
       if (connection instanceof Error) {
         tally.crash('socket');
@@ -1130,17 +1415,40 @@ class Custom {
 }
 type Huge = { label: string; make: () => unknown };
 const huge: fc.Arbitrary<Huge> = fc.oneof(
-  { arbitrary: fc.record({ depth, arrays: fc.boolean() }).map(({ depth: d, arrays }) => ({ label: `${arrays ? 'arrays' : 'objects'} nested ${d} deep`, make: () => deepValue(d, arrays) })), weight: 6 },
   {
-    arbitrary: fc.record({ length: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 100_000, max: 4_000_000 })), chunk: fc.constantFrom('x', 'é', '🙂', '\ud800', '"\\\n', '\u2028', '\u0000') }).map(({ length, chunk }) => ({
-      label: `a string of ${length} × ${JSON.stringify(chunk)}`,
-      make: () => chunk.repeat(length),
-    })),
+    arbitrary: fc
+      .record({ depth, arrays: fc.boolean() })
+      .map(({ depth: d, arrays }) => ({ label: `${arrays ? 'arrays' : 'objects'} nested ${d} deep`, make: () => deepValue(d, arrays) })),
+    weight: 6,
+  },
+  {
+    arbitrary: fc
+      .record({
+        length: fc.oneof(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 100_000, max: 4_000_000 })),
+        chunk: fc.constantFrom('x', 'é', '🙂', '\ud800', '"\\\n', '\u2028', '\u0000'),
+      })
+      .map(({ length, chunk }) => ({
+        label: `a string of ${length} × ${JSON.stringify(chunk)}`,
+        make: () => chunk.repeat(length),
+      })),
     weight: 3,
   },
-  { arbitrary: fc.integer({ min: 0, max: 200_000 }).map((n) => ({ label: `an array of ${n} numbers`, make: () => Array.from({ length: n }, (_, i) => i) })), weight: 2 },
-  { arbitrary: fc.integer({ min: 0, max: 100_000 }).map((n) => ({ label: `an object of ${n} keys`, make: () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })), weight: 2 },
-  { arbitrary: fc.integer({ min: 0, max: 100_000 }).map((n) => ({ label: `a KeyedMap of ${n} entries`, make: () => new KeyedMap(Array.from({ length: n }, (_, i) => [`k${i}`, i] as const)) })), weight: 2 },
+  {
+    arbitrary: fc.integer({ min: 0, max: 200_000 }).map((n) => ({ label: `an array of ${n} numbers`, make: () => Array.from({ length: n }, (_, i) => i) })),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .integer({ min: 0, max: 100_000 })
+      .map((n) => ({ label: `an object of ${n} keys`, make: () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])) })),
+    weight: 2,
+  },
+  {
+    arbitrary: fc
+      .integer({ min: 0, max: 100_000 })
+      .map((n) => ({ label: `a KeyedMap of ${n} entries`, make: () => new KeyedMap(Array.from({ length: n }, (_, i) => [`k${i}`, i] as const)) })),
+    weight: 2,
+  },
   {
     arbitrary: fc.constantFrom<Huge>(
       { label: 'undefined', make: () => undefined },
@@ -1155,9 +1463,23 @@ const huge: fc.Arbitrary<Huge> = fc.oneof(
       { label: 'a class instance', make: () => new Custom() },
       { label: 'a sparse array', make: () => [1, , 3] }, // eslint-disable-line no-sparse-arrays
       { label: 'a typed array', make: () => new Uint8Array(4) },
-      { label: 'a cycle', make: () => { const a: Record<string, unknown> = {}; a.self = a; return a; } },
+      {
+        label: 'a cycle',
+        make: () => {
+          const a: Record<string, unknown> = {};
+          a.self = a;
+          return a;
+        },
+      },
       { label: 'an object with toJSON', make: () => ({ toJSON: () => 'x' }) },
-      { label: 'an object with a getter', make: () => ({ get g() { return 1; } }) },
+      {
+        label: 'an object with a getter',
+        make: () => ({
+          get g() {
+            return 1;
+          },
+        }),
+      },
       { label: 'a null-prototype object', make: () => Object.assign(Object.create(null) as object, { a: 1 }) },
       { label: '-0', make: () => -0 },
       { label: 'an own __proto__ key', make: () => JSON.parse('{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}}') as unknown },
@@ -1214,7 +1536,12 @@ async function hugeValues(ctx: Context, seed: number): Promise<void> {
       const state = again.value!.getState();
       if (state.n !== 2 || (written !== undefined && safeStringify(state.v) !== written)) {
         tally.lost++;
-        tally.note('huge', 'after reopening, the state is not what was made durable', `n = ${String(state.n)}, v ${written === undefined ? 'was refused' : safeStringify(state.v) === written ? 'as written' : 'differs'}`, label);
+        tally.note(
+          'huge',
+          'after reopening, the state is not what was made durable',
+          `n = ${String(state.n)}, v ${written === undefined ? 'was refused' : safeStringify(state.v) === written ? 'as written' : 'differs'}`,
+          label,
+        );
       }
       await attempt(tally, 'huge', label, 'close', () => again.value!.close(), crashed);
     } else if (again.typed) {
@@ -1238,10 +1565,12 @@ function badInput(): Scenario {
       const ctx: Context = { dir, log, tally };
       let family: Family = 'files';
       // Unhandled rejections and uncaught exceptions while a family runs are its crashes.
-      const onStray = (kind: string) => (error: unknown): void => {
-        tally.crash(family);
-        tally.note(family, kind, describeError(error), '(not known: raised outside any awaited call)');
-      };
+      const onStray =
+        (kind: string) =>
+        (error: unknown): void => {
+          tally.crash(family);
+          tally.note(family, kind, describeError(error), '(not known: raised outside any awaited call)');
+        };
       const onRejection = onStray('unhandled rejection');
       const onException = onStray('uncaught exception');
       process.on('unhandledRejection', onRejection);
@@ -1277,7 +1606,10 @@ function badInput(): Scenario {
       const crashes = families.reduce((sum, f) => sum + (tally.crashes.get(f) ?? 0), 0);
       const crashesBy = families.filter((f) => (tally.crashes.get(f) ?? 0) > 0).map((f) => `${f} ${tally.crashes.get(f)}`);
       const figures: Figure[] = [
-        ...families.map((f): Figure => ({ name: `inputs: ${TITLES[f]}`, value: `${(tally.tried.get(f) ?? 0).toLocaleString('en')}${(tally.crashes.get(f) ?? 0) > 0 ? ` (${tally.crashes.get(f)} crashed)` : ''}` })),
+        ...families.map((f): Figure => ({
+          name: `inputs: ${TITLES[f]}`,
+          value: `${(tally.tried.get(f) ?? 0).toLocaleString('en')}${(tally.crashes.get(f) ?? 0) > 0 ? ` (${tally.crashes.get(f)} crashed)` : ''}`,
+        })),
         { name: 'inputs in all', value: `${total.toLocaleString('en')} (${times.join(', ')})` },
         { name: 'stored inputs refused with a typed error / opened / moved aside', value: `${tally.refused} / ${tally.opened} / ${tally.movedAside}` },
         {
@@ -1291,9 +1623,14 @@ function badInput(): Scenario {
         { name: 'global prototypes polluted by stored data or values', value: tally.polluted, must: '= 0', ok: tally.polluted === 0 },
         { name: 'durable updates missing after reopening', value: tally.lost, must: '= 0', ok: tally.lost === 0 },
         { name: 'platform events dropped, invented or let through invalid', value: tally.eventsWrong, must: '= 0', ok: tally.eventsWrong === 0 },
-        { name: 'accepted states or values that cannot be written whole (compaction fails forever)', value: tally.unwritable, must: '= 0', ok: tally.unwritable === 0 },
+        {
+          name: 'accepted states or values that cannot be written whole (compaction fails forever)',
+          value: tally.unwritable,
+          must: '= 0',
+          ok: tally.unwritable === 0,
+        },
         { name: 'flushes refused with FlushError after an accepted update', value: tally.flushFailed },
-        { name: "moveAside: copy moved, then the open refused (initial fails the schema)", value: tally.movedThenRefused },
+        { name: 'moveAside: copy moved, then the open refused (initial fails the schema)', value: tally.movedThenRefused },
       ];
       return figures;
     },

@@ -17,7 +17,11 @@ import { killNow, linesOf, sleep, type Lines } from '../children/lines.js';
  * moment, then is closed or SIGKILLed (so the next round's racers find a stale lock of a dead
  * process to take over); the next holder must restore exactly what the last one made durable.
  */
-async function lockRace({ dir, log, seed }: { dir: string; log: (line: string) => void; seed: number }, child: string, { lockers = 6, rounds = 20 } = {}): Promise<Figure[]> {
+async function lockRace(
+  { dir, log, seed }: { dir: string; log: (line: string) => void; seed: number },
+  child: string,
+  { lockers = 6, rounds = 20 } = {},
+): Promise<Figure[]> {
   const next = random(seed ^ 0x10c4);
   const slots: Array<Lines | undefined> = new Array(lockers).fill(undefined);
   let attempts = 0;
@@ -83,7 +87,10 @@ async function lockRace({ dir, log, seed }: { dir: string; log: (line: string) =
         else if (!holderPids.has(named)) wrongNames.push(named);
       }
       namingOther += wrongNames.length;
-      if (wrongNames.length > 0) log(`round ${round}: ${wrongNames.length} refusals name pid ${[...new Set(wrongNames)].join(', ')}, but the lock holders are ${[...holderPids].join(', ') || 'nobody'}`);
+      if (wrongNames.length > 0)
+        log(
+          `round ${round}: ${wrongNames.length} refusals name pid ${[...new Set(wrongNames)].join(', ')}, but the lock holders are ${[...holderPids].join(', ') || 'nobody'}`,
+        );
       if (lockHolders.length > 1) {
         doubleHolders++;
         log(`round ${round}: ${lockHolders.length} processes hold the key at once (pids ${[...holderPids].join(', ')})`);
@@ -126,14 +133,18 @@ async function lockRace({ dir, log, seed }: { dir: string; log: (line: string) =
         }
       }
       if (kill) killedRounds++;
-      if (holders.length > 1) expect = undefined; // several wrote at once: only whether it loads can be checked
+      if (holders.length > 1)
+        expect = undefined; // several wrote at once: only whether it loads can be checked
       else if (holders.length === 1) {
         // Killed: the last update may or may not have landed before its flush returned.
         const base = Math.max(durable, holders[0]!.restored);
         expect = kill || closedAt === undefined ? { low: base, high: base + 1 } : { low: closedAt, high: closedAt };
       }
       if (round % 5 === 0) {
-        const last = holders.length === 1 ? `last holder ${kill ? `SIGKILLed at n = ${durable}` : `closed at n = ${closedAt}`}` : `${holders.length} holders in the last round`;
+        const last =
+          holders.length === 1
+            ? `last holder ${kill ? `SIGKILLed at n = ${durable}` : `closed at n = ${closedAt}`}`
+            : `${holders.length} holders in the last round`;
         log(`lock race: ${round} rounds, ${refused} refusals, ${doubleHolders} with several holders; ${last}`);
       }
     }
@@ -157,8 +168,14 @@ async function lockRace({ dir, log, seed }: { dir: string; log: (line: string) =
   }
   const stray = (await readdir(dir)).filter((name) => !['LOCKED.json', 'LOCKED.json.journal'].includes(name));
   return [
-    { name: `(a) lock race: rounds of ${lockers} processes opening one key on the file adapter at once`, value: `${rounds} (${killedRounds} holders SIGKILLed, ${rounds - killedRounds} closed)` },
-    { name: '(a) processes refused cleanly (StoreLockedError)', value: `${refused} of ${attempts - rounds} (${refusedRacing} as "racing for it", ${refused - refusedRacing - namingOther} naming the holder)` },
+    {
+      name: `(a) lock race: rounds of ${lockers} processes opening one key on the file adapter at once`,
+      value: `${rounds} (${killedRounds} holders SIGKILLed, ${rounds - killedRounds} closed)`,
+    },
+    {
+      name: '(a) processes refused cleanly (StoreLockedError)',
+      value: `${refused} of ${attempts - rounds} (${refusedRacing} as "racing for it", ${refused - refusedRacing - namingOther} naming the holder)`,
+    },
     mustBeZero('(a) rounds with two or more holders at once', doubleHolders),
     mustBeZero('(a) rounds where nobody got the key', noHolder),
     mustBeZero('(a) refusals naming a process that did not hold the key', namingOther),
@@ -190,7 +207,8 @@ async function sharedCounter(
     log(`${label}: etcd ${etcd.url} (pid ${etcd.pid})`);
     proxy = await startFaultProxy(etcd.url, random(seed ^ 0xfa17));
     const key = 'SHARED';
-    for (let w = 0; w < workers; w++) running.push(linesOf(spawnChild(child, [proxy.url, key, String(increments), `w${w}`, String(lostRate), String((seed + w) >>> 0)])));
+    for (let w = 0; w < workers; w++)
+      running.push(linesOf(spawnChild(child, [proxy.url, key, String(increments), `w${w}`, String(lostRate), String((seed + w) >>> 0)])));
     for (const lines of running) {
       const line = await lines.next(30_000);
       if (line !== 'armed') throw new Error(`etcd worker said ${line}`);
@@ -253,7 +271,14 @@ async function sharedCounter(
   }
 }
 
-function concurrency({ lockers = 6, rounds = 20, workers = 4, increments = 25, rate = 0.1, lostRate = Number(process.env.TORTURE_LOST_ANSWERS ?? 0.1) } = {}): Scenario {
+function concurrency({
+  lockers = 6,
+  rounds = 20,
+  workers = 4,
+  increments = 25,
+  rate = 0.1,
+  lostRate = Number(process.env.TORTURE_LOST_ANSWERS ?? 0.1),
+} = {}): Scenario {
   return {
     name: `Concurrency: ${lockers} processes racing for one file lock × ${rounds}; ${workers} workers sharing one etcd key (rebase, ${rate * 100} % faults)`,
     async run(context) {
@@ -265,7 +290,9 @@ function concurrency({ lockers = 6, rounds = 20, workers = 4, increments = 25, r
       }
       figures.push(...(await sharedCounter(context, etcdChild!, { workers, increments, rate }, '(b) proxy faults')));
       if (lostRate > 0) {
-        figures.push(...(await sharedCounter(context, etcdChild!, { workers, increments, rate, lostRate }, `(b2) proxy faults + ${lostRate * 100} % answers lost`)));
+        figures.push(
+          ...(await sharedCounter(context, etcdChild!, { workers, increments, rate, lostRate }, `(b2) proxy faults + ${lostRate * 100} % answers lost`)),
+        );
       } else {
         log('(b2) answers lost after etcd acted: skipped (TORTURE_LOST_ANSWERS=0)');
       }

@@ -34,7 +34,15 @@ interface Result {
   readonly lag: { count: number; median: number; p99: number; max: number; ringOverflow: boolean };
   readonly appends: { count: number; slowest: number; median: number };
   readonly snapshots: { count: number; slowest: number; median: number };
-  readonly journal: { maxOps: number; maxBytes: number; largestRecordOps: number; maxThreshold: number; stateWeight: number; snapshotBytes: number; appendsOverThreshold: number };
+  readonly journal: {
+    maxOps: number;
+    maxBytes: number;
+    largestRecordOps: number;
+    maxThreshold: number;
+    stateWeight: number;
+    snapshotBytes: number;
+    appendsOverThreshold: number;
+  };
   readonly memory: { heapAfterWarmupGc: number; heapAfterEndGc: number; rssEnd: number; samples: Sample[] };
   readonly longestStall: number;
 }
@@ -76,9 +84,23 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
       let result: Result | undefined;
       const writeErrors: string[] = [];
       try {
-        child = spawn(process.execPath, ['--expose-gc', childFile!, storeDir, String(seconds * 1000), String(rate), String(keys), String(debounceMs), String(maxWaitMs), String(warmupSeconds * 1000)], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        child = spawn(
+          process.execPath,
+          [
+            '--expose-gc',
+            childFile!,
+            storeDir,
+            String(seconds * 1000),
+            String(rate),
+            String(keys),
+            String(debounceMs),
+            String(maxWaitMs),
+            String(warmupSeconds * 1000),
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
         let stderr = '';
         let buffer = '';
@@ -92,7 +114,9 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
             if (message.type === 'sample') {
               const s = message as unknown as Sample & { durable: number; longestStall: number };
               if (Math.round(s.t / 1000) % 10 === 0) {
-                log(`${Math.round(s.t / 1000)} s: ${s.made.toLocaleString('en')} updates (${s.durable.toLocaleString('en')} durable), heap ${mb(s.heapUsed)}, RSS ${mb(s.rss)}, longest stall ${ms(s.longestStall)}`);
+                log(
+                  `${Math.round(s.t / 1000)} s: ${s.made.toLocaleString('en')} updates (${s.durable.toLocaleString('en')} durable), heap ${mb(s.heapUsed)}, RSS ${mb(s.rss)}, longest stall ${ms(s.longestStall)}`,
+                );
               }
             } else if (message.type === 'write-error') {
               if (writeErrors.push(String(message.message)) <= 3) log(`write error: ${String(message.message)}`);
@@ -126,7 +150,8 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
       const wrongKeys = [0, 1, keys >> 1, keys - 1].filter((k) => restored.items.get(`item-${k}`) !== expectedLastValue(k)).length;
       const counterSum = restored.counters.reduce((a, b) => a + b, 0);
       await store.close();
-      const missing = result.made - restored.n + (restored.items.size === Math.min(keys, result.made) ? 0 : 1) + (counterSum === result.made ? 0 : 1) + wrongKeys;
+      const missing =
+        result.made - restored.n + (restored.items.size === Math.min(keys, result.made) ? 0 : 1) + (counterSum === result.made ? 0 : 1) + wrongKeys;
       log(`restored n = ${restored.n.toLocaleString('en')}, ${restored.items.size.toLocaleString('en')} keys, in ${reopenMs} ms`);
 
       const { lag, appends, snapshots, journal, memory } = result;
@@ -147,7 +172,9 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
       // Compaction is requested by the write that takes the journal to max(10,000, state / 4) ops and
       // runs right after it, so the journal never exceeds that plus the one record that crossed it.
       const journalBound = Math.ceil(journal.maxThreshold) + journal.largestRecordOps;
-      log(`writes: ${appends.count} appends (slowest ${ms(appends.slowest)}), ${snapshots.count} snapshots (slowest ${ms(snapshots.slowest)}); lag max ${ms(lag.max)} (window ${ms(window)})`);
+      log(
+        `writes: ${appends.count} appends (slowest ${ms(appends.slowest)}), ${snapshots.count} snapshots (slowest ${ms(snapshots.slowest)}); lag max ${ms(lag.max)} (window ${ms(window)})`,
+      );
 
       const figures: Figure[] = [
         { name: 'updates made', value: result.made.toLocaleString('en') },
@@ -166,7 +193,10 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
           ok: lag.max <= window && !lag.ringOverflow,
         },
         { name: 'writes: appends, median / slowest', value: `${appends.count}: ${ms(appends.median)} / ${ms(appends.slowest)}` },
-        { name: 'writes: snapshots (first write + compactions), median / slowest', value: `${snapshots.count}: ${ms(snapshots.median)} / ${ms(snapshots.slowest)}` },
+        {
+          name: 'writes: snapshots (first write + compactions), median / slowest',
+          value: `${snapshots.count}: ${ms(snapshots.median)} / ${ms(snapshots.slowest)}`,
+        },
         { name: 'longest stall of the child (event loop not run: GC, machine load)', value: ms(result.longestStall) },
         { name: 'final flush after the load', value: ms(result.finalFlushMs) },
         {
@@ -175,7 +205,10 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
           must: `≤ ${journalBound.toLocaleString('en')} ops (max(10,000, state / 4) + the largest record, ${journal.largestRecordOps.toLocaleString('en')})`,
           ok: journal.maxOps <= journalBound && journal.appendsOverThreshold === 0,
         },
-        { name: `heap used after warm-up (${warmupSeconds} s): start / end / max`, value: `${mb(heap[0] ?? 0)} / ${mb(heap.at(-1) ?? 0)} / ${mb(Math.max(...heap))}` },
+        {
+          name: `heap used after warm-up (${warmupSeconds} s): start / end / max`,
+          value: `${mb(heap[0] ?? 0)} / ${mb(heap.at(-1) ?? 0)} / ${mb(Math.max(...heap))}`,
+        },
         { name: 'RSS after warm-up: start / end / max', value: `${mb(rss[0] ?? 0)} / ${mb(rss.at(-1) ?? 0)} / ${mb(Math.max(...rss))}` },
         { name: 'slope of heap used / RSS (least squares, 1 s samples)', value: `${heapSlope.toFixed(1)} / ${rssSlope.toFixed(1)} MB/min` },
         {

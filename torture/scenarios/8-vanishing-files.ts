@@ -86,7 +86,8 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
           log(`round ${round} (${who}): refused as corrupt: ${line.slice(0, 300)}`);
           return false;
         }
-        if (word === 'open-error' && n === 'typed' && (await fs.lstat(path.join(folder, `${KEY}.json.journal`)).catch(() => undefined))?.isSymbolicLink()) return 'symlink';
+        if (word === 'open-error' && n === 'typed' && (await fs.lstat(path.join(folder, `${KEY}.json.journal`)).catch(() => undefined))?.isSymbolicLink())
+          return 'symlink';
         if (word !== 'ready') {
           refused++;
           log(`round ${round} (${who}): did not open: ${line.slice(0, 300)}`);
@@ -206,8 +207,17 @@ function vanishing({ rounds = 36, after = 10 } = {}): Scenario {
           await writer.followed.done;
           if (process.env.TORTURE_VERBOSE) {
             const files = await fs.readdir(folder).catch((error: Error) => [error.message]);
-            const sizes = await Promise.all(files.map((name) => fs.lstat(path.join(folder, name)).then((st) => `${name} ${st.size}`, () => name)));
-            log(`round ${round}: writer gone after ${writer.acksSeen()} acknowledgements (${writer.lines.child.signalCode ?? 'closed'}); folder: ${sizes.join(', ')}`);
+            const sizes = await Promise.all(
+              files.map((name) =>
+                fs.lstat(path.join(folder, name)).then(
+                  (st) => `${name} ${st.size}`,
+                  () => name,
+                ),
+              ),
+            );
+            log(
+              `round ${round}: writer gone after ${writer.acksSeen()} acknowledgements (${writer.lines.child.signalCode ?? 'closed'}); folder: ${sizes.join(', ')}`,
+            );
           }
           const opened = await reopen(round, act);
           const why = await canaryTouched(canary);

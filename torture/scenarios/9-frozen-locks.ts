@@ -130,7 +130,16 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
        * One round in `folder`, with the lane's three takers (reused from round to round, started once:
        * a loaded machine starts processes slowly); `acked` is the highest update acknowledged there so far.
        */
-      async function round(folder: string, label: string, kind: Kind, pauseAt: number, acked: number, first: Proc, takers: readonly Proc[], pauseFiles: readonly string[]): Promise<number> {
+      async function round(
+        folder: string,
+        label: string,
+        kind: Kind,
+        pauseAt: number,
+        acked: number,
+        first: Proc,
+        takers: readonly Proc[],
+        pauseFiles: readonly string[],
+      ): Promise<number> {
         const procs: Proc[] = [];
         let sleeper: ChildProcess | undefined;
         try {
@@ -220,14 +229,18 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
 
         // Two holders: an update acknowledged by one while another held the key.
         const overlaps = procs.flatMap((p) =>
-          p.acks.filter(({ t }) => procs.some((q) => q !== p && q.heldFrom !== undefined && q.heldFrom < t && (q.heldUntil ?? Infinity) > t)).map(({ n }) => `${p.name} acknowledged ${n}`),
+          p.acks
+            .filter(({ t }) => procs.some((q) => q !== p && q.heldFrom !== undefined && q.heldFrom < t && (q.heldUntil ?? Infinity) > t))
+            .map(({ n }) => `${p.name} acknowledged ${n}`),
         );
         const backwards = await journalGoesBack(path.join(folder, `${KEY}.json.journal`));
         if (backwards) interleaved++;
         const double = overlaps.length > 0 || backwards !== undefined;
         if (double) {
           doubleRounds++;
-          log(`${label}: two holders at once: ${overlaps.slice(0, 3).join(', ')}${overlaps.length > 3 ? ` (+${overlaps.length - 3})` : ''}${backwards ? `; journal: ${backwards}` : ''}`);
+          log(
+            `${label}: two holders at once: ${overlaps.slice(0, 3).join(', ')}${overlaps.length > 3 ? ` (+${overlaps.length - 3})` : ''}${backwards ? `; journal: ${backwards}` : ''}`,
+          );
         }
         for (const p of procs) for (const { n } of p.acks) acked = Math.max(acked, n);
 
@@ -304,12 +317,19 @@ function frozenLocks({ lanes = 8, roundsPerLane = 4, freezeMs = 6_000 } = {}): S
         for (const sleeper of sleepers) sleeper.kill('SIGKILL');
       }
       const figures: Figure[] = [
-        { name: 'lock file operations in one take-over of a dead holder\'s lock (steps)', value: steps },
+        { name: "lock file operations in one take-over of a dead holder's lock (steps)", value: steps },
         ...[...byKind].sort().map(([kind, count]): Figure => ({ name: `  rounds: ${kind}`, value: count })),
         { name: '  frozen takers that took the key before their step came', value: notFrozen },
-        { name: '  steps frozen at (step call: rounds)', value: [...stepsHit].sort((a, b) => parseInt(a[0], 10) - parseInt(b[0], 10)).map(([s, c]) => `${s}: ${c}`).join(', ') || 'none' },
+        {
+          name: '  steps frozen at (step call: rounds)',
+          value:
+            [...stepsHit]
+              .sort((a, b) => parseInt(a[0], 10) - parseInt(b[0], 10))
+              .map(([s, c]) => `${s}: ${c}`)
+              .join(', ') || 'none',
+        },
         mustBeZero('rounds with two holders at once', doubleRounds),
-        { name: '  of which the journal\'s sequence numbers went back', value: interleaved },
+        { name: "  of which the journal's sequence numbers went back", value: interleaved },
         mustBeZero('corrupt (refused as corrupt by a taker or the reopen)', corrupt),
         mustBeZero('keys left refused with no live holder', refusedNoHolder),
         mustBeZero('acknowledged updates lost', lost),

@@ -42,7 +42,7 @@ describe('log adapter: a write whose answer was lost', () => {
     await expect(store.flush({ timeoutMs: 50 })).rejects.toThrow(); // segment 2 landed; its answer did not
     store.update((s) => void s.n++); // the retry now carries records 2 and 3
     await store.flush({ timeoutMs: 5_000 });
-    expect(store.getStatus().phase).toBe("idle");
+    expect(store.getStatus().phase).toBe('idle');
     await store.close();
     const reopened = await createPersistentStore({ key: 'K', initial: { n: 0 }, adapter: logAdapter(records), events: EMPTY });
     expect(reopened.getState()).toEqual({ n: 3 });

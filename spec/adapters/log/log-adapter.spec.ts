@@ -104,7 +104,7 @@ describe('logAdapter', () => {
     expect(names(backend).some((name) => name.endsWith('.0000000000000001'))).toBe(false); // its stray segment was removed
   });
 
-  test('shared: a writer whose append learned of another writer\'s compaction reads the state whole to catch up, never the records past the snapshot alone', async () => {
+  test("shared: a writer whose append learned of another writer's compaction reads the state whole to catch up, never the records past the snapshot alone", async () => {
     const backend = memoryRecords();
     const one = logAdapter(backend.records);
     const two = logAdapter(backend.records);
@@ -148,7 +148,9 @@ describe('logAdapter', () => {
     store.update((s) => void s.done++);
     const error = await store.flush().catch((e: unknown) => e);
     expect((error as Error).cause).toBeInstanceOf(LockLostError);
-    expect(lines).toEqual([expect.stringMatching(/lost its lock: something else overwrote .* with a value of its own \(an auto-save on the same key, such as Crawlee's useState/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/lost its lock: something else overwrote .* with a value of its own \(an auto-save on the same key, such as Crawlee's useState/),
+    ]);
     expect(JSON.parse(backend.map.get('K')!.text)).toEqual({ done: 0 }); // nothing overwritten back without consent
     await store.close().catch(() => undefined);
   });
@@ -165,7 +167,9 @@ describe('logAdapter', () => {
     await adapter.write('K', envelope(0, { v: 0 }));
     backend.set('K', JSON.stringify(change(JSON.parse(backend.text('K')!) as Record<string, unknown>)));
     const before = new Map([...backend.map].map(([name, { text }]) => [name, text]));
-    const error = await logAdapter(backend.records).read('K').catch((e: unknown) => e);
+    const error = await logAdapter(backend.records)
+      .read('K')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CorruptStateError);
     expect((error as Error).message).toMatch(message);
     expect(new Map([...backend.map].map(([name, { text }]) => [name, text]))).toEqual(before);
@@ -200,7 +204,16 @@ describe('logAdapter', () => {
 
   test('a store on a shared log: two stores rebase onto each other, a KeyedMap included', async () => {
     const backend = memoryRecords();
-    const open = () => createPersistentStore({ key: 'Q', initial: { seen: new KeyedMap<number>(), n: 0 }, adapter: logAdapter(backend.records), events: EMPTY, onConflict: 'rebase', debounceMs: 0, maxWaitMs: 0 });
+    const open = () =>
+      createPersistentStore({
+        key: 'Q',
+        initial: { seen: new KeyedMap<number>(), n: 0 },
+        adapter: logAdapter(backend.records),
+        events: EMPTY,
+        onConflict: 'rebase',
+        debounceMs: 0,
+        maxWaitMs: 0,
+      });
     const a = await open();
     await a.flush();
     const b = await open();

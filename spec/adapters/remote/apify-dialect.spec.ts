@@ -16,7 +16,8 @@ beforeEach(async () => {
 });
 afterEach(() => api.stop());
 
-const adapter = (extra: object = {}) => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url }, retryDelayMs: 5, ...extra });
+const adapter = (extra: object = {}) =>
+  remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url }, retryDelayMs: 5, ...extra });
 
 describe('remote KV adapter, apify dialect (documented API, fake server)', () => {
   test('a store round-trips through the records API with a bearer token; 404 means nothing stored', async () => {
@@ -164,30 +165,43 @@ describe('apify dialect: key listing (documented API, fake server)', () => {
   });
 
   test('a missing store or a refused token is an error, not an empty listing', async () => {
-    await expect(apifyDialect({ token: TOKEN, storeId: 'nope', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/list keys starting "": the Apify API answered 404/);
+    await expect(apifyDialect({ token: TOKEN, storeId: 'nope', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(
+      /list keys starting "": the Apify API answered 404/,
+    );
     await expect(apifyDialect({ token: 'wrong', storeId: 'store-1', baseUrl: api.url }).list!(dialectSend(), '')).rejects.toThrow(/answered 401/);
   });
 });
 
 describe('apify dialect: only the API\'s record-not-found means "nothing stored" (documented API, fake server)', () => {
-  const open = (baseUrl: string) => createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl }, retryDelayMs: 5 }), events: EMPTY });
+  const open = (baseUrl: string) =>
+    createPersistentStore({
+      key: 'STATE',
+      initial: { n: 0 },
+      adapter: remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl }, retryDelayMs: 5 }),
+      events: EMPTY,
+    });
 
   test('the fake answers a path that is no endpoint as the API does: 404 page-not-found', async () => {
     const response = await fetch(`${api.url}/v2/v2/key-value-stores/store-1/records/STATE`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ error: { type: 'page-not-found', message: 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?' } });
+    expect(await response.json()).toEqual({
+      error: { type: 'page-not-found', message: 'We have bad news: there is no API endpoint at this URL. Did you specify it correctly?' },
+    });
   });
 
-  test.each(['/v2', '/v2/', '/v2//'])('a base URL ending in %s is the API root with its version: taken off, the state is read and written where it is', async (tail) => {
-    api.records.set('STATE', JSON.stringify({ n: 41 })); // a value stored whole (Actor.setValue), adopted as version 0
-    const store = await open(`${api.url}${tail}`);
-    expect(store.restored).toBe(true);
-    expect(store.location).toBe(`${api.url}/v2/key-value-stores/store-1/records/STATE`);
-    store.update((s) => void s.n++);
-    await store.close();
-    expect(JSON.parse(api.records.get('STATE')!).snapshot.inline.state).toEqual({ n: 42 });
-    expect(api.requests.every((r) => r.path.startsWith('/v2/key-value-stores/store-1/'))).toBe(true);
-  });
+  test.each(['/v2', '/v2/', '/v2//'])(
+    'a base URL ending in %s is the API root with its version: taken off, the state is read and written where it is',
+    async (tail) => {
+      api.records.set('STATE', JSON.stringify({ n: 41 })); // a value stored whole (Actor.setValue), adopted as version 0
+      const store = await open(`${api.url}${tail}`);
+      expect(store.restored).toBe(true);
+      expect(store.location).toBe(`${api.url}/v2/key-value-stores/store-1/records/STATE`);
+      store.update((s) => void s.n++);
+      await store.close();
+      expect(JSON.parse(api.records.get('STATE')!).snapshot.inline.state).toEqual({ n: 42 });
+      expect(api.requests.every((r) => r.path.startsWith('/v2/key-value-stores/store-1/'))).toBe(true);
+    },
+  );
 
   test('any other base URL the API does not serve: EndpointNotFoundError at open naming the URL, nothing written, not retried, no credential', async () => {
     api.records.set('STATE', JSON.stringify({ n: 41 }));
@@ -211,7 +225,12 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
     const server = await startScriptedServer(() => ({ status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not Found</body></html>' }));
     try {
       const wrong = apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: server.origin });
-      for (const call of [() => wrong.get(dialectSend(), 'K'), () => wrong.delete(dialectSend(), 'K'), () => wrong.put(dialectSend(), 'K', '{}', undefined), () => wrong.list!(dialectSend(), 'K')]) {
+      for (const call of [
+        () => wrong.get(dialectSend(), 'K'),
+        () => wrong.delete(dialectSend(), 'K'),
+        () => wrong.put(dialectSend(), 'K', '{}', undefined),
+        () => wrong.list!(dialectSend(), 'K'),
+      ]) {
         const error = await call().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(EndpointNotFoundError);
         expect((error as Error).message).toMatch(/answered a 404 that is not the API's \(<html><body>Not Found<\/body><\/html>\), not "record-not-found"/);
@@ -221,7 +240,9 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
     }
     const bare = await startScriptedServer(() => ({ status: 404 }));
     try {
-      const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: bare.origin }).get(dialectSend(), 'K').catch((e: unknown) => e);
+      const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: bare.origin })
+        .get(dialectSend(), 'K')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EndpointNotFoundError);
       expect((error as Error).message).toContain('answered a 404 without a body, not "record-not-found"');
     } finally {
@@ -234,7 +255,11 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
   });
 
   test('record-or-token-not-found is "absent" too, as apify-client takes it', async () => {
-    const server = await startScriptedServer(() => ({ status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { type: 'record-or-token-not-found', message: 'Record or token not found' } }) }));
+    const server = await startScriptedServer(() => ({
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { type: 'record-or-token-not-found', message: 'Record or token not found' } }),
+    }));
     try {
       expect(await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: server.origin }).get(dialectSend(), 'K')).toBeUndefined();
     } finally {
@@ -254,18 +279,23 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
 });
 
 describe('the fake Apify API keeps the documented limits', () => {
-  const put = (body: string, key = 'BIG') => fetch(`${api.url}/v2/key-value-stores/store-1/records/${key}`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body });
+  const put = (body: string, key = 'BIG') =>
+    fetch(`${api.url}/v2/key-value-stores/store-1/records/${key}`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}` }, body });
 
   test('a body of 9,437,184 bytes is stored; one byte more is 413 request-too-large', async () => {
     expect((await put('x'.repeat(APIFY_BODY_LIMIT))).status).toBe(201);
     expect(api.records.get('BIG')).toHaveLength(APIFY_BODY_LIMIT);
     const refused = await put('x'.repeat(APIFY_BODY_LIMIT + 1), 'BIGGER');
     expect(refused.status).toBe(413);
-    expect(await refused.json()).toEqual({ error: { type: 'request-too-large', message: `The PUT payload is too large (limit: 9437184 bytes, actual length: 9437185 bytes).` } });
+    expect(await refused.json()).toEqual({
+      error: { type: 'request-too-large', message: `The PUT payload is too large (limit: 9437184 bytes, actual length: 9437185 bytes).` },
+    });
     expect(api.records.has('BIGGER')).toBe(false);
     // The dialect's limit is the same number: the adapter refuses before sending what the API would.
     expect(apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }).maxValueBytes).toBe(APIFY_BODY_LIMIT);
-    const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }).put(dialectSend(), 'BIGGER', 'x'.repeat(APIFY_BODY_LIMIT + 1), undefined).catch((e: unknown) => e);
+    const error = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url })
+      .put(dialectSend(), 'BIGGER', 'x'.repeat(APIFY_BODY_LIMIT + 1), undefined)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 413, retryable: false });
   });
 
@@ -319,7 +349,10 @@ describe('the fake Apify API keeps the documented limits', () => {
         if (response.status === 429) clock += 1000;
         return response;
       };
-      const listed = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: limited.url }).list!(dialectSend({ fetch: fetchMovingTime, retries: 3 }), 'K');
+      const listed = await apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: limited.url }).list!(
+        dialectSend({ fetch: fetchMovingTime, retries: 3 }),
+        'K',
+      );
       expect(listed).toHaveLength(2_500);
       expect(limited.requests.map((r) => r.status)).toEqual([200, 200, 429, 200]);
     });

@@ -6,7 +6,12 @@ describe('base64', () => {
     expect(fromBase64(toBase64(text).replace(/=+$/, ''))).toBe(text); // padding is optional, as for atob
   });
 
-  test.each([['a stray character', 'ab$d'], ['a length no base64 has', 'abcde'], ['padding inside', 'ab==cd=='], ['padding on a short text', 'abc==']])('refuses %s, as atob does', (_what, text) => {
+  test.each([
+    ['a stray character', 'ab$d'],
+    ['a length no base64 has', 'abcde'],
+    ['padding inside', 'ab==cd=='],
+    ['padding on a short text', 'abc=='],
+  ])('refuses %s, as atob does', (_what, text) => {
     expect(() => base64ToBytes(text)).toThrow();
   });
 });

@@ -85,7 +85,13 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
   test("a store with onConflict 'fail' keeps its state and reports the conflict; 'rebase' merges", async () => {
     const prefix = `merge-${Date.now()}-`;
     const open = (onConflict: 'fail' | 'rebase') =>
-      createPersistentStore({ key: 'C', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }), events: EMPTY, onConflict });
+      createPersistentStore({
+        key: 'C',
+        initial: { n: 0 },
+        adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }),
+        events: EMPTY,
+        onConflict,
+      });
     const a = await open('fail');
     const b = await open('rebase');
     a.update((s) => void (s.n += 1));
@@ -122,7 +128,14 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
       }
       return response;
     };
-    const open = (fetchImpl?: FetchLike) => createPersistentStore({ key: 'C', initial: { n: 0 }, adapter: adapter(etcd.url, fetchImpl && { fetch: fetchImpl }), events: EMPTY, onConflict: 'rebase' });
+    const open = (fetchImpl?: FetchLike) =>
+      createPersistentStore({
+        key: 'C',
+        initial: { n: 0 },
+        adapter: adapter(etcd.url, fetchImpl && { fetch: fetchImpl }),
+        events: EMPTY,
+        onConflict: 'rebase',
+      });
     const a = await open(losingFetch);
     interfere = async () => {
       const b = await open();
@@ -177,10 +190,18 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
       const workers = Array.from({ length: 3 }, () => startFixture('etcd-queue-worker', [etcd.url, '60', log, '3']));
       const codes = await Promise.all(workers.map(async (w) => ((await once(w, 'exit')) as [number])[0]));
       expect(codes).toEqual([0, 0, 0]);
-      const claims = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[1]!);
+      const claims = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ')[1]!);
       expect(claims.length).toBe(60);
       expect(new Set(claims).size).toBe(60);
-      const byWorker = new Set(readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[0]));
+      const byWorker = new Set(
+        readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ')[0]),
+      );
       expect(byWorker.size).toBe(3); // the work really was shared: another worker's leases never kept one from claiming
     } finally {
       rmSync(log, { force: true });
@@ -191,7 +212,12 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     const workers = Array.from({ length: 4 }, () => startFixture('etcd-counter-worker', [etcd.url, '15']));
     const codes = await Promise.all(workers.map(async (w) => ((await once(w, 'exit')) as [number])[0]));
     expect(codes).toEqual([0, 0, 0, 0]);
-    const store = await createPersistentStore({ key: 'SHARED_COUNTER', initial: { n: 0, by: {} as Record<string, number> }, adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url } }), events: EMPTY });
+    const store = await createPersistentStore({
+      key: 'SHARED_COUNTER',
+      initial: { n: 0, by: {} as Record<string, number> },
+      adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url } }),
+      events: EMPTY,
+    });
     expect(store.getState().n).toBe(60);
     expect(Object.values(store.getState().by).sort()).toEqual([15, 15, 15, 15]);
     await store.close();
@@ -236,7 +262,13 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
   });
 
   test('a prefix is a prefix of the key: AB(rxps)x is not under A(rxps); other prefixes stay apart', async () => {
-    await seed([['A(rxps)', '1'], ['A(rxps).2', '2'], ['AB(rxps)x', '3'], ['A(rxps', '4'], ['B', '5']]);
+    await seed([
+      ['A(rxps)', '1'],
+      ['A(rxps).2', '2'],
+      ['AB(rxps)x', '3'],
+      ['A(rxps', '4'],
+      ['B', '5'],
+    ]);
     expect((await dialect().list!(send, 'A(rxps)')).map((r) => r.name).sort()).toEqual(['A(rxps)', 'A(rxps).2']);
     const nextDoor = etcdDialect({ endpoint: etcd.url, prefix: prefix.replace(/\/$/, '-other/') });
     await nextDoor.put(send, 'A(rxps).3', 'h', undefined);
@@ -256,7 +288,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
     expect(own).toEqual({ created: true, then: { text: 'two', version: (await d.get(send, 'seg.2'))?.version } });
   });
 
-  test('createThenGet is atomic: with a deleter racing, a creator never reads its key gone or another writer\'s', async () => {
+  test("createThenGet is atomic: with a deleter racing, a creator never reads its key gone or another writer's", async () => {
     const d = dialect();
     let stop = false;
     let deletes = 0;
@@ -313,7 +345,10 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
 
   test('a journal segment of exactly maxValueBytes is one transaction; one byte over goes in pieces within the limit', async () => {
     let requests = 0;
-    const a = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix }, fetch: async (url, init) => (requests++, (globalThis.fetch as unknown as FetchLike)(url, init)) });
+    const a = remoteKvAdapter({
+      dialect: { dialect: 'etcd', endpoint: etcd.url, prefix },
+      fetch: async (url, init) => (requests++, (globalThis.fetch as unknown as FetchLike)(url, init)),
+    });
     const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
     await a.read('K');
     await a.write('K', envelope(0, {}));
@@ -398,7 +433,10 @@ describe('etcd dialect: hostile answers to a listing or a create-then-get (scrip
   test('createThenGet sends one transaction: create_revision 0, then [put, range] or [range]', async () => {
     const server = await startScriptedServer(() => ({ status: 200, body: JSON.stringify({ header, responses: [{ response_range: { header } }] }) }));
     try {
-      expect(await etcdDialect({ endpoint: server.origin, prefix: 'p/' }).createThenGet!(dialectSend(), 'K', 'v', 'H')).toEqual({ created: false, then: undefined });
+      expect(await etcdDialect({ endpoint: server.origin, prefix: 'p/' }).createThenGet!(dialectSend(), 'K', 'v', 'H')).toEqual({
+        created: false,
+        then: undefined,
+      });
       expect(server.requests).toHaveLength(1);
       expect(JSON.parse(server.requests[0]!.body)).toEqual({
         compare: [{ key: toBase64('p/K'), target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
@@ -412,6 +450,8 @@ describe('etcd dialect: hostile answers to a listing or a create-then-get (scrip
 
   test('maxRequestBytes too small for any value is refused when the dialect is made', () => {
     expect(() => etcdDialect({ endpoint: 'http://127.0.0.1:1', maxRequestBytes: 1000 })).toThrow(/Invalid option "maxRequestBytes"/);
-    expect(etcdDialect({ endpoint: 'http://127.0.0.1:1', maxValueBytes: 10 * 1024 * 1024 }).maxValueBytes).toBe(etcdMaxValueBytes(10 * 1024 * 1024, 'rx-persistent-store/')); // the old name
+    expect(etcdDialect({ endpoint: 'http://127.0.0.1:1', maxValueBytes: 10 * 1024 * 1024 }).maxValueBytes).toBe(
+      etcdMaxValueBytes(10 * 1024 * 1024, 'rx-persistent-store/'),
+    ); // the old name
   });
 });

@@ -4,7 +4,11 @@ import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.
 import { InvalidOptionError } from '../../../src/errors.js';
 import { freePort } from '../../support/free-port.js';
 
-const response = (status: number, headers: Record<string, string> = {}) => ({ status, headers: { get: (n: string) => headers[n] ?? null }, text: async () => `status ${status}` });
+const response = (status: number, headers: Record<string, string> = {}) => ({
+  status,
+  headers: { get: (n: string) => headers[n] ?? null },
+  text: async () => `status ${status}`,
+});
 
 describe('http', () => {
   test('Retry-After in seconds or as an HTTP date', () => {
@@ -31,7 +35,9 @@ describe('http', () => {
         answer.then(resolve, reject);
       });
     };
-    const error = await send({ fetch, timeoutMs: 50, retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5 }, 'etcd: write K', 'http://h/x', { method: 'PUT' }).catch((e: unknown) => e);
+    const error = await send({ fetch, timeoutMs: 50, retries: 3, retryDelayMs: 1, maxRetryDelayMs: 5 }, 'etcd: write K', 'http://h/x', { method: 'PUT' }).catch(
+      (e: unknown) => e,
+    );
     expect(calls).toBe(4);
     expect(String(error)).toMatch(/etcd: write K: the server answered 429/);
     expect((error as { retryable: boolean }).retryable).toBe(true);
@@ -54,17 +60,28 @@ describe('http', () => {
     const twoAddresses = (host: string, options: unknown, callback?: Callback) => {
       const [opts, done] = typeof options === 'function' ? [{}, options as Callback] : [options as { all?: boolean }, callback!];
       if (host !== 'two.test') return (lookup as (h: string, o: unknown, c: Callback) => void)(host, opts, done);
-      return opts.all ? done(null, [{ address: '127.0.0.1', family: 4 }, { address: '127.0.0.2', family: 4 }]) : done(null, '127.0.0.1', 4);
+      return opts.all
+        ? done(null, [
+            { address: '127.0.0.1', family: 4 },
+            { address: '127.0.0.2', family: 4 },
+          ])
+        : done(null, '127.0.0.1', 4);
     };
     dns.lookup = twoAddresses as typeof dns.lookup;
     try {
-      const error = await send({ fetch: (url, init) => globalThis.fetch(url, init), timeoutMs: 5_000, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 5 }, 'etcd: read K', `http://two.test:${port}/x`, { method: 'GET' }).catch((e: unknown) => e);
-      expect((error as Error).message).toBe(`etcd: read K: network error: fetch failed (connect ECONNREFUSED 127.0.0.1:${port}; connect ECONNREFUSED 127.0.0.2:${port})`);
+      const error = await send(
+        { fetch: (url, init) => globalThis.fetch(url, init), timeoutMs: 5_000, retries: 0, retryDelayMs: 1, maxRetryDelayMs: 5 },
+        'etcd: read K',
+        `http://two.test:${port}/x`,
+        { method: 'GET' },
+      ).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        `etcd: read K: network error: fetch failed (connect ECONNREFUSED 127.0.0.1:${port}; connect ECONNREFUSED 127.0.0.2:${port})`,
+      );
     } finally {
       dns.lookup = lookup;
     }
   });
-
 
   test('a runtime without a global fetch is told so at once, not retried as a network error', async () => {
     const { fetch } = globalThis;

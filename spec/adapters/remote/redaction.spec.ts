@@ -17,7 +17,16 @@ const API_KEY = 'HEADER-KEY-5521';
 const ETCD_PASSWORD = 'etcd-P4SS:word';
 
 /** Every form a secret could be shown in. */
-const FORBIDDEN = [TOKEN, DAV_PASSWORD, encodeURIComponent(DAV_PASSWORD), BASIC.slice(6), API_KEY, ETCD_PASSWORD, encodeURIComponent(ETCD_PASSWORD), Buffer.from(`etcd-user:${ETCD_PASSWORD}`).toString('base64')];
+const FORBIDDEN = [
+  TOKEN,
+  DAV_PASSWORD,
+  encodeURIComponent(DAV_PASSWORD),
+  BASIC.slice(6),
+  API_KEY,
+  ETCD_PASSWORD,
+  encodeURIComponent(ETCD_PASSWORD),
+  Buffer.from(`etcd-user:${ETCD_PASSWORD}`).toString('base64'),
+];
 
 /** All a user could see of an error: message, stack, fields and the whole cause chain. */
 function shown(error: unknown): string {
@@ -52,7 +61,10 @@ describe('credentials never appear in an error, its causes, or status$', () => {
       const adapter = remoteKvAdapter({ dialect, retries: 1, retryDelayMs: 1 });
       // Each operation's first request fails: the head's put, its read, the listing a delete starts with.
       for (const failing of [() => adapter.write('K', { n: 1 }), () => adapter.read('K'), () => adapter.delete('K')]) {
-        const error = await failing().then(() => undefined, (e: unknown) => e);
+        const error = await failing().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect([name, error]).toEqual([name, expect.any(RemoteStorageError)]);
         expect((error as Error).message).toContain(`answered ${status}`);
         expectNoSecret(shown(error));
@@ -91,11 +103,20 @@ describe('credentials never appear in an error, its causes, or status$', () => {
     let status = 500;
     // Reads find nothing, as each service says it: the API's record-not-found; a WebDAV collection that is there but empty.
     const nothing = { status: 404, body: JSON.stringify({ error: { type: 'record-not-found', message: 'Record was not found.' } }) };
-    const emptyCollection = { status: 207, body: '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/dav/</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop></D:propstat></D:response></D:multistatus>' };
+    const emptyCollection = {
+      status: 207,
+      body: '<?xml version="1.0"?><D:multistatus xmlns:D="DAV:"><D:response><D:href>/dav/</D:href><D:propstat><D:prop><D:resourcetype><D:collection/></D:resourcetype></D:prop></D:propstat></D:response></D:multistatus>',
+    };
     answer = (request) => (request.method === 'GET' ? nothing : request.method === 'PROPFIND' ? emptyCollection : { status, body: echo(request) });
     for (const [name, dialect] of dialects(server.origin).slice(0, 2)) {
       const statuses: PersistenceStatus[] = [];
-      const store = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect, retries: 0 }), events: EMPTY, flushTimeoutMs: 200 });
+      const store = await createPersistentStore({
+        key: 'STATE',
+        initial: { n: 0 },
+        adapter: remoteKvAdapter({ dialect, retries: 0 }),
+        events: EMPTY,
+        flushTimeoutMs: 200,
+      });
       store.status$.subscribe((s) => statuses.push(s));
       for (status of [500, 400]) {
         store.update((s) => void s.n++);
@@ -118,7 +139,13 @@ describe('the encodings a server echoes credentials in', () => {
   const KEY = 'k/ey+with=chars';
   const b64 = (text: string) => Buffer.from(text).toString('base64');
   const forms: Array<[string, (secret: string) => string]> = [
-    ["PHP's json_encode (escaped slashes, \\u escapes)", (secret) => JSON.stringify(secret).replace(/\//g, '\\/').replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    [
+      "PHP's json_encode (escaped slashes, \\u escapes)",
+      (secret) =>
+        JSON.stringify(secret)
+          .replace(/\//g, '\\/')
+          .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    ],
     ['lowercase percent-encoding', (secret) => encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
     ['form-urlencoding (+ for a space)', (secret) => new URLSearchParams({ v: secret }).toString().slice(2)],
     ['HTML decimal entities', (secret) => secret.replace(/[^a-z0-9]/gi, (c) => `&#${c.codePointAt(0)};`)],
@@ -128,12 +155,17 @@ describe('the encodings a server echoes credentials in', () => {
   ];
   test.each(forms)('%s: none of the secrets, nor "Bearer <token>" or "user:password", survives', async (_name, encode) => {
     const cases: Array<[RemoteKvAdapterOptions['dialect'], string[]]> = [
-      [{ dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Basic ${b64(USER_PASSWORD)}`, 'x-api-key': KEY } }, [PASSWORD, USER_PASSWORD, KEY]],
+      [
+        { dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Basic ${b64(USER_PASSWORD)}`, 'x-api-key': KEY } },
+        [PASSWORD, USER_PASSWORD, KEY],
+      ],
       [{ dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Bearer ${TOKEN}` } }, [TOKEN, `Bearer ${TOKEN}`]],
     ];
     for (const [dialect, secrets] of cases) {
       answer = () => ({ status: 400, body: `bad request; echoed: ${secrets.map(encode).join(' | ')}` });
-      const error = (await remoteKvAdapter({ dialect, retries: 0 }).read('K').catch((e: unknown) => e)) as Error;
+      const error = (await remoteKvAdapter({ dialect, retries: 0 })
+        .read('K')
+        .catch((e: unknown) => e)) as Error;
       expect(error).toBeInstanceOf(RemoteStorageError);
       expect(error.message).toContain('echoed: ');
       const text = shown(error);
@@ -143,7 +175,10 @@ describe('the encodings a server echoes credentials in', () => {
 
   test("a user name and short ordinary header values are no secrets: the server's message stays readable; a password, the token and credential-named headers count at any length", async () => {
     answer = () => ({ status: 400, body: 'bad request; authorization missing for tenant acme; key=K9 pw=Pw9' });
-    const webdav = remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: `${server.origin.replace('//', '//u:Pw9@')}/dav`, headers: { 'x-tenant': 'acme', 'x-api-key': 'K9' } }, retries: 0 });
+    const webdav = remoteKvAdapter({
+      dialect: { dialect: 'webdav', baseUrl: `${server.origin.replace('//', '//u:Pw9@')}/dav`, headers: { 'x-tenant': 'acme', 'x-api-key': 'K9' } },
+      retries: 0,
+    });
     const error = (await webdav.read('K').catch((e: unknown) => e)) as Error;
     expect(error.message).toBe('read K: the WebDAV server answered 400 bad request; authorization missing for tenant acme; key=[redacted] pw=[redacted]');
     expect(server.requests[0]!.headers.authorization).toBe(`Basic ${b64('u:Pw9')}`);
@@ -153,12 +188,14 @@ describe('the encodings a server echoes credentials in', () => {
 describe('every failure is a typed error', () => {
   test.each([
     ['a body that is not JSON', '<html>gateway</html>', /etcd answered 200 with a body that is not JSON, not etcd's answer: <html>gateway<\/html>/],
-    ['JSON without etcd\'s header', '{}', /etcd answered 200 with JSON without etcd's "header"/],
+    ["JSON without etcd's header", '{}', /etcd answered 200 with JSON without etcd's "header"/],
     ['a value that is not base64', '{"header":{},"kvs":[{"value":"!!!","mod_revision":"3"}]}', /with a value that is not base64/],
     ['malformed kvs', '{"header":{},"kvs":[7]}', /with a malformed "kvs"/],
   ])('etcd answering 200 with %s', async (_what, body, message) => {
     answer = () => ({ status: 200, body });
-    const error = await remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: server.origin }, retries: 0 }).read('K').catch((e: unknown) => e);
+    const error = await remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: server.origin }, retries: 0 })
+      .read('K')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteStorageError);
     expect((error as RemoteStorageError).retryable).toBe(false);
     expect((error as Error).message).toMatch(message);
@@ -189,7 +226,7 @@ describe('every failure is a typed error', () => {
 });
 
 describe('Redactor', () => {
-  test('knows a request\'s secrets: userinfo password and pair (decoded and encoded), secret-looking query values, credential-named headers, long other headers but a safe few, Bearer/Basic', () => {
+  test("knows a request's secrets: userinfo password and pair (decoded and encoded), secret-looking query values, credential-named headers, long other headers but a safe few, Bearer/Basic", () => {
     const secrets = requestSecrets('https://us%40er:p%2Fw@h/x?token=T1&api_key=K%2B1&X-Amz-Signature=S1&page=2&sig=S2', {
       authorization: 'Bearer B1',
       'x-session': 'X1',
@@ -198,9 +235,16 @@ describe('Redactor', () => {
       'content-type': 'application/json',
       'if-match': '"etag-long-enough"',
     });
-    expect(secrets).toEqual(expect.arrayContaining(['p/w', 'us@er:p/w', 'us%40er:p%2Fw', 'T1', 'K%2B1', 'K+1', 'S1', 'S2', 'Bearer B1', 'B1', 'X1', 'LONG-VAL']));
+    expect(secrets).toEqual(
+      expect.arrayContaining(['p/w', 'us@er:p/w', 'us%40er:p%2Fw', 'T1', 'K%2B1', 'K+1', 'S1', 'S2', 'Bearer B1', 'B1', 'X1', 'LONG-VAL']),
+    );
     for (const safe of ['us@er', 'us%40er', 'C1', '2', 'application/json', '"etag-long-enough"']) expect(secrets).not.toContain(safe);
-    expect(requestSecrets('http://h/', { authorization: `Basic ${Buffer.from('user:pw').toString('base64')}` })).toEqual([`Basic ${Buffer.from('user:pw').toString('base64')}`, Buffer.from('user:pw').toString('base64'), 'pw', 'user:pw']);
+    expect(requestSecrets('http://h/', { authorization: `Basic ${Buffer.from('user:pw').toString('base64')}` })).toEqual([
+      `Basic ${Buffer.from('user:pw').toString('base64')}`,
+      Buffer.from('user:pw').toString('base64'),
+      'pw',
+      'user:pw',
+    ]);
     expect(requestSecrets('http://u:p@ss@h/')).toContain('p@ss'); // userinfo runs to the last @, as URL reads it
     expect(new Redactor(secrets).text('to https://us%40er:p%2Fw@h/x with B1 and K+1, page 2')).toBe('to https://h/x with [redacted] and [redacted], page 2');
   });

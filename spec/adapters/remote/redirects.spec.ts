@@ -25,23 +25,41 @@ afterEach(async () => {
 });
 
 const redirect = (status: number, location: string): Answer => ({ status, headers: { location }, body: 'moved' });
-const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as RemoteStorageError);
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as RemoteStorageError,
+  );
 
 describe.each([
-  ['the default (the runtime\'s own fetch)', undefined],
+  ["the default (the runtime's own fetch)", undefined],
   ['a fetch passed in', ((url, init) => globalThis.fetch(url, init)) as FetchLike],
 ])('redirects, with %s', (_name, fetch) => {
-  const apify = () => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: here.origin }, fetch, retries: 2, retryDelayMs: 1 });
+  const apify = () =>
+    remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: here.origin }, fetch, retries: 2, retryDelayMs: 1 });
 
-  test('a GET redirected to another origin (the record API\'s 302 to storage) is followed, sent bare: no Authorization, none of our headers, no userinfo', async () => {
+  test("a GET redirected to another origin (the record API's 302 to storage) is followed, sent bare: no Authorization, none of our headers, no userinfo", async () => {
     answerHere = () => redirect(302, `${elsewhere.origin}/blob/K?X-Amz-Signature=sig123`);
     expect(await apify().read('K')).toEqual({ from: 'elsewhere' });
-    const webdav = remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: `http://dav-user:dav-PASSWORD@${here.origin.slice(7)}/dav`, headers: { 'x-api-key': 'HEADER-SECRET' } }, fetch, retries: 0 });
+    const webdav = remoteKvAdapter({
+      dialect: { dialect: 'webdav', baseUrl: `http://dav-user:dav-PASSWORD@${here.origin.slice(7)}/dav`, headers: { 'x-api-key': 'HEADER-SECRET' } },
+      fetch,
+      retries: 0,
+    });
     expect(await webdav.read('K')).toEqual({ from: 'elsewhere' });
     expect(here.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${TOKEN}`, `Basic ${Buffer.from('dav-user:dav-PASSWORD').toString('base64')}`]);
     expect(elsewhere.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /blob/K?X-Amz-Signature=sig123', 'GET /blob/K?X-Amz-Signature=sig123']);
     const sent = JSON.stringify(elsewhere.requests);
-    for (const secret of [TOKEN, 'authorization', 'x-api-key', 'HEADER-SECRET', 'dav-user', 'dav-PASSWORD', Buffer.from('dav-user:dav-PASSWORD').toString('base64')]) expect(sent).not.toContain(secret);
+    for (const secret of [
+      TOKEN,
+      'authorization',
+      'x-api-key',
+      'HEADER-SECRET',
+      'dav-user',
+      'dav-PASSWORD',
+      Buffer.from('dav-user:dav-PASSWORD').toString('base64'),
+    ])
+      expect(sent).not.toContain(secret);
   });
 
   test('a GET redirected to plain http elsewhere than loopback (a cloud metadata service) is refused for good, naming the target; nothing is read there', async () => {
@@ -55,15 +73,20 @@ describe.each([
     expect(here.requests).toHaveLength(1); // not retried
   });
 
-  test.each([301, 302, 303, 307, 308])('a write redirected (%i) to another origin is refused for good, naming the origin; nothing reaches it', async (status) => {
-    answerHere = (r) => (r.method === 'PUT' ? redirect(status, `${elsewhere.origin}/steal`) : { status: 404 });
-    const error = await failureOf(apify().write('K', { n: 1 }));
-    expect(error).toBeInstanceOf(RemoteStorageError);
-    expect(error!.retryable).toBe(false);
-    expect(error!.message).toContain(`apify: write K: the server redirected the PUT to ${elsewhere.origin}, another origin; not followed, nothing was sent there`);
-    expect(here.requests).toHaveLength(1); // not retried
-    expect(elsewhere.requests).toHaveLength(0);
-  });
+  test.each([301, 302, 303, 307, 308])(
+    'a write redirected (%i) to another origin is refused for good, naming the origin; nothing reaches it',
+    async (status) => {
+      answerHere = (r) => (r.method === 'PUT' ? redirect(status, `${elsewhere.origin}/steal`) : { status: 404 });
+      const error = await failureOf(apify().write('K', { n: 1 }));
+      expect(error).toBeInstanceOf(RemoteStorageError);
+      expect(error!.retryable).toBe(false);
+      expect(error!.message).toContain(
+        `apify: write K: the server redirected the PUT to ${elsewhere.origin}, another origin; not followed, nothing was sent there`,
+      );
+      expect(here.requests).toHaveLength(1); // not retried
+      expect(elsewhere.requests).toHaveLength(0);
+    },
+  );
 
   test('a DELETE redirected to another origin is refused too', async () => {
     // Only the DELETE: a delete first lists the key's records (GET …/keys), answered here with none.
@@ -88,11 +111,14 @@ describe.each([
       ]);
     }
     for (const status of [301, 302, 303]) {
-      answerHere = (r) => (r.url === RECORD ? redirect(status, `${here.origin}/moved/K`) : r.url === '/moved/K' ? { status: 200, body: `{"n":${status}}` } : { status: 404 });
+      answerHere = (r) =>
+        r.url === RECORD ? redirect(status, `${here.origin}/moved/K`) : r.url === '/moved/K' ? { status: 200, body: `{"n":${status}}` } : { status: 404 };
       expect(await apify().read('K')).toEqual({ n: status });
       here.requests.length = 0;
       const error = await failureOf(apify().write('K', { n: 1 }));
-      expect(error?.message).toContain(`redirected the PUT to ${here.origin} with ${status}, which would turn it into a GET; not followed, nothing was sent there`);
+      expect(error?.message).toContain(
+        `redirected the PUT to ${here.origin} with ${status}, which would turn it into a GET; not followed, nothing was sent there`,
+      );
       expect(here.requests).toHaveLength(1);
     }
     expect(elsewhere.requests).toHaveLength(0);
@@ -131,7 +157,8 @@ describe('redirects a loopback server cannot show', () => {
     };
     return { fetch, asked };
   };
-  const adapter = (fetch: FetchLike, baseUrl = 'https://api.example') => remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl }, fetch, retries: 2, retryDelayMs: 1 });
+  const adapter = (fetch: FetchLike, baseUrl = 'https://api.example') =>
+    remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl }, fetch, retries: 2, retryDelayMs: 1 });
   const RECORD_PATH = '/v2/key-value-stores/s/records/K';
 
   test('another origin is followed over https, or from loopback to loopback (127.0.0.0/8, ::1, localhost), sent bare', async () => {
@@ -143,7 +170,11 @@ describe('redirects a loopback server cannot show', () => {
       ['http://[::1]:8000', 'http://localhost:9000/blob'],
     ]) {
       const { fetch, asked } = fake({ [`${from}${RECORD_PATH}`]: { status: 302, location: to }, [to!]: { status: 200 } });
-      expect(await adapter(fetch, from).read('K').catch((e: unknown) => e)).toBeInstanceOf(Error); // the fake's empty body is no JSON: read, though
+      expect(
+        await adapter(fetch, from)
+          .read('K')
+          .catch((e: unknown) => e),
+      ).toBeInstanceOf(Error); // the fake's empty body is no JSON: read, though
       expect(asked).toEqual([expect.stringContaining(`GET ${from}${RECORD_PATH}`), `GET ${to} {}`]);
     }
   });
@@ -158,12 +189,16 @@ describe('redirects a loopback server cannot show', () => {
     const error = await failureOf(adapter(fetch, from).read('K'));
     expect(error).toBeInstanceOf(RemoteStorageError);
     expect(error?.retryable).toBe(false);
-    expect(error?.message).toContain(`redirected the GET to ${to}, another origin over plain http (only https is followed there, or loopback to loopback); not followed, nothing was sent there`);
+    expect(error?.message).toContain(
+      `redirected the GET to ${to}, another origin over plain http (only https is followed there, or loopback to loopback); not followed, nothing was sent there`,
+    );
     expect(asked).toHaveLength(1);
   });
 
   test('never from https to plain http, not even a GET', async () => {
-    const { fetch, asked } = fake({ 'https://api.example/v2/key-value-stores/s/records/K': { status: 302, location: 'http://api.example/v2/key-value-stores/s/records/K' } });
+    const { fetch, asked } = fake({
+      'https://api.example/v2/key-value-stores/s/records/K': { status: 302, location: 'http://api.example/v2/key-value-stores/s/records/K' },
+    });
     const error = await failureOf(adapter(fetch).read('K'));
     expect(error?.message).toContain('redirected the GET to http://api.example: from https to plain http; not followed, nothing was sent there');
     expect(error?.retryable).toBe(false);

@@ -38,7 +38,8 @@ describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect 
     const headPuts: string[] = [];
     const recording: FetchLike = async (url, init) => {
       const response = await (globalThis.fetch as unknown as FetchLike)(url, init);
-      if (init.method === 'PUT' && url.endsWith('/RACE.json')) headPuts.push(`${init.headers['if-match'] ? 'If-Match' : init.headers['if-none-match'] ? 'If-None-Match' : 'unconditional'} ${response.status}`);
+      if (init.method === 'PUT' && url.endsWith('/RACE.json'))
+        headPuts.push(`${init.headers['if-match'] ? 'If-Match' : init.headers['if-none-match'] ? 'If-None-Match' : 'unconditional'} ${response.status}`);
       return response;
     };
     const one = adapter({ fetch: recording });
@@ -132,7 +133,9 @@ describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: a 404 means "nothi
   });
 
   test('a base URL that names a file, not a collection, is refused too', async () => {
-    const error = await recorded('health').adapter.read('JOB').catch((e: unknown) => e);
+    const error = await recorded('health')
+      .adapter.read('JOB')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteStorageError);
     expect((error as RemoteStorageError).retryable).toBe(false);
     expect((error as Error).message).toMatch(/^read JOB: look for the collection http:\/\/127\.0\.0\.1:\d+\/health\/: the WebDAV server answered 400/);
@@ -149,7 +152,7 @@ describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: listing a collecti
   const send = dialectSend();
   const mkcol = async (path: string) => expect((await fetch(`${apache.url}/${path}`, { method: 'MKCOL' })).status).toBe(201);
 
-  test('PROPFIND Depth 1 lists the collection\'s <key>.json files, decoded, by prefix, and nothing deeper', async () => {
+  test("PROPFIND Depth 1 lists the collection's <key>.json files, decoded, by prefix, and nothing deeper", async () => {
     await mkcol('listed');
     const d = webDavDialect({ baseUrl: `${apache.url}/listed` });
     const keys = [...Array.from({ length: 300 }, (_, i) => `S.seg.${String(i).padStart(4, '0')}`), 'A(rxps)', "A(rxps)!'_-.x", 'AB(rxps)x', 'A(rxps', 'B'];
@@ -211,7 +214,14 @@ describe('webdav dialect: multistatus answers as servers write them, and hostile
   });
 
   test('whole-URL hrefs (another host, as behind a proxy), entities, and another encoding of the collection', async () => {
-    const hrefs = ['https://front.example/dav/st%61te', 'https://front.example/dav/state/A%26B.json', '/dav/state/C&amp;D.json', '/dav/state/E&#x28;1&#41;.json', '/dav/other/K.json', '/dav/state/sub/deep.json'];
+    const hrefs = [
+      'https://front.example/dav/st%61te',
+      'https://front.example/dav/state/A%26B.json',
+      '/dav/state/C&amp;D.json',
+      '/dav/state/E&#x28;1&#41;.json',
+      '/dav/other/K.json',
+      '/dav/state/sub/deep.json',
+    ];
     expect((await listWith(207, multistatus(hrefs))).result).toEqual(['A&B', 'C&D', 'E(1)']);
   });
 

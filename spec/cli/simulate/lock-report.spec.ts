@@ -11,14 +11,18 @@ function queueWith(locks: RequestLock[]): LockedQueue {
 }
 
 describe('what the timeline says of request locks across runs', () => {
-  test('a run finds an earlier run\'s locks, waits with nothing else to lock, and hears when they expire', () => {
+  test("a run finds an earlier run's locks, waits with nothing else to lock, and hears when they expire", () => {
     const lines: string[] = [];
     const queue = queueWith([
       { clientKey: 'a', run: 1, expiresAtMs: 30_000 },
       { clientKey: 'b', run: 2, expiresAtMs: 40_000 },
       { clientKey: 'c', run: 3, expiresAtMs: 90_000 }, // run 3's own: never "found"
     ]);
-    const report = lockReporter(() => [queue], (line) => lines.push(line), Date.now);
+    const report = lockReporter(
+      () => [queue],
+      (line) => lines.push(line),
+      Date.now,
+    );
     report.runStarted(3);
     jest.advanceTimersByTime(5_000);
     report.headLocked(queue, 3);
@@ -36,7 +40,11 @@ describe('what the timeline says of request locks across runs', () => {
   test('a run that ends before the locks it found expire: said so', () => {
     const lines: string[] = [];
     const queue = queueWith([{ clientKey: 'a', run: 1, expiresAtMs: 30_000 }]);
-    const report = lockReporter(() => [queue], (line) => lines.push(line), Date.now);
+    const report = lockReporter(
+      () => [queue],
+      (line) => lines.push(line),
+      Date.now,
+    );
     report.runStarted(2);
     report.headLocked(queue, 2);
     report.runEnded(2);

@@ -7,9 +7,14 @@ const linesOf = (chunks: Array<string | Buffer>): string[] => {
   return lines;
 };
 
-describe('outputLines: the lines of a job\'s output, as the simulator looks for a text in them', () => {
+describe("outputLines: the lines of a job's output, as the simulator looks for a text in them", () => {
   test('a line is handed over once it ends, however the chunks cut it; \\n, \\r\\n and \\r all end a line', () => {
-    expect(linesOf(['job co', 'unt 1\njob count 2\r\nprogress 10', '/20\rprogress 20/20\rpartial'])).toEqual(['job count 1', 'job count 2', 'progress 10/20', 'progress 20/20']);
+    expect(linesOf(['job co', 'unt 1\njob count 2\r\nprogress 10', '/20\rprogress 20/20\rpartial'])).toEqual([
+      'job count 1',
+      'job count 2',
+      'progress 10/20',
+      'progress 20/20',
+    ]);
   });
 
   test('a character cut between two chunks is decoded whole', () => {

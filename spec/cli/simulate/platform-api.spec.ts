@@ -12,7 +12,9 @@ let server: PlatformServer;
 beforeEach(async () => {
   onReboot.mockClear();
   onNotEmulated.mockClear();
-  server = await startPlatformServer(platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot, onStatusMessage: () => {}, onNotEmulated }).handle);
+  server = await startPlatformServer(
+    platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot, onStatusMessage: () => {}, onNotEmulated }).handle,
+  );
 });
 afterEach(() => server.close());
 
@@ -21,8 +23,16 @@ const call = (route: string, init: RequestInit = {}, token = 'T') =>
 const kv = (...names: string[]) => path.join(storage(), 'key_value_stores', 'default', ...names);
 
 describe('the emulated Apify API of the simulator', () => {
-  test('records: stored as files in Crawlee\'s layout, by content type; read back with it; deleted', async () => {
-    expect((await call('/v2/key-value-stores/default/records/STATE', { method: 'PUT', body: '{"n":1}', headers: { 'content-type': 'application/json; charset=utf-8' } })).status).toBe(201);
+  test("records: stored as files in Crawlee's layout, by content type; read back with it; deleted", async () => {
+    expect(
+      (
+        await call('/v2/key-value-stores/default/records/STATE', {
+          method: 'PUT',
+          body: '{"n":1}',
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        })
+      ).status,
+    ).toBe(201);
     expect(await fs.readFile(kv('STATE.json'), 'utf8')).toBe('{"n":1}');
     const read = await call('/v2/key-value-stores/default/records/STATE?attachment=true');
     expect([read.status, read.headers.get('content-type'), await read.text()]).toEqual([200, 'application/json', '{"n":1}']);
@@ -45,8 +55,12 @@ describe('the emulated Apify API of the simulator', () => {
   });
 
   test("a key's own records (KEY(rxps)…, as the apify dialect names them) are records like any other", async () => {
-    const segment = "SIM(rxps)s.mx32ub0o2ektr1.0000000000000001";
-    const put = await call(`/v2/key-value-stores/default/records/${encodeURIComponent(segment)}`, { method: 'PUT', body: '{"s":1}', headers: { 'content-type': 'application/json; charset=utf-8' } });
+    const segment = 'SIM(rxps)s.mx32ub0o2ektr1.0000000000000001';
+    const put = await call(`/v2/key-value-stores/default/records/${encodeURIComponent(segment)}`, {
+      method: 'PUT',
+      body: '{"s":1}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
     expect(put.status).toBe(201);
     expect(await (await call(`/v2/key-value-stores/default/records/${encodeURIComponent(segment)}`)).text()).toBe('{"s":1}');
     expect((await (await call('/v2/key-value-stores/default/keys')).json()).data.items).toEqual([{ key: segment, size: 7 }]);
@@ -70,12 +84,19 @@ describe('the emulated Apify API of the simulator', () => {
   test('what is not emulated answers 501 and is named, never a silent success', async () => {
     const response = await call('/v2/actor-runs/run-1/metamorph', { method: 'POST' });
     expect(response.status).toBe(501);
-    expect((await response.json()).error).toEqual({ type: 'not-emulated', message: 'rx-persistent-store simulate does not emulate POST /v2/actor-runs/:id/metamorph' });
+    expect((await response.json()).error).toEqual({
+      type: 'not-emulated',
+      message: 'rx-persistent-store simulate does not emulate POST /v2/actor-runs/:id/metamorph',
+    });
     expect(onNotEmulated).toHaveBeenCalledWith('POST /v2/actor-runs/:id/metamorph');
   });
 
-  test('a record over the platform\'s 9 MB is refused with 413', async () => {
-    const response = await call('/v2/key-value-stores/default/records/BIG', { method: 'PUT', body: 'x'.repeat(9 * 1024 * 1024 + 1), headers: { 'content-type': 'text/plain' } });
+  test("a record over the platform's 9 MB is refused with 413", async () => {
+    const response = await call('/v2/key-value-stores/default/records/BIG', {
+      method: 'PUT',
+      body: 'x'.repeat(9 * 1024 * 1024 + 1),
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(response.status).toBe(413);
     await expect(fs.stat(kv('BIG.txt'))).rejects.toThrow(/ENOENT/);
   });

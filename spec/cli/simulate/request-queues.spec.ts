@@ -18,7 +18,17 @@ beforeEach(async () => {
   lines.length = 0;
   run = 1;
   const ignore = () => {};
-  api = platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot: ignore, onStatusMessage: ignore, onNotEmulated: ignore, currentRun: () => run, log: (line) => lines.push(line), clock: () => now });
+  api = platformApi({
+    storageDir: storage(),
+    runId: 'run-1',
+    token: 'T',
+    onReboot: ignore,
+    onStatusMessage: ignore,
+    onNotEmulated: ignore,
+    currentRun: () => run,
+    log: (line) => lines.push(line),
+    clock: () => now,
+  });
   server = await startPlatformServer(api.handle);
 });
 afterEach(async () => {
@@ -28,11 +38,16 @@ afterEach(async () => {
 
 const client = () => new ApifyClient({ baseUrl: server.url, token: 'T', maxRetries: 0 });
 const queue = (clientKey: string) => client().requestQueue('default', { clientKey });
-const call = (route: string, init: RequestInit = {}) => fetch(`${server.url}${route}`, { ...init, headers: { authorization: 'Bearer T', 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
-const pages = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ url: `http://127.0.0.1/p${from + i}`, uniqueKey: `http://127.0.0.1/p${from + i}` }));
+const call = (route: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${route}`, {
+    ...init,
+    headers: { authorization: 'Bearer T', 'content-type': 'application/json', ...(init.headers as Record<string, string>) },
+  });
+const pages = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) => ({ url: `http://127.0.0.1/p${from + i}`, uniqueKey: `http://127.0.0.1/p${from + i}` }));
 
 describe('the emulated request queue', () => {
-  test('batch add: 25 a call (the client splits more), already present ones named; the queue counts them; stored in Crawlee\'s layout', async () => {
+  test("batch add: 25 a call (the client splits more), already present ones named; the queue counts them; stored in Crawlee's layout", async () => {
     const q = queue('a');
     const added = await q.batchAddRequests(pages(60));
     expect(added.processedRequests).toHaveLength(60);
@@ -42,7 +57,12 @@ describe('the emulated request queue', () => {
     expect(await q.get()).toMatchObject({ id: 'default', totalRequestCount: 61, handledRequestCount: 0, pendingRequestCount: 61 });
     const files = await fs.readdir(path.join(storage(), 'request_queues', 'default'));
     expect(files).toHaveLength(62); // 61 requests and __metadata__.json
-    const stored = JSON.parse(await fs.readFile(path.join(storage(), 'request_queues', 'default', `${added.processedRequests.find((r) => r.uniqueKey.endsWith('/p0'))!.requestId}.json`), 'utf8'));
+    const stored = JSON.parse(
+      await fs.readFile(
+        path.join(storage(), 'request_queues', 'default', `${added.processedRequests.find((r) => r.uniqueKey.endsWith('/p0'))!.requestId}.json`),
+        'utf8',
+      ),
+    );
     expect(stored).toMatchObject({ uniqueKey: 'http://127.0.0.1/p0', url: 'http://127.0.0.1/p0', orderNo: expect.any(Number) });
     // More than 25 in one call is refused, as documented.
     const tooMany = await call('/v2/request-queues/default/requests/batch', { method: 'POST', body: JSON.stringify(pages(26, 100)) });
@@ -106,7 +126,7 @@ describe('the emulated request queue', () => {
   test('a long queue keeps its order as requests are handled (150 of 200), and a restarted simulator reads it back from the folder', async () => {
     const q = queue('a');
     for (let from = 0; from < 200; from += 25) await q.batchAddRequests(pages(25, from)); // one batch after the other: the client sends more in parallel
-    for (let handled = 0; handled < 150; ) {
+    for (let handled = 0; handled < 150;) {
       const { items } = await q.listAndLockHead({ lockSecs: 60, limit: 25 });
       for (const item of items) {
         const request = (await q.getRequest(item.id))!;
@@ -118,7 +138,15 @@ describe('the emulated request queue', () => {
     expect((await q.listHead({ limit: 100 })).items.map((r) => r.url)).toEqual(expected);
     api.close();
     await server.close();
-    api = platformApi({ storageDir: storage(), runId: 'run-1', token: 'T', onReboot: () => {}, onStatusMessage: () => {}, onNotEmulated: () => {}, clock: () => now });
+    api = platformApi({
+      storageDir: storage(),
+      runId: 'run-1',
+      token: 'T',
+      onReboot: () => {},
+      onStatusMessage: () => {},
+      onNotEmulated: () => {},
+      clock: () => now,
+    });
     server = await startPlatformServer(api.handle);
     expect((await queue('b').listHead({ limit: 100 })).items.map((r) => r.url)).toEqual(expected);
     expect(await queue('b').get()).toMatchObject({ totalRequestCount: 200, handledRequestCount: 150, pendingRequestCount: 50 });
@@ -135,7 +163,9 @@ describe('the emulated request queue', () => {
     now += 20_000;
     expect((await queue('run2').listAndLockHead({ lockSecs: 60 })).items).toHaveLength(1);
     expect((await queue('run2').listAndLockHead({ lockSecs: 60 })).items).toHaveLength(0);
-    expect(lines[1]).toBe('run 2 finds 3 requests of queue default still locked by run 1: out of its queue head until the locks expire, in up to 40.0 s (as on the platform: crawlee#2870)');
+    expect(lines[1]).toBe(
+      'run 2 finds 3 requests of queue default still locked by run 1: out of its queue head until the locks expire, in up to 40.0 s (as on the platform: crawlee#2870)',
+    );
     const head = await queue('run2').listAndLockHead({ lockSecs: 60 });
     expect(head).toMatchObject({ items: [], queueHasLockedRequests: true }); // what keeps Crawlee waiting
   });

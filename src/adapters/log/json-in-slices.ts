@@ -33,7 +33,7 @@ export async function stringifyInSlices(value: unknown): Promise<string> {
       let i = 0;
       // Item by item, the walk would cost more than the text itself; but a run that took longer
       // than a slice (its items are big) leaves the rest of the list to the walk.
-      for (let quick = true; quick && item.length - i > LONG_LIST; ) {
+      for (let quick = true; quick && item.length - i > LONG_LIST;) {
         const started = Date.now();
         parts.push(i > 0 ? ',' : '', JSON.stringify(item.slice(i, i + LONG_LIST)).slice(1, -1));
         i += LONG_LIST;

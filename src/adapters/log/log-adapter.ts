@@ -115,7 +115,18 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const logOf = (key: string): KeyLog => {
     let log = logs.get(key);
     if (!log) {
-      log = { names: logNames(key), head: undefined, headRecord: undefined, legacy: undefined, last: 0, segments: new Map(), journal: undefined, mine: false, opened: undefined, wrote: false };
+      log = {
+        names: logNames(key),
+        head: undefined,
+        headRecord: undefined,
+        legacy: undefined,
+        last: 0,
+        segments: new Map(),
+        journal: undefined,
+        mine: false,
+        opened: undefined,
+        wrote: false,
+      };
       logs.set(key, log);
     }
     return log;
@@ -161,7 +172,11 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     const parsed = parseSegment(text, gen, at);
     if (typeof parsed === 'string' || !('pieces' in parsed)) return parsed;
     const { id, count, length } = parsed.pieces;
-    const texts = await inParallel(Array.from({ length: count }, (_, index) => log.names.piece(gen, at, id, index)), concurrency, async (name) => (await records.get(name))?.text);
+    const texts = await inParallel(
+      Array.from({ length: count }, (_, index) => log.names.piece(gen, at, id, index)),
+      concurrency,
+      async (name) => (await records.get(name))?.text,
+    );
     if (texts.some((piece) => piece === undefined)) return 'a piece of it is missing';
     const joined = texts.join('');
     if (joined.length !== length) return `its pieces hold ${joined.length} characters, it says ${length}`;
@@ -177,7 +192,9 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
     // Without closed ranges only the head's own segments after `after` count: the listing starts
     // there (compacted ones, kept a while on a shared backend, and other writers' are not sent).
     const listed = records.list
-      ? await (head.closed.length === 0 ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after)) : records.list(`${log.names.prefix}s.`))
+      ? await (head.closed.length === 0
+          ? records.list(log.names.segmentPrefix(head.gen), log.names.segment(head.gen, after))
+          : records.list(`${log.names.prefix}s.`))
       : undefined;
     const texts = new Map<string, string | undefined>(listed?.map(({ name, text }) => [name, text]));
     const out: LogRecord[] = [];
@@ -319,14 +336,23 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const checkStillOurs = async (key: string, log: KeyLog): Promise<void> => {
     const now = await records.get(key);
     if (sameRecord(now, log.headRecord)) return;
-    const found = now === undefined ? undefined : (() => { try { return JSON.parse(now.text) as { $rxps?: unknown; gen?: unknown }; } catch { return undefined; } })();
+    const found =
+      now === undefined
+        ? undefined
+        : (() => {
+            try {
+              return JSON.parse(now.text) as { $rxps?: unknown; gen?: unknown };
+            } catch {
+              return undefined;
+            }
+          })();
     const who =
       now === undefined
         ? `something removed ${where(key)}`
         : found?.$rxps === undefined
-        ? // A bare value: most often an auto-save on the same key (Crawlee's useState, a persistState handler, Actor.setValue).
-          `something else overwrote ${where(key)} with a value of its own (an auto-save on the same key, such as Crawlee's useState or a persistState handler calling setValue? give it another key)`
-        : `another writer (generation ${String(found.gen)}) took ${where(key)}`;
+          ? // A bare value: most often an auto-save on the same key (Crawlee's useState, a persistState handler, Actor.setValue).
+            `something else overwrote ${where(key)} with a value of its own (an auto-save on the same key, such as Crawlee's useState or a persistState handler calling setValue? give it another key)`
+          : `another writer (generation ${String(found.gen)}) took ${where(key)}`;
     throw new LockLostError(key, `${who}, which ${records.name} cannot refuse; this store's writes would no longer be read`);
   };
 
@@ -406,7 +432,13 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
       const head = logs.get(key)?.head;
       if (head === undefined) return undefined;
       const { snapshot } = head;
-      return { generation: head.gen, snapshotSeq: head.seq, snapshot: 'inline' in snapshot ? 'inline' : { chunks: snapshot.count }, closedRanges: head.closed.length, savedAt: head.savedAt };
+      return {
+        generation: head.gen,
+        snapshotSeq: head.seq,
+        snapshot: 'inline' in snapshot ? 'inline' : { chunks: snapshot.count },
+        closedRanges: head.closed.length,
+        savedAt: head.savedAt,
+      };
     },
     async readJournal(key, after) {
       assertValidKey(key);

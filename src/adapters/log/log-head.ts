@@ -48,7 +48,8 @@ export function whyNotLogHead(value: object, maxChunks: number): string | undefi
   let next = head.seq + 1;
   for (const range of head.closed as unknown[]) {
     const { gen, from, to } = (range ?? {}) as Partial<ClosedRange>;
-    if (typeof gen !== 'string' || !ID.test(gen) || !isSeq(from) || !isSeq(to) || from !== next || to < from) return 'its closed ranges do not follow each other';
+    if (typeof gen !== 'string' || !ID.test(gen) || !isSeq(from) || !isSeq(to) || from !== next || to < from)
+      return 'its closed ranges do not follow each other';
     next = to + 1;
   }
   if (head.from !== next) return 'its own segments do not follow its closed ranges';
@@ -57,7 +58,8 @@ export function whyNotLogHead(value: object, maxChunks: number): string | undefi
   if (!('inline' in snapshot)) {
     const { id, count, length } = snapshot;
     if (typeof id !== 'string' || !ID.test(id)) return 'its snapshot id is not an id';
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > maxChunks) return `its snapshot chunk count ${JSON.stringify(count)} is not from 1 to ${maxChunks}`;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1 || count > maxChunks)
+      return `its snapshot chunk count ${JSON.stringify(count)} is not from 1 to ${maxChunks}`;
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) return 'its snapshot length is not a whole number';
   }
   return undefined;

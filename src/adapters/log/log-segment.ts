@@ -51,14 +51,24 @@ export function parseSegment(text: string, gen: string, seq: number, inPieces = 
   const pieces = (value as { pieces?: Partial<SegmentPieces> }).pieces;
   if (pieces !== undefined && !inPieces) {
     const { id, count, length } = pieces;
-    if (typeof id !== 'string' || !/^[a-z0-9]{1,16}$/.test(id) || !Number.isSafeInteger(count) || count! < 1 || count! > 100_000 || !Number.isSafeInteger(length) || length! < 0) return 'it names its pieces wrongly';
+    if (
+      typeof id !== 'string' ||
+      !/^[a-z0-9]{1,16}$/.test(id) ||
+      !Number.isSafeInteger(count) ||
+      count! < 1 ||
+      count! > 100_000 ||
+      !Number.isSafeInteger(length) ||
+      length! < 0
+    )
+      return 'it names its pieces wrongly';
     return { pieces: pieces as SegmentPieces };
   }
   if (typeof segment.writer !== 'string') return 'it names no writer';
   const records = segment.records;
   if (!Array.isArray(records) || records.length === 0) return 'it holds no records';
   for (const [index, record] of records.entries()) {
-    if ((record as Partial<LogRecord> | null)?.seq !== seq + index || !Array.isArray((record as LogRecord).ops)) return `its record ${index + 1} is not record ${seq + index}`;
+    if ((record as Partial<LogRecord> | null)?.seq !== seq + index || !Array.isArray((record as LogRecord).ops))
+      return `its record ${index + 1} is not record ${seq + index}`;
   }
   return segment as Segment;
 }

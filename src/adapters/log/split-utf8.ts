@@ -3,7 +3,7 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   const bytes = new TextEncoder().encode(text);
   const decoder = new TextDecoder();
   const pieces: string[] = [];
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     let end = Math.min(bytes.length, start + maxBytes);
     // Back off continuation bytes (10xxxxxx): a cut there would split a character.
     while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;

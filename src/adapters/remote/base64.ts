@@ -6,7 +6,14 @@
  * every compaction and open. Browsers' are native. Looked up at each call: a lookup at load
  * would keep this module in every page's bundle, used or not.
  */
-const nodeBuffer = () => (globalThis as { Buffer?: { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string } } }).Buffer;
+const nodeBuffer = () =>
+  (
+    globalThis as {
+      Buffer?: {
+        from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(encoding: string): string };
+      };
+    }
+  ).Buffer;
 const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 
 /**

@@ -7,7 +7,10 @@ import { Redactor } from './redact.js';
  * The subset of the Fetch API the adapter uses: the global fetch, node-fetch, or a test double.
  * Every request is sent with `redirect: 'manual'`: the adapter decides which redirects to follow.
  */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' }) => Promise<{
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: 'manual' },
+) => Promise<{
   status: number;
   /** `'opaqueredirect'` for a redirect a browser will not show. */
   type?: string;
@@ -161,7 +164,9 @@ async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal
       // refused below
     }
     if (target === undefined || (target.protocol !== 'http:' && target.protocol !== 'https:')) {
-      return refuse(`the server answered ${response.status} ${location === null ? 'without a Location' : `with an unusable Location ${JSON.stringify(redactor.excerpt(location))}`}`);
+      return refuse(
+        `the server answered ${response.status} ${location === null ? 'without a Location' : `with an unusable Location ${JSON.stringify(redactor.excerpt(location))}`}`,
+      );
     }
     const from = new URL(hop.url);
     const redirected = `the server redirected the ${hop.method} to ${target.origin}`;
@@ -177,7 +182,9 @@ async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal
     } else {
       if (!safe) refuse(`${redirected}, another origin`);
       if (target.protocol !== 'https:' && !(isLoopback(from) && isLoopback(target))) {
-        refuse(`the server redirected the ${hop.method} to ${target.href}, another origin over plain http (only https is followed there, or loopback to loopback)`);
+        refuse(
+          `the server redirected the ${hop.method} to ${target.href}, another origin over plain http (only https is followed there, or loopback to loopback)`,
+        );
       }
       hop = { url: target.href, method: hop.method, headers: {} };
     }
@@ -190,7 +197,13 @@ async function fetchFollowing(fetch: FetchLike, what: string, first: Hop, signal
  * are followed only where they cannot leak (see above). `what` names the request in errors; the
  * errors carry no credential of the request (nor of `redactor`, which learns this request's).
  */
-export async function send(http: HttpOptions, what: string, url: string, init: { method: string; headers?: Record<string, string>; body?: string }, redactor = new Redactor()): Promise<HttpResponse> {
+export async function send(
+  http: HttpOptions,
+  what: string,
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+  redactor = new Redactor(),
+): Promise<HttpResponse> {
   redactor.addRequest(url, init.headers);
   const request = withoutUserinfo(url, init.headers ?? {});
   redactor.addRequest(request.url, request.headers);

@@ -126,7 +126,8 @@ export class Redactor {
    * than 8 causes is cut.
    */
   error(error: unknown, depth = 0): unknown {
-    if (!(error instanceof Error)) return typeof error === 'string' ? this.message(error) : error === undefined || error === null ? error : new Error(this.message(String(error)));
+    if (!(error instanceof Error))
+      return typeof error === 'string' ? this.message(error) : error === undefined || error === null ? error : new Error(this.message(String(error)));
     const target = (error instanceof PersistentStoreError ? error : Object.assign(new Error(''), { name: error.name })) as Error & Record<string, unknown>;
     if (!(error instanceof PersistentStoreError)) {
       const code = (error as { code?: unknown }).code;

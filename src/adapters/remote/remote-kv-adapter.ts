@@ -15,7 +15,11 @@ export interface RemoteKvAdapterOptions {
    * The service: `{ dialect: 'apify' | 'etcd' | 'webdav', …its options }`, or a `KvDialect` of
    * your own.
    */
-  readonly dialect: KvDialect | ({ readonly dialect: 'apify' } & ApifyDialectOptions) | ({ readonly dialect: 'etcd' } & EtcdDialectOptions) | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
+  readonly dialect:
+    | KvDialect
+    | ({ readonly dialect: 'apify' } & ApifyDialectOptions)
+    | ({ readonly dialect: 'etcd' } & EtcdDialectOptions)
+    | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
   /**
    * Called with `redirect: 'manual'` on every request: the adapter follows redirects itself.
    * @default the global `fetch` (the browser's; Node's own, from 20 on)
@@ -114,7 +118,9 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
     } catch (error) {
       const clean = redactor.error(error);
       if (clean instanceof PersistentStoreError) throw clean;
-      throw new RemoteStorageError(redactor.message(`${dialect.name}: cannot ${action} "${name}": ${errorMessage(clean)}`), undefined, isRetryable(error), { cause: clean });
+      throw new RemoteStorageError(redactor.message(`${dialect.name}: cannot ${action} "${name}": ${errorMessage(clean)}`), undefined, isRetryable(error), {
+        cause: clean,
+      });
     }
   };
   const maxRecordBytes = dialect.maxValueBytes ?? DEFAULT_MAX_RECORD_BYTES;
@@ -125,9 +131,16 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
     atomicCreate: conditional,
     get: (name) => operation('read', name, (request) => dialect.get(request, name)),
     put: (name, text, expected) => operation('write', name, (request) => dialect.put(request, name, text, conditional ? expected : undefined)),
-    createThenGet: dialect.createThenGet && conditional ? (name, text, then) => operation('write', name, (request) => dialect.createThenGet!(request, name, text, then)) : undefined,
+    createThenGet:
+      dialect.createThenGet && conditional
+        ? (name, text, then) => operation('write', name, (request) => dialect.createThenGet!(request, name, text, then))
+        : undefined,
     delete: (name) => operation('delete', name, (request) => dialect.delete(request, name)),
     list: dialect.list ? (prefix, after) => operation('list', prefix, (request) => dialect.list!(request, prefix, after)) : undefined,
   };
-  return logAdapter(records, { compactAfterRecords: options.compactAfterRecords ?? dialect.compactAfterRecords, writeTiming: dialect.writeTiming, stateLimit: dialect.stateLimit });
+  return logAdapter(records, {
+    compactAfterRecords: options.compactAfterRecords ?? dialect.compactAfterRecords,
+    writeTiming: dialect.writeTiming,
+    stateLimit: dialect.stateLimit,
+  });
 }

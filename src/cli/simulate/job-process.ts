@@ -27,7 +27,10 @@ export interface JobProcess {
 export async function startJob(command: string, args: readonly string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<JobProcess> {
   const child: ChildProcess = spawn(command, args, { env, stdio: onLine ? ['inherit', 'pipe', 'pipe'] : 'inherit', detached: true });
   if (onLine) {
-    for (const [from, to] of [[child.stdout!, process.stdout], [child.stderr!, process.stderr]] as const) {
+    for (const [from, to] of [
+      [child.stdout!, process.stdout],
+      [child.stderr!, process.stderr],
+    ] as const) {
       const split = outputLines(onLine); // one per stream: their lines must not run together
       from.on('data', (chunk: Buffer) => {
         to.write(chunk);

@@ -212,7 +212,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const readings = jobReadings(job.pid);
     void readings().catch(() => {}); // a first reading, so that the first event has a CPU figure
     timers.push(setInterval(() => announce({ name: 'persistState', data: { isMigrating: false } }, ''), persistMs));
-    timers.push(setInterval(() => void readings().then((data) => server.send({ name: 'systemInfo', data }), () => {}), systemInfoMs));
+    timers.push(
+      setInterval(
+        () =>
+          void readings().then(
+            (data) => server.send({ name: 'systemInfo', data }),
+            () => {},
+          ),
+        systemInfoMs,
+      ),
+    );
 
     let happened = false;
     let atMs: number | undefined;
@@ -317,7 +326,11 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 /** The closing lines: the outcome, then one line per run. */
 function summarize({ succeeded, stopped, runs, restarts, durationMs }: SimulationResult): string[] {
   const last = runs.at(-1);
-  const outcome = succeeded ? 'the job finished (exit code 0)' : stopped ? 'stopped from outside' : `the job did not finish: its last run ${last ? describeExit(last.exit) : 'never started'}`;
+  const outcome = succeeded
+    ? 'the job finished (exit code 0)'
+    : stopped
+      ? 'stopped from outside'
+      : `the job did not finish: its last run ${last ? describeExit(last.exit) : 'never started'}`;
   const lines = [`summary: ${outcome}; ${plural(runs.length, 'run')}, ${plural(restarts, 'restart')}, ${(durationMs / 1000).toFixed(1)} s`];
   for (const run of runs) {
     const { disruption } = run;

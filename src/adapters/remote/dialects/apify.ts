@@ -110,7 +110,8 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     const type = apiErrorType(response.body);
     // The API says `record-or-token-not-found` where it will not tell a missing record from a token without access to it; apify-client takes both as absent.
     if (type === 'record-not-found' || type === 'record-or-token-not-found') return;
-    const answer = type !== undefined ? `404 "${type}"` : response.body.trim() === '' ? 'a 404 without a body' : `a 404 that is not the API's (${response.excerpt()})`;
+    const answer =
+      type !== undefined ? `404 "${type}"` : response.body.trim() === '' ? 'a 404 without a body' : `a 404 that is not the API's (${response.excerpt()})`;
     throw new EndpointNotFoundError(
       url,
       `${what}: ${url} answered ${answer}, not "record-not-found", so no record of the Apify API is there; not taken for "nothing stored". ` +
@@ -118,7 +119,11 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
     );
   };
   const garbage = (what: string, response: HttpResponse): never => {
-    throw new RemoteStorageError(`${what}: the Apify API answered ${response.status} with something that is not its key listing: ${response.excerpt()}`, response.status, false);
+    throw new RemoteStorageError(
+      `${what}: the Apify API answered ${response.status} with something that is not its key listing: ${response.excerpt()}`,
+      response.status,
+      false,
+    );
   };
   return {
     name: 'apify',
@@ -142,7 +147,11 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
       return { text: response.body, version: undefined };
     },
     async put(send, key, text) {
-      const response = await send(`write ${key}`, urlOf(key), { method: 'PUT', headers: { ...auth, 'content-type': 'application/json; charset=utf-8' }, body: text });
+      const response = await send(`write ${key}`, urlOf(key), {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json; charset=utf-8' },
+        body: text,
+      });
       if (response.status === 404) recordNotFound(`write ${key}`, urlOf(key), response); // else no such store
       if (response.status < 200 || response.status >= 300) refuse(`write ${key}`, response.status);
       return undefined;
@@ -156,7 +165,7 @@ export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
       const what = `list keys starting ${JSON.stringify(prefix)}`;
       const names: Array<{ name: string }> = [];
       const cursors = new Set<string>();
-      for (let cursor: string | undefined = after; ; ) {
+      for (let cursor: string | undefined = after; ;) {
         const query = new URLSearchParams({ limit: String(LIST_PAGE_KEYS) });
         if (prefix !== '') query.set('prefix', prefix);
         if (cursor !== undefined) query.set('exclusiveStartKey', cursor);

@@ -77,7 +77,11 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
   const { endpoint, prefix = 'rx-persistent-store/' } = options;
   const maxRequestBytes = options.maxRequestBytes ?? options.maxValueBytes ?? ETCD_MAX_REQUEST_BYTES;
   const maxValueBytes = etcdMaxValueBytes(maxRequestBytes, prefix);
-  if (!(maxValueBytes > 0)) throw new InvalidOptionError('maxRequestBytes', `etcd requests of ${maxRequestBytes} bytes leave no room for a value next to keys of up to ${MAX_KEY_BYTES} bytes under the prefix`);
+  if (!(maxValueBytes > 0))
+    throw new InvalidOptionError(
+      'maxRequestBytes',
+      `etcd requests of ${maxRequestBytes} bytes leave no room for a value next to keys of up to ${MAX_KEY_BYTES} bytes under the prefix`,
+    );
   // Pages of values: a listing answer holds up to a page of values at the size limit.
   const pageKeys = Math.max(1, Math.min(LIST_PAGE_KEYS, Math.floor(LIST_ANSWER_BYTES / maxRequestBytes)));
   const base = endpoint.replace(/\/+$/, '');
@@ -165,7 +169,10 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
       const created = succeeded(what, response, answer);
       // One answer per operation of the branch taken: [put, range] or [range].
       const responses = answer.responses;
-      const last = Array.isArray(responses) && responses.length === (created ? 2 : 1) ? (responses[responses.length - 1] as { response_range?: unknown } | null) : undefined;
+      const last =
+        Array.isArray(responses) && responses.length === (created ? 2 : 1)
+          ? (responses[responses.length - 1] as { response_range?: unknown } | null)
+          : undefined;
       const ranged = typeof last === 'object' && last !== null ? (last.response_range as Answer | undefined) : undefined;
       if (typeof ranged !== 'object' || ranged === null || Array.isArray(ranged) || typeof ranged.header !== 'object' || ranged.header === null) {
         throw garbage(what, response, 'a malformed "responses"');
@@ -178,7 +185,7 @@ export function etcdDialect(options: EtcdDialectOptions): KvDialect {
       const rangeEnd = bytesToBase64(prefixEnd(start));
       const found: Array<{ name: string; text: string }> = [];
       let previous: Uint8Array | undefined;
-      for (let from = after === undefined ? start : Uint8Array.from([...new TextEncoder().encode(prefix + after), 0]); ; ) {
+      for (let from = after === undefined ? start : Uint8Array.from([...new TextEncoder().encode(prefix + after), 0]); ;) {
         const { answer, response } = await call(send, what, '/v3/kv/range', { key: bytesToBase64(from), range_end: rangeEnd, limit: String(pageKeys) });
         const { kvs, more } = answer;
         if (more !== undefined && typeof more !== 'boolean') throw garbage(what, response, 'a malformed "more"');

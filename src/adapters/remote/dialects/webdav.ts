@@ -44,7 +44,11 @@ function multistatusHrefs(body: string): string[] | undefined {
 const COLLECTION = /<(?:[A-Za-z_][\w.-]*:)?collection\s*\/>/;
 
 /** A URL path's segments, each percent-decoded, without the empty one a trailing `/` leaves; throws on a malformed escape. */
-const segmentsOf = (pathname: string): string[] => pathname.split('/').filter((segment, i, all) => i > 0 && !(segment === '' && i === all.length - 1)).map(decodeURIComponent);
+const segmentsOf = (pathname: string): string[] =>
+  pathname
+    .split('/')
+    .filter((segment, i, all) => i > 0 && !(segment === '' && i === all.length - 1))
+    .map(decodeURIComponent);
 
 /**
  * Plain `GET`/`PUT`/`DELETE` with strong ETags: `If-Match` on an update, `If-None-Match: *` on a
@@ -78,7 +82,11 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
   const collectionExists = (send: Send, key: string): Promise<void> =>
     (found ??= (async () => {
       const what = `read ${key}: look for the collection ${collection}`;
-      const response = await send(what, collection, { method: 'PROPFIND', headers: { ...headers, depth: '0', 'content-type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
+      const response = await send(what, collection, {
+        method: 'PROPFIND',
+        headers: { ...headers, depth: '0', 'content-type': 'application/xml; charset=utf-8' },
+        body: PROPFIND_BODY,
+      });
       if (response.status === 404) missingCollection(what);
       if (response.status !== 207) refuse(what, response);
       if (multistatusHrefs(response.body) === undefined || !COLLECTION.test(response.body)) {
@@ -105,7 +113,11 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     },
     async put(send, key, text, expected) {
       const condition: Record<string, string> = expected === null ? { 'if-none-match': '*' } : expected === undefined ? {} : { 'if-match': expected };
-      const response = await send(`write ${key}`, urlOf(key), { method: 'PUT', headers: { ...headers, ...condition, 'content-type': 'application/json' }, body: text });
+      const response = await send(`write ${key}`, urlOf(key), {
+        method: 'PUT',
+        headers: { ...headers, ...condition, 'content-type': 'application/json' },
+        body: text,
+      });
       if (response.status === 412) throw new ConflictError(key, urlOf(key));
       if (response.status < 200 || response.status >= 300) refuse(`write ${key}`, response);
       return response.headers.get('etag') ?? (await digestETag(text));
@@ -116,10 +128,15 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     },
     async list(send, prefix) {
       const what = `list ${collection}`;
-      const response = await send(what, collection, { method: 'PROPFIND', headers: { ...headers, depth: '1', 'content-type': 'application/xml; charset=utf-8' }, body: PROPFIND_BODY });
+      const response = await send(what, collection, {
+        method: 'PROPFIND',
+        headers: { ...headers, depth: '1', 'content-type': 'application/xml; charset=utf-8' },
+        body: PROPFIND_BODY,
+      });
       if (response.status === 404) missingCollection(what);
       if (response.status !== 207) refuse(what, response);
-      const garbage = (detail: string) => new RemoteStorageError(`${what}: the WebDAV server answered 207 with ${detail}: ${response.excerpt()}`, response.status, false);
+      const garbage = (detail: string) =>
+        new RemoteStorageError(`${what}: the WebDAV server answered 207 with ${detail}: ${response.excerpt()}`, response.status, false);
       const hrefs = multistatusHrefs(response.body);
       if (hrefs === undefined) throw garbage('a body that is not a WebDAV multistatus');
       const home = segmentsOf(new URL(collection).pathname);

@@ -17,7 +17,11 @@ class DatasetState {
   private readonly createdAtMs = Date.now();
   private modifiedAtMs = this.createdAtMs;
 
-  private constructor(readonly id: string, private readonly folder: string, private count: number) {}
+  private constructor(
+    readonly id: string,
+    private readonly folder: string,
+    private count: number,
+  ) {}
 
   static async load(id: string, folder: string): Promise<DatasetState> {
     const names = await fs.readdir(folder).catch(() => [] as string[]);
@@ -30,7 +34,16 @@ class DatasetState {
 
   info() {
     const iso = (ms: number) => new Date(ms).toISOString();
-    return { id: this.id, name: this.id === 'default' ? null : this.id, userId: 'local-simulation', createdAt: iso(this.createdAtMs), modifiedAt: iso(this.modifiedAtMs), accessedAt: iso(Date.now()), itemCount: this.count, cleanItemCount: this.count };
+    return {
+      id: this.id,
+      name: this.id === 'default' ? null : this.id,
+      userId: 'local-simulation',
+      createdAt: iso(this.createdAtMs),
+      modifiedAt: iso(this.modifiedAtMs),
+      accessedAt: iso(Date.now()),
+      itemCount: this.count,
+      cleanItemCount: this.count,
+    };
   }
 
   /** Appends items, one push after the other (each gets the next numbers). */
@@ -59,7 +72,12 @@ function shaped(item: Item, fields: readonly string[] | undefined, omit: Readonl
   return Object.fromEntries(keys.map((key) => [key, item[key]]));
 }
 
-const listParam = (query: URLSearchParams, name: string) => query.get(name)?.split(',').map((s) => s.trim()).filter(Boolean);
+const listParam = (query: URLSearchParams, name: string) =>
+  query
+    .get(name)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * The dataset part of the API: the dataset, pushing items (an object or an array of them, the
@@ -102,7 +120,9 @@ export function datasets(storageDir: string): { route(call: ApiCall): Promise<Ap
       const skipEmpty = clean || flag(query, 'skipEmpty');
       const { total, items } = await dataset.read(offset, limit ?? Number.MAX_SAFE_INTEGER, desc);
       const omit = new Set(listParam(query, 'omit') ?? []);
-      const shapedItems = items.map((item) => shaped(item, listParam(query, 'fields'), omit, clean || flag(query, 'skipHidden'))).filter((item) => !skipEmpty || Object.keys(item).length > 0);
+      const shapedItems = items
+        .map((item) => shaped(item, listParam(query, 'fields'), omit, clean || flag(query, 'skipHidden')))
+        .filter((item) => !skipEmpty || Object.keys(item).length > 0);
       return {
         status: 200,
         body: shapedItems,

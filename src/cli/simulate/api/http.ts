@@ -12,7 +12,11 @@ export const MAX_BODY_BYTES = 9 * 1024 * 1024;
  * (`invalid-input`, `record-not-found`, `request-too-large`, `token-not-valid`, …).
  */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly type: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -121,12 +125,20 @@ export function flag(query: URLSearchParams, name: string, fallback = false): bo
 }
 
 /** A number query parameter within bounds; absent is `fallback`. */
-export function numberParam(query: URLSearchParams, name: string, bounds: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean }, fallback?: number): number | undefined {
+export function numberParam(
+  query: URLSearchParams,
+  name: string,
+  bounds: { min: number; max?: number; integer?: boolean; exclusiveMin?: boolean },
+  fallback?: number,
+): number | undefined {
   const raw = query.get(name);
   if (raw === null || raw === '') return fallback;
   const value = Number(raw);
   const { min, max = Number.MAX_SAFE_INTEGER, integer = false, exclusiveMin = false } = bounds;
   const ok = Number.isFinite(value) && (exclusiveMin ? value > min : value >= min) && value <= max && (!integer || Number.isInteger(value));
-  if (!ok) throw invalidInput(`${name} must be ${integer ? 'a whole number' : 'a number'} ${exclusiveMin ? '>' : '≥'} ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got ${JSON.stringify(raw)}`);
+  if (!ok)
+    throw invalidInput(
+      `${name} must be ${integer ? 'a whole number' : 'a number'} ${exclusiveMin ? '>' : '≥'} ${min}${max < Number.MAX_SAFE_INTEGER ? ` and ≤ ${max}` : ''}, got ${JSON.stringify(raw)}`,
+    );
   return value;
 }

@@ -29,7 +29,13 @@ interface Store {
 async function findRecord(folder: string, key: string): Promise<{ file: string; contentType: string } | undefined> {
   for (const [ext, contentType] of CONTENT_TYPES) {
     const file = path.join(folder, `${key}.${ext}`);
-    if (await fs.stat(file).then((s) => s.isFile(), () => false)) return { file, contentType };
+    if (
+      await fs.stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+    )
+      return { file, contentType };
   }
   return undefined;
 }
@@ -52,7 +58,11 @@ async function keysOf(folder: string): Promise<Array<{ key: string; size: number
  * (`limit`, `exclusiveStartKey`, `prefix`).
  */
 export function keyValueStores(storageDir: string): { route(call: ApiCall): Promise<ApiAnswer | undefined> } {
-  const stores = new Storages<Store>('key-value store', path.join(storageDir, 'key_value_stores'), async (id, folder) => ({ id, folder, createdAt: new Date().toISOString() }));
+  const stores = new Storages<Store>('key-value store', path.join(storageDir, 'key_value_stores'), async (id, folder) => ({
+    id,
+    folder,
+    createdAt: new Date().toISOString(),
+  }));
 
   async function route(call: ApiCall): Promise<ApiAnswer | undefined> {
     const { method, query } = call;
@@ -75,7 +85,14 @@ export function keyValueStores(storageDir: string): { route(call: ApiCall): Prom
       const all = (await keysOf(store.folder)).filter((item) => item.key.startsWith(prefix) && (after === undefined || item.key > after));
       const items = all.slice(0, limit);
       const isTruncated = all.length > limit;
-      return data({ items, count: items.length, limit, exclusiveStartKey: after ?? null, isTruncated, nextExclusiveStartKey: isTruncated ? items.at(-1)!.key : null });
+      return data({
+        items,
+        count: items.length,
+        limit,
+        exclusiveStartKey: after ?? null,
+        isTruncated,
+        nextExclusiveStartKey: isTruncated ? items.at(-1)!.key : null,
+      });
     }
     if (sub !== 'records' || key === undefined) return undefined;
     checkedName('record key', key);
@@ -101,7 +118,14 @@ export function keyValueStores(storageDir: string): { route(call: ApiCall): Prom
     return undefined;
   }
 
-  const info = (store: Store) => ({ id: store.id, name: store.id === 'default' ? null : store.id, userId: 'local-simulation', createdAt: store.createdAt, modifiedAt: store.createdAt, accessedAt: new Date().toISOString() });
+  const info = (store: Store) => ({
+    id: store.id,
+    name: store.id === 'default' ? null : store.id,
+    userId: 'local-simulation',
+    createdAt: store.createdAt,
+    modifiedAt: store.createdAt,
+    accessedAt: new Date().toISOString(),
+  });
 
   return { route };
 }

@@ -71,10 +71,13 @@ export function lockReporter(queues: () => Iterable<LockedQueue>, log: (line: st
       log(`${what} ${how}, ${secs(clock() - since)} into run ${run}${waited}: those requests are back in the queue head`);
     };
     const schedule = (atMs: number) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        check();
-      }, Math.max(0, atMs - clock()) + 5);
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          check();
+        },
+        Math.max(0, atMs - clock()) + 5,
+      );
       timer.unref();
       timers.add(timer);
     };
@@ -89,7 +92,8 @@ export function lockReporter(queues: () => Iterable<LockedQueue>, log: (line: st
       ended.add(run);
       for (const queue of queues()) {
         const held = queue.liveLocks().filter((lock) => lock.run === run);
-        if (held.length > 0) log(`run ${run} left ${plural(held.length, 'request lock')} in queue ${queue.id}, the last expiring in ${secs(lastExpiry(held) - clock())}`);
+        if (held.length > 0)
+          log(`run ${run} left ${plural(held.length, 'request lock')} in queue ${queue.id}, the last expiring in ${secs(lastExpiry(held) - clock())}`);
       }
     },
     headLocked(queue, run) {

@@ -87,7 +87,12 @@ export class RequestQueueState {
   private modifiedAtMs: number;
   private accessedAtMs: number;
 
-  private constructor(readonly id: string, readonly name: string | null, private readonly folder: string, private readonly clock: () => number) {
+  private constructor(
+    readonly id: string,
+    readonly name: string | null,
+    private readonly folder: string,
+    private readonly clock: () => number,
+  ) {
     this.locks = new RequestLocks(clock);
     this.createdAtMs = this.modifiedAtMs = this.accessedAtMs = clock();
   }
@@ -142,7 +147,15 @@ export class RequestQueueState {
 
   private async save(entry: Entry): Promise<void> {
     const { id, uniqueKey, request, orderNo } = entry;
-    const stored: StoredEntry = { id, json: JSON.stringify(request), method: String(request.method ?? 'GET'), orderNo, retryCount: Number(request.retryCount ?? 0), uniqueKey, url: String(request.url) };
+    const stored: StoredEntry = {
+      id,
+      json: JSON.stringify(request),
+      method: String(request.method ?? 'GET'),
+      orderNo,
+      retryCount: Number(request.retryCount ?? 0),
+      uniqueKey,
+      url: String(request.url),
+    };
     await this.files.write(path.join(this.folder, `${id}.json`), JSON.stringify(stored, null, 2));
     await this.saveMetadata();
   }
@@ -357,8 +370,7 @@ export class RequestQueueState {
   /** Every request (pending or handled) in id order, a page at a time. */
   list(limit: number, after: string | undefined, filter: ReadonlySet<string>, caller: Caller) {
     this.touch(caller);
-    const wanted = (e: Entry) =>
-      (!filter.has('pending') || e.orderNo !== null) && (!filter.has('locked') || this.locks.isLocked(e.id));
+    const wanted = (e: Entry) => (!filter.has('pending') || e.orderNo !== null) && (!filter.has('locked') || this.locks.isLocked(e.id));
     const all = [...this.entries.values()].filter(wanted).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const start = after === undefined ? 0 : all.findIndex((e) => e.id > after);
     const page = start === -1 ? [] : all.slice(start, start + limit);

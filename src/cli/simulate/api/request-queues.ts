@@ -89,7 +89,8 @@ export function requestQueues(options: RequestQueuesOptions): RequestQueues {
       if (method === 'GET') {
         const cursor = query.get('cursor') || query.get('exclusiveStartId') || undefined;
         const filter = new Set((query.get('filter') ?? '').split(',').filter(Boolean));
-        for (const name of filter) if (name !== 'pending' && name !== 'locked') throw invalidInput(`filter takes "pending" and "locked", got ${JSON.stringify(name)}`);
+        for (const name of filter)
+          if (name !== 'pending' && name !== 'locked') throw invalidInput(`filter takes "pending" and "locked", got ${JSON.stringify(name)}`);
         return data(queue.list(numberParam(query, 'limit', { min: 1, max: MAX_LIST_LIMIT, integer: true }, 1000)!, cursor, filter, caller));
       }
       return undefined;

@@ -37,7 +37,14 @@ export class Storages<T> {
     const opened = this.open.get(id);
     if (opened) return opened;
     const folder = this.folderOf(id);
-    if (id !== DEFAULT_ID && !(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) throw notFound(`${this.label} ${id} was not found`);
+    if (
+      id !== DEFAULT_ID &&
+      !(await fs.stat(folder).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw notFound(`${this.label} ${id} was not found`);
     return this.opening(id, folder);
   }
 
