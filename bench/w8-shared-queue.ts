@@ -77,7 +77,7 @@ export async function w8Measure(endpoint: string, size: number): Promise<Row> {
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.child.stdin!.end('go\n');
     await Promise.all(workers.map((w) => w.done));
-    await Promise.all(workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : undefined)));
+    await Promise.all(workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : Promise.resolve())));
     const results = workers.map((_, i) => JSON.parse(readFileSync(path.join(dir, `worker-${i}.json`), 'utf8')) as WorkerResult);
 
     // Every item claimed by one worker only, and done in the queue stored; the others still pending.

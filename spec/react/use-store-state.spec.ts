@@ -38,8 +38,8 @@ afterEach(async () => {
   consoleError.mockRestore();
 });
 
-const render = (node: ReactNode) => act(() => root.render(node));
-const update = (recipe: (s: State) => void) => act(() => void store.update(recipe));
+const render = (node: ReactNode) => act(async () => root.render(node));
+const update = (recipe: (s: State) => void) => act(async () => void store.update(recipe));
 const text = (id: string) => container.querySelector(`#${id}`)?.textContent;
 
 /** A component showing `show(value)`, counting its renders. */
@@ -148,7 +148,7 @@ test('unmounting unsubscribes; a store given anew resubscribes', async () => {
     await render(createElement(Count, { source: counted(other) }));
     expect(text('count')).toBe('7');
     expect(active()).toBe(1); // the first one's was dropped
-    await act(() => root.unmount());
+    await act(async () => root.unmount());
     expect(active()).toBe(0);
     await update((s) => void s.count++); // nobody listens: nothing renders, nothing warns
     root = createRoot(container); // for afterEach

@@ -50,16 +50,16 @@ const until = (phase: PersistenceStatus['phase']) => act(() => firstValueFrom(st
 beforeEach(() => void renders.splice(0));
 
 test('the status follows each write: dirty, saving, then idle with the time it was saved', async () => {
-  await act(() => root.render(createElement(Status, { source: store })));
+  await act(async () => root.render(createElement(Status, { source: store })));
   expect(shown()).toBe('idle, nothing saved');
   control.holdWrites();
-  await act(() => void store.update((s) => void s.count++));
+  await act(async () => void store.update((s) => void s.count++));
   expect(shown()).toBe('dirty, nothing saved');
   let flushed!: Promise<void>;
-  await act(() => void (flushed = store.flush())); // the write starts at once, held open
+  await act(async () => void (flushed = store.flush())); // the write starts at once, held open
   expect(shown()).toBe('saving, nothing saved');
   control.release();
-  await act(() => flushed);
+  await act(async () => flushed);
   expect(shown()).toBe('idle, saved');
   expect(renders.map((s) => [s.phase, s.pending])).toEqual([
     ['idle', 0],
@@ -71,27 +71,27 @@ test('the status follows each write: dirty, saving, then idle with the time it w
 });
 
 test('a failed write shows as error with its cause, until a write lands', async () => {
-  await act(() => root.render(createElement(Status, { source: store })));
+  await act(async () => root.render(createElement(Status, { source: store })));
   control.failNext(new Error('disk full'));
-  await act(() => void store.update((s) => void s.count++));
+  await act(async () => void store.update((s) => void s.count++));
   let flushed!: Promise<unknown>;
-  await act(() => void (flushed = store.flush().catch((error: unknown) => error)));
+  await act(async () => void (flushed = store.flush().catch((error: unknown) => error)));
   await until('error');
   expect(renders.at(-1)!.lastError?.message).toBe('disk full');
   await act(async () => void (await flushed));
-  await act(() => store.flush()); // the next round writes
+  await act(async () => store.flush()); // the next round writes
   expect(shown()).toBe('idle, saved');
 });
 
 test('unmounting unsubscribes from status$', async () => {
   const status$ = countedSubscriptions(store.status$);
   const source: StatusSource = { getStatus: () => store.getStatus(), status$: status$.observable };
-  await act(() => root.render(createElement(Status, { source })));
+  await act(async () => root.render(createElement(Status, { source })));
   expect(status$.active()).toBe(1);
-  await act(() => root.unmount());
+  await act(async () => root.unmount());
   expect(status$.active()).toBe(0);
   const before = renders.length;
-  await act(() => store.flush());
+  await act(async () => store.flush());
   store.update((s) => void s.count++); // outside act: a warning if anything still listened
   expect(renders.length).toBe(before);
   root = createRoot(container);

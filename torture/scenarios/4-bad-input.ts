@@ -973,7 +973,7 @@ const MIGRATES = {
     throw new Error('migrate failed');
   },
   'throws-string': () => {
-    throw 'a thrown string'; // eslint-disable-line no-throw-literal
+    throw 'a thrown string';
   },
   undefined: () => undefined,
   function: () => ({ f: () => 1 }),

@@ -149,7 +149,7 @@ async function lockRace(
       }
     }
   } finally {
-    await Promise.all(slots.map((lines) => lines && killNow(lines)));
+    await Promise.all(slots.map((lines) => (lines ? killNow(lines) : Promise.resolve())));
   }
 
   // The key after all: it must load, with the last durable counter.

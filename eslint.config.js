@@ -1,0 +1,37 @@
+// ESLint with typescript-eslint: the recommended rules, plus the type-aware ones that catch a
+// promise nobody waits for or handles, the commonest way for this library to lose a write silently.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  // .scratch/ and .torture-build/ are local, untracked (see .gitignore).
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/'] },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Control characters in patterns are this code's subject (escaping them in output), not slips.
+      'no-control-regex': 'off',
+      // A subscription declared before the closures that end it, and assigned once after them.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
+  },
+  {
+    // Test servers take async request handlers; a rejection there fails the run loudly anyway.
+    files: ['spec/**', 'torture/**'],
+    rules: { '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }] },
+  },
+  // CommonJS by nature: the require() wrapper of the package.
+  { files: ['**/*.cts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // Plain JavaScript (the bundler page, fixtures, this file) is outside the TypeScript project.
+  {
+    files: ['**/*.{js,mjs,cjs}'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', document: 'readonly', window: 'readonly' } },
+  },
+);
