@@ -4,6 +4,7 @@ import { InvalidOptionError } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import { createPersistentStore, type PersistentStore } from '../store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../store/store-options.js';
+import { backoffDelay } from '../time/backoff.js';
 import { processQueue, type ProcessOptions, type ProcessResult } from './process-queue.js';
 import { emptyQueue, type QueueCounts, type QueueState, type WorkItem, type WorkStatus } from './work-queue-state.js';
 
@@ -62,7 +63,7 @@ export interface WorkQueue<T> {
 
 const drained = (c: QueueCounts): boolean => c.pending + c.leased + c.retrying === 0;
 
-const defaultBackoff = (failures: number): number => Math.min(300_000, 1_000 * 2 ** (failures - 1));
+const defaultBackoff = (failures: number): number => backoffDelay(failures - 1, { initialMs: 1_000, maxMs: 300_000 });
 
 /**
  * A resumable work queue with leases, persisted by a store (same adapters, journal and events).

@@ -1,6 +1,7 @@
 import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, errorMessage } from '../errors.js';
+import { backoffDelay } from '../time/backoff.js';
 import { debounceWithMaxWait } from './debounce-with-max-wait.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { singleFlight } from './single-flight.js';
@@ -15,8 +16,8 @@ export interface PipelineOptions {
   readonly maintain: () => Promise<void>;
 }
 
-/** Backoff between retries of a failed write: 100 ms, doubling, at most 10 s. */
-export const retryDelayMs = (attempt: number): number => Math.min(10_000, 100 * 2 ** (attempt - 1));
+/** Backoff between retries of a failed write (`attempt` from 1): 100 ms, doubling, at most 10 s. */
+export const retryDelayMs = (attempt: number): number => backoffDelay(attempt - 1, { initialMs: 100, maxMs: 10_000 });
 
 /**
  * The persistence pipeline: change signals → debounce (with max wait) → single-flight writer
