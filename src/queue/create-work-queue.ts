@@ -5,6 +5,7 @@ import { events$ } from '../events/event-source.js';
 import { createPersistentStore, type PersistentStore } from '../store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../store/store-options.js';
 import { backoffDelay } from '../time/backoff.js';
+import { assertDuration } from '../time/duration.js';
 import { processQueue, type ProcessOptions, type ProcessResult } from './process-queue.js';
 import { emptyQueue, type QueueCounts, type QueueState, type WorkItem, type WorkStatus } from './work-queue-state.js';
 
@@ -81,7 +82,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
   const maxAttempts = options.maxAttempts ?? 3;
   const backoff = options.backoff ?? defaultBackoff;
   const now = options.now ?? Date.now;
-  if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new InvalidOptionError('leaseMs', `expected a duration in ms (> 0), got ${String(leaseMs)}`);
+  assertDuration('leaseMs', leaseMs);
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new InvalidOptionError('maxAttempts', `expected an integer ≥ 1, got ${String(maxAttempts)}`);
   const { key, leaseMs: _l, maxAttempts: _m, backoff: _b, now: _n, onlyWorker, ...storeOptions } = options;
   const store = await createPersistentStore<QueueState<T>>({ ...storeOptions, key, initial: emptyQueue<T>() });

@@ -2,6 +2,7 @@ import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merg
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, errorMessage } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
+import { assertDuration } from '../time/duration.js';
 import { debounceWithMaxWait } from './debounce-with-max-wait.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { singleFlight } from './single-flight.js';
@@ -144,10 +145,11 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       urgent$.next();
     },
 
-    /** Resolves when every change so far is durable; rejects after `timeoutMs` or on a permanent failure. */
-    flush(timeoutMs: number): Promise<void> {
+    /** Resolves when every change so far is durable; rejects after `timeoutMs` (> 0) or on a permanent failure. */
+    async flush(timeoutMs: number): Promise<void> {
+      assertDuration('timeoutMs', timeoutMs);
       const target = revision;
-      if (saved >= target) return Promise.resolve();
+      if (saved >= target) return;
       const done = firstValueFrom(
         merge(
           saved$.pipe(
