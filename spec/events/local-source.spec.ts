@@ -61,7 +61,7 @@ describe('local source (virtual time)', () => {
     );
     await jest.advanceTimersByTimeAsync(2_000);
     expect(events.filter((e) => e.name === 'systemInfo').map((e) => e.data)).toEqual([{ cpuCurrentUsage: 1 }, { cpuCurrentUsage: 3 }]);
-    expect(problems).toEqual(['systemInfo reading failed: Error: EACCES /sys/fs/cgroup/memory.current']);
+    expect(problems).toEqual(['systemInfo reading failed: EACCES /sys/fs/cgroup/memory.current']);
   });
 
   test('bad options get a typed error naming them', async () => {

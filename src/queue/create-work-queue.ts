@@ -1,6 +1,6 @@
 import type { Draft } from 'immer';
 import { filter, map, take, type Observable } from 'rxjs';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, errorMessage } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import { createPersistentStore, type PersistentStore } from '../store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../store/store-options.js';
@@ -176,7 +176,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
         const item = itemIn(d, id);
         if (!item || item.status === 'done' || item.status === 'failed') return;
         const failures = item.failures + 1;
-        const lastError = error instanceof Error ? error.message : String(error);
+        const lastError = errorMessage(error);
         if (failures >= maxAttempts) move(d, item, 'failed', { failures, lastError, retryAt: null });
         else move(d, item, 'retrying', { failures, lastError, retryAt: now() + backoff(failures) });
       });

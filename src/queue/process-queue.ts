@@ -1,4 +1,5 @@
 import { Observable, type Observable as Obs } from 'rxjs';
+import { errorMessage } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { assertDuration } from '../time/duration.js';
 import type { WorkItem } from './work-queue-state.js';
@@ -63,7 +64,7 @@ export function processQueue<T>(
         (error: unknown) => {
           if (!running.has(item.id)) return;
           queue.fail(item.id, error);
-          subscriber.next({ id: item.id, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+          subscriber.next({ id: item.id, outcome: 'failed', error: errorMessage(error) });
         },
       );
       running.set(

@@ -1,6 +1,6 @@
 import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
-import { FlushError, errorMessage } from '../errors.js';
+import { FlushError, asError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
 import { assertDuration } from '../time/duration.js';
 import { debounceWithMaxWait } from './debounce-with-max-wait.js';
@@ -95,7 +95,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     retry({
       resetOnSuccess: true,
       delay: (error: unknown, count) => {
-        lastError = error instanceof Error ? error : new Error(errorMessage(error));
+        lastError = asError(error);
         publish();
         if (!isRetryable(error)) {
           permanentFailures++;
