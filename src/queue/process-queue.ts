@@ -89,7 +89,7 @@ export function processQueue<T>(
       await queue.flush().catch(() => undefined);
     };
 
-    const events$ = events.subscribe((event) => {
+    const eventSubscription = events.subscribe((event) => {
       if (event.name !== 'migrating' && event.name !== 'aborting') return;
       const seconds = event.name === 'migrating' ? event.data.timeRemainingSecs : undefined;
       // Keep a second for the release and the flush.
@@ -127,7 +127,7 @@ export function processQueue<T>(
     })();
 
     return () => {
-      events$.unsubscribe();
+      eventSubscription.unsubscribe();
       void stop(0);
     };
   });
