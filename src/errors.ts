@@ -372,3 +372,8 @@ export function errorMessage(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(error);
 }
+
+/** Anything thrown as an Error, for where one is kept or reported (`lastError`, a notice's `error`): an Error as it is, else one with its message. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(errorMessage(error));
+}

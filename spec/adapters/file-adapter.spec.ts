@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
-import { defaultStorageDir, fileAdapter } from '../../src/adapters/file-adapter.js';
+import { defaultStorageDir, fileAdapter, localStorageRoot } from '../../src/adapters/file-adapter.js';
 import { CorruptStateError, InvalidKeyError, StoreLockedError, TargetExistsError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
@@ -27,6 +27,8 @@ describe('fileAdapter', () => {
     expect(defaultStorageDir({ CRAWLEE_STORAGE_DIR: '/c', APIFY_LOCAL_STORAGE_DIR: '/a' })).toBe('/c/key_value_stores/default');
     expect(defaultStorageDir({ APIFY_LOCAL_STORAGE_DIR: '/a' })).toBe('/a/key_value_stores/default');
     expect(defaultStorageDir({})).toBe(path.resolve('storage', 'key_value_stores', 'default'));
+    expect(localStorageRoot({ CRAWLEE_STORAGE_DIR: 'c' })).toBe(path.resolve('c')); // the simulator's storage folder
+    expect(localStorageRoot({ CRAWLEE_STORAGE_DIR: '', APIFY_LOCAL_STORAGE_DIR: '/a' })).toBe('/a');
   });
 
   test('a missing key reads as undefined; empty or broken files are corrupt', async () => {

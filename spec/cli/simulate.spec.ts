@@ -180,7 +180,9 @@ describe('rx-persistent-store simulate', () => {
     test.each([
       [['simulate', '--migrate-afterr', '5', '--', 'node'], 2, /^rx-persistent-store: simulate: Unknown option '--migrate-afterr'.*\(--help for usage\)\n$/],
       [['simulate', '--migrate-after', '5'], 2, /no job command: give it after --/],
-      [['simulate', '--migrate-after', 'soon', '--', 'node'], 2, /--migrate-after: expected a number of seconds, got "soon"/],
+      [['simulate', '--migrate-after', 'soon', '--', 'node'], 2, /--migrate-after: expected a number of seconds \(≥ 0, at most 2147483\), got "soon"/],
+      [['simulate', '--persist-interval', '0', '--', 'node'], 2, /--persist-interval: expected a number of seconds \(> 0, at most 2147483\), got "0"/],
+      [['simulate', '--grace', '3000000', '--', 'node'], 2, /--grace: expected a number of seconds \(≥ 0, at most 2147483\), got "3000000"/],
       [['simulate', '--kill-on'], 2, /^rx-persistent-store: simulate: Option '--kill-on <value>' argument missing \(--help for usage\)\n$/],
       [['simulate', '--migrate-on', '--grace', '1', '--', 'node'], 2, /Option '--migrate-on' argument is ambiguous/],
       [['simulate', '--abort-on=', '--', 'node'], 2, /--abort-on: expected a text to wait for in the job's output, got ""/],

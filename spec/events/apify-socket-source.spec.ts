@@ -4,7 +4,6 @@ import { firstValueFrom, filter, take, toArray, type Observable, type Subscripti
 import { createEventSource, type EventSource } from '../../src/events/event-source.js';
 import type { EventDiagnostic } from '../../src/events/event-diagnostic.js';
 import type { PlatformEvent } from '../../src/events/event-types.js';
-import { reconnectDelay } from '../../src/events/apify-socket-source.js';
 import { startPlatformServer } from '../support/platform-server.js';
 import { startSilentServer } from '../support/silent-server.js';
 
@@ -214,12 +213,5 @@ describe('Apify platform socket', () => {
 
   test('handshakeTimeoutMs is checked like the other durations', () => {
     expect(() => createEventSource({ handshakeTimeoutMs: 0 })).toThrow(/Invalid option "handshakeTimeoutMs": expected a duration in ms/);
-  });
-
-  test('reconnect delays grow exponentially with jitter, up to the cap', () => {
-    expect(reconnectDelay(0, 500, 30_000, () => 0)).toBe(250);
-    expect(reconnectDelay(0, 500, 30_000, () => 1)).toBe(500);
-    expect(reconnectDelay(3, 500, 30_000, () => 1)).toBe(4_000);
-    expect(reconnectDelay(20, 500, 30_000, () => 0.5)).toBe(22_500);
   });
 });

@@ -43,6 +43,9 @@ describe('local source (virtual time)', () => {
     expect(await persistStates({ CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS: '2000', APIFY_PERSIST_STATE_INTERVAL_MILLIS: '500' }, 10_000)).toBe(6);
     expect(await persistStates({ APIFY_PERSIST_STATE_INTERVAL_MILLIS: '5000' }, 10_000)).toBe(3);
     expect(await persistStates({}, 120_000)).toBe(3);
+    // Not a duration a timer can wait (it would fire every millisecond): the default instead.
+    expect(await persistStates({ CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS: 'Infinity' }, 120_000)).toBe(3);
+    expect(await persistStates({ CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS: '3000000000' }, 120_000)).toBe(3);
   });
 
   test('a failed reading is reported and skipped; the stream goes on', async () => {
@@ -58,11 +61,16 @@ describe('local source (virtual time)', () => {
     );
     await jest.advanceTimersByTimeAsync(2_000);
     expect(events.filter((e) => e.name === 'systemInfo').map((e) => e.data)).toEqual([{ cpuCurrentUsage: 1 }, { cpuCurrentUsage: 3 }]);
-    expect(problems).toEqual(['systemInfo reading failed: Error: EACCES /sys/fs/cgroup/memory.current']);
+    expect(problems).toEqual(['systemInfo reading failed: EACCES /sys/fs/cgroup/memory.current']);
   });
 
   test('bad options get a typed error naming them', async () => {
     expect(() => createEventSource({ mode: 'local', persistStateIntervalMs: 0 })).toThrow(/"persistStateIntervalMs": expected a duration/);
+    for (const name of ['systemInfoIntervalMs', 'shutdownTimeoutMs', 'reconnectDelayMs', 'maxReconnectDelayMs', 'handshakeTimeoutMs'] as const) {
+      for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() => createEventSource({ [name]: bad })).toThrow(new RegExp(`"${name}": expected a duration in ms .*, got ${bad}$`));
+      }
+    }
     expect(() => createEventSource({ mode: 'cloud' as never })).toThrow(/"mode"/);
     const error = await new Promise((resolve) => createEventSource({ mode: 'apify', url: '' }).subscribe({ error: resolve }));
     expect(String(error)).toMatch(/"url": apify mode needs the socket URL/);

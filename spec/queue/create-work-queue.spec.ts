@@ -131,6 +131,9 @@ describe('createWorkQueue', () => {
 
   test('bad options and non-JSON data are refused', async () => {
     await expect(createWorkQueue({ key: 'Q', adapter: memoryAdapter(), leaseMs: 0 })).rejects.toBeInstanceOf(InvalidOptionError);
+    await expect(createWorkQueue({ key: 'Q', adapter: memoryAdapter(), leaseMs: Number.POSITIVE_INFINITY })).rejects.toThrow(
+      /"leaseMs": expected a duration in ms .*, got Infinity/,
+    );
     await expect(createWorkQueue({ key: 'Q', adapter: memoryAdapter(), maxAttempts: 0 })).rejects.toThrow(/"maxAttempts"/);
     const queue = await createWorkQueue<{ at: Date }>({ key: 'Q', adapter: memoryAdapter(), events: EMPTY });
     expect(() => queue.add([{ at: new Date() }], { uniqueKey: () => 'x' })).toThrow(UnserializableStateError);

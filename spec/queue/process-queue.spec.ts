@@ -111,4 +111,15 @@ describe('process()', () => {
     await next.queue.close();
     unblock();
   }, 10_000);
+
+  test('idleMs must be a duration above 0 (0 would ask the queue again and again); stopGraceMs may be 0', async () => {
+    const { queue } = await open();
+    const handler = async () => undefined;
+    for (const idleMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => queue.process(handler, { idleMs })).toThrow(new RegExp(`"idleMs": expected a duration in ms .*, got ${idleMs}$`));
+    }
+    expect(() => queue.process(handler, { stopGraceMs: -1 })).toThrow(/"stopGraceMs": expected a duration in ms \(a finite number ≥ 0/);
+    expect(() => queue.process(handler, { stopGraceMs: 0 })).not.toThrow(); // cold: nothing runs until subscribed
+    await queue.close();
+  });
 });

@@ -207,6 +207,10 @@ describe('createPersistentStore', () => {
     test.each([
       [{ debounceMs: -1 }, /"debounceMs": expected a duration/],
       [{ debounceMs: Number.NaN }, /"debounceMs"/],
+      [{ debounceMs: Number.POSITIVE_INFINITY }, /"debounceMs": expected a duration in ms .*, got Infinity/],
+      [{ maxWaitMs: -1 }, /"maxWaitMs": expected a duration in ms/],
+      [{ flushTimeoutMs: 0 }, /"flushTimeoutMs": expected a duration in ms \(a finite number > 0, at most 2147483647\), got 0/],
+      [{ flushTimeoutMs: 2 ** 31 }, /"flushTimeoutMs": expected a duration in ms/],
       [{ maxWaitMs: 10, debounceMs: 100 }, /"maxWaitMs": must be at least debounceMs \(100\)/],
       [{ flushTimeoutMs: '5' }, /"flushTimeoutMs"/],
       [{ version: 1.5 }, /"version": expected a whole number from 0 to 2\^53 − 1, got 1.5/],
@@ -216,6 +220,21 @@ describe('createPersistentStore', () => {
     ])('%p', async (extra, message) => {
       await expect(open({}, extra)).rejects.toThrow(InvalidOptionError);
       await expect(open({}, extra)).rejects.toThrow(message);
+    });
+
+    test('debounceMs and maxWaitMs may be 0: every change is written at the next turn', async () => {
+      const store = await open({ n: 0 }, { debounceMs: 0, maxWaitMs: 0, events: EMPTY });
+      store.update((d) => void d.n++);
+      await store.flush();
+      await store.close();
+    });
+
+    test("flush's timeoutMs follows the same rule, with or without changes pending", async () => {
+      const store = await open({ n: 0 }, { events: EMPTY });
+      await expect(store.flush({ timeoutMs: Number.NaN })).rejects.toThrow(/"timeoutMs": expected a duration in ms .*, got NaN/);
+      store.update((d) => void d.n++);
+      await expect(store.flush({ timeoutMs: -5 })).rejects.toThrow(InvalidOptionError);
+      await store.close();
     });
 
     test('a missing initial', async () => {

@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { Subject, VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
+import { debounceTime, Subject, VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import { debounceWithMaxWait } from '../../src/store/debounce-with-max-wait.js';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -28,10 +28,11 @@ describe('debounceWithMaxWait', () => {
     });
   });
 
-  test('emits the pending value when the source completes, unlike debounceTime', () => {
+  test('emits the pending value when the source completes, as debounceTime does in rxjs 7', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('a 2ms b|');
       expectObservable(source.pipe(debounceWithMaxWait(10, 100))).toBe('4ms (b|)');
+      expectObservable(source.pipe(debounceTime(10))).toBe('4ms (b|)');
     });
   });
 

@@ -31,10 +31,14 @@ export interface FileAdapterOptions {
 /** Keys longer than this would make the lock's and temp files' names too long for a file system. */
 export const MAX_FILE_KEY_LENGTH = 200;
 
+/** The folder of Crawlee's and `apify run`'s local storage (key-value stores, datasets, request queues), resolved. */
+export function localStorageRoot(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return path.resolve(env.CRAWLEE_STORAGE_DIR || env.APIFY_LOCAL_STORAGE_DIR || './storage');
+}
+
 /** The Crawlee / Apify CLI local layout for the default key-value store. */
 export function defaultStorageDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const root = env.CRAWLEE_STORAGE_DIR || env.APIFY_LOCAL_STORAGE_DIR || './storage';
-  return path.resolve(root, 'key_value_stores', 'default');
+  return path.join(localStorageRoot(env), 'key_value_stores', 'default');
 }
 
 /** An open journal: appends go to the end (O_APPEND); `size` ends the last whole record. */

@@ -3,6 +3,7 @@ import { constants, promises as fs, readdirSync, readFileSync, readlinkSync, rea
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { LockLostError, StoreLockedError, storageErrorFrom } from '../errors.js';
+import { CLOCK_TICKS_PER_SECOND, parseProcStat, type ProcStat } from '../system/proc-stat.js';
 import { auxiliaryFile, keepOpen, openRegularFile, tempFileOf, unlinkIfSame, whatIsAt, type OpenFile } from './durable-file.js';
 
 /** A key's lock, held by this process. */
@@ -358,7 +359,7 @@ function isLive(owner: LockOwner | undefined): boolean {
   const stat = procStat(owner.pid);
   if (stat === 'no-proc') return true; // signal 0 is all we know
   if (stat === undefined) return signalled(owner.pid); // /proc hides it (hidepid) unless it just exited
-  if (stat.zombie) return false;
+  if (stat.ended) return false;
   if (owner.start !== undefined) return owner.start === stat.start;
   return !startedAfter(stat.start, owner.since); // a lock of an older version records when it was taken
 }
@@ -394,18 +395,16 @@ function liveInOtherNamespace(owner: LockOwner): boolean {
       continue; // gone, or not ours to inspect
     }
     const stat = procStat(Number(name));
-    if (typeof stat === 'object' && !stat.zombie && (owner.start === undefined || stat.start === owner.start)) return true;
+    if (typeof stat === 'object' && !stat.ended && (owner.start === undefined || stat.start === owner.start)) return true;
   }
   return false;
 }
 
-interface ProcStat {
-  /** A killed process whose parent never reaps it (as under a container's PID 1) holds nothing. */
-  readonly zombie: boolean;
-  readonly start: string;
-}
-
-/** State and start time of `pid` from /proc; `'no-proc'` where there is no /proc; undefined when the process is gone. */
+/**
+ * State and start time of `pid` from /proc; `'no-proc'` where there is no /proc; undefined when the
+ * process is gone. An ended one (a killed process whose parent never reaps it, as under a
+ * container's PID 1) holds nothing.
+ */
 function procStat(pid: number | 'self'): ProcStat | 'no-proc' | undefined {
   let text: string;
   try {
@@ -413,8 +412,7 @@ function procStat(pid: number | 'self'): ProcStat | 'no-proc' | undefined {
   } catch {
     return hasProc ? undefined : 'no-proc';
   }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (the name may hold spaces)
-  return { zombie: /^[ZX]/.test(fields[0] ?? ''), start: fields[19] ?? '' };
+  return parseProcStat(text);
 }
 
 const hasProc = ((): boolean => {
@@ -453,15 +451,12 @@ function startedAfter(start: string, since: string): boolean {
   if (!Number.isFinite(taken)) return false;
   try {
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    const startedMs = bootSeconds * 1000 + (Number(start) * 1000) / CLOCK_TICKS;
+    const startedMs = bootSeconds * 1000 + (Number(start) * 1000) / CLOCK_TICKS_PER_SECOND;
     return Number.isFinite(startedMs) && startedMs > taken + 1_000;
   } catch {
     return false;
   }
 }
-
-/** USER_HZ: 100 on every Linux architecture Node runs on. */
-const CLOCK_TICKS = 100;
 
 function describeOwner(found: FoundLock): string {
   const owner = found.owner!;

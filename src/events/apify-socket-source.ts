@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { InvalidOptionError } from '../errors.js';
 import { escapeControls } from '../text/escape-controls.js';
 import { redactUrl } from '../text/redact-url.js';
+import { backoffDelay } from '../time/backoff.js';
 import { parsePlatformEvent, type PlatformEvent } from './event-types.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 
@@ -23,12 +24,6 @@ export interface SocketSourceOptions {
    */
   readonly handshakeTimeoutMs?: number;
   readonly report: (diagnostic: EventDiagnostic) => void;
-}
-
-/** Delay before reconnect attempt `attempt` (0-based): exponential, with "equal jitter". */
-export function reconnectDelay(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** attempt);
-  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /**
@@ -116,7 +111,7 @@ export function apifySocketSource({
           report({ type: 'closed', message: `closed with code ${code}; not reconnecting` });
           return;
         }
-        const delay = reconnectDelay(attempt++, reconnectDelayMs, maxReconnectDelayMs);
+        const delay = backoffDelay(attempt++, { initialMs: reconnectDelayMs, maxMs: maxReconnectDelayMs, jitter: 'equal' });
         report({ type: 'reconnecting', message: `closed with code ${code}; reconnecting in ${Math.round(delay)} ms` });
         retry = setTimeout(open, delay);
         retry.unref();

@@ -1,6 +1,7 @@
 import { defer, EMPTY, share, Subject, type Observable } from 'rxjs';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRuntime } from '../runtime/runtime.js';
+import { assertDuration, isDuration } from '../time/duration.js';
 import { browserSource } from './browser-source.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 import type { PlatformEvent } from './event-types.js';
@@ -66,12 +67,8 @@ const DURATIONS = [
 ] as const;
 
 function assertValidOptions(options: EventSourceOptions): void {
-  for (const name of DURATIONS) {
-    const value = options[name];
-    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-      throw new InvalidOptionError(name, `expected a duration in ms (> 0), got ${String(value)}`);
-    }
-  }
+  // None may be 0: an interval or a reconnect delay of 0 would spin, a timeout of 0 give up at once.
+  for (const name of DURATIONS) if (options[name] !== undefined) assertDuration(name, options[name]);
   if (options.mode !== undefined && !['auto', 'apify', 'local', 'browser'].includes(options.mode)) {
     throw new InvalidOptionError('mode', `expected 'auto', 'apify', 'local' or 'browser', got ${String(options.mode)}`);
   }
@@ -89,7 +86,7 @@ function resolve(options: EventSourceOptions) {
   return {
     mode,
     url: url ?? '',
-    persistStateIntervalMs: options.persistStateIntervalMs ?? (intervalFromEnv > 0 ? intervalFromEnv : 60_000),
+    persistStateIntervalMs: options.persistStateIntervalMs ?? (isDuration(intervalFromEnv) ? intervalFromEnv : 60_000),
     systemInfoIntervalMs: options.systemInfoIntervalMs ?? 1_000,
     signals: options.signals ?? true,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 10_000,

@@ -1,4 +1,5 @@
 import { exhaustMap, map, merge, mergeAll, type Observable } from 'rxjs';
+import { errorMessage } from '../errors.js';
 import type { PlatformEvent, SystemInfoData } from './event-types.js';
 import { systemInfoSampler } from './system-info.js';
 import { unrefInterval } from './unref-interval.js';
@@ -27,7 +28,7 @@ export function localSource(options: LocalSourceOptions): Observable<PlatformEve
       try {
         return [{ name: 'systemInfo', data: await sample() }];
       } catch (error) {
-        options.onProblem(`systemInfo reading failed: ${String(error)}`);
+        options.onProblem(`systemInfo reading failed: ${errorMessage(error)}`);
         return [];
       }
     }),

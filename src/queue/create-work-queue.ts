@@ -1,9 +1,11 @@
 import type { Draft } from 'immer';
 import { filter, map, take, type Observable } from 'rxjs';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, errorMessage } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import { createPersistentStore, type PersistentStore } from '../store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../store/store-options.js';
+import { backoffDelay } from '../time/backoff.js';
+import { assertDuration } from '../time/duration.js';
 import { processQueue, type ProcessOptions, type ProcessResult } from './process-queue.js';
 import { emptyQueue, type QueueCounts, type QueueState, type WorkItem, type WorkStatus } from './work-queue-state.js';
 
@@ -62,7 +64,7 @@ export interface WorkQueue<T> {
 
 const drained = (c: QueueCounts): boolean => c.pending + c.leased + c.retrying === 0;
 
-const defaultBackoff = (failures: number): number => Math.min(300_000, 1_000 * 2 ** (failures - 1));
+const defaultBackoff = (failures: number): number => backoffDelay(failures - 1, { initialMs: 1_000, maxMs: 300_000 });
 
 /**
  * A resumable work queue with leases, persisted by a store (same adapters, journal and events).
@@ -80,7 +82,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
   const maxAttempts = options.maxAttempts ?? 3;
   const backoff = options.backoff ?? defaultBackoff;
   const now = options.now ?? Date.now;
-  if (!(Number.isFinite(leaseMs) && leaseMs > 0)) throw new InvalidOptionError('leaseMs', `expected a duration in ms (> 0), got ${String(leaseMs)}`);
+  assertDuration('leaseMs', leaseMs);
   if (!(Number.isInteger(maxAttempts) && maxAttempts >= 1)) throw new InvalidOptionError('maxAttempts', `expected an integer ≥ 1, got ${String(maxAttempts)}`);
   const { key, leaseMs: _l, maxAttempts: _m, backoff: _b, now: _n, onlyWorker, ...storeOptions } = options;
   const store = await createPersistentStore<QueueState<T>>({ ...storeOptions, key, initial: emptyQueue<T>() });
@@ -174,7 +176,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
         const item = itemIn(d, id);
         if (!item || item.status === 'done' || item.status === 'failed') return;
         const failures = item.failures + 1;
-        const lastError = error instanceof Error ? error.message : String(error);
+        const lastError = errorMessage(error);
         if (failures >= maxAttempts) move(d, item, 'failed', { failures, lastError, retryAt: null });
         else move(d, item, 'retrying', { failures, lastError, retryAt: now() + backoff(failures) });
       });

@@ -1,13 +1,15 @@
 import { Observable, type Observable as Obs } from 'rxjs';
+import { errorMessage } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
+import { assertDuration } from '../time/duration.js';
 import type { WorkItem } from './work-queue-state.js';
 
 export interface ProcessOptions {
   /** Handlers running at once. @default 1 */
   readonly concurrency?: number;
-  /** How long to wait before looking again when nothing is due but work remains (leased elsewhere, retrying). @default 1000 */
+  /** How long to wait before looking again when nothing is due but work remains (leased elsewhere, retrying); > 0. @default 1000 */
   readonly idleMs?: number;
-  /** On `migrating`/`aborting` without `timeRemainingSecs`: how long running handlers may go on. @default 5000 */
+  /** On `migrating`/`aborting` without `timeRemainingSecs`: how long running handlers may go on (0: none). @default 5000 */
   readonly stopGraceMs?: number;
 }
 
@@ -40,6 +42,8 @@ export function processQueue<T>(
   events: Obs<PlatformEvent>,
   { concurrency = 1, idleMs = 1_000, stopGraceMs = 5_000 }: ProcessOptions = {},
 ): Observable<ProcessResult> {
+  assertDuration('idleMs', idleMs); // 0 would ask the queue again and again while nothing is due
+  assertDuration('stopGraceMs', stopGraceMs, { allowZero: true });
   return new Observable<ProcessResult>((subscriber) => {
     const running = new Map<string, Promise<void>>();
     let stopped = false;
@@ -60,7 +64,7 @@ export function processQueue<T>(
         (error: unknown) => {
           if (!running.has(item.id)) return;
           queue.fail(item.id, error);
-          subscriber.next({ id: item.id, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+          subscriber.next({ id: item.id, outcome: 'failed', error: errorMessage(error) });
         },
       );
       running.set(
@@ -85,7 +89,7 @@ export function processQueue<T>(
       await queue.flush().catch(() => undefined);
     };
 
-    const events$ = events.subscribe((event) => {
+    const eventSubscription = events.subscribe((event) => {
       if (event.name !== 'migrating' && event.name !== 'aborting') return;
       const seconds = event.name === 'migrating' ? event.data.timeRemainingSecs : undefined;
       // Keep a second for the release and the flush.
@@ -123,7 +127,7 @@ export function processQueue<T>(
     })();
 
     return () => {
-      events$.unsubscribe();
+      eventSubscription.unsubscribe();
       void stop(0);
     };
   });

@@ -2,7 +2,7 @@ import { enablePatches, type Draft } from 'immer';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
-import { LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, storageErrorFrom } from '../errors.js';
+import { LockLostError, ReentrantUpdateError, StoreClosedError, UnserializableStateError, asError, storageErrorFrom } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import { nodeRuntime } from '../runtime/runtime.js';
 import type { PlatformEvent } from '../events/event-types.js';
@@ -279,7 +279,7 @@ export async function createPersistentStore<T>(options: PersistentStoreOptions<T
   const compactAtClose = (): Promise<void> =>
     inTurn(() => writer.compact()).catch((error: unknown) => {
       if (error instanceof LockLostError) return; // said when it was found; nothing more is written
-      const cause = error instanceof Error ? error : new Error(String(error));
+      const cause = asError(error);
       notices.report({
         type: 'write-failed',
         key,

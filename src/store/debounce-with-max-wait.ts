@@ -2,8 +2,9 @@ import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type Schedul
 
 /**
  * Like `debounceTime(dueMs)`, but a value never waits more than `maxWaitMs` after the first
- * value of its burst, so constant change still gets through. Unlike `debounceTime`, it also
- * emits the pending value when the source completes (before completing).
+ * value of its burst, so constant change still gets through. As `debounceTime` does in rxjs 7,
+ * it emits the pending value when the source completes (before completing): a change made just
+ * before the end is written, not dropped.
  *
  * @example changes$.pipe(debounceWithMaxWait(1_000, 5_000))
  */

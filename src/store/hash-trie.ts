@@ -4,7 +4,7 @@
  * entries, and old versions stay valid. A map is stored as its entries (`triePairs`, read back
  * by `trieFromPairs`); earlier versions stored the trie itself, which is read as it is. Nodes
  * are plain arrays:
- *   leaf:   [1, key1, value1, key2, value2, …]   (at most LEAF_CAPACITY entries, unless at MAX_DEPTH)
+ *   leaf:   [1, key1, value1, key2, value2, …]   (at most LEAF_CAPACITY entries, unless HASH_LEVELS deep)
  *   branch: [0, child0, …, child15]              (child = node or null), picked by 4 bits of the hash
  */
 export type TrieNode = readonly unknown[];
@@ -13,7 +13,8 @@ const BRANCH = 0;
 const LEAF = 1;
 const BITS = 4;
 const FANOUT = 1 << BITS;
-const MAX_DEPTH = 32 / BITS;
+/** Levels of branches a 32-bit hash can pick, 4 bits each: a leaf this deep holds keys of one full hash, however many. */
+const HASH_LEVELS = 32 / BITS;
 const LEAF_CAPACITY = 32;
 
 export const EMPTY_TRIE: TrieNode = Object.freeze([LEAF]);
@@ -73,7 +74,7 @@ export function trieSet(node: TrieNode, key: string, value: unknown): { node: Tr
     }
     added = true;
     const grown = [...n, key, value];
-    return grown.length > 1 + 2 * LEAF_CAPACITY && depth < MAX_DEPTH ? split(grown, depth) : grown;
+    return grown.length > 1 + 2 * LEAF_CAPACITY && depth < HASH_LEVELS ? split(grown, depth) : grown;
   };
   const next = go(node, 0);
   return { node: next, added };
@@ -90,7 +91,7 @@ function split(leaf: TrieNode, depth: number): TrieNode {
   // A full leaf may still land in one child: split again one level down.
   for (let at = 1; at <= FANOUT; at++) {
     const child = branch[at] as TrieNode | null;
-    if (child !== null && child.length > 1 + 2 * LEAF_CAPACITY && depth + 1 < MAX_DEPTH) branch[at] = split(child, depth + 1);
+    if (child !== null && child.length > 1 + 2 * LEAF_CAPACITY && depth + 1 < HASH_LEVELS) branch[at] = split(child, depth + 1);
   }
   return branch;
 }
@@ -150,7 +151,7 @@ export function trieFromPairs(pairs: readonly unknown[]): { node: TrieNode; size
 /** The hash with its 4-bit slots reversed: sorting by it puts keys in trie order. */
 function trieOrderKey(hash: number): number {
   let key = 0;
-  for (let depth = 0; depth < MAX_DEPTH; depth++) key = key * FANOUT + ((hash >>> (depth * BITS)) & (FANOUT - 1));
+  for (let depth = 0; depth < HASH_LEVELS; depth++) key = key * FANOUT + ((hash >>> (depth * BITS)) & (FANOUT - 1));
   return key;
 }
 
@@ -182,7 +183,7 @@ function buildOrdered(pairs: ReadonlyArray<readonly [string, unknown]>, hashes: 
     return node;
   };
   const build = (from: number, to: number, depth: number): TrieNode => {
-    if (to - from <= LEAF_CAPACITY || depth >= MAX_DEPTH) return leaf(from, to);
+    if (to - from <= LEAF_CAPACITY || depth >= HASH_LEVELS) return leaf(from, to);
     const branch: Array<TrieNode | null | typeof BRANCH> = [
       BRANCH,
       null,
@@ -253,7 +254,7 @@ export function trieEach(node: TrieNode, visit: (key: string, value: unknown) =>
 
 /** Counts entries and checks the shape, for nodes read from storage; returns -1 if malformed. */
 export function trieCount(node: unknown, depth = 0): number {
-  if (!Array.isArray(node) || depth > MAX_DEPTH) return -1;
+  if (!Array.isArray(node) || depth > HASH_LEVELS) return -1;
   if (node[0] === LEAF) {
     if (node.length % 2 !== 1) return -1;
     for (let i = 1; i < node.length; i += 2) if (typeof node[i] !== 'string') return -1;

@@ -7,6 +7,7 @@ import type { Notices } from './notices.js';
 import { applyRecipe, type Recipe } from './recipe.js';
 import { freezeAndWeigh, type Weight } from './revive.js';
 import { createWriteLineage, withRecordWrites, type WriteLineage } from './write-lineage.js';
+import { backoffDelay } from '../time/backoff.js';
 
 export interface JournalWriterOptions<T> {
   readonly key: string;
@@ -271,7 +272,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
      */
     async persist(): Promise<void> {
       for (let conflicts = 0, stalls = 0; ; conflicts++) {
-        if (conflicts > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2_000, 10 * 2 ** (conflicts - 2))));
+        if (conflicts > 1) await new Promise((resolve) => setTimeout(resolve, backoffDelay(conflicts - 2, { initialMs: 10, maxMs: 2_000, jitter: 'full' })));
         const writes = rebasing ? lineage.stamp(unwritten.length) : lineage.current();
         try {
           await persistOnce(store.get(), writes);

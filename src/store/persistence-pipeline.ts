@@ -1,6 +1,8 @@
 import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
-import { FlushError, errorMessage } from '../errors.js';
+import { FlushError, asError } from '../errors.js';
+import { backoffDelay } from '../time/backoff.js';
+import { assertDuration } from '../time/duration.js';
 import { debounceWithMaxWait } from './debounce-with-max-wait.js';
 import type { PersistenceStatus } from './persistence-status.js';
 import { singleFlight } from './single-flight.js';
@@ -15,8 +17,8 @@ export interface PipelineOptions {
   readonly maintain: () => Promise<void>;
 }
 
-/** Backoff between retries of a failed write: 100 ms, doubling, at most 10 s. */
-export const retryDelayMs = (attempt: number): number => Math.min(10_000, 100 * 2 ** (attempt - 1));
+/** Backoff between retries of a failed write (`attempt` from 1): 100 ms, doubling, at most 10 s. */
+export const retryDelayMs = (attempt: number): number => backoffDelay(attempt - 1, { initialMs: 100, maxMs: 10_000 });
 
 /**
  * The persistence pipeline: change signals → debounce (with max wait) → single-flight writer
@@ -93,7 +95,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     retry({
       resetOnSuccess: true,
       delay: (error: unknown, count) => {
-        lastError = error instanceof Error ? error : new Error(errorMessage(error));
+        lastError = asError(error);
         publish();
         if (!isRetryable(error)) {
           permanentFailures++;
@@ -143,10 +145,11 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       urgent$.next();
     },
 
-    /** Resolves when every change so far is durable; rejects after `timeoutMs` or on a permanent failure. */
-    flush(timeoutMs: number): Promise<void> {
+    /** Resolves when every change so far is durable; rejects after `timeoutMs` (> 0) or on a permanent failure. */
+    async flush(timeoutMs: number): Promise<void> {
+      assertDuration('timeoutMs', timeoutMs);
       const target = revision;
-      if (saved >= target) return Promise.resolve();
+      if (saved >= target) return;
       const done = firstValueFrom(
         merge(
           saved$.pipe(

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
+import { assertDuration } from '../time/duration.js';
 import type { StateSchema } from './state-schema.js';
 import type { StoreLogger } from './logger.js';
 
@@ -85,7 +86,7 @@ export interface PersistentStoreOptions<T> {
    * @default 'throw'
    */
   readonly onInvalidStored?: 'throw' | 'moveAside';
-  /** How long `flush()` and `close()` wait for durability before rejecting. @default 30000 */
+  /** How long `flush()` and `close()` wait for durability before rejecting (> 0). @default 30000 */
   readonly flushTimeoutMs?: number;
   /**
    * At `close()`, after the final write, fold the journal into a snapshot when it holds any
@@ -115,12 +116,10 @@ export interface PersistentStoreOptions<T> {
 export function assertValidOptions<T>(options: PersistentStoreOptions<T>): void {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'pass an object with at least key and initial');
   if (!('initial' in options)) throw new InvalidOptionError('initial', 'is required');
-  const durations = { debounceMs: options.debounceMs, maxWaitMs: options.maxWaitMs, flushTimeoutMs: options.flushTimeoutMs };
-  for (const [name, value] of Object.entries(durations)) {
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
-      throw new InvalidOptionError(name, `expected a duration in ms (a finite number ≥ 0), got ${String(value)}`);
-    }
-  }
+  // 0 writes at the next turn; a flush timeout of 0 would give up before any write could land.
+  if (options.debounceMs !== undefined) assertDuration('debounceMs', options.debounceMs, { allowZero: true });
+  if (options.maxWaitMs !== undefined) assertDuration('maxWaitMs', options.maxWaitMs, { allowZero: true });
+  if (options.flushTimeoutMs !== undefined) assertDuration('flushTimeoutMs', options.flushTimeoutMs);
   if (options.maxWaitMs !== undefined && options.debounceMs !== undefined && options.maxWaitMs < options.debounceMs) {
     throw new InvalidOptionError('maxWaitMs', `must be at least debounceMs (${options.debounceMs}), got ${options.maxWaitMs}`);
   }

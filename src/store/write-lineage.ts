@@ -61,7 +61,7 @@ export function createWriteLineage(initial: WriteLineage) {
       return Object.fromEntries([...names.map((name) => [name, others[name]!] as const), [me, count]]);
     },
 
-    /** A write stamped with `lineage` is durable; returns how many pending recipes are now. */
+    /** A write stamped with `lineage` is durable; returns how many of the pending recipes it included, now in storage and not to be applied again. */
     landed(lineage: WriteLineage): number {
       base = lineage;
       return settle(lineage[me]);

@@ -1,6 +1,6 @@
 import { EMPTY } from 'rxjs';
 import { logAdapter } from '../../../src/adapters/log/log-adapter.js';
-import { ConflictError, CorruptStateError, LockLostError } from '../../../src/errors.js';
+import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError } from '../../../src/errors.js';
 import { createPersistentStore } from '../../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../../src/store/keyed-map.js';
 import { memoryRecords } from '../../support/memory-records.js';
@@ -275,4 +275,13 @@ test('a segment too large for one request goes in pieces; a missing piece is ref
   expect(await reader.readJournal!('K')).toEqual([set(1, 'é'.repeat(300))]);
   backend.map.delete(pieces[1]!);
   await expect(logAdapter(backend.records).read('K')).rejects.toThrow(/journal segment 1 cannot be applied: a piece of it is missing/);
+});
+
+test('orphanAgeMs and writeTiming are durations (0 allowed); NaN, Infinity and negatives are refused, naming the option', () => {
+  const records = memoryRecords().records;
+  expect(() => logAdapter(records, { orphanAgeMs: 0, writeTiming: { debounceMs: 0, maxWaitMs: 0 } })).not.toThrow();
+  expect(() => logAdapter(records, { orphanAgeMs: -1 })).toThrow(/^Invalid option "orphanAgeMs": expected a duration in ms .*, got -1$/);
+  expect(() => logAdapter(records, { orphanAgeMs: Number.POSITIVE_INFINITY })).toThrow(InvalidOptionError);
+  expect(() => logAdapter(records, { writeTiming: { debounceMs: Number.NaN, maxWaitMs: 1_000 } })).toThrow(/"writeTiming.debounceMs"/);
+  expect(() => logAdapter(records, { writeTiming: { debounceMs: 200, maxWaitMs: Number.POSITIVE_INFINITY } })).toThrow(/"writeTiming.maxWaitMs"/);
 });

@@ -1,4 +1,5 @@
 import { ConflictError, CorruptStateError, InvalidOptionError, LockLostError, TargetExistsError } from '../../errors.js';
+import { assertDuration } from '../../time/duration.js';
 import { assertValidKey } from '../keys.js';
 import type { StorageAdapter } from '../storage-adapter.js';
 import { inParallel } from './in-parallel.js';
@@ -104,6 +105,11 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   const orphanAgeMs = options.orphanAgeMs ?? 3_600_000;
   for (const [name, value] of Object.entries({ concurrency, compactAfterRecords })) {
     if (!(Number.isInteger(value) && value >= 1)) throw new InvalidOptionError(name, `expected an integer ≥ 1, got ${String(value)}`);
+  }
+  assertDuration('orphanAgeMs', orphanAgeMs, { allowZero: true });
+  if (options.writeTiming !== undefined) {
+    assertDuration('writeTiming.debounceMs', options.writeTiming.debounceMs, { allowZero: true });
+    assertDuration('writeTiming.maxWaitMs', options.writeTiming.maxWaitMs, { allowZero: true });
   }
   /** This adapter's writer id, in every segment it writes; on an exclusive backend, also its generation. */
   const writer = newLogId();

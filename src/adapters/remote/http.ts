@@ -1,5 +1,6 @@
 import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../errors.js';
 import { redactUrl } from '../../text/redact-url.js';
+import { backoffDelay } from '../../time/backoff.js';
 import { toBase64 } from './base64.js';
 import { Redactor } from './redact.js';
 
@@ -228,7 +229,7 @@ export async function send(
       clearTimeout(timer);
     }
     if (attempt >= http.retries) throw failure;
-    const ceiling = Math.min(http.maxRetryDelayMs, http.retryDelayMs * 2 ** attempt);
-    await new Promise((resolve) => setTimeout(resolve, Math.min(http.maxRetryDelayMs, wait ?? ceiling / 2 + Math.random() * (ceiling / 2))));
+    wait ??= backoffDelay(attempt, { initialMs: http.retryDelayMs, maxMs: http.maxRetryDelayMs, jitter: 'equal' });
+    await new Promise((resolve) => setTimeout(resolve, Math.min(http.maxRetryDelayMs, wait)));
   }
 }

@@ -9,6 +9,7 @@ import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './ht
 import type { KvDialect, Send } from './kv-dialect.js';
 import { pacerFor } from './pacer.js';
 import { Redactor } from './redact.js';
+import { assertDuration } from '../../time/duration.js';
 
 export interface RemoteKvAdapterOptions {
   /**
@@ -97,9 +98,7 @@ export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdap
     retryDelayMs: options.retryDelayMs ?? 200,
     maxRetryDelayMs: options.maxRetryDelayMs ?? 10_000,
   };
-  for (const name of ['timeoutMs', 'retryDelayMs', 'maxRetryDelayMs'] as const) {
-    if (!(http[name] > 0)) throw new InvalidOptionError(name, `expected a duration in ms (> 0), got ${String(http[name])}`);
-  }
+  for (const name of ['timeoutMs', 'retryDelayMs', 'maxRetryDelayMs'] as const) assertDuration(name, http[name]);
   if (!(Number.isInteger(http.retries) && http.retries >= 0)) throw new InvalidOptionError('retries', `expected an integer ≥ 0, got ${String(http.retries)}`);
   const conditional = (options.conditionalWrites ?? true) && dialect.conditionalWrites;
   const dialectSecrets = dialect.secrets ?? [];

@@ -1,8 +1,7 @@
 import * as os from 'node:os';
 import type { SystemInfoData } from '../../events/event-types.js';
+import { CLOCK_TICKS_PER_SECOND } from '../../system/proc-stat.js';
 import { readGroup } from './process-group.js';
-
-const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux the platform runs
 
 /**
  * `systemInfo` readings of the job alone, as the platform reports its container: CPU in percent
@@ -22,7 +21,7 @@ export function jobReadings(pgid: number, clock: () => number = Date.now): () =>
       return { createdAt, memMaxBytes: os.totalmem() };
     }
     const at = clock();
-    const cpu = last && at > last.at ? ((usage.cpuTicks - last.cpuTicks) / TICKS_PER_SECOND / ((at - last.at) / 1000) / cores) * 100 : 0;
+    const cpu = last && at > last.at ? ((usage.cpuTicks - last.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((at - last.at) / 1000) / cores) * 100 : 0;
     last = { at, cpuTicks: usage.cpuTicks };
     const cpuCurrentUsage = Math.max(0, Math.round(cpu * 10) / 10);
     return { createdAt, cpuCurrentUsage, isCpuOverloaded: cpuCurrentUsage > 95, memCurrentBytes: usage.rssBytes, memMaxBytes: os.totalmem() };

@@ -1,14 +1,8 @@
 import { promises as fs } from 'node:fs';
+import { parseProcStat, type ProcStat } from '../../system/proc-stat.js';
 
-const PAGE_BYTES = 4096;
-
-export interface GroupMember {
+export interface GroupMember extends ProcStat {
   readonly pid: number;
-  /** A zombie has ended and holds nothing; it only waits to be reaped. */
-  readonly zombie: boolean;
-  /** User + system CPU time, in clock ticks. */
-  readonly cpuTicks: number;
-  readonly rssBytes: number;
 }
 
 /** Every process in group `pgid`, from /proc (Linux); throws where there is no /proc. */
@@ -22,15 +16,8 @@ export async function readGroup(pgid: number): Promise<GroupMember[]> {
     } catch {
       continue; // the process ended while we looked
     }
-    // The fields after the command name, which may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) !== pgid) continue;
-    members.push({
-      pid: Number(name),
-      zombie: fields[0] === 'Z' || fields[0] === 'X',
-      cpuTicks: Number(fields[11]) + Number(fields[12]),
-      rssBytes: Number(fields[21]) * PAGE_BYTES,
-    });
+    const member = parseProcStat(stat);
+    if (member.pgid === pgid) members.push({ pid: Number(name), ...member });
   }
   return members;
 }
@@ -41,7 +28,7 @@ export async function groupGone(pgid: number, timeoutMs: number): Promise<boolea
   for (;;) {
     let alive: boolean;
     try {
-      alive = (await readGroup(pgid)).some((member) => !member.zombie);
+      alive = (await readGroup(pgid)).some((member) => !member.ended);
     } catch {
       return true; // no /proc: the kill is all we can do
     }

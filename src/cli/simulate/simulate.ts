@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { localStorageRoot } from '../../adapters/file-adapter.js';
 import type { PlatformEvent } from '../../events/event-types.js';
 import { CommandError } from '../cli-error.js';
 import { jobReadings } from './job-readings.js';
@@ -106,7 +107,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const graceSecs = options.graceSecs ?? 10;
   const restarts = options.restarts ?? disruptions.length;
   const baseEnv = options.env ?? process.env;
-  const storageDir = path.resolve(options.storageDir ?? (baseEnv.CRAWLEE_STORAGE_DIR || baseEnv.APIFY_LOCAL_STORAGE_DIR || './storage'));
+  const storageDir = options.storageDir === undefined ? localStorageRoot(baseEnv) : path.resolve(options.storageDir);
   const log = options.log ?? (() => {});
   const commandLine = [options.command, ...(options.args ?? [])].join(' ');
   const watchOutput = disruptions.some((disruption) => 'onText' in disruption);

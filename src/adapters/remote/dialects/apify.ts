@@ -44,7 +44,6 @@ function apiErrorType(body: string): string | undefined {
   }
 }
 
-/** The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it is, so this is its text's limit. */
 /**
  * The API allows about 200 record requests per second per store and answers 429 beyond; sent at
  * 180, since the server's window and ours never start at the same instant (at 200 a compaction
@@ -52,7 +51,12 @@ function apiErrorType(body: string): string | undefined {
  */
 const APIFY_MAX_REQUESTS_PER_SECOND = 180;
 
+/**
+ * The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it
+ * is, so this is its text's limit. The simulator refuses bodies over it too (cli/simulate/api).
+ */
 export const APIFY_MAX_RECORD_BYTES = 9 * 1024 * 1024;
+
 /** Keys per page of the keys listing: the API's maximum. */
 const LIST_PAGE_KEYS = 1000;
 

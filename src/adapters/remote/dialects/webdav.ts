@@ -77,18 +77,23 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
       `${what}: the collection ${collection} does not exist (404), so nothing under it is taken for "nothing stored". Create it once (MKCOL ${collection}), or correct baseUrl`,
     );
   };
+  /** The collection's multistatus: itself (`depth` 0) or with its members (1); a missing collection or any answer but 207 is refused. */
+  const propfind = async (send: Send, what: string, depth: '0' | '1'): Promise<HttpResponse> => {
+    const response = await send(what, collection, {
+      method: 'PROPFIND',
+      headers: { ...headers, depth, 'content-type': 'application/xml; charset=utf-8' },
+      body: PROPFIND_BODY,
+    });
+    if (response.status === 404) missingCollection(what);
+    if (response.status !== 207) refuse(what, response);
+    return response;
+  };
   /** Settles once the collection is known to be there; a failure is asked again next time. */
   let found: Promise<void> | undefined;
   const collectionExists = (send: Send, key: string): Promise<void> =>
     (found ??= (async () => {
       const what = `read ${key}: look for the collection ${collection}`;
-      const response = await send(what, collection, {
-        method: 'PROPFIND',
-        headers: { ...headers, depth: '0', 'content-type': 'application/xml; charset=utf-8' },
-        body: PROPFIND_BODY,
-      });
-      if (response.status === 404) missingCollection(what);
-      if (response.status !== 207) refuse(what, response);
+      const response = await propfind(send, what, '0');
       if (multistatusHrefs(response.body) === undefined || !COLLECTION.test(response.body)) {
         throw new RemoteStorageError(`${what}: the WebDAV server answered 207 without a collection there: ${response.excerpt()}`, response.status, false);
       }
@@ -128,13 +133,7 @@ export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): 
     },
     async list(send, prefix) {
       const what = `list ${collection}`;
-      const response = await send(what, collection, {
-        method: 'PROPFIND',
-        headers: { ...headers, depth: '1', 'content-type': 'application/xml; charset=utf-8' },
-        body: PROPFIND_BODY,
-      });
-      if (response.status === 404) missingCollection(what);
-      if (response.status !== 207) refuse(what, response);
+      const response = await propfind(send, what, '1');
       const garbage = (detail: string) =>
         new RemoteStorageError(`${what}: the WebDAV server answered 207 with ${detail}: ${response.excerpt()}`, response.status, false);
       const hrefs = multistatusHrefs(response.body);

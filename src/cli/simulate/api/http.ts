@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { assertValidRecordKey } from '../../../adapters/keys.js';
+import { APIFY_MAX_RECORD_BYTES } from '../../../adapters/remote/dialects/apify.js';
 import { errorMessage } from '../../../errors.js';
 
-/** The platform refuses a request body (records, dataset pushes) over 9 MB. */
-export const MAX_BODY_BYTES = 9 * 1024 * 1024;
+/** The platform refuses a request body (records, dataset pushes) over 9 MiB: the limit the Apify dialect writes within. */
+const MAX_BODY_BYTES = APIFY_MAX_RECORD_BYTES;
 
 /**
  * An answer the platform gives as `{ error: { type, message } }`, with the types it documents
