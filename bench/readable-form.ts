@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../src/index.js';
 import { wrap } from '../src/store/envelope.js';
+import { ROOT } from '../src/store/keyed-map.js';
 import { startFakeApify } from '../spec/support/fake-apify-server.js';
 import { fmt, keyedState, keyOf, median, settle, tempDir, timeMs } from './harness.js';
 
@@ -45,7 +46,7 @@ async function openCost(size: number): Promise<void> {
     const state = keyedState(size);
     const envelopes = {
       entries: wrap(state, 0, 0, new Date()),
-      trie: wrap({ done: state.done, seen: { $rxpsMap: 1, size: state.seen.size, node: state.seen.root.node } }, 0, 0, new Date()),
+      trie: wrap({ done: state.done, seen: { $rxpsMap: 1, size: state.seen.size, node: state.seen[ROOT].node } }, 0, 0, new Date()),
     };
     for (const form of FORMS) {
       const stringify: number[] = [];

@@ -34,6 +34,12 @@ describe('KeyedMap', () => {
     expect(new KeyedMap([['__proto__', 1]]).toObject()).toEqual(JSON.parse('{"__proto__":1}'));
   });
 
+  test('its contents are no public member: only the Map-like methods are there to use', () => {
+    const map = new KeyedMap({ a: 1 });
+    expect(Object.keys(map)).toEqual([]);
+    expect('root' in map).toBe(false);
+  });
+
   test('set, delete and clear on a map of your own (the initial state)', () => {
     const map = new KeyedMap<number>([['x', 1]]);
     expect(map.set('y', 2)).toBe(map);

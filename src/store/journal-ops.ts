@@ -1,6 +1,6 @@
 import { isDraft, produce, type Patch } from 'immer';
 import { assertJson } from './assert-json.js';
-import { KeyedMap, MapRoot, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
+import { KeyedMap, MapRoot, ROOT, applyMapChanges, changesBetween, type MapChange } from './keyed-map.js';
 import { addWeight, reviveMaps, stringBytes, type Weight } from './revive.js';
 
 export type Path = readonly (string | number)[];
@@ -74,10 +74,10 @@ export function toJournalOps(patches: readonly Patch[], before: unknown, after: 
   const ops: JournalOp[] = [];
   for (const patch of patches) {
     const { path } = patch;
-    if (patch.value instanceof MapRoot && path.at(-1) === 'root') {
+    if (patch.value instanceof MapRoot && (path.at(-1) as unknown) === ROOT) {
       const mapPath = path.slice(0, -1);
       const old = getIn(before, mapPath);
-      const changes = old instanceof KeyedMap ? changesBetween(old.root, patch.value) : undefined;
+      const changes = old instanceof KeyedMap ? changesBetween(old[ROOT], patch.value) : undefined;
       ops.push(changes ? { op: 'map', path: mapPath, changes } : { op: 'replace', path: mapPath, value: getIn(after, mapPath) });
     } else if (patch.op === 'remove') {
       ops.push({ op: 'remove', path });

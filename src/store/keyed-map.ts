@@ -32,6 +32,13 @@ export class MapRoot {
  */
 const ownCopy = (key: string): string => Object.keys({ [key]: 0 })[0]!;
 
+/**
+ * The key of a KeyedMap's contents (a `MapRoot`). A symbol, not exported from the package: the
+ * contents are no public member, yet stay an own property, which immer copies and reports in its
+ * patches (`[...path, ROOT]`: how the journal finds a map's changes, see journal-ops.ts).
+ */
+export const ROOT = Symbol('KeyedMap.root');
+
 /** The marker of a KeyedMap in stored JSON. */
 const MARK = '$rxpsMap';
 
@@ -48,50 +55,50 @@ const MARK = '$rxpsMap';
  * store.getState().seen.has(url); // true
  */
 export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
-  /** @internal the current contents; replaced, never mutated */
-  root: MapRoot;
+  /** The current contents; replaced, never mutated. */
+  [ROOT]: MapRoot;
 
   constructor(entries?: Iterable<readonly [string, V]> | Readonly<Record<string, V>>) {
-    this.root = new MapRoot(EMPTY_TRIE, 0);
+    this[ROOT] = new MapRoot(EMPTY_TRIE, 0);
     if (entries === undefined) return;
     const list = Symbol.iterator in entries ? (entries as Iterable<readonly [string, V]>) : Object.entries(entries);
     for (const [key, value] of list) this.set(key, value);
   }
 
   get size(): number {
-    return this.root.size;
+    return this[ROOT].size;
   }
 
   has(key: string): boolean {
-    return trieHas(this.root.node, key);
+    return trieHas(this[ROOT].node, key);
   }
 
   get(key: string): V | undefined {
-    return trieGet(this.root.node, key) as V | undefined;
+    return trieGet(this[ROOT].node, key) as V | undefined;
   }
 
   /** Sets `key`; inside `store.update()` only, once the map is in a store. */
   set(key: string, value: V): this {
     if (typeof key !== 'string') throw new KeyedMapError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
     assertJson(value, [key]);
-    const { node, added } = trieSet(this.root.node, ownCopy(key), freeze(value, true));
-    this.change(new MapRoot(node, this.root.size + (added ? 1 : 0)), ['set', key, value]);
+    const { node, added } = trieSet(this[ROOT].node, ownCopy(key), freeze(value, true));
+    this.change(new MapRoot(node, this[ROOT].size + (added ? 1 : 0)), ['set', key, value]);
     return this;
   }
 
   /** Removes `key`; returns whether it was there. */
   delete(key: string): boolean {
-    const { node, removed } = trieDelete(this.root.node, key);
-    if (removed) this.change(new MapRoot(node, this.root.size - 1), ['delete', key]);
+    const { node, removed } = trieDelete(this[ROOT].node, key);
+    if (removed) this.change(new MapRoot(node, this[ROOT].size - 1), ['delete', key]);
     return removed;
   }
 
   clear(): void {
-    if (this.root.size > 0) this.change(new MapRoot(EMPTY_TRIE, 0), ['clear']);
+    if (this[ROOT].size > 0) this.change(new MapRoot(EMPTY_TRIE, 0), ['clear']);
   }
 
   *entries(): IterableIterator<[string, V]> {
-    yield* trieEntries(this.root.node) as Iterable<[string, V]>;
+    yield* trieEntries(this[ROOT].node) as Iterable<[string, V]>;
   }
 
   *keys(): IterableIterator<string> {
@@ -125,15 +132,15 @@ export class KeyedMap<V = unknown> implements Iterable<[string, V]> {
    * Reading it back rebuilds the trie (see `mapFromStored`).
    */
   toJSON(): { [MARK]: 1; size: number; entries: [string, V][] } {
-    return { [MARK]: 1, size: this.root.size, entries: triePairs(this.root.node) as [string, V][] };
+    return { [MARK]: 1, size: this[ROOT].size, entries: triePairs(this[ROOT].node) as [string, V][] };
   }
 
   private change(next: MapRoot, change: MapChange): void {
     if (Object.isFrozen(this)) {
       throw new KeyedMapError('READ_ONLY_MAP', 'This KeyedMap belongs to a store snapshot and is read-only: change it inside store.update().');
     }
-    if (isDraft(this)) next.step = { from: this.root, change };
-    this.root = next;
+    if (isDraft(this)) next.step = { from: this[ROOT], change };
+    this[ROOT] = next;
   }
 }
 Object.assign(KeyedMap.prototype, { [immerable]: true, [CHECKED_JSON]: true });
@@ -156,7 +163,7 @@ export function mapFromStored(stored: { [MARK]: 1 }): KeyedMap | string {
     const built = trieFromPairs(entries);
     if (typeof built === 'string') return `a KeyedMap whose ${built}`;
     const map = new KeyedMap();
-    map.root = new MapRoot(built.node, built.size);
+    map[ROOT] = new MapRoot(built.node, built.size);
     return map;
   }
   const { node, size } = stored as { node?: unknown; size?: unknown };
@@ -164,7 +171,7 @@ export function mapFromStored(stored: { [MARK]: 1 }): KeyedMap | string {
   if (count < 0) return 'a KeyedMap whose trie is malformed';
   if (count !== size) return `a KeyedMap that says it has ${String(size)} entries but holds ${count}`;
   const map = new KeyedMap();
-  map.root = new MapRoot(node as TrieNode, count);
+  map[ROOT] = new MapRoot(node as TrieNode, count);
   return map;
 }
 
@@ -195,5 +202,5 @@ export function applyMapChanges(map: KeyedMap, changes: readonly MapChange[]): v
     else if (change[0] === 'delete') map.delete(change[1]);
     else map.clear();
   }
-  map.root.step = undefined; // on a draft: nobody follows these links, and they would keep every version alive
+  map[ROOT].step = undefined; // on a draft: nobody follows these links, and they would keep every version alive
 }

@@ -1,5 +1,5 @@
 import { trieEach } from './hash-trie.js';
-import { KeyedMap, isStoredMap, mapFromStored } from './keyed-map.js';
+import { KeyedMap, ROOT, isStoredMap, mapFromStored } from './keyed-map.js';
 import { MAX_DEPTH } from './assert-json.js';
 
 /**
@@ -82,7 +82,7 @@ function walk(value: unknown, maxDepth: number, depth: number, freeze: boolean, 
     // Its entries are frozen and checked already: only their bytes are needed (values as before).
     into.values += value.size;
     const entries: Weight = { values: 0, bytes: 0 };
-    trieEach(value.root.node, (key, entry) => {
+    trieEach(value[ROOT].node, (key, entry) => {
       entries.bytes += stringBytes(key) + KEY_BYTES;
       walk(entry, maxDepth, depth + 1, false, entries);
     });

@@ -17,6 +17,7 @@ import {
   type Recipe,
   type StateSchema,
 } from '../../src/index.js';
+import { ROOT } from '../../src/store/keyed-map.js';
 import type { Figure, Scenario } from '../scenario.js';
 
 /*
@@ -538,7 +539,7 @@ function mutate(files: Files, m: Mutation): Files {
         } catch {
           return files; // entries an earlier mutation broke: no trie to make of them
         }
-        envelope.state.items = { $rxpsMap: 1, size: map.size, node: map.root.node };
+        envelope.state.items = { $rxpsMap: 1, size: map.size, node: map[ROOT].node };
       }
       (envelope.state.items as Record<string, unknown>)[m.field] = m.value;
       return { snapshot: Buffer.from(JSON.stringify(envelope)), journal };
