@@ -3,4 +3,4 @@
 import './runtime/node-runtime.js';
 
 export * from './browser.js';
-export { fileAdapter, defaultStorageDir, type FileAdapterOptions } from './adapters/file-adapter.js';
+export { fileAdapter, type FileAdapterOptions } from './adapters/file-adapter.js';

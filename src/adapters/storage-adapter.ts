@@ -3,9 +3,8 @@
  * the store: it moves JSON-compatible values to and from a place, durably.
  *
  * Errors: an adapter throws `CorruptStateError` from `read` when the stored bytes cannot be
- * parsed, and marks an error that retrying cannot fix with `retryable: false`
- * (see `isRetryable`), e.g. a value over the backend's size limit. Anything else is retried
- * by the store with backoff.
+ * parsed, and marks an error that retrying cannot fix with a `retryable: false` property,
+ * e.g. a value over the backend's size limit. Anything else is retried by the store with backoff.
  */
 export interface StorageAdapter {
   /** Short name used in messages, e.g. `"file"`. */

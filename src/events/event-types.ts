@@ -87,7 +87,8 @@ function validator<N extends EventName>(name: N): StateSchema<EventDataMap[N]> {
 
 /**
  * A validator of each event's data, with zod's `safeParse` shape: known fields checked, unknown
- * fields kept (the platform may add some), `null` or no data read as `{}`.
+ * fields kept (the platform may add some), `null` or no data read as `{}`. Internal: the sources
+ * apply them (see `parsePlatformEvent`); the package exports only the types they check.
  *
  * @example
  * eventDataSchemas.migrating.safeParse({ timeRemainingSecs: 30 }); // { success: true, data: { timeRemainingSecs: 30 } }

@@ -11,7 +11,7 @@ import { platformApi } from './platform-api.js';
 import { startPlatformServer } from './platform-server.js';
 
 /** What the platform does to a run: `migrate` and `abort` warn over the socket first, `kill` does not. */
-export type DisruptionKind = 'migrate' | 'abort' | 'kill';
+type DisruptionKind = 'migrate' | 'abort' | 'kill';
 
 /**
  * When a disruption hits its run: after a time, or at a point in the job's work. A warning
