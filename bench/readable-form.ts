@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMPTY } from 'rxjs';
-import { createPersistentStore, fileAdapter, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../src/index.js';
+import { apifyDialect, createPersistentStore, fileAdapter, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../src/index.js';
 import { wrap } from '../src/store/envelope.js';
 import { ROOT } from '../src/store/keyed-map.js';
 import { startFakeApify } from '../spec/support/fake-apify-server.js';
@@ -112,7 +112,7 @@ for (const size of CLOSE_SIZES) {
   try {
     await closeCost(
       'the Apify API server (loopback)',
-      () => remoteKvAdapter({ dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: api.url } }),
+      () => remoteKvAdapter({ dialect: apifyDialect({ token: 'bench-token', storeId: 'bench-store', baseUrl: api.url }) }),
       size,
     );
   } finally {

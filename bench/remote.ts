@@ -3,6 +3,9 @@ import type { FetchLike, RemoteKvAdapterOptions } from '../src/index.js';
 import { startApacheDav } from '../spec/support/apache-server.js';
 import { startEtcd, type EtcdServerOptions } from '../spec/support/etcd-server.js';
 import { startFakeApify } from '../spec/support/fake-apify-server.js';
+import { apifyDialect } from '../src/adapters/remote/dialects/apify.js';
+import { etcdDialect } from '../src/adapters/remote/dialects/etcd.js';
+import { webDavDialect } from '../src/adapters/remote/dialects/webdav.js';
 
 /** What the requests of a stretch of time cost. */
 export interface Traffic {
@@ -85,18 +88,18 @@ export async function startBackend(name: BackendName, etcdOptions: EtcdServerOpt
       const server = await startFakeApify('bench-token', 'bench-store');
       return {
         name,
-        dialect: { dialect: 'apify', token: 'bench-token', storeId: 'bench-store', baseUrl: server.url },
+        dialect: apifyDialect({ token: 'bench-token', storeId: 'bench-store', baseUrl: server.url }),
         requestsPerSecond: 200,
         stop: server.stop,
       };
     }
     case 'etcd': {
       const server = await startEtcd(etcdOptions);
-      return { name, dialect: { dialect: 'etcd', endpoint: server.url }, stop: server.stop };
+      return { name, dialect: etcdDialect({ endpoint: server.url }), stop: server.stop };
     }
     case 'webdav': {
       const server = await startApacheDav();
-      return { name, dialect: { dialect: 'webdav', baseUrl: `${server.url}/` }, stop: server.stop };
+      return { name, dialect: webDavDialect({ baseUrl: `${server.url}/` }), stop: server.stop };
     }
   }
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EMPTY } from 'rxjs';
-import { createWorkQueue, remoteKvAdapter } from '../src/index.js';
+import { createWorkQueue, etcdDialect, remoteKvAdapter } from '../src/index.js';
 import { startEtcd } from '../spec/support/etcd-server.js';
 import { fmt, median, quantile, sizeLabel, tempDir, timeMs, type Row } from './harness.js';
 import { check, mdTable, type Section } from './report.js';
@@ -61,7 +61,7 @@ function startWorker(endpoint: string, key: string, file: string, quota: number)
 export async function w8Measure(endpoint: string, size: number): Promise<Row> {
   const { dir, remove } = tempDir('w8');
   const key = `W8-${sizeLabel(size)}-${Date.now().toString(36)}`;
-  const adapter = () => remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint }, timeoutMs: 60_000 });
+  const adapter = () => remoteKvAdapter({ dialect: etcdDialect({ endpoint }), timeoutMs: 60_000 });
   const workers: ReturnType<typeof startWorker>[] = [];
   try {
     const fill = await timeMs(async () => {

@@ -4,12 +4,12 @@
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { EMPTY } from 'rxjs';
-import { createWorkQueue, remoteKvAdapter } from '../src/index.js';
+import { createWorkQueue, etcdDialect, remoteKvAdapter } from '../src/index.js';
 
 const [endpoint, key, resultFile, quota] = process.argv.slice(2) as [string, string, string, string];
 const queue = await createWorkQueue<{ n: number }>({
   key,
-  adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint }, retryDelayMs: 5, timeoutMs: 60_000 }),
+  adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint }), retryDelayMs: 5, timeoutMs: 60_000 }),
   events: EMPTY,
   onConflict: 'rebase',
   debounceMs: 0,

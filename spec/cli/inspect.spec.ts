@@ -11,6 +11,8 @@ import { startFakeApify, type FakeApify } from '../support/fake-apify-server.js'
 import { runCli } from '../support/processes.js';
 import { startScriptedServer } from '../support/scripted-server.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { apifyDialect } from '../../src/adapters/remote/dialects/apify.js';
+import { etcdDialect } from '../../src/adapters/remote/dialects/etcd.js';
 
 const storage = useTempDir('inspect');
 const dir = () => path.join(storage(), 'key_value_stores', 'default');
@@ -165,7 +167,7 @@ describe('rx-persistent-store inspect', () => {
     });
     afterEach(() => api.stop());
 
-    const onEtcd = (): RemoteKvAdapterOptions['dialect'] => ({ dialect: 'etcd', endpoint: etcd.url, prefix: 'inspect-spec/' });
+    const onEtcd = (): RemoteKvAdapterOptions['dialect'] => etcdDialect({ endpoint: etcd.url, prefix: 'inspect-spec/' });
     const apifyEnv = () => ({ APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'store-1' });
     /** etcd's revision: any write moves it. */
     const etcdRevision = async () => {
@@ -213,7 +215,7 @@ describe('rx-persistent-store inspect', () => {
     });
 
     test('Apify: token and store from the environment, only GETs sent, the token never printed', async () => {
-      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }))).close();
+      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }) }))).close();
       const sent = api.requests.length;
       const { code, stdout, stderr } = await runCli(['inspect', 'CRAWL', '--apify'], apifyEnv());
       expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
@@ -230,7 +232,7 @@ describe('rx-persistent-store inspect', () => {
     });
 
     test('Apify: --json names where it read, never the token; APIFY_API_BASE_URL ending in /v2/ reads the same key', async () => {
-      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }))).close();
+      await (await makeStore('CRAWL', remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }) }))).close();
       const json = await runCli(['inspect', 'CRAWL', '--apify', '--json'], apifyEnv());
       expect(json.code).toBe(0);
       expect(JSON.parse(json.stdout)).toMatchObject({

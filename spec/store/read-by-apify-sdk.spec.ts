@@ -8,6 +8,7 @@ import { KeyedMap } from '../../src/store/keyed-map.js';
 import { startFakeApify, type FakeApify } from '../support/fake-apify-server.js';
 import { outputOf, startFixture } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
+import { apifyDialect } from '../../src/adapters/remote/dialects/apify.js';
 
 // What a user sees of a closed store with the tools they already have: the real `apify` package
 // reading the key (spec/fixtures/read-with-apify-sdk.ts), locally and through the platform's API.
@@ -70,7 +71,7 @@ describe('a closed store, read with the Apify SDK', () => {
     afterEach(() => api.stop());
 
     test('the key holds the head, whose inline snapshot is the state as closed, the map as its entries', async () => {
-      await crawlThenClose(remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url } }));
+      await crawlThenClose(remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }) }));
       const head = (await readWithSdk(['platform', 'CRAWL', 'store-1'], { APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url })) as {
         seq: number;
         snapshot: { inline: { seq: number } };

@@ -19,8 +19,10 @@ export async function nodeDefaultAdapter(): Promise<StorageAdapter> {
     if (!(env.ACTOR_DEFAULT_KEY_VALUE_STORE_ID || env.APIFY_DEFAULT_KEY_VALUE_STORE_ID)) {
       throw new PlatformConfigError('ACTOR_DEFAULT_KEY_VALUE_STORE_ID', "the id of the run's default key-value store");
     }
+    // One after the other: jest's ESM loader fails two concurrent imports that share a module ("not in cache").
+    const { apifyDialect } = await import('./remote/dialects/apify.js');
     const { remoteKvAdapter } = await import('./remote/remote-kv-adapter.js');
-    return remoteKvAdapter({ dialect: { dialect: 'apify' } });
+    return remoteKvAdapter({ dialect: apifyDialect() });
   }
   const { fileAdapter } = await import('./file-adapter.js');
   return fileAdapter();

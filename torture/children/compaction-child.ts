@@ -7,7 +7,7 @@
 // COMPACTION_STOP_AT=n: close and exit once update n is durable.
 // argv: backend(etcd|apify) endpoint key [storeId token]
 import { EMPTY } from 'rxjs';
-import { createPersistentStore, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
+import { createPersistentStore, etcdDialect, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
 import { apifyDialect } from '../../src/adapters/remote/dialects/apify.js';
 import { compactionModel, type CompactionState } from './compaction-model.js';
 
@@ -15,7 +15,7 @@ const [backend, endpoint, key, storeId, token] = process.argv.slice(2) as [strin
 const remote = remoteKvAdapter({
   dialect:
     backend === 'etcd'
-      ? { dialect: 'etcd', endpoint, prefix: compactionModel.etcdPrefix, maxValueBytes: compactionModel.chunkBytes }
+      ? etcdDialect({ endpoint, prefix: compactionModel.etcdPrefix, maxValueBytes: compactionModel.chunkBytes })
       : { ...apifyDialect({ baseUrl: endpoint, storeId, token }), maxValueBytes: compactionModel.chunkBytes },
   timeoutMs: 5_000,
   retries: 5,

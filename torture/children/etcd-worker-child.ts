@@ -7,7 +7,7 @@
 // Prints "armed", then one JSON line at the end: {"type":"done", ...its counts}.
 // argv: endpoint key count worker lostRate seed
 import { EMPTY } from 'rxjs';
-import { ConflictError, createPersistentStore, KeyedMap, remoteKvAdapter, type FetchLike, type StorageAdapter } from '../../src/index.js';
+import { ConflictError, createPersistentStore, etcdDialect, KeyedMap, remoteKvAdapter, type FetchLike, type StorageAdapter } from '../../src/index.js';
 import { random } from '../scenario.js';
 
 const [endpoint, key, countArg, worker, lostArg, seedArg] = process.argv.slice(2) as [string, string, string, string, string, string];
@@ -35,7 +35,7 @@ const countingFetch: FetchLike = async (url, init) => {
   return response;
 };
 const remote = remoteKvAdapter({
-  dialect: { dialect: 'etcd', endpoint },
+  dialect: etcdDialect({ endpoint }),
   fetch: countingFetch,
   timeoutMs: 2_000,
   retries: 3,

@@ -1,10 +1,13 @@
 import { format, inspect } from 'node:util';
 import { EMPTY } from 'rxjs';
 import {
+  apifyDialect,
   createEventSource,
   createPersistentStore,
+  etcdDialect,
   PersistentStoreError,
   remoteKvAdapter,
+  webDavDialect,
   type EventDiagnostic,
   type EventSourceOptions,
   type PersistentStore,
@@ -214,20 +217,21 @@ async function startLab(seed: number, log: (line: string) => void, exposure: Exp
   // through the front each pace on their own, and this scenario's clients retry once after 50 ms.
   const apify = await startFakeApify(secrets['Apify token'], STORE_ID, { requestsPerSecond: 10_000 });
   stops.push(apify.stop);
-  await addBackend('apify', apify.url, (base) => ({ dialect: 'apify', token: secrets['Apify token'], storeId: STORE_ID, baseUrl: base }));
+  await addBackend('apify', apify.url, (base) => apifyDialect({ token: secrets['Apify token'], storeId: STORE_ID, baseUrl: base }));
   if (requireBinary(ETCD_BINARY, 'etcd-server').available) {
     const etcd = await startEtcd();
     stops.push(etcd.stop);
-    await addBackend('etcd', etcd.url, (base) => ({ dialect: 'etcd', endpoint: base, prefix: `torture-${seed}/` }));
+    await addBackend('etcd', etcd.url, (base) => etcdDialect({ endpoint: base, prefix: `torture-${seed}/` }));
   } else failures.push({ name: 'etcd', value: `${ETCD_BINARY} is missing`, must: 'installed', ok: false });
   if (requireBinary(APACHE_BINARY, 'apache2').available) {
     const apache = await startApacheDav();
     stops.push(apache.stop);
-    await addBackend('webdav', apache.url, (base) => ({
-      dialect: 'webdav',
-      baseUrl: base,
-      headers: { authorization: basic, 'x-api-key': secrets['x-api-key'] },
-    }));
+    await addBackend('webdav', apache.url, (base) =>
+      webDavDialect({
+        baseUrl: base,
+        headers: { authorization: basic, 'x-api-key': secrets['x-api-key'] },
+      }),
+    );
   } else failures.push({ name: 'Apache (WebDAV)', value: `${APACHE_BINARY} is missing`, must: 'installed', ok: false });
   log(`thief ${thief.url}, storage ${storage.url}; ${backends.map((b) => `${b.dialect} ${b.url} behind ${b.front.url}`).join('; ')}`);
 
@@ -550,19 +554,20 @@ async function credentialEchoes(lab: Lab): Promise<void> {
   lab.stops.push(echo.stop);
   const echoOf = (seen: Seen) => JSON.stringify({ url: seen.url, headers: seen.headers, method: seen.method, body: seen.body });
   const isRead = (seen: Seen) => seen.method === 'GET' || seen.url.includes('kv/range');
-  const apify = { dialect: 'apify', token: secrets['Apify token'], storeId: STORE_ID } as const;
-  const configs: Array<{ name: string; dialect: DialectOption }> = [
-    { name: 'apify Bearer token', dialect: { ...apify, baseUrl: echo.url } },
-    { name: 'apify user:password@', dialect: { ...apify, baseUrl: lab.withUser(echo.url) } },
-    { name: 'apify ?token=', dialect: { ...apify, baseUrl: `${echo.url}/?token=${secrets['?token=']}` } },
-    { name: 'etcd user:password@', dialect: { dialect: 'etcd', endpoint: lab.withUser(echo.url) } },
-    { name: 'etcd ?token=', dialect: { dialect: 'etcd', endpoint: `${echo.url}/?token=${secrets['?token=']}` } },
+  const apify = { token: secrets['Apify token'], storeId: STORE_ID };
+  // Made inside the try below, as the adapter is: a dialect may refuse its options.
+  const configs: Array<{ name: string; dialect: () => DialectOption }> = [
+    { name: 'apify Bearer token', dialect: () => apifyDialect({ ...apify, baseUrl: echo.url }) },
+    { name: 'apify user:password@', dialect: () => apifyDialect({ ...apify, baseUrl: lab.withUser(echo.url) }) },
+    { name: 'apify ?token=', dialect: () => apifyDialect({ ...apify, baseUrl: `${echo.url}/?token=${secrets['?token=']}` }) },
+    { name: 'etcd user:password@', dialect: () => etcdDialect({ endpoint: lab.withUser(echo.url) }) },
+    { name: 'etcd ?token=', dialect: () => etcdDialect({ endpoint: `${echo.url}/?token=${secrets['?token=']}` }) },
     {
       name: 'webdav Basic + x-api-key',
-      dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav`, headers: { authorization: lab.basic, 'x-api-key': secrets['x-api-key'] } },
+      dialect: () => webDavDialect({ baseUrl: `${echo.url}/dav`, headers: { authorization: lab.basic, 'x-api-key': secrets['x-api-key'] } }),
     },
-    { name: 'webdav user:password@', dialect: { dialect: 'webdav', baseUrl: lab.withUser(`${echo.url}/dav`) } },
-    { name: 'webdav ?token=', dialect: { dialect: 'webdav', baseUrl: `${echo.url}/dav?token=${secrets['?token=']}` } },
+    { name: 'webdav user:password@', dialect: () => webDavDialect({ baseUrl: lab.withUser(`${echo.url}/dav`) }) },
+    { name: 'webdav ?token=', dialect: () => webDavDialect({ baseUrl: `${echo.url}/dav?token=${secrets['?token=']}` }) },
   ];
   let echoed = 0;
   for (const config of configs) {
@@ -581,7 +586,7 @@ async function credentialEchoes(lab: Lab): Promise<void> {
         return { status, headers: { 'content-type': 'application/json' }, body: echoOf(seen) };
       };
       try {
-        const adapter = remoteKvAdapter({ dialect: config.dialect, retries: 1, retryDelayMs: 10, maxRetryDelayMs: 20, timeoutMs: 2_000 });
+        const adapter = remoteKvAdapter({ dialect: config.dialect(), retries: 1, retryDelayMs: 10, maxRetryDelayMs: 20, timeoutMs: 2_000 });
         exposure.text(`${where}: adapter.locate`, adapter.locate('ECHO')); // "for messages", says StorageAdapter
         const store = await within(
           createPersistentStore<State>({ key: 'ECHO', initial: initial(), adapter, events: EMPTY, debounceMs: 5, maxWaitMs: 20, flushTimeoutMs: 1_000 }),

@@ -1,5 +1,5 @@
 import { EMPTY } from 'rxjs';
-import { createPersistentStore, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
+import { apifyDialect, createPersistentStore, etcdDialect, KeyedMap, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
 import { logNames } from '../../src/adapters/log/log-names.js';
 import { fromBase64, toBase64 } from '../../src/adapters/remote/base64.js';
 import { ETCD_BINARY, startEtcd } from '../../spec/support/etcd-server.js';
@@ -35,7 +35,7 @@ async function etcdBackend(): Promise<Backend> {
     url: etcd.url,
     childArgs: [],
     classify: (_method, path, body) => etcdRequest(prefix)(path, body),
-    direct: () => remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }),
+    direct: () => remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) }),
     async records() {
       // Every key from `<prefix>BIG` to `<prefix>BIG\xff`: the head and its chunks and segments.
       const from = prefix + KEY;
@@ -57,7 +57,7 @@ async function apifyBackend(): Promise<Backend> {
     url: fake.url,
     childArgs: [STORE_ID, TOKEN],
     classify: (method, path) => apifyRequest(method)(path),
-    direct: () => remoteKvAdapter({ dialect: { dialect: 'apify', baseUrl: fake.url, storeId: STORE_ID, token: TOKEN } }),
+    direct: () => remoteKvAdapter({ dialect: apifyDialect({ baseUrl: fake.url, storeId: STORE_ID, token: TOKEN }) }),
     records: async () => new Map([...fake.records].filter(([name]) => name === KEY || name.startsWith(logNames(KEY).prefix))),
     stop: () => fake.stop(),
   };

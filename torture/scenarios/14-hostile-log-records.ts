@@ -1,5 +1,5 @@
 import { EMPTY } from 'rxjs';
-import { createPersistentStore, KeyedMap, PersistentStoreError, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
+import { createPersistentStore, etcdDialect, KeyedMap, PersistentStoreError, remoteKvAdapter, type StorageAdapter } from '../../src/index.js';
 import { apifyDialect } from '../../src/adapters/remote/dialects/apify.js';
 import { logNames } from '../../src/adapters/log/log-names.js';
 import { fromBase64, toBase64 } from '../../src/adapters/remote/base64.js';
@@ -31,7 +31,7 @@ async function etcdRaw(): Promise<Raw> {
     );
   return {
     name: 'etcd',
-    adapter: (chunkBytes) => remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix, maxValueBytes: chunkBytes }, retries: 0 }),
+    adapter: (chunkBytes) => remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix, maxValueBytes: chunkBytes }), retries: 0 }),
     async all() {
       const { kvs = [] } = await call('/v3/kv/range', { key: toBase64(prefix + KEY), range_end: toBase64(`${prefix}${KEY}\u007f`) });
       return new Map(kvs.map(({ key, value }) => [fromBase64(key).slice(prefix.length), fromBase64(value ?? '')]));

@@ -3,6 +3,7 @@ import { EMPTY, filter, firstValueFrom, timeout } from 'rxjs';
 import {
   ConflictError,
   createPersistentStore,
+  etcdDialect,
   FlushError,
   KeyedMap,
   remoteKvAdapter,
@@ -86,7 +87,7 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
             }
           };
           const remote = remoteKvAdapter({
-            dialect: { dialect: 'etcd', endpoint: proxy.url, prefix },
+            dialect: etcdDialect({ endpoint: proxy.url, prefix }),
             fetch: countingFetch,
             timeoutMs,
             retries: 2,
@@ -176,7 +177,7 @@ function remoteFaults({ rates = [0, 0.1, 0.3, 0.5], updates = 200, tail = 150, f
           const check = await createPersistentStore<FaultState>({
             key,
             initial: initial(),
-            adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }),
+            adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) }),
             events: EMPTY,
           });
           const got = check.getState();

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
-import { createPersistentStore, fileAdapter, KeyedMap, remoteKvAdapter } from '../../src/index.js';
+import { createPersistentStore, etcdDialect, fileAdapter, KeyedMap, remoteKvAdapter } from '../../src/index.js';
 import { ETCD_BINARY, startEtcd } from '../../spec/support/etcd-server.js';
 import { startFaultProxy } from '../../spec/support/fault-proxy.js';
 import { requireBinary } from '../../spec/support/server-binaries.js';
@@ -236,7 +236,7 @@ async function sharedCounter(
     const check = await createPersistentStore({
       key,
       initial: { n: 0, by: {} as Record<string, number>, items: new KeyedMap<number>() },
-      adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url } }),
+      adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url }) }),
       events: EMPTY,
     });
     const got = check.getState();

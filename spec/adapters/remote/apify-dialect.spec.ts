@@ -17,7 +17,7 @@ beforeEach(async () => {
 afterEach(() => api.stop());
 
 const adapter = (extra: object = {}) =>
-  remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: api.url }, retryDelayMs: 5, ...extra });
+  remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: api.url }), retryDelayMs: 5, ...extra });
 
 describe('remote KV adapter, apify dialect (documented API, fake server)', () => {
   test('a store round-trips through the records API with a bearer token; 404 means nothing stored', async () => {
@@ -37,12 +37,12 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
   test('defaults come from APIFY_TOKEN, APIFY_API_BASE_URL and ACTOR_DEFAULT_KEY_VALUE_STORE_ID', async () => {
     Object.assign(process.env, { APIFY_TOKEN: TOKEN, APIFY_API_BASE_URL: api.url, ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'store-1' });
     try {
-      await remoteKvAdapter({ dialect: { dialect: 'apify' } }).write('K', { ok: true });
+      await remoteKvAdapter({ dialect: apifyDialect() }).write('K', { ok: true });
       expect(api.records.has('K')).toBe(true);
     } finally {
       for (const name of ['APIFY_TOKEN', 'APIFY_API_BASE_URL', 'ACTOR_DEFAULT_KEY_VALUE_STORE_ID']) delete process.env[name];
     }
-    expect(() => remoteKvAdapter({ dialect: { dialect: 'apify', storeId: 's' } })).toThrow(InvalidOptionError);
+    expect(() => remoteKvAdapter({ dialect: apifyDialect({ storeId: 's' }) })).toThrow(InvalidOptionError);
   });
 
   test('429 is retried after its Retry-After, 5xx with backoff; other 4xx never', async () => {
@@ -52,7 +52,7 @@ describe('remote KV adapter, apify dialect (documented API, fake server)', () =>
     expect(Date.now() - started).toBeGreaterThanOrEqual(950); // waited as told
     expect(api.requests.filter((r) => r.method === 'PUT')).toHaveLength(3);
 
-    const wrongToken = remoteKvAdapter({ dialect: { dialect: 'apify', token: 'wrong', storeId: 'store-1', baseUrl: api.url }, retryDelayMs: 5 });
+    const wrongToken = remoteKvAdapter({ dialect: apifyDialect({ token: 'wrong', storeId: 'store-1', baseUrl: api.url }), retryDelayMs: 5 });
     api.requests.length = 0;
     await expect(wrongToken.write('K', 1)).rejects.toThrow(/answered 401/);
     expect(api.requests).toHaveLength(1);
@@ -177,7 +177,7 @@ describe('apify dialect: only the API\'s record-not-found means "nothing stored"
     createPersistentStore({
       key: 'STATE',
       initial: { n: 0 },
-      adapter: remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl }, retryDelayMs: 5 }),
+      adapter: remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl }), retryDelayMs: 5 }),
       events: EMPTY,
     });
 

@@ -29,7 +29,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
 
   let prefix = '';
   beforeEach(() => void (prefix = `spec-${expect.getState().currentTestName?.length}-${Date.now()}-`));
-  const adapter = (endpoint = etcd.url, extra: object = {}) => remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint, prefix }, retryDelayMs: 5, ...extra });
+  const adapter = (endpoint = etcd.url, extra: object = {}) => remoteKvAdapter({ dialect: etcdDialect({ endpoint, prefix }), retryDelayMs: 5, ...extra });
 
   test('read, write, delete and rename, with unicode intact', async () => {
     const a = adapter();
@@ -58,8 +58,8 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
 
   test('a write that lost a race raises ConflictError and overwrites nothing: the first head, a journal segment, a compaction left behind', async () => {
     const prefix = `race-${Date.now()}-`;
-    const one = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
-    const two = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    const one = remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) });
+    const two = remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) });
     expect(await one.read('K')).toBeUndefined();
     expect(await two.read('K')).toBeUndefined();
     await one.write('K', envelope(0, 'first'));
@@ -77,7 +77,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     // swap loses (the head is compared by revision) and is dropped, since the newer head holds more.
     await one.write('K', envelope(2, 'one and two'));
     await two.write('K', envelope(1, 'stale'));
-    const reader = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    const reader = remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) });
     expect(await reader.read('K')).toEqual(envelope(2, 'one and two'));
     expect(await reader.readJournal!('K')).toEqual([]);
   });
@@ -88,7 +88,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
       createPersistentStore({
         key: 'C',
         initial: { n: 0 },
-        adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }),
+        adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) }),
         events: EMPTY,
         onConflict,
       });
@@ -215,7 +215,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('remote KV adapter, etcd dialect 
     const store = await createPersistentStore({
       key: 'SHARED_COUNTER',
       initial: { n: 0, by: {} as Record<string, number> },
-      adapter: remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url } }),
+      adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url }) }),
       events: EMPTY,
     });
     expect(store.getState().n).toBe(60);
@@ -346,7 +346,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
   test('a journal segment of exactly maxValueBytes is one transaction; one byte over goes in pieces within the limit', async () => {
     let requests = 0;
     const a = remoteKvAdapter({
-      dialect: { dialect: 'etcd', endpoint: etcd.url, prefix },
+      dialect: etcdDialect({ endpoint: etcd.url, prefix }),
       fetch: async (url, init) => (requests++, (globalThis.fetch as unknown as FetchLike)(url, init)),
     });
     const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
@@ -365,13 +365,13 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
     const pieces = (await dialect().list!(send, 'K(rxps)p.')).map((r) => new TextEncoder().encode(r.text).length);
     expect(pieces).toHaveLength(2);
     for (const bytes of pieces) expect(bytes).toBeLessThanOrEqual(max);
-    const reader = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    const reader = remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) });
     await reader.read('K');
     expect(await reader.readJournal!('K')).toEqual([set(1, ''), set(2, 'x'.repeat(fits)), set(3, 'y'.repeat(fits + 1))]);
   });
 
   test('a snapshot larger than maxValueBytes is stored in chunks within it, and read back whole', async () => {
-    const a = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } });
+    const a = remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) });
     const max = etcdDialect({ endpoint: etcd.url, prefix }).maxValueBytes!;
     const big = envelope(0, 'ž'.repeat(Math.ceil(max * 0.6))); // two bytes a character: 1.2 × the limit
     await a.read('BIG');
@@ -379,7 +379,7 @@ describeWithBinary(ETCD_BINARY, 'etcd-server')('etcd dialect: listing, create-th
     const chunks = (await dialect().list!(send, 'BIG(rxps)c.')).map((r) => r.text!);
     expect(chunks.length).toBe(2);
     for (const chunk of chunks) expect(new TextEncoder().encode(chunk).length).toBeLessThanOrEqual(max);
-    expect(await remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: etcd.url, prefix } }).read('BIG')).toEqual(big);
+    expect(await remoteKvAdapter({ dialect: etcdDialect({ endpoint: etcd.url, prefix }) }).read('BIG')).toEqual(big);
   });
 });
 

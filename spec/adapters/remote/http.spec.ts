@@ -3,6 +3,7 @@ import { retryAfterMs, send, type FetchLike } from '../../../src/adapters/remote
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { InvalidOptionError } from '../../../src/errors.js';
 import { freePort } from '../../support/free-port.js';
+import { etcdDialect } from '../../../src/adapters/remote/dialects/etcd.js';
 
 const response = (status: number, headers: Record<string, string> = {}) => ({
   status,
@@ -87,7 +88,7 @@ describe('http', () => {
     const { fetch } = globalThis;
     delete (globalThis as { fetch?: unknown }).fetch; // as under node --no-experimental-fetch
     try {
-      const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:9' }, retries: 3, retryDelayMs: 1 });
+      const adapter = remoteKvAdapter({ dialect: etcdDialect({ endpoint: 'http://127.0.0.1:9' }), retries: 3, retryDelayMs: 1 });
       const error = await adapter.read('K').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidOptionError);
       expect((error as Error).message).toMatch(/"fetch": this runtime has no global fetch; pass one/);

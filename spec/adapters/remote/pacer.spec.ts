@@ -1,6 +1,7 @@
 import { createPacer, pacerFor } from '../../../src/adapters/remote/pacer.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { startFakeApify } from '../../support/fake-apify-server.js';
+import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
 
 test('a pacer lets at most n requests start in any one second', async () => {
   const pace = createPacer(20);
@@ -23,7 +24,7 @@ test('pacerFor: one pacer per store in the process, whatever the number of adapt
 test('two adapters on one store of the fake API stay within its 200 requests a second together', async () => {
   const api = await startFakeApify('token-p', 'paced-store');
   try {
-    const adapters = [0, 1].map(() => remoteKvAdapter({ dialect: { dialect: 'apify', token: 'token-p', storeId: 'paced-store', baseUrl: api.url } }));
+    const adapters = [0, 1].map(() => remoteKvAdapter({ dialect: apifyDialect({ token: 'token-p', storeId: 'paced-store', baseUrl: api.url }) }));
     // 2 × 240 reads of absent keys: more than a second's worth for either alone. Paced apart, the
     // two would send 360 a second and meet a 429 on about every third request.
     await Promise.all(adapters.flatMap((adapter) => Array.from({ length: 240 }, (_, i) => adapter.read(`K${i}`))));

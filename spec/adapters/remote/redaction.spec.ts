@@ -9,6 +9,9 @@ import { createPersistentStore } from '../../../src/store/create-persistent-stor
 import type { PersistenceStatus } from '../../../src/store/persistence-status.js';
 import { freePort } from '../../support/free-port.js';
 import { echo, startScriptedServer, type Answer, type ReceivedRequest } from '../../support/scripted-server.js';
+import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
+import { etcdDialect } from '../../../src/adapters/remote/dialects/etcd.js';
+import { webDavDialect } from '../../../src/adapters/remote/dialects/webdav.js';
 
 const TOKEN = 'apify_api_ECHOED-TOKEN-9931';
 const DAV_PASSWORD = 'dav-PASSW0RD-ü/@';
@@ -49,9 +52,9 @@ afterEach(() => server.stop());
 
 const userinfoUrl = (origin: string, user: string, password: string) => origin.replace('//', `//${user}:${encodeURIComponent(password)}@`);
 const dialects = (origin: string): Array<[string, RemoteKvAdapterOptions['dialect']]> => [
-  ['apify (Bearer token)', { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl: origin }],
-  ['webdav (Basic header, a header of its own)', { dialect: 'webdav', baseUrl: `${origin}/dav`, headers: { authorization: BASIC, 'x-api-key': API_KEY } }],
-  ['etcd (user:password@ in the URL)', { dialect: 'etcd', endpoint: userinfoUrl(origin, 'etcd-user', ETCD_PASSWORD) }],
+  ['apify (Bearer token)', apifyDialect({ token: TOKEN, storeId: 's', baseUrl: origin })],
+  ['webdav (Basic header, a header of its own)', webDavDialect({ baseUrl: `${origin}/dav`, headers: { authorization: BASIC, 'x-api-key': API_KEY } })],
+  ['etcd (user:password@ in the URL)', etcdDialect({ endpoint: userinfoUrl(origin, 'etcd-user', ETCD_PASSWORD) })],
 ];
 
 describe('credentials never appear in an error, its causes, or status$', () => {
@@ -78,7 +81,7 @@ describe('credentials never appear in an error, its causes, or status$', () => {
 
   test('an echoed body is shown redacted, cut to 200 characters, with its control characters escaped', async () => {
     answer = (request) => ({ status: 400, body: `\u001b[2J\u009b31m${'x'.repeat(150)}${request.headers.authorization}${'y'.repeat(500)}` });
-    const webdav = remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: server.origin, headers: { authorization: BASIC } }, retries: 0 });
+    const webdav = remoteKvAdapter({ dialect: webDavDialect({ baseUrl: server.origin, headers: { authorization: BASIC } }), retries: 0 });
     const error = (await webdav.write('K', 1).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/^write K: the WebDAV server answered 400 \\u001b\[2J\\u009b31mx{150}\[redacted\]y+…$/);
     expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
@@ -87,8 +90,8 @@ describe('credentials never appear in an error, its causes, or status$', () => {
   });
 
   test.each([
-    ['webdav', (origin: string) => ({ dialect: 'webdav' as const, baseUrl: `${userinfoUrl(origin, 'dav-user', DAV_PASSWORD)}/dav` })],
-    ['etcd', (origin: string) => ({ dialect: 'etcd' as const, endpoint: userinfoUrl(origin, 'etcd-user', ETCD_PASSWORD) })],
+    ['webdav', (origin: string) => webDavDialect({ baseUrl: `${userinfoUrl(origin, 'dav-user', DAV_PASSWORD)}/dav` })],
+    ['etcd', (origin: string) => etcdDialect({ endpoint: userinfoUrl(origin, 'etcd-user', ETCD_PASSWORD) })],
   ])('%s: a URL with user:password@ to a closed port', async (_name, dialect) => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const adapter = remoteKvAdapter({ dialect: dialect(closed), retries: 0 });
@@ -156,10 +159,10 @@ describe('the encodings a server echoes credentials in', () => {
   test.each(forms)('%s: none of the secrets, nor "Bearer <token>" or "user:password", survives', async (_name, encode) => {
     const cases: Array<[RemoteKvAdapterOptions['dialect'], string[]]> = [
       [
-        { dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Basic ${b64(USER_PASSWORD)}`, 'x-api-key': KEY } },
+        webDavDialect({ baseUrl: `${server.origin}/dav`, headers: { authorization: `Basic ${b64(USER_PASSWORD)}`, 'x-api-key': KEY } }),
         [PASSWORD, USER_PASSWORD, KEY],
       ],
-      [{ dialect: 'webdav', baseUrl: `${server.origin}/dav`, headers: { authorization: `Bearer ${TOKEN}` } }, [TOKEN, `Bearer ${TOKEN}`]],
+      [webDavDialect({ baseUrl: `${server.origin}/dav`, headers: { authorization: `Bearer ${TOKEN}` } }), [TOKEN, `Bearer ${TOKEN}`]],
     ];
     for (const [dialect, secrets] of cases) {
       answer = () => ({ status: 400, body: `bad request; echoed: ${secrets.map(encode).join(' | ')}` });
@@ -176,7 +179,7 @@ describe('the encodings a server echoes credentials in', () => {
   test("a user name and short ordinary header values are no secrets: the server's message stays readable; a password, the token and credential-named headers count at any length", async () => {
     answer = () => ({ status: 400, body: 'bad request; authorization missing for tenant acme; key=K9 pw=Pw9' });
     const webdav = remoteKvAdapter({
-      dialect: { dialect: 'webdav', baseUrl: `${server.origin.replace('//', '//u:Pw9@')}/dav`, headers: { 'x-tenant': 'acme', 'x-api-key': 'K9' } },
+      dialect: webDavDialect({ baseUrl: `${server.origin.replace('//', '//u:Pw9@')}/dav`, headers: { 'x-tenant': 'acme', 'x-api-key': 'K9' } }),
       retries: 0,
     });
     const error = (await webdav.read('K').catch((e: unknown) => e)) as Error;
@@ -193,7 +196,7 @@ describe('every failure is a typed error', () => {
     ['malformed kvs', '{"header":{},"kvs":[7]}', /with a malformed "kvs"/],
   ])('etcd answering 200 with %s', async (_what, body, message) => {
     answer = () => ({ status: 200, body });
-    const error = await remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: server.origin }, retries: 0 })
+    const error = await remoteKvAdapter({ dialect: etcdDialect({ endpoint: server.origin }), retries: 0 })
       .read('K')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteStorageError);

@@ -2,6 +2,8 @@ import type { FetchLike } from '../../../src/adapters/remote/http.js';
 import { RemoteStorageError } from '../../../src/adapters/remote/http.js';
 import { remoteKvAdapter } from '../../../src/adapters/remote/remote-kv-adapter.js';
 import { startScriptedServer, type Answer, type ReceivedRequest } from '../../support/scripted-server.js';
+import { apifyDialect } from '../../../src/adapters/remote/dialects/apify.js';
+import { webDavDialect } from '../../../src/adapters/remote/dialects/webdav.js';
 
 const TOKEN = 'apify_api_REDIRECT-SECRET-77';
 const RECORD = '/v2/key-value-stores/store-1/records/K';
@@ -36,13 +38,13 @@ describe.each([
   ['a fetch passed in', ((url, init) => globalThis.fetch(url, init)) as FetchLike],
 ])('redirects, with %s', (_name, fetch) => {
   const apify = () =>
-    remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 'store-1', baseUrl: here.origin }, fetch, retries: 2, retryDelayMs: 1 });
+    remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 'store-1', baseUrl: here.origin }), fetch, retries: 2, retryDelayMs: 1 });
 
   test("a GET redirected to another origin (the record API's 302 to storage) is followed, sent bare: no Authorization, none of our headers, no userinfo", async () => {
     answerHere = () => redirect(302, `${elsewhere.origin}/blob/K?X-Amz-Signature=sig123`);
     expect(await apify().read('K')).toEqual({ from: 'elsewhere' });
     const webdav = remoteKvAdapter({
-      dialect: { dialect: 'webdav', baseUrl: `http://dav-user:dav-PASSWORD@${here.origin.slice(7)}/dav`, headers: { 'x-api-key': 'HEADER-SECRET' } },
+      dialect: webDavDialect({ baseUrl: `http://dav-user:dav-PASSWORD@${here.origin.slice(7)}/dav`, headers: { 'x-api-key': 'HEADER-SECRET' } }),
       fetch,
       retries: 0,
     });
@@ -158,7 +160,7 @@ describe('redirects a loopback server cannot show', () => {
     return { fetch, asked };
   };
   const adapter = (fetch: FetchLike, baseUrl = 'https://api.example') =>
-    remoteKvAdapter({ dialect: { dialect: 'apify', token: TOKEN, storeId: 's', baseUrl }, fetch, retries: 2, retryDelayMs: 1 });
+    remoteKvAdapter({ dialect: apifyDialect({ token: TOKEN, storeId: 's', baseUrl }), fetch, retries: 2, retryDelayMs: 1 });
   const RECORD_PATH = '/v2/key-value-stores/s/records/K';
 
   test('another origin is followed over https, or from loopback to loopback (127.0.0.0/8, ::1, localhost), sent bare', async () => {

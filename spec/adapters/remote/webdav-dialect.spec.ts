@@ -20,7 +20,7 @@ describeWithBinary(APACHE_BINARY, 'apache2')('remote KV adapter, webdav dialect 
   }, 30_000);
   afterAll(() => apache?.stop());
 
-  const adapter = (extra: object = {}) => remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl: apache.url }, retryDelayMs: 5, ...extra });
+  const adapter = (extra: object = {}) => remoteKvAdapter({ dialect: webDavDialect({ baseUrl: apache.url }), retryDelayMs: 5, ...extra });
 
   test('a store round-trips through PUT and GET', async () => {
     const first = await createPersistentStore({ key: 'DAV', initial: { list: [] as string[] }, adapter: adapter(), events: EMPTY });
@@ -102,7 +102,7 @@ describeWithBinary(APACHE_BINARY, 'apache2')('webdav dialect: a 404 means "nothi
       sent.push(`${init.method}${init.headers.depth === undefined ? '' : `(${init.headers.depth})`} ${new URL(url).pathname}`);
       return (globalThis.fetch as unknown as FetchLike)(url, init);
     };
-    return { sent, adapter: remoteKvAdapter({ dialect: { dialect: 'webdav', baseUrl }, fetch, retryDelayMs: 5 }) };
+    return { sent, adapter: remoteKvAdapter({ dialect: webDavDialect({ baseUrl }), fetch, retryDelayMs: 5 }) };
   };
 
   test('a mistyped collection: the open is refused with EndpointNotFoundError naming it and MKCOL; nothing is created, no password shown', async () => {

@@ -2,9 +2,6 @@ import { InvalidOptionError, PersistentStoreError, errorMessage } from '../../er
 import { logAdapter, type LogStorageAdapter } from '../log/log-adapter.js';
 import type { RecordStore } from '../log/record-store.js';
 import { isRetryable } from '../storage-adapter.js';
-import { apifyDialect, type ApifyDialectOptions } from './dialects/apify.js';
-import { etcdDialect, type EtcdDialectOptions } from './dialects/etcd.js';
-import { webDavDialect, type WebDavDialectOptions } from './dialects/webdav.js';
 import { RemoteStorageError, send, type FetchLike, type HttpOptions } from './http.js';
 import type { KvDialect, Send } from './kv-dialect.js';
 import { pacerFor } from './pacer.js';
@@ -12,15 +9,8 @@ import { Redactor } from './redact.js';
 import { assertDuration } from '../../time/duration.js';
 
 export interface RemoteKvAdapterOptions {
-  /**
-   * The service: `{ dialect: 'apify' | 'etcd' | 'webdav', …its options }`, or a `KvDialect` of
-   * your own.
-   */
-  readonly dialect:
-    | KvDialect
-    | ({ readonly dialect: 'apify' } & ApifyDialectOptions)
-    | ({ readonly dialect: 'etcd' } & EtcdDialectOptions)
-    | ({ readonly dialect: 'webdav' } & WebDavDialectOptions);
+  /** The service: `apifyDialect()`, `etcdDialect({ endpoint })`, `webDavDialect({ baseUrl })`, or a `KvDialect` of your own. */
+  readonly dialect: KvDialect;
   /**
    * Called with `redirect: 'manual'` on every request: the adapter follows redirects itself.
    * @default the global `fetch` (the browser's; Node's own, from 20 on)
@@ -54,18 +44,21 @@ const defaultFetch: FetchLike = (url, init) => {
   return globalThis.fetch(url, init);
 };
 
-function dialectOf(option: RemoteKvAdapterOptions['dialect']): KvDialect {
-  if ('get' in option) return option;
-  switch (option.dialect) {
-    case 'apify':
-      return apifyDialect(option);
-    case 'etcd':
-      return etcdDialect(option);
-    case 'webdav':
-      return webDavDialect(option);
-    default:
-      throw new InvalidOptionError('dialect', `expected 'apify', 'etcd', 'webdav' or a KvDialect, got ${String((option as { dialect?: unknown }).dialect)}`);
-  }
+/** The factory that replaced each name of the earlier object form, `{ dialect: 'etcd', … }`. */
+const FACTORIES: Readonly<Record<string, string>> = { apify: 'apifyDialect', etcd: 'etcdDialect', webdav: 'webDavDialect' };
+
+/** The dialect given, checked: a JavaScript caller (or an older call) may pass anything. */
+function dialectOf(option: unknown): KvDialect {
+  const given = option as Partial<Record<keyof KvDialect | 'dialect', unknown>> | null | undefined;
+  if (typeof given?.get === 'function' && typeof given.put === 'function' && typeof given.delete === 'function') return option as KvDialect;
+  const named = typeof given?.dialect === 'string' && Object.hasOwn(FACTORIES, given.dialect) ? given.dialect : undefined;
+  // The options are not echoed: they may hold a token or a password.
+  throw new InvalidOptionError(
+    'dialect',
+    named === undefined
+      ? 'expected a KvDialect: apifyDialect(), etcdDialect({ endpoint }), webDavDialect({ baseUrl }) or one of your own'
+      : `{ dialect: '${named}', … } is no longer taken: pass remoteKvAdapter({ dialect: ${FACTORIES[named]}({ … }) }), with the same options`,
+  );
 }
 
 /** Records larger than this are cut into chunks even where the service takes more (WebDAV): a failed request then costs little to send again. */
@@ -82,7 +75,7 @@ const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
  * no credential (see `Redactor`); redirects are followed only where they cannot leak (see `send`).
  *
  * @example
- * const adapter = remoteKvAdapter({ dialect: { dialect: 'etcd', endpoint: 'http://127.0.0.1:2379' } });
+ * const adapter = remoteKvAdapter({ dialect: etcdDialect({ endpoint: 'http://127.0.0.1:2379' }) });
  * const store = await createPersistentStore({ key: 'COUNTER', initial: { n: 0 }, adapter, onConflict: 'rebase' });
  */
 export function remoteKvAdapter(options: RemoteKvAdapterOptions): LogStorageAdapter {

@@ -3,6 +3,7 @@ import { remoteKvAdapter } from '../../adapters/remote/remote-kv-adapter.js';
 import { createPersistentStore } from '../../store/create-persistent-store.js';
 import { platformApi } from './platform-api.js';
 import { startPlatformServer } from './platform-server.js';
+import { apifyDialect } from '../../adapters/remote/dialects/apify.js';
 
 /**
  * What the next run of a job under `rx-persistent-store simulate --storage <storageDir>` would
@@ -17,7 +18,7 @@ export async function readSimulatedState<T>(storageDir: string, key: string): Pr
   const api = platformApi({ storageDir, runId: 'check', token: 'check', onReboot: ignore, onStatusMessage: ignore, onNotEmulated: ignore });
   const server = await startPlatformServer(api.handle);
   try {
-    const adapter = remoteKvAdapter({ dialect: { dialect: 'apify', token: 'check', storeId: 'default', baseUrl: server.url } });
+    const adapter = remoteKvAdapter({ dialect: apifyDialect({ token: 'check', storeId: 'default', baseUrl: server.url }) });
     const store = await createPersistentStore<T | null>({ key, initial: null, adapter, events: EMPTY });
     const state = store.restored ? (store.getState() as T) : undefined;
     await store.close();
