@@ -85,8 +85,8 @@ export async function w8Measure(endpoint: string, size: number): Promise<Row> {
     const unique = new Set(claimed);
     const expected = Math.min(size, W8_CLAIMS);
     const queue = await createWorkQueue<{ n: number }>({ key, adapter: adapter(), events: EMPTY });
-    const { counts, items } = queue.store.getState();
-    const wrong = [...items.values()].filter((item) => item.status !== (unique.has(item.id) ? 'done' : 'pending')).length;
+    const counts = queue.getStats();
+    const wrong = [...queue.items()].filter((item) => item.status !== (unique.has(item.id) ? 'done' : 'pending')).length;
     await queue.close();
     if (claimed.length < expected || unique.size !== claimed.length || counts.done !== unique.size || wrong !== 0) {
       throw new Error(

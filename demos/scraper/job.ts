@@ -22,9 +22,9 @@ const results = await createPersistentStore({ key: 'RESULTS', adapter, ...window
 
 const byPath = { uniqueKey: (page: { path: string }) => page.path };
 frontier.add([{ path: '/' }], byPath);
-const counts = frontier.store.getState().counts;
+const counts = frontier.getStats();
 console.log(
-  frontier.store.restored
+  frontier.restored
     ? `run ${run}: resuming: ${counts.done} pages done, ${counts.pending + counts.leased} to go, ${results.getState().products.size} products`
     : `run ${run}: fresh start at ${base}`,
 );
@@ -58,7 +58,7 @@ await lastValueFrom(
   { defaultValue: undefined },
 );
 progress.unsubscribe();
-const { done, failed, pending, leased, retrying } = frontier.store.getState().counts;
+const { done, failed, pending, leased, retrying } = frontier.getStats();
 bar.update(done, done + pending + leased + retrying, `${results.getState().products.size} products`, true);
 bar.end();
 await Promise.all([frontier.close(), results.close()]);

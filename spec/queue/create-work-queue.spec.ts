@@ -99,6 +99,28 @@ describe('createWorkQueue', () => {
     await second.close();
   });
 
+  test('read-only views: restored, getStats(), items(); the store underneath is not reachable', async () => {
+    const { open, records } = setup();
+    const first = await open();
+    expect(first.restored).toBe(false);
+    first.add(jobs('a', 'b'), { uniqueKey });
+    await first.claim(1);
+    expect(first.getStats()).toEqual({ pending: 1, leased: 1, retrying: 0, done: 0, failed: 0, duplicates: 0, ratePerSecond: 0 });
+    expect([...first.items()].map((i) => [i.id, i.status]).sort()).toEqual([
+      ['a', 'leased'],
+      ['b', 'pending'],
+    ]);
+    first.complete('a');
+    await first.flush();
+    expect(records.get('Q#journal')).toContain('"done"'); // durable before close()
+    expect('store' in first).toBe(false); // its update() would bypass the queue's bookkeeping
+    await first.close();
+    const second = await open();
+    expect(second.restored).toBe(true);
+    expect(second.getStats()).toMatchObject({ pending: 1, done: 1 });
+    await second.close();
+  });
+
   test('onlyWorker: leases left by a dead earlier run are released on open, first in line; retrying items keep their backoff', async () => {
     const { open } = setup({ onlyWorker: true });
     const first = await open();

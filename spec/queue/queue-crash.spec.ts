@@ -13,13 +13,15 @@ const tempDir = useTempDir('queue-crash', 'all');
 
 async function inspect() {
   const queue = await createWorkQueue<{ n: number }>({ key: 'QUEUE', adapter: fileAdapter({ dir: tempDir() }), events: EMPTY });
-  const state = queue.store.getState();
+  const counts = queue.getStats();
+  let items = 0;
   const byStatus: Record<string, number> = {};
-  for (const item of state.items.values()) {
+  for (const item of queue.items()) {
+    items++;
     byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
     if (item.status === 'leased') expect(item.retryAt).toEqual(expect.any(Number));
   }
-  const result = { items: state.items.size, byStatus, counts: state.counts };
+  const result = { items, byStatus, counts };
   await queue.close();
   return result;
 }

@@ -2,7 +2,7 @@ import type { Draft } from 'immer';
 import { filter, map, take, type Observable } from 'rxjs';
 import { InvalidOptionError, errorMessage } from '../errors.js';
 import { events$ } from '../events/event-source.js';
-import { createPersistentStore, type PersistentStore } from '../store/create-persistent-store.js';
+import { createPersistentStore } from '../store/create-persistent-store.js';
 import type { PersistentStoreOptions } from '../store/store-options.js';
 import { backoffDelay } from '../time/backoff.js';
 import { assertDuration } from '../time/duration.js';
@@ -32,12 +32,19 @@ export interface WorkQueueOptions<T> extends Pick<
   readonly now?: () => number;
 }
 
+/** How many items are in each status, how many adds were duplicates, and the pace of this process. */
 export interface QueueStats extends QueueCounts {
   /** Items done per second since this queue was opened (by this process). */
   readonly ratePerSecond: number;
 }
 
+/**
+ * A queue of work items with leases, kept in a store of its own. Read it through `get`, `items`,
+ * `getStats` and `stats$`; change it only through its operations, which keep its bookkeeping in step.
+ */
 export interface WorkQueue<T> {
+  /** `true` when the queue came from storage (a restart), `false` when it started empty. */
+  readonly restored: boolean;
   /** Adds items; an item whose `uniqueKey` is already known is not added again, only counted. */
   add(items: readonly T[], options: { uniqueKey: (item: T) => string }): { added: number; duplicates: number };
   /** Leases up to `n` due items in one atomic step, durable before it resolves. */
@@ -48,17 +55,24 @@ export interface WorkQueue<T> {
   fail(id: string, error: unknown): void;
   /** Gives a lease back: the item is claimable again at once, first in line. */
   release(id: string): void;
+  /** The item with this id, as it stands now. */
   get(id: string): WorkItem<T> | undefined;
+  /** Every item, as it stands now, in no particular order. */
+  items(): IterableIterator<WorkItem<T>>;
   /**
    * Runs `handler` over the queue, `concurrency` at a time; completes when drained. Stops claiming
    * on `migrating`/`aborting`, lets running handlers finish in the time left, releases the rest.
    */
   process(handler: (item: WorkItem<T>) => Promise<unknown>, options?: ProcessOptions): Observable<ProcessResult>;
+  /** The counts now. */
+  getStats(): QueueStats;
+  /** The counts, now and at each change. */
   readonly stats$: Observable<QueueStats>;
   /** Emits once and completes when nothing is pending, leased or retrying. */
   readonly drained$: Observable<void>;
-  /** The persistent store underneath. */
-  readonly store: PersistentStore<QueueState<T>>;
+  /** Resolves when every change so far is durable (see `PersistentStore.flush`). */
+  flush(): Promise<void>;
+  /** Writes what is left, then releases the queue's store. */
   close(): Promise<void>;
 }
 
@@ -135,8 +149,10 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
     return claimed;
   };
 
+  const statsOf = (counts: QueueCounts): QueueStats => ({ ...counts, ratePerSecond: (counts.done - doneAtOpen) / Math.max(0.001, (now() - openedAt) / 1000) });
+
   const queue: WorkQueue<T> = {
-    store,
+    restored: store.restored,
     add(items, { uniqueKey }) {
       let added = 0;
       let duplicates = 0;
@@ -188,6 +204,8 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
       });
     },
     get: (id) => store.getState().items.get(id),
+    items: () => store.getState().items.values(),
+    getStats: () => statsOf(store.getState().counts),
     process: (handler, processOptions) =>
       processQueue(
         {
@@ -202,9 +220,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
         options.events ?? events$,
         processOptions,
       ),
-    stats$: store
-      .select((s) => s.counts)
-      .pipe(map((counts) => ({ ...counts, ratePerSecond: (counts.done - doneAtOpen) / Math.max(0.001, (now() - openedAt) / 1000) }))),
+    stats$: store.select((s) => s.counts).pipe(map(statsOf)),
     drained$: store
       .select((s) => s.counts)
       .pipe(
@@ -212,6 +228,7 @@ export async function createWorkQueue<T>(options: WorkQueueOptions<T>): Promise<
         take(1),
         map(() => undefined),
       ),
+    flush: () => store.flush(),
     close: () => store.close(),
   };
   return queue;

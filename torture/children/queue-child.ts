@@ -17,18 +17,22 @@ const queue = await createWorkQueue<{ n: number }>({
   events: EMPTY,
 });
 // Seeded once: a restored queue has them all (checked below), and adding 10,000 known items would only slow each start.
-if (!queue.store.restored)
+if (!queue.restored)
   queue.add(
     Array.from({ length: Number(count) }, (_, n) => ({ n })),
     { uniqueKey: (item) => String(item.n) },
   );
 
-const { items, counts } = queue.store.getState();
+const counts = queue.getStats();
 const byStatus: Record<string, number> = {};
-for (const item of items.values()) byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
+let size = 0;
+for (const item of queue.items()) {
+  size++;
+  byStatus[item.status] = (byStatus[item.status] ?? 0) + 1;
+}
 const wrong = (['pending', 'leased', 'retrying', 'done', 'failed'] as const).filter((status) => counts[status] !== (byStatus[status] ?? 0));
-const problem = items.size !== Number(count) ? `${items.size} items, not ${count}` : wrong.length > 0 ? `counts disagree for ${wrong.join(', ')}` : 'ok';
-console.log(`ready ${items.size} ${counts.done} ${problem}`);
+const problem = size !== Number(count) ? `${size} items, not ${count}` : wrong.length > 0 ? `counts disagree for ${wrong.join(', ')}` : 'ok';
+console.log(`ready ${size} ${counts.done} ${problem}`);
 
 queue
   .process(
