@@ -1,6 +1,13 @@
 /**
  * Every error the library throws on purpose is a `PersistentStoreError` with a stable `code`,
  * so callers can branch on `instanceof` or on `code` without parsing messages.
+ *
+ * @example
+ * try {
+ *   await store.flush();
+ * } catch (error) {
+ *   if (error instanceof PersistentStoreError) console.error(`${error.code}: ${error.message}`);
+ * }
  */
 export class PersistentStoreError extends Error {
   constructor(
@@ -13,7 +20,12 @@ export class PersistentStoreError extends Error {
   }
 }
 
-/** A key that storage would misread: empty, too long, a path trick or a forbidden character. */
+/**
+ * A key that storage would misread: empty, too long, a path trick or a forbidden character.
+ *
+ * @example
+ * await createPersistentStore({ key: '../state', initial: {} }); // rejects: InvalidKeyError, error.key === '../state'
+ */
 export class InvalidKeyError extends PersistentStoreError {
   constructor(
     readonly key: unknown,
@@ -23,7 +35,12 @@ export class InvalidKeyError extends PersistentStoreError {
   }
 }
 
-/** An option with a wrong type or out of range (`debounceMs: -1`, a non-function `migrate`). */
+/**
+ * An option with a wrong type or out of range (`debounceMs: -1`, a non-function `migrate`).
+ *
+ * @example
+ * await createPersistentStore({ key: 'K', initial: {}, debounceMs: -1 }); // rejects: InvalidOptionError, error.option === 'debounceMs'
+ */
 export class InvalidOptionError extends PersistentStoreError {
   constructor(
     readonly option: string,
@@ -33,7 +50,15 @@ export class InvalidOptionError extends PersistentStoreError {
   }
 }
 
-/** Stored bytes that cannot be parsed at all. The stored copy is left untouched. */
+/**
+ * Stored bytes that cannot be parsed at all. The stored copy is left untouched.
+ *
+ * @example
+ * const store = await createPersistentStore({ key: 'K', initial }).catch((error: unknown) => {
+ *   if (error instanceof CorruptStateError) console.error(`unreadable, left as it was: ${error.location}`);
+ *   throw error;
+ * });
+ */
 export class CorruptStateError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -45,7 +70,13 @@ export class CorruptStateError extends PersistentStoreError {
   }
 }
 
-/** A state (stored, migrated or initial) that does not match the store's `schema`. */
+/**
+ * A state (stored, migrated or initial) that does not match the store's `schema`.
+ *
+ * @example
+ * // error.source: 'stored', 'migrated' or 'initial'; error.path: where the schema failed, e.g. "items.3.url"
+ * if (error instanceof InvalidStateError) console.error(`${error.source} state fails the schema at ${error.path}`);
+ */
 export class InvalidStateError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -59,7 +90,12 @@ export class InvalidStateError extends PersistentStoreError {
   }
 }
 
-/** `migrate` is missing for an old stored version, or it threw. Nothing was written. */
+/**
+ * `migrate` is missing for an old stored version, or it threw. Nothing was written.
+ *
+ * @example
+ * if (error instanceof MigrationError) console.error(`no way from version ${error.fromVersion} to ${error.toVersion}`, error.cause);
+ */
 export class MigrationError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -76,7 +112,12 @@ export class MigrationError extends PersistentStoreError {
   }
 }
 
-/** Stored data written by a newer version of the job. It is never downgraded or overwritten. */
+/**
+ * Stored data written by a newer version of the job. It is never downgraded or overwritten.
+ *
+ * @example
+ * if (error instanceof FutureVersionError) console.error(`stored by version ${error.storedVersion}: deploy that job, not this one (${error.version})`);
+ */
 export class FutureVersionError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -93,6 +134,11 @@ export class FutureVersionError extends PersistentStoreError {
 /**
  * An update that would put something JSON cannot hold into the state. The update was not applied.
  * `hint`, when given, says what to use instead (a `Map`: `KeyedMap`).
+ *
+ * @example
+ * store.update((s) => {
+ *   s.byUrl = new Map(); // throws UnserializableStateError: "… use KeyedMap …"; nothing applied
+ * });
  */
 export class UnserializableStateError extends PersistentStoreError {
   /** `reason`: what was refused ("a Set object", "undefined"), without the path. */
@@ -108,7 +154,12 @@ export class UnserializableStateError extends PersistentStoreError {
   }
 }
 
-/** Another process (or another store in this one) already has the key open. */
+/**
+ * Another process (or another store in this one) already has the key open.
+ *
+ * @example
+ * if (error instanceof StoreLockedError) console.error(`another run holds ${error.key}: ${error.message}`);
+ */
 export class StoreLockedError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -118,7 +169,13 @@ export class StoreLockedError extends PersistentStoreError {
   }
 }
 
-/** The store was closed; it takes no more updates. */
+/**
+ * The store was closed; it takes no more updates.
+ *
+ * @example
+ * await store.close();
+ * store.update((s) => void s.done++); // throws StoreClosedError
+ */
 export class StoreClosedError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -131,6 +188,10 @@ export class StoreClosedError extends PersistentStoreError {
 /**
  * A conditional write lost a race: someone else wrote the key since this store read it. Nothing
  * was overwritten. A store with `onConflict: 'rebase'` resolves it by itself.
+ *
+ * @example
+ * // Resolved by the store itself: it takes in the other writers' changes and writes again.
+ * const store = await createPersistentStore({ key: 'COUNTER', initial: { n: 0 }, adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint }) }), onConflict: 'rebase' });
  */
 export class ConflictError extends PersistentStoreError {
   /** Retrying the same write would lose again: it needs a re-read first. */
@@ -143,7 +204,14 @@ export class ConflictError extends PersistentStoreError {
   }
 }
 
-/** `flush()` could not make the state durable: its deadline passed, or the adapter refused for good. */
+/**
+ * `flush()` could not make the state durable: its deadline passed, or the adapter refused for good.
+ *
+ * @example
+ * await store.flush({ timeoutMs: 5_000 }).catch((error: unknown) => {
+ *   if (error instanceof FlushError) console.error(error.message, error.cause); // the state is still in memory
+ * });
+ */
 export class FlushError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -154,7 +222,14 @@ export class FlushError extends PersistentStoreError {
   }
 }
 
-/** A recipe called `update()` (of the same store) while it ran. Neither update was applied. */
+/**
+ * A recipe called `update()` (of the same store) while it ran. Neither update was applied.
+ *
+ * @example
+ * store.update((s) => {
+ *   store.update((t) => void t.done++); // throws ReentrantUpdateError: make the change here instead
+ * });
+ */
 export class ReentrantUpdateError extends PersistentStoreError {
   constructor(readonly key: string) {
     super(
@@ -164,7 +239,12 @@ export class ReentrantUpdateError extends PersistentStoreError {
   }
 }
 
-/** A move (`onInvalidStored: 'moveAside'`) whose target already holds data. Nothing was moved. */
+/**
+ * A move (`onInvalidStored: 'moveAside'`) whose target already holds data. Nothing was moved.
+ *
+ * @example
+ * await createPersistentStore({ key: 'K', initial, onInvalidStored: 'moveAside' }); // rejects with TargetExistsError when K.invalid-<time> is taken
+ */
 export class TargetExistsError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -174,7 +254,14 @@ export class TargetExistsError extends PersistentStoreError {
   }
 }
 
-/** A value over the backend's size limit; refused before sending. Retrying cannot help. */
+/**
+ * A value over the backend's size limit; refused before sending. Retrying cannot help.
+ *
+ * @example
+ * store.status$.subscribe(({ lastError }) => {
+ *   if (lastError instanceof ValueTooLargeError) console.error(`${lastError.bytes} bytes, the limit is ${lastError.limit}`);
+ * });
+ */
 export class ValueTooLargeError extends PersistentStoreError {
   readonly retryable = false;
   constructor(
@@ -190,7 +277,14 @@ export class ValueTooLargeError extends PersistentStoreError {
   }
 }
 
-/** The browser refused a write for lack of storage quota. The state is kept in memory. */
+/**
+ * The browser refused a write for lack of storage quota. The state is kept in memory.
+ *
+ * @example
+ * store.status$.subscribe(({ lastError }) => {
+ *   if (lastError instanceof QuotaExceededError) showBanner('The browser is out of space: your changes are not saved yet.');
+ * });
+ */
 export class QuotaExceededError extends PersistentStoreError {
   constructor(
     readonly key: string,
@@ -210,6 +304,9 @@ export class QuotaExceededError extends PersistentStoreError {
  * variable the default adapter needs there (`variable`). The container's disk is no fallback: a
  * migration leaves it behind, and the next run would start afresh. Thrown at open, before
  * anything is read or written.
+ *
+ * @example
+ * if (error instanceof PlatformConfigError) console.error(`set ${error.variable}, or pass adapter: fileAdapter()`);
  */
 export class PlatformConfigError extends PersistentStoreError {
   constructor(
@@ -224,7 +321,13 @@ export class PlatformConfigError extends PersistentStoreError {
   }
 }
 
-/** No adapter was given and the environment has no default (neither Node nor IndexedDB). */
+/**
+ * No adapter was given and the environment has no default (neither Node nor IndexedDB).
+ *
+ * @example
+ * // In a web worker (no default adapter there), name one:
+ * const store = await createPersistentStore({ key: 'K', initial: {}, adapter: memoryAdapter() });
+ */
 export class NoDefaultAdapterError extends PersistentStoreError {
   /** `why`: what this environment lacks. */
   constructor(why: string) {
@@ -232,7 +335,13 @@ export class NoDefaultAdapterError extends PersistentStoreError {
   }
 }
 
-/** A `KeyedMap` used wrongly: a key that is not a string, or a snapshot's map changed outside `update()`. */
+/**
+ * A `KeyedMap` used wrongly: a key that is not a string, or a snapshot's map changed outside `update()`.
+ *
+ * @example
+ * store.getState().seen.set(url, true); // throws KeyedMapError (READ_ONLY_MAP)
+ * store.update((s) => void s.seen.set(url, true)); // the way to change it
+ */
 export class KeyedMapError extends PersistentStoreError {
   constructor(code: 'INVALID_MAP_KEY' | 'READ_ONLY_MAP', message: string) {
     super(code, message);
@@ -242,6 +351,11 @@ export class KeyedMapError extends PersistentStoreError {
 /**
  * The operating system refused a storage operation. `osCode` is the system's code (`ENOSPC`,
  * `EACCES`, …); the subclasses say which kind. The failed operation left the stored copy as it was.
+ *
+ * @example
+ * store.status$.subscribe(({ lastError }) => {
+ *   if (lastError instanceof StorageError) console.error(`${lastError.osCode} at ${lastError.location}`);
+ * });
  */
 export class StorageError extends PersistentStoreError {
   /** Only a full disk or an I/O hiccup may clear up by itself; the others need someone to act. */
@@ -258,7 +372,12 @@ export class StorageError extends PersistentStoreError {
   }
 }
 
-/** No space left (ENOSPC, EDQUOT, EFBIG). Retried with backoff: space may be freed. */
+/**
+ * No space left (ENOSPC, EDQUOT, EFBIG). Retried with backoff: space may be freed.
+ *
+ * @example
+ * if (store.getStatus().lastError instanceof StorageFullError) await freeSomeSpace(); // the store retries by itself
+ */
 export class StorageFullError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
     super(
@@ -271,7 +390,12 @@ export class StorageFullError extends StorageError {
   }
 }
 
-/** Not allowed (EACCES, EPERM, EROFS): a read-only folder or file, or another user's. */
+/**
+ * Not allowed (EACCES, EPERM, EROFS): a read-only folder or file, or another user's.
+ *
+ * @example
+ * if (error instanceof StorageAccessError) console.error(`cannot write ${error.location}: ${error.osCode}`);
+ */
 export class StorageAccessError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
     super(
@@ -284,7 +408,12 @@ export class StorageAccessError extends StorageError {
   }
 }
 
-/** A path that is not what the store expects: a symbolic link, a folder, a name too long. */
+/**
+ * A path that is not what the store expects: a symbolic link, a folder, a name too long.
+ *
+ * @example
+ * if (error instanceof StoragePathError) console.error(`not a regular file, never followed: ${error.location}`);
+ */
 export class StoragePathError extends StorageError {
   constructor(location: string, osCode: string, action: string, cause: unknown) {
     const what =
@@ -334,6 +463,11 @@ export function storageErrorFrom(error: unknown, action: string, location: strin
  * The store's files were removed or replaced behind its back (a purged or deleted storage folder,
  * a file swapped for another): what it appended since would have gone nowhere. The store writes
  * its whole state again instead.
+ *
+ * @example
+ * store.diagnostics$.subscribe(({ type, error }) => {
+ *   if (type === 'storage-replaced' && error instanceof StorageReplacedError) console.warn(`written again whole: ${error.location}`);
+ * });
  */
 export class StorageReplacedError extends PersistentStoreError {
   constructor(
@@ -345,7 +479,14 @@ export class StorageReplacedError extends PersistentStoreError {
   }
 }
 
-/** Another process took the key's lock while this store had it open (after its lock file was removed). */
+/**
+ * Another process took the key's lock while this store had it open (after its lock file was removed).
+ *
+ * @example
+ * store.diagnostics$.subscribe(({ type, error }) => {
+ *   if (error instanceof LockLostError) console.error(`${type}: ${error.message}`); // this store writes nothing more
+ * });
+ */
 export class LockLostError extends PersistentStoreError {
   readonly retryable = false;
   constructor(

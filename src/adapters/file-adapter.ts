@@ -18,6 +18,12 @@ import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
+/**
+ * Options of `fileAdapter`.
+ *
+ * @example
+ * fileAdapter({ dir: '/data/state' }); // /data/state/<KEY>.json and <KEY>.json.journal
+ */
 export interface FileAdapterOptions {
   /**
    * The folder that holds `<KEY>.json`. Created on the first write, and again if it vanished.

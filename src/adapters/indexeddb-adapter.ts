@@ -4,6 +4,12 @@ import { logAdapter } from './log/log-adapter.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
+/**
+ * Options of `indexedDbAdapter`: the database and object store that hold the keys.
+ *
+ * @example
+ * const adapter = indexedDbAdapter({ dbName: 'reading-list' });
+ */
 export interface IndexedDbAdapterOptions {
   /** @default 'rx-persistent-store' */
   readonly dbName?: string;

@@ -3,6 +3,14 @@ import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
 
+/**
+ * Options of `memoryAdapter`.
+ *
+ * @example
+ * const records = new Map<string, string>();
+ * await (await createPersistentStore({ key: 'S', initial: { n: 1 }, adapter: memoryAdapter({ records }) })).close();
+ * const again = await createPersistentStore({ key: 'S', initial: { n: 0 }, adapter: memoryAdapter({ records }) }); // restored: n is 1
+ */
 export interface MemoryAdapterOptions {
   /**
    * The map that holds the stored JSON texts: a key's snapshot under the key, its journal under

@@ -5,6 +5,24 @@
  * Errors: an adapter throws `CorruptStateError` from `read` when the stored bytes cannot be
  * parsed, and marks an error that retrying cannot fix with a `retryable: false` property,
  * e.g. a value over the backend's size limit. Anything else is retried by the store with backoff.
+ *
+ * @example
+ * // A whole snapshot per write, on a key-value client of your own (`kv`); see RecordStore for a journal.
+ * const adapter: StorageAdapter = {
+ *   name: 'kv',
+ *   locate: (key) => `kv:${key}`,
+ *   read: async (key) => {
+ *     const text = await kv.get(key);
+ *     return text === null ? undefined : JSON.parse(text);
+ *   },
+ *   write: (key, value) => kv.set(key, JSON.stringify(value)),
+ *   delete: (key) => kv.del(key),
+ *   rename: async (key, toKey) => {
+ *     if ((await kv.get(toKey)) !== null) throw new TargetExistsError(key, toKey);
+ *     await kv.set(toKey, (await kv.get(key)) ?? 'null');
+ *     await kv.del(key);
+ *   },
+ * };
  */
 export interface StorageAdapter {
   /** Short name used in messages, e.g. `"file"`. */

@@ -6,6 +6,13 @@ import { browserSource } from './browser-source.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 import type { PlatformEvent } from './event-types.js';
 
+/**
+ * Options of `createEventSource`; each default follows the environment (the platform's variables in
+ * Node, the page in a browser).
+ *
+ * @example
+ * const events = createEventSource({ mode: 'local', persistStateIntervalMs: 10_000, signals: false });
+ */
 export interface EventSourceOptions {
   /**
    * Where events come from. `auto` picks `browser` in a page, `apify` when the platform's socket
@@ -48,7 +55,14 @@ export interface EventSourceOptions {
   readonly handshakeTimeoutMs?: number;
 }
 
-/** Platform events, plus what the source noticed along the way. */
+/**
+ * Platform events, plus what the source noticed along the way.
+ *
+ * @example
+ * const events: EventSource = createEventSource();
+ * events.diagnostics$.subscribe(({ type, message }) => console.log(`[${type}] ${message}`));
+ * events.pipe(ofType('aborting')).subscribe(() => console.log('aborting'));
+ */
 export interface EventSource extends Observable<PlatformEvent> {
   /** Connection changes, dropped messages and failed readings; never errors. */
   readonly diagnostics$: Observable<EventDiagnostic>;

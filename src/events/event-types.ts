@@ -1,7 +1,12 @@
 import { describeValue } from '../errors.js';
 import type { SchemaIssue, StateSchema } from '../store/state-schema.js';
 
-/** The platform's event names, as the Apify platform sends them on its events socket. */
+/**
+ * The platform's event names, as the Apify platform sends them on its events socket.
+ *
+ * @example
+ * events$.pipe(ofType(EventType.MIGRATING)).subscribe(() => console.log('moving soon'));
+ */
 export const EventType = {
   SYSTEM_INFO: 'systemInfo',
   MIGRATING: 'migrating',
@@ -10,6 +15,13 @@ export const EventType = {
   EXIT: 'exit',
 } as const;
 
+/**
+ * The name of a platform event: `'systemInfo'`, `'migrating'`, `'aborting'`, `'persistState'` or `'exit'`.
+ *
+ * @example
+ * const urgent: EventName[] = ['migrating', 'aborting'];
+ * events$.pipe(ofType(...urgent)).subscribe(({ name }) => console.log(`${name}: writing now`));
+ */
 export type EventName = (typeof EventType)[keyof typeof EventType];
 
 /** Fields the platform may add later are kept, unchecked. */
@@ -17,7 +29,12 @@ interface Extensible {
   readonly [field: string]: unknown;
 }
 
-/** Resource readings: CPU in percent of the job's share, memory in bytes. */
+/**
+ * Resource readings: CPU in percent of the job's share, memory in bytes.
+ *
+ * @example
+ * const overloaded = (data: SystemInfoData): boolean => data.isCpuOverloaded === true || (data.memCurrentBytes ?? 0) > 0.9 * (data.memMaxBytes ?? Infinity);
+ */
 export interface SystemInfoData extends Extensible {
   readonly cpuCurrentUsage?: number;
   readonly isCpuOverloaded?: boolean;
@@ -27,7 +44,12 @@ export interface SystemInfoData extends Extensible {
   readonly createdAt?: string;
 }
 
-/** The payload of each event, by name. */
+/**
+ * The payload of each event, by name.
+ *
+ * @example
+ * const secondsLeft = (data: EventDataMap['migrating']): number => data.timeRemainingSecs ?? 30;
+ */
 export interface EventDataMap {
   readonly systemInfo: SystemInfoData;
   readonly migrating: Extensible & { readonly timeRemainingSecs?: number };
@@ -102,7 +124,13 @@ export const eventDataSchemas: { readonly [N in EventName]: StateSchema<EventDat
   exit: /* @__PURE__ */ validator('exit'),
 };
 
-/** One platform event: `{ name, data }`, the wire format of the Apify events socket. */
+/**
+ * One platform event: `{ name, data }`, the wire format of the Apify events socket.
+ *
+ * @example
+ * const onPersist = (event: PlatformEvent<'persistState'>) => event.waitUntil?.(store.flush());
+ * events$.pipe(ofType('persistState')).subscribe(onPersist);
+ */
 export type PlatformEvent<N extends EventName = EventName> = {
   [K in N]: {
     readonly name: K;

@@ -9,6 +9,13 @@ import { assertDuration } from '../time/duration.js';
 import { processQueue, type ProcessOptions, type ProcessResult } from './process-queue.js';
 import { emptyQueue, type QueueCounts, type QueueState, type WorkItem, type WorkStatus } from './work-queue-state.js';
 
+/**
+ * Options of `createWorkQueue`: the key, the lease and retry rules, and the store options the
+ * queue's store takes (`adapter`, `events`, `debounceMs`, `maxWaitMs`, `flushTimeoutMs`, `onConflict`).
+ *
+ * @example
+ * const queue = await createWorkQueue<{ url: string }>({ key: 'FRONTIER', leaseMs: 120_000, maxAttempts: 5, backoff: (failures) => 2_000 * failures });
+ */
 export interface WorkQueueOptions<T> extends Pick<
   PersistentStoreOptions<QueueState<T>>,
   'adapter' | 'events' | 'debounceMs' | 'maxWaitMs' | 'flushTimeoutMs' | 'onConflict'
@@ -32,7 +39,12 @@ export interface WorkQueueOptions<T> extends Pick<
   readonly now?: () => number;
 }
 
-/** How many items are in each status, how many adds were duplicates, and the pace of this process. */
+/**
+ * How many items are in each status, how many adds were duplicates, and the pace of this process.
+ *
+ * @example
+ * queue.stats$.subscribe(({ done, pending, leased, ratePerSecond }: QueueStats) => console.log(`${done} done, ${pending + leased} to go, ${ratePerSecond.toFixed(1)}/s`));
+ */
 export interface QueueStats extends QueueCounts {
   /** Items done per second since this queue was opened (by this process). */
   readonly ratePerSecond: number;
@@ -41,6 +53,12 @@ export interface QueueStats extends QueueCounts {
 /**
  * A queue of work items with leases, kept in a store of its own. Read it through `get`, `items`,
  * `getStats` and `stats$`; change it only through its operations, which keep its bookkeeping in step.
+ *
+ * @example
+ * const queue: WorkQueue<{ url: string }> = await createWorkQueue({ key: 'FRONTIER' });
+ * queue.add([{ url }], { uniqueKey: (item) => item.url });
+ * await lastValueFrom(queue.process((item) => crawl(item.data.url), { concurrency: 4 }), { defaultValue: undefined });
+ * const { done, failed } = queue.getStats();
  */
 export interface WorkQueue<T> {
   /** `true` when the queue came from storage (a restart), `false` when it started empty. */

@@ -4,6 +4,12 @@ import type { PlatformEvent } from '../events/event-types.js';
 import { assertDuration } from '../time/duration.js';
 import type { WorkItem } from './work-queue-state.js';
 
+/**
+ * Options of `WorkQueue.process`.
+ *
+ * @example
+ * queue.process(crawl, { concurrency: 8, stopGraceMs: 10_000 }).subscribe();
+ */
 export interface ProcessOptions {
   /** Handlers running at once. @default 1 */
   readonly concurrency?: number;
@@ -13,7 +19,12 @@ export interface ProcessOptions {
   readonly stopGraceMs?: number;
 }
 
-/** What became of one item. `released`: its handler did not finish before a migration or abort. */
+/**
+ * What became of one item. `released`: its handler did not finish before a migration or abort.
+ *
+ * @example
+ * queue.process(crawl).subscribe(({ id, outcome, error }: ProcessResult) => outcome === 'failed' && console.error(`${id}: ${error}`));
+ */
 export interface ProcessResult {
   readonly id: string;
   readonly outcome: 'done' | 'failed' | 'released';

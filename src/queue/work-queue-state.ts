@@ -3,7 +3,14 @@ import { KeyedMap } from '../store/keyed-map.js';
 /** Where an item stands. `retrying`: pending again after a failure, once its backoff passes. */
 export type WorkStatus = 'pending' | 'leased' | 'retrying' | 'done' | 'failed';
 
-/** One unit of work as the queue keeps it. */
+/**
+ * One unit of work as the queue keeps it.
+ *
+ * @example
+ * for (const item of queue.items()) {
+ *   if (item.status === 'failed') console.error(`${item.id} failed ${item.failures} times: ${item.lastError}`);
+ * }
+ */
 export interface WorkItem<T> {
   readonly id: string;
   readonly data: T;

@@ -25,7 +25,20 @@ const DEFAULT_WRITE_TIMING = { debounceMs: 1_000, maxWaitMs: 5_000 } as const;
 
 export type { Recipe } from './recipe.js';
 
+/**
+ * An open store, made by `createPersistentStore`: the state as immutable snapshots, each change
+ * written through the adapter, debounced.
+ *
+ * @example
+ * const store: PersistentStore<{ done: number }> = await createPersistentStore({ key: 'STATE', initial: { done: 0 } });
+ * store.select((s) => s.done).subscribe((done) => console.log(`${done} done`));
+ * store.update((s) => {
+ *   s.done++;
+ * });
+ * await store.close();
+ */
 export interface PersistentStore<T> {
+  /** The storage key the store was opened with. */
   readonly key: string;
   /** True when the state came from storage, false when the store started from `initial`. */
   readonly restored: boolean;
@@ -54,8 +67,9 @@ export interface PersistentStore<T> {
   /**
    * What the user must hear of even without watching `status$`: the store's files removed or
    * replaced behind its back (it wrote its whole state again), its lock taken by another process
-   * (it writes nothing more), a write failing (until one lands). While nobody subscribes, each
-   * episode is written once to console.warn instead, prefixed `rx-persistent-store:`.
+   * (it writes nothing more), a write failing (until one lands), and the other kinds of
+   * `StoreDiagnostic.type`. Each episode is also written once to the `logger`, prefixed
+   * `rx-persistent-store:`.
    *
    * @example store.diagnostics$.subscribe(({ type, message }) => log.warning(message, { type }));
    */

@@ -1,6 +1,12 @@
 import { nodeRuntime } from '../runtime/runtime.js';
 
-/** Where a store's warnings and errors are written. Crawlee's and the Apify SDK's `log` fit as they are. */
+/**
+ * Where a store's warnings and errors are written. Crawlee's and the Apify SDK's `log` fit as they are.
+ *
+ * @example
+ * const logger: StoreLogger = { warning: (message) => pino.warn(message), error: (message) => pino.error(message) };
+ * const store = await createPersistentStore({ key: 'STATE', initial, logger });
+ */
 export interface StoreLogger {
   warning(message: string): void;
   error(message: string): void;

@@ -4,6 +4,9 @@ import { writeLog, type StoreLogger } from './logger.js';
 /**
  * Something the store noticed that the user must hear of even when nobody watches `status$`.
  * Never thrown.
+ *
+ * @example
+ * store.diagnostics$.subscribe(({ type, key, message }: StoreDiagnostic) => alerts.send(`${key} ${type}: ${message}`));
  */
 export interface StoreDiagnostic {
   /**

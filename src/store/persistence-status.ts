@@ -1,4 +1,11 @@
-/** Where the persisted copy stands relative to the state in memory. */
+/**
+ * Where the persisted copy stands relative to the state in memory.
+ *
+ * @example
+ * store.status$.subscribe(({ phase, pending, lastError }) => {
+ *   if (phase === 'error') console.warn(`${pending} updates not saved yet: ${lastError?.message}`);
+ * });
+ */
 export interface PersistenceStatus {
   /**
    * `idle`: everything is durable. `dirty`: changes wait for the debounce. `saving`: a write is

@@ -1,7 +1,17 @@
 import { produceWithPatches, type Draft, type Patch } from 'immer';
 import { toJournalOps, type JournalOp } from './journal-ops.js';
 
-/** A recipe for `update`: mutate the draft, or return a whole new state. */
+/**
+ * A recipe for `update`: mutate the draft, or return a whole new state.
+ *
+ * @example
+ * const markSeen =
+ *   (url: string): Recipe<State> =>
+ *   (s) => {
+ *     s.seen.set(url, true);
+ *   };
+ * store.update(markSeen(url));
+ */
 export type Recipe<T> = (draft: Draft<T>) => void | T;
 
 /** Runs a recipe on `state`; the ops journal only what changed, so their cost follows the change, not the state. */

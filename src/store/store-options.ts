@@ -6,6 +6,14 @@ import { assertDuration } from '../time/duration.js';
 import type { StateSchema } from './state-schema.js';
 import type { StoreLogger } from './logger.js';
 
+/**
+ * What `createPersistentStore` takes: `key` and `initial`; every other option has a default that
+ * fits the adapter and the environment.
+ *
+ * @example
+ * const options: PersistentStoreOptions<State> = { key: 'CRAWL_STATE', initial, version: 2, migrate: upgrade, onInvalidStored: 'moveAside' };
+ * const store = await createPersistentStore(options);
+ */
 export interface PersistentStoreOptions<T> {
   /** The storage key: 1–256 characters from letters, digits and `!-_.'()`. */
   readonly key: string;

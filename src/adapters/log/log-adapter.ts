@@ -10,6 +10,12 @@ import { parseSegment, piecesText, segmentText, type LogRecord, type Segment } f
 import { splitUtf8 } from './split-utf8.js';
 import type { RecordStore, StoredRecord } from './record-store.js';
 
+/**
+ * Options of `logAdapter`: how a key's log is laid out on its `RecordStore`.
+ *
+ * @example
+ * const adapter = logAdapter(records, { inlineBytes: 64 * 1024, concurrency: 8 });
+ */
 export interface LogAdapterOptions {
   /** Snapshots up to this many bytes of JSON are kept inside the head: one request to open. @default 262144 (256 KiB) */
   readonly inlineBytes?: number;
@@ -96,7 +102,8 @@ const MAX_CHUNKS = 100_000;
  * another generation throws `LockLostError` instead of writing where nobody reads.
  *
  * @example
- * const adapter = logAdapter(indexedDbRecords({ dbName: 'app' }));
+ * const adapter = logAdapter(records); // records: a RecordStore of your own (see RecordStore)
+ * const store = await createPersistentStore({ key: 'STATE', initial: { n: 0 }, adapter });
  */
 export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}): LogStorageAdapter {
   const inlineBytes = options.inlineBytes ?? 256 * 1024;

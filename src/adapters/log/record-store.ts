@@ -15,6 +15,22 @@ export interface ListedRecord {
  * flat namespace of small text records. Names are built from store keys and stay within the
  * Apify rule (1–256 of `a-zA-Z0-9!-_.'()`). Errors: `ConflictError` for a lost condition, typed
  * `PersistentStoreError`s otherwise, `retryable: false` for those retrying cannot fix.
+ *
+ * @example
+ * // On a key-value client of your own (`kv`) where the last writer wins: one writer per key.
+ * const records: RecordStore = {
+ *   name: 'kv',
+ *   locate: (name) => `kv:${name}`,
+ *   maxRecordBytes: 1024 * 1024,
+ *   atomicCreate: false,
+ *   get: async (name) => {
+ *     const text = await kv.get(name);
+ *     return text === null ? undefined : { text, version: undefined };
+ *   },
+ *   put: async (name, text) => void (await kv.set(name, text)),
+ *   delete: (name) => kv.del(name),
+ * };
+ * const store = await createPersistentStore({ key: 'STATE', initial, adapter: logAdapter(records) });
  */
 export interface RecordStore {
   /** For messages, e.g. `"etcd"`. */

@@ -7,6 +7,12 @@ import { Redactor } from './redact.js';
 /**
  * The subset of the Fetch API the adapter uses: the global fetch, node-fetch, or a test double.
  * Every request is sent with `redirect: 'manual'`: the adapter decides which redirects to follow.
+ *
+ * @example
+ * // Count the requests an adapter sends.
+ * let requests = 0;
+ * const counting: FetchLike = (url, init) => (requests++, fetch(url, init));
+ * const adapter = remoteKvAdapter({ dialect: etcdDialect({ endpoint }), fetch: counting });
  */
 export type FetchLike = (
   url: string,
@@ -39,7 +45,14 @@ export interface HttpResponse {
   excerpt(): string;
 }
 
-/** A request the server refused, or that could not be made; `retryable` says whether trying later may help. */
+/**
+ * A request the server refused, or that could not be made; `retryable` says whether trying later may help.
+ *
+ * @example
+ * store.status$.subscribe(({ lastError }) => {
+ *   if (lastError instanceof RemoteStorageError) console.warn(`HTTP ${lastError.status ?? '-'}, ${lastError.retryable ? 'retrying' : 'needs a fix'}: ${lastError.message}`);
+ * });
+ */
 export class RemoteStorageError extends PersistentStoreError {
   constructor(
     message: string,
@@ -58,6 +71,13 @@ export class RemoteStorageError extends PersistentStoreError {
  * collection that does not exist. Taken for "nothing stored", it would start the job afresh and
  * later overwrite the real state, so it is refused, never retried. `url` is the URL that answered
  * (without credentials); the message says which setting to correct.
+ *
+ * @example
+ * await createPersistentStore({ key: 'K', initial, adapter: remoteKvAdapter({ dialect: etcdDialect({ endpoint: 'http://127.0.0.1:2379/v3' }) }) })
+ *   .catch((error: unknown) => {
+ *     if (error instanceof EndpointNotFoundError) console.error(`nothing of the service at ${error.url}`);
+ *     throw error;
+ *   });
  */
 export class EndpointNotFoundError extends RemoteStorageError {
   readonly url: string;

@@ -20,6 +20,29 @@ export interface StoredValue {
  *
  * An answer that is not the service's (a proxy's page, garbage, a malformed listing) is a
  * `RemoteStorageError`, never taken for an absent key or an empty listing.
+ *
+ * @example
+ * // A service with GET/PUT/DELETE per key and no conditions: one writer per key, as on the Apify store.
+ * const myKv = (base: string): KvDialect => {
+ *   const urlOf = (key: string) => `${base}/${encodeURIComponent(key)}`;
+ *   const answered = (response: { status: number; excerpt(): string }, ok: number[]) => {
+ *     if (!ok.includes(response.status)) throw new RemoteStorageError(`my-kv answered ${response.status}: ${response.excerpt()}`, response.status, false);
+ *   };
+ *   return {
+ *     name: 'my-kv',
+ *     locate: urlOf,
+ *     conditionalWrites: false,
+ *     get: async (send, key) => {
+ *       const response = await send(`read ${key}`, urlOf(key), { method: 'GET' });
+ *       if (response.status === 404) return undefined;
+ *       answered(response, [200]);
+ *       return { text: response.body, version: undefined };
+ *     },
+ *     put: async (send, key, text) => void answered(await send(`write ${key}`, urlOf(key), { method: 'PUT', body: text }), [200, 201, 204]),
+ *     delete: async (send, key) => answered(await send(`delete ${key}`, urlOf(key), { method: 'DELETE' }), [200, 204, 404]),
+ *   };
+ * };
+ * const adapter = remoteKvAdapter({ dialect: myKv('https://kv.example') });
  */
 export interface KvDialect {
   /** For messages, e.g. `"etcd"`. */

@@ -8,6 +8,12 @@ import { pacerFor } from './pacer.js';
 import { Redactor } from './redact.js';
 import { assertDuration } from '../../time/duration.js';
 
+/**
+ * Options of `remoteKvAdapter`: the service, as a dialect, and how each request is sent.
+ *
+ * @example
+ * const adapter = remoteKvAdapter({ dialect: webDavDialect({ baseUrl: 'https://dav.example/state' }), timeoutMs: 30_000, retries: 5 });
+ */
 export interface RemoteKvAdapterOptions {
   /** The service: `apifyDialect()`, `etcdDialect({ endpoint })`, `webDavDialect({ baseUrl })`, or a `KvDialect` of your own. */
   readonly dialect: KvDialect;

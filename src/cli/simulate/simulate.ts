@@ -18,6 +18,12 @@ type DisruptionKind = 'migrate' | 'abort' | 'kill';
  * (`migrate`, `abort`) is only ever sent to a job connected to the events socket, since one sent
  * earlier would be lost: its time counts from the run's connection, and a line printed before it
  * waits for it. A kill needs no socket: its time counts from the run's start.
+ *
+ * @example
+ * const disruptions: Disruption[] = [
+ *   { kind: 'migrate', onText: '100 pages done' }, // run 1: migrating, then killed after the grace time
+ *   { kind: 'kill', afterSecs: 20 }, // run 2: killed without warning
+ * ];
  */
 export type Disruption =
   | {
@@ -31,6 +37,18 @@ export type Disruption =
       readonly onText: string;
     };
 
+/**
+ * Options of `simulate`: the job's command, and what the platform does to its runs.
+ *
+ * @example
+ * const options: SimulateOptions = {
+ *   command: 'npx',
+ *   args: ['tsx', 'main.ts'],
+ *   disruptions: [{ kind: 'migrate', afterSecs: 30 }, { kind: 'kill', onText: '200 pages done' }],
+ *   graceSecs: 5,
+ *   log: console.log,
+ * };
+ */
 export interface SimulateOptions {
   readonly command: string;
   readonly args?: readonly string[];
@@ -58,6 +76,12 @@ export interface SimulateOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * What happened to one run of the job.
+ *
+ * @example
+ * for (const run of result.runs) console.log(`run ${run.run}: ${run.disruption?.kind ?? 'undisturbed'}, exit ${run.exit.code ?? run.exit.signal}`);
+ */
 export interface RunRecord {
   readonly run: number;
   readonly pid: number;
@@ -69,6 +93,14 @@ export interface RunRecord {
   readonly rebootRequested: boolean;
 }
 
+/**
+ * What `simulate` resolves to, once the job finished or the restarts ran out.
+ *
+ * @example
+ * const { succeeded, runs, restarts } = await simulate(options);
+ * console.log(`${runs.length} runs, ${restarts} restarts`);
+ * if (!succeeded) process.exitCode = 1;
+ */
 export interface SimulationResult {
   readonly succeeded: boolean;
   /** The simulation was stopped from outside (`signal`). */

@@ -3,6 +3,12 @@ import { EndpointNotFoundError, RemoteStorageError, type HttpResponse } from '..
 import type { KvDialect } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
+/**
+ * Options of `apifyDialect`; each defaults to the variable the platform sets for a run.
+ *
+ * @example
+ * const dialect = apifyDialect({ storeId: 'my-user~crawl-state' }); // token and API from the environment
+ */
 export interface ApifyDialectOptions {
   /** @default process.env.APIFY_TOKEN */
   readonly token?: string;
@@ -88,6 +94,12 @@ function keysPage(body: string): { keys: string[]; next: string | undefined } | 
  * with `Authorization: Bearer <token>`; `list` pages through `GET …/keys?prefix=&limit=1000&exclusiveStartKey=`.
  * The API has no conditional writes: the last writer wins. It takes about 200 record requests
  * per second per store and answers 429 beyond (which `send` retries).
+ *
+ * @example
+ * // On the platform the variables are set: this is the default adapter there.
+ * const adapter = remoteKvAdapter({ dialect: apifyDialect() });
+ * // Elsewhere, a named store:
+ * const shared = remoteKvAdapter({ dialect: apifyDialect({ token: process.env.MY_TOKEN, storeId: 'my-user~crawl-state' }) });
  */
 export function apifyDialect(options: ApifyDialectOptions = {}): KvDialect {
   const env = typeof process === 'undefined' ? {} : process.env;

@@ -4,6 +4,12 @@ import { EndpointNotFoundError, RemoteStorageError, type HttpResponse } from '..
 import type { KvDialect, Send, StoredValue } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
+/**
+ * Options of `etcdDialect`.
+ *
+ * @example
+ * const dialect = etcdDialect({ endpoint: 'http://127.0.0.1:2379', prefix: 'my-app/' });
+ */
 export interface EtcdDialectOptions {
   /**
    * The etcd client URL, e.g. `http://127.0.0.1:2379` (or a proxy's URL under which etcd's
@@ -72,6 +78,10 @@ const startsWith = (bytes: Uint8Array, prefix: Uint8Array): boolean => bytes.len
  * and values base64. Conditional writes compare the key's `mod_revision` (create-if-absent:
  * `version` 0) in a transaction. An answer that is not etcd's JSON (a proxy's page, garbage) is
  * a `RemoteStorageError`, never taken for an empty key.
+ *
+ * @example
+ * const adapter = remoteKvAdapter({ dialect: etcdDialect({ endpoint: 'http://127.0.0.1:2379' }) });
+ * const store = await createPersistentStore({ key: 'COUNTER', initial: { n: 0 }, adapter, onConflict: 'rebase' });
  */
 export function etcdDialect(options: EtcdDialectOptions): KvDialect {
   const { endpoint, prefix = 'rx-persistent-store/' } = options;

@@ -3,6 +3,12 @@ import { EndpointNotFoundError, RemoteStorageError, type HttpResponse } from '..
 import type { KvDialect, Send } from '../kv-dialect.js';
 import { requestSecrets } from '../redact.js';
 
+/**
+ * Options of `webDavDialect`.
+ *
+ * @example
+ * const dialect = webDavDialect({ baseUrl: 'https://dav.example/state', headers: { authorization: `Basic ${btoa('user:password')}` } });
+ */
 export interface WebDavDialectOptions {
   /**
    * The collection URL, e.g. `http://127.0.0.1:8080/state`; keys become `<base>/<key>.json`. The
@@ -63,6 +69,9 @@ const segmentsOf = (pathname: string): string[] =>
  * found absent costs one `PROPFIND` (`Depth: 0`) of the collection, once per dialect: only a
  * collection that is there makes the 404 "nothing stored"; a missing one is an
  * `EndpointNotFoundError`.
+ *
+ * @example
+ * const adapter = remoteKvAdapter({ dialect: webDavDialect({ baseUrl: 'https://user:password@dav.example/state' }) });
  */
 export function webDavDialect({ baseUrl, headers = {} }: WebDavDialectOptions): KvDialect {
   const base = baseUrl.replace(/\/+$/, '');
