@@ -2,10 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as os from 'node:os';
 import { errorMessage } from '../../errors.js';
 import { datasets } from './api/datasets.js';
-import { ApiError, apiCall, data, reply, type ApiAnswer, type ApiCall } from './api/http.js';
+import { ApiError, apiCall, data, reply, type ApiCall } from './api/http.js';
 import { keyValueStores } from './api/key-value-stores.js';
 import { lockReporter } from './api/lock-report.js';
 import { requestQueues } from './api/request-queues.js';
+import { at, router, type Router } from './api/routes.js';
 
 export interface PlatformApiOptions {
   /** The storage folder, in Crawlee's local layout (`key_value_stores/<id>/<key>.<ext>`, `datasets/<id>/`, `request_queues/<id>/`). */
@@ -70,39 +71,48 @@ export function platformApi(options: PlatformApiOptions): PlatformApi {
   const clock = options.clock ?? Date.now;
   const locks = lockReporter(() => queues.loaded(), log, clock); // reads the queues only later, once they exist
   const queues = requestQueues({ storageDir: options.storageDir, currentRun: options.currentRun ?? (() => undefined), locks, clock });
-  const resources: Record<string, (call: ApiCall) => Promise<ApiAnswer | undefined>> = {
-    'key-value-stores': keyValueStores(options.storageDir).route,
-    datasets: datasets(options.storageDir).route,
-    'request-queues': async (call) => {
-      const started = performance.now();
-      try {
-        return await queues.route(call);
-      } finally {
-        load.calls++;
-        load.busyMs += performance.now() - started;
-      }
-    },
+  const thisRun = async (_call: ApiCall, { runId }: { readonly runId: string }): Promise<void> => {
+    if (runId !== options.runId) throw new ApiError(404, 'record-not-found', `no run ${runId} here`);
   };
-
-  async function actorRun(call: ApiCall): Promise<ApiAnswer | undefined> {
-    const [id, sub, ...rest] = call.path;
-    if (id !== options.runId) throw new ApiError(404, 'record-not-found', `no run ${id} here`);
-    if (rest.length > 0) return undefined;
-    if (sub === undefined && call.method === 'GET') return data(run());
-    if (sub === undefined && call.method === 'PUT') {
-      const body = (await call.json()) as { statusMessage?: unknown } | null;
-      if (typeof body?.statusMessage === 'string') {
-        statusMessage = body.statusMessage;
-        options.onStatusMessage(statusMessage);
-      }
-      return data(run());
-    }
-    if (sub === 'reboot' && call.method === 'POST') {
-      options.onReboot();
-      return data(run());
-    }
-    return undefined;
-  }
+  const actorRuns = router([
+    at(':runId', {
+      open: thisRun,
+      GET: async () => data(run()),
+      PUT: async (call) => {
+        const body = (await call.json()) as { statusMessage?: unknown } | null;
+        if (typeof body?.statusMessage === 'string') {
+          statusMessage = body.statusMessage;
+          options.onStatusMessage(statusMessage);
+        }
+        return data(run());
+      },
+    }),
+    at(':runId/reboot', {
+      open: thisRun,
+      POST: async () => {
+        options.onReboot();
+        return data(run());
+      },
+    }),
+  ]);
+  /** The resources by name (`/v2/<name>/…`), each with its own routes. */
+  const resources = new Map<string, Router>([
+    ['actor-runs', actorRuns],
+    ['key-value-stores', keyValueStores(options.storageDir).route],
+    ['datasets', datasets(options.storageDir).route],
+    [
+      'request-queues',
+      async (call) => {
+        const started = performance.now();
+        try {
+          return await queues.route(call);
+        } finally {
+          load.calls++;
+          load.busyMs += performance.now() - started;
+        }
+      },
+    ],
+  ]);
 
   /** `GET /v2/request-queues/:id/requests/:requestId`, as the timeline names a route. */
   const routeName = (method: string, parts: readonly string[]): string =>
@@ -116,8 +126,7 @@ export function platformApi(options: PlatformApiOptions): PlatformApi {
     const [v2, resource, ...rest] = parts;
     if (v2 !== 'v2') throw new ApiError(404, 'page-not-found', `no such route: ${url.pathname}`);
     const call = apiCall(req, rest, url.searchParams);
-    const handler = resource === 'actor-runs' && rest.length > 0 ? actorRun : resources[resource ?? ''];
-    const answer = handler && (await handler(call));
+    const answer = await resources.get(resource ?? '')?.(call);
     if (answer) return reply(res, answer);
     const name = routeName(call.method, parts);
     options.onNotEmulated(name);

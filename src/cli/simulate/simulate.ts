@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { localStorageRoot } from '../../adapters/file-adapter.js';
-import type { PlatformEvent } from '../../events/event-types.js';
-import { CommandError } from '../cli-error.js';
-import { jobReadings } from './job-readings.js';
-import { groupGone } from './process-group.js';
-import { startJob, type JobExit, type JobProcess } from './job-process.js';
-import { platformApi } from './platform-api.js';
-import { startPlatformServer } from './platform-server.js';
-
-/** What the platform does to a run: `migrate` and `abort` warn over the socket first, `kill` does not. */
-type DisruptionKind = 'migrate' | 'abort' | 'kill';
+import type { DisruptionKind } from './disruption.js';
+import type { JobExit } from './job-process.js';
+import type { RunContext } from './live-run.js';
+import { runEnv } from './run-env.js';
+import { runOnce } from './run-once.js';
+import { startSimulatedPlatform } from './simulated-platform.js';
+import { stopSwitch } from './stop-switch.js';
+import { summarize } from './summary.js';
 
 /**
  * When a disruption hits its run: after a time, or at a point in the job's work. A warning
@@ -110,16 +106,6 @@ export interface SimulationResult {
   readonly durationMs: number;
 }
 
-const describeExit = ({ code, signal }: JobExit): string => (signal ? `killed by ${signal}` : `exited with code ${code}`);
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-const warningOf = (kind: DisruptionKind): string => (kind === 'migrate' ? 'migrating' : 'aborting');
-
-/** What a disruption waits for, as the timeline says it. */
-function describeTrigger(disruption: Disruption): string {
-  if ('onText' in disruption) return `on ${JSON.stringify(disruption.onText)}`;
-  return `${disruption.afterSecs} s after the run ${disruption.kind === 'kill' ? 'started' : 'connected'}`;
-}
-
 /**
  * Runs a job the way the Apify platform does, on this machine: the platform's events socket and
  * the run's part of its API on 127.0.0.1, `persistState` and `systemInfo` on their timers, and
@@ -133,243 +119,68 @@ function describeTrigger(disruption: Disruption): string {
  * if (!result.succeeded) process.exitCode = 1;
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
-  const disruptions = options.disruptions ?? [];
-  const persistMs = (options.persistIntervalSecs ?? 60) * 1000;
-  const systemInfoMs = (options.systemInfoIntervalSecs ?? 1) * 1000;
-  const graceSecs = options.graceSecs ?? 10;
-  const restarts = options.restarts ?? disruptions.length;
-  const baseEnv = options.env ?? process.env;
-  const storageDir = options.storageDir === undefined ? localStorageRoot(baseEnv) : path.resolve(options.storageDir);
-  const log = options.log ?? (() => {});
-  const commandLine = [options.command, ...(options.args ?? [])].join(' ');
-  const watchOutput = disruptions.some((disruption) => 'onText' in disruption);
+  const settings = settingsOf(options);
+  const { log, storageDir } = settings;
   const started = Date.now();
-  const runId = `simulated-${randomUUID().slice(0, 8)}`;
-  const token = randomUUID();
-
-  let current: { job: JobProcess; number: number; rebootRequested: boolean } | undefined;
-  const reported = new Set<string>();
-  const api = platformApi({
-    storageDir,
-    runId,
-    token,
-    currentRun: () => current?.number,
-    log,
-    onReboot: () => {
-      if (!current || current.rebootRequested) return;
-      current.rebootRequested = true;
-      log(`run ${current.number} asked for a reboot: killing it (SIGKILL), as the platform does`);
-      current.job.signal('SIGKILL');
-    },
-    onStatusMessage: (message) => log(`run ${current?.number ?? '?'} status: ${message}`),
-    onNotEmulated: (route) => {
-      if (!reported.has(route)) log(`the job called ${route}, which the simulator does not emulate (answered 501)`);
-      reported.add(route);
-    },
-  });
-  const server = await startPlatformServer(api.handle);
-  /** Logs, then sends, so the timeline line comes before the job's reaction to it. */
-  const announce = (event: Pick<PlatformEvent, 'name' | 'data'>, detail: string): void => {
-    const reached = server.connections;
-    const lost = reached === 0 ? ' (no job is connected: it is lost, as it would be on the platform)' : '';
-    log(`sending ${event.name}${detail} to ${plural(reached, 'connection')}${lost}`);
-    server.send(event);
+  const platform = await startSimulatedPlatform(storageDir, log);
+  const stop = stopSwitch(options.signal);
+  const context: RunContext = {
+    ...settings,
+    started,
+    platform,
+    stop,
+    env: (run) => runEnv(settings.baseEnv, platform, storageDir, settings.persistMs, run),
   };
-
-  const env = (run: number): NodeJS.ProcessEnv => ({
-    ...baseEnv,
-    APIFY_IS_AT_HOME: '1',
-    ACTOR_ID: 'local-simulation',
-    ACTOR_RUN_ID: runId,
-    APIFY_ACTOR_RUN_ID: runId,
-    APIFY_TOKEN: token,
-    APIFY_API_BASE_URL: server.url,
-    APIFY_API_PUBLIC_BASE_URL: server.url,
-    ACTOR_EVENTS_WEBSOCKET_URL: server.socketUrl,
-    APIFY_ACTOR_EVENTS_WS_URL: server.socketUrl,
-    ACTOR_DEFAULT_KEY_VALUE_STORE_ID: 'default',
-    ACTOR_DEFAULT_DATASET_ID: 'default',
-    ACTOR_DEFAULT_REQUEST_QUEUE_ID: 'default',
-    ACTOR_MEMORY_MBYTES: String(Math.floor(os.totalmem() / 2 ** 20)),
-    CRAWLEE_STORAGE_DIR: storageDir,
-    APIFY_LOCAL_STORAGE_DIR: storageDir,
-    // A restarted run keeps its storage; Crawlee would empty it on start otherwise.
-    CRAWLEE_PURGE_ON_START: '0',
-    APIFY_PURGE_ON_START: '0',
-    CRAWLEE_PERSIST_STATE_INTERVAL_MILLIS: String(persistMs),
-    APIFY_PERSIST_STATE_INTERVAL_MILLIS: String(persistMs),
-    RXPS_SIMULATED_RUN: String(run),
-  });
-
-  let stopped = false;
-  let stopJob: (() => void) | undefined;
-  const onStop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    stopJob?.();
-  };
-  options.signal?.addEventListener('abort', onStop);
-
-  const runOnce = async (number: number, disruption: Disruption | undefined): Promise<RunRecord> => {
-    server.disconnectAll(); // a socket the previous run left must not count as this run's
-    let onLine: ((line: string) => void) | undefined;
-    let job: JobProcess;
-    try {
-      job = await startJob(options.command, options.args ?? [], env(number), watchOutput ? (line) => onLine?.(line) : undefined);
-    } catch (error) {
-      throw new CommandError(`cannot start ${JSON.stringify(options.command)}: ${(error as Error).message}`);
-    }
-    const run = { job, number, rebootRequested: false };
-    current = run;
-    api.runStarted(number);
-    const startedAtMs = Date.now() - started;
-    log(`run ${number} started (pid ${job.pid}): ${commandLine}`);
-    let ended = false;
-    const timers: Array<ReturnType<typeof setTimeout>> = [];
-    const later = (ms: number, action: () => void): void => {
-      if (!ended) timers.push(setTimeout(action, ms));
-    };
-    const killAfterGrace = (why: string) =>
-      later(graceSecs * 1000, () => {
-        if (!job.alive()) return;
-        log(`run ${number}: ${why}; grace time over, killing it (SIGKILL)`);
-        job.signal('SIGKILL');
-      });
-    let isConnected = false;
-    const connected = server.whenConnected().then(() => {
-      if (ended) return;
-      isConnected = true;
-      log(`run ${number} connected to the events socket`);
-    });
-
-    const readings = jobReadings(job.pid);
-    void readings().catch(() => {}); // a first reading, so that the first event has a CPU figure
-    timers.push(setInterval(() => announce({ name: 'persistState', data: { isMigrating: false } }, ''), persistMs));
-    timers.push(
-      setInterval(
-        () =>
-          void readings().then(
-            (data) => server.send({ name: 'systemInfo', data }),
-            () => {},
-          ),
-        systemInfoMs,
-      ),
-    );
-
-    let happened = false;
-    let atMs: number | undefined;
-    const hit = (kind: DisruptionKind): void => {
-      if (ended || happened) return;
-      happened = true;
-      atMs = Date.now() - started;
-      if (kind === 'kill') {
-        log(`run ${number}: killing it without warning (SIGKILL), like a crashed server`);
-        job.signal('SIGKILL');
-        return;
-      }
-      const name = warningOf(kind);
-      const data = kind === 'migrate' ? { timeRemainingSecs: graceSecs } : {};
-      announce({ name, data } as Pick<PlatformEvent, 'name' | 'data'>, kind === 'migrate' ? ` (timeRemainingSecs: ${graceSecs})` : '');
-      log(`run ${number} is killed in ${graceSecs} s if still alive`);
-      killAfterGrace(`${name} sent`);
-    };
-    if (disruption && 'onText' in disruption) {
-      const { kind, onText } = disruption;
-      onLine = (line) => {
-        if (!line.includes(onText)) return;
-        onLine = undefined;
-        const waits = kind !== 'kill' && server.connections === 0;
-        log(`run ${number} printed ${JSON.stringify(onText)}${waits ? `; ${warningOf(kind)} waits until it connects to the events socket` : ''}`);
-        if (waits) void connected.then(() => hit(kind));
-        else hit(kind);
-      };
-    } else if (disruption?.kind === 'kill') {
-      later(disruption.afterSecs * 1000, () => hit('kill'));
-    } else if (disruption) {
-      const { kind, afterSecs } = disruption;
-      void connected.then(() => later(afterSecs * 1000, () => hit(kind)));
-    }
-    stopJob = () => {
-      log(`stopping: SIGTERM to run ${number}, SIGKILL in ${graceSecs} s if still alive`);
-      job.signal('SIGTERM');
-      killAfterGrace('stopped');
-    };
-    if (stopped) stopJob();
-
-    const exit = await job.exited;
-    ended = true;
-    onLine = undefined;
-    for (const timer of timers) clearTimeout(timer);
-    stopJob = undefined;
-    job.signal('SIGKILL'); // whatever the job left behind in its group
-    if (!(await groupGone(job.pid, 5_000))) log(`run ${number}: processes of its group outlived SIGKILL for 5 s`);
-    // The job's last lines before the simulator's own (bounded: a process outside its group may hold the pipe).
-    let bound: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([job.outputDone, new Promise((resolve) => (bound = setTimeout(resolve, 1_000)))]);
-    clearTimeout(bound);
-    log(`run ${number} ${describeExit(exit)}`);
-    api.runEnded(number);
-    if (disruption && !happened) {
-      const why = disruption.kind !== 'kill' && !isConnected ? ': it never connected to the events socket' : '';
-      log(`run ${number} ended before its ${disruption.kind} (${describeTrigger(disruption)})${why}`);
-    }
-    return {
-      run: number,
-      pid: job.pid,
-      startedAtMs,
-      endedAtMs: Date.now() - started,
-      exit,
-      disruption: disruption && { ...disruption, happened, ...(atMs !== undefined && { atMs }) },
-      rebootRequested: run.rebootRequested,
-    };
-  };
-
-  const runs: RunRecord[] = [];
-  let succeeded = false;
+  let outcome: { runs: RunRecord[]; succeeded: boolean };
   try {
-    log(`storage: ${storageDir}; platform API and events socket on ${server.url}`);
-    for (let number = 1; ; number++) {
-      const record = await runOnce(number, disruptions[number - 1]);
-      runs.push(record);
-      const interrupted = record.disruption?.happened === true || record.rebootRequested;
-      if (stopped) break;
-      if (!interrupted && record.exit.code === 0) {
-        succeeded = true;
-        break;
-      }
-      if (runs.length - 1 >= restarts) {
-        log(`no restarts left (--restarts ${restarts})`);
-        break;
-      }
-      log(`restarting on the same storage (restart ${runs.length} of ${restarts})`);
-    }
+    log(`storage: ${storageDir}; platform API and events socket on ${platform.server.url}`);
+    outcome = await runUntilDone(context, settings.disruptions, settings.restarts);
   } finally {
-    options.signal?.removeEventListener('abort', onStop);
-    current = undefined;
-    api.close();
-    await server.close();
+    stop.dispose();
+    await platform.close();
   }
-  const result: SimulationResult = { succeeded, stopped, runs, restarts: runs.length - 1, durationMs: Date.now() - started };
-  for (const line of summarize(result)) log(line);
-  const load = api.queueLoad();
-  if (load.calls > 0) log(`  request queues: ${load.calls} calls answered, ${(load.busyMs / load.calls).toFixed(2)} ms each on average`);
+  const { runs, succeeded } = outcome;
+  const result: SimulationResult = { succeeded, stopped: stop.stopped, runs, restarts: runs.length - 1, durationMs: Date.now() - started };
+  for (const line of summarize(result, platform.api.queueLoad())) log(line);
   return result;
 }
 
-/** The closing lines: the outcome, then one line per run. */
-function summarize({ succeeded, stopped, runs, restarts, durationMs }: SimulationResult): string[] {
-  const last = runs.at(-1);
-  const outcome = succeeded
-    ? 'the job finished (exit code 0)'
-    : stopped
-      ? 'stopped from outside'
-      : `the job did not finish: its last run ${last ? describeExit(last.exit) : 'never started'}`;
-  const lines = [`summary: ${outcome}; ${plural(runs.length, 'run')}, ${plural(restarts, 'restart')}, ${(durationMs / 1000).toFixed(1)} s`];
-  for (const run of runs) {
-    const { disruption } = run;
-    const what = disruption?.happened ? `${disruption.kind} at ${((disruption.atMs ?? 0) / 1000).toFixed(1)} s (${describeTrigger(disruption)}), then ` : '';
-    const reboot = run.rebootRequested ? 'asked for a reboot, then ' : '';
-    lines.push(`  run ${run.run}: ${(run.startedAtMs / 1000).toFixed(1)}–${(run.endedAtMs / 1000).toFixed(1)} s, ${what}${reboot}${describeExit(run.exit)}`);
+/** The options with their defaults. */
+function settingsOf(options: SimulateOptions) {
+  const disruptions = options.disruptions ?? [];
+  const baseEnv = options.env ?? process.env;
+  return {
+    command: options.command,
+    args: options.args ?? [],
+    commandLine: [options.command, ...(options.args ?? [])].join(' '),
+    disruptions,
+    watchOutput: disruptions.some((disruption) => 'onText' in disruption),
+    persistMs: (options.persistIntervalSecs ?? 60) * 1000,
+    systemInfoMs: (options.systemInfoIntervalSecs ?? 1) * 1000,
+    graceSecs: options.graceSecs ?? 10,
+    restarts: options.restarts ?? disruptions.length,
+    baseEnv,
+    storageDir: options.storageDir === undefined ? localStorageRoot(baseEnv) : path.resolve(options.storageDir),
+    log: options.log ?? (() => {}),
+  };
+}
+
+/**
+ * Runs the job, and again on the same storage after a disruption, a reboot or a failure, until it
+ * exits 0 undisrupted, the restarts run out or the simulation is stopped.
+ */
+async function runUntilDone(context: RunContext, disruptions: readonly Disruption[], restarts: number): Promise<{ runs: RunRecord[]; succeeded: boolean }> {
+  const runs: RunRecord[] = [];
+  for (let number = 1; ; number++) {
+    const record = await runOnce(context, number, disruptions[number - 1]);
+    runs.push(record);
+    const interrupted = record.disruption?.happened === true || record.rebootRequested;
+    if (context.stop.stopped) return { runs, succeeded: false };
+    if (!interrupted && record.exit.code === 0) return { runs, succeeded: true };
+    if (runs.length - 1 >= restarts) {
+      context.log(`no restarts left (--restarts ${restarts})`);
+      return { runs, succeeded: false };
+    }
+    context.log(`restarting on the same storage (restart ${runs.length} of ${restarts})`);
   }
-  return lines;
 }

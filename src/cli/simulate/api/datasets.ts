@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileWriter, readJsonFile } from './files.js';
-import { data, flag, invalidInput, numberParam, type ApiAnswer, type ApiCall } from './http.js';
+import { flag, invalidInput, numberParam, type ApiAnswer, type ApiCall } from './http.js';
+import { at, router, storageRoutes, type Router } from './routes.js';
 import { Storages } from './storages.js';
 
 const ITEM_FILE = /^\d{9}\.json$/;
@@ -79,64 +80,51 @@ const listParam = (query: URLSearchParams, name: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** `POST /v2/datasets/:id/items`: an item or an array of them (the body gzipped or not), appended. */
+async function pushItems(call: ApiCall, dataset: DatasetState): Promise<ApiAnswer> {
+  const body = await call.json();
+  const items = Array.isArray(body) ? body : [body];
+  items.forEach((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalidInput(`item ${i} is not a JSON object`);
+  });
+  await dataset.push(items as Item[]);
+  return { status: 201 };
+}
+
 /**
- * The dataset part of the API: the dataset, pushing items (an object or an array of them, the
- * body gzipped or not) and listing them with `offset`, `limit`, `desc`, `clean`/`skipEmpty`,
- * `skipHidden`, `fields` and `omit`, with the pagination headers the client reads.
+ * `GET /v2/datasets/:id/items` with `offset`, `limit`, `desc`, `clean`/`skipEmpty`, `skipHidden`,
+ * `fields` and `omit`, and the pagination headers the client reads.
  */
-export function datasets(storageDir: string): { route(call: ApiCall): Promise<ApiAnswer | undefined> } {
+async function listItems({ query }: ApiCall, dataset: DatasetState): Promise<ApiAnswer> {
+  const offset = numberParam(query, 'offset', { min: 0, integer: true }, 0)!;
+  const limit = numberParam(query, 'limit', { min: 0, integer: true });
+  const desc = flag(query, 'desc');
+  const clean = flag(query, 'clean');
+  const skipEmpty = clean || flag(query, 'skipEmpty');
+  const { total, items } = await dataset.read(offset, limit ?? Number.MAX_SAFE_INTEGER, desc);
+  const omit = new Set(listParam(query, 'omit') ?? []);
+  const shapedItems = items
+    .map((item) => shaped(item, listParam(query, 'fields'), omit, clean || flag(query, 'skipHidden')))
+    .filter((item) => !skipEmpty || Object.keys(item).length > 0);
+  return {
+    status: 200,
+    body: shapedItems,
+    headers: {
+      'x-apify-pagination-total': String(total),
+      'x-apify-pagination-offset': String(offset),
+      'x-apify-pagination-limit': String(limit ?? NO_LIMIT),
+      'x-apify-pagination-count': String(shapedItems.length),
+      'x-apify-pagination-desc': String(desc),
+    },
+  };
+}
+
+/** The dataset part of the API: the dataset, pushing items and listing them. */
+export function datasets(storageDir: string): { route: Router } {
   const stores = new Storages('dataset', path.join(storageDir, 'datasets'), (id, folder) => DatasetState.load(id, folder));
-
-  async function route(call: ApiCall): Promise<ApiAnswer | undefined> {
-    const { method, query } = call;
-    const [id, sub, ...rest] = call.path;
-    if (rest.length > 0) return undefined;
-    if (id === undefined) return method === 'POST' ? data((await stores.getOrCreate(query.get('name') || null)).info(), 201) : undefined;
-    if (sub === undefined) {
-      if (method === 'GET') return data((await stores.get(id)).info());
-      if (method === 'DELETE') {
-        await stores.get(id);
-        await stores.drop(id);
-        return { status: 204 };
-      }
-      return undefined;
-    }
-    if (sub !== 'items') return undefined;
-    const dataset = await stores.get(id);
-    if (method === 'POST') {
-      const body = await call.json();
-      const items = Array.isArray(body) ? body : [body];
-      items.forEach((item, i) => {
-        if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalidInput(`item ${i} is not a JSON object`);
-      });
-      await dataset.push(items as Item[]);
-      return { status: 201 };
-    }
-    if (method === 'GET') {
-      const offset = numberParam(query, 'offset', { min: 0, integer: true }, 0)!;
-      const limit = numberParam(query, 'limit', { min: 0, integer: true });
-      const desc = flag(query, 'desc');
-      const clean = flag(query, 'clean');
-      const skipEmpty = clean || flag(query, 'skipEmpty');
-      const { total, items } = await dataset.read(offset, limit ?? Number.MAX_SAFE_INTEGER, desc);
-      const omit = new Set(listParam(query, 'omit') ?? []);
-      const shapedItems = items
-        .map((item) => shaped(item, listParam(query, 'fields'), omit, clean || flag(query, 'skipHidden')))
-        .filter((item) => !skipEmpty || Object.keys(item).length > 0);
-      return {
-        status: 200,
-        body: shapedItems,
-        headers: {
-          'x-apify-pagination-total': String(total),
-          'x-apify-pagination-offset': String(offset),
-          'x-apify-pagination-limit': String(limit ?? NO_LIMIT),
-          'x-apify-pagination-count': String(shapedItems.length),
-          'x-apify-pagination-desc': String(desc),
-        },
-      };
-    }
-    return undefined;
-  }
-
+  const route = router([
+    ...storageRoutes(stores, (dataset) => dataset.info()),
+    at(':id/items', { open: (_call, { id }) => stores.get(id), POST: pushItems, GET: listItems }),
+  ]);
   return { route };
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { data, flag, invalidInput, numberParam, type ApiAnswer, type ApiCall } from './http.js';
 import type { LockReporter } from './lock-report.js';
 import { RequestQueueState, requestIdOf, type Caller } from './request-queue-state.js';
+import { at, router, storageRoutes } from './routes.js';
 import { Storages } from './storages.js';
 
 /** The documented limits: at most 25 requests per batch call and per `head/lock`. */
@@ -38,6 +39,34 @@ const lockSecsOf = (query: URLSearchParams): number => {
   return secs;
 };
 
+/** What every call on a queue's requests, head or locks starts with: the queue, who calls, `forefront`. */
+interface QueueCall {
+  readonly queue: RequestQueueState;
+  readonly caller: Caller;
+  readonly forefront: boolean;
+}
+
+const head = async ({ query }: ApiCall, { queue, caller }: QueueCall) =>
+  data(queue.head(numberParam(query, 'limit', { min: 0, max: MAX_LIST_LIMIT, integer: true }, DEFAULT_HEAD_LIMIT)!, caller));
+
+async function listRequests({ query }: ApiCall, { queue, caller }: QueueCall): Promise<ApiAnswer> {
+  const cursor = query.get('cursor') || query.get('exclusiveStartId') || undefined;
+  const filter = new Set((query.get('filter') ?? '').split(',').filter(Boolean));
+  for (const name of filter)
+    if (name !== 'pending' && name !== 'locked') throw invalidInput(`filter takes "pending" and "locked", got ${JSON.stringify(name)}`);
+  return data(queue.list(numberParam(query, 'limit', { min: 1, max: MAX_LIST_LIMIT, integer: true }, 1000)!, cursor, filter, caller));
+}
+
+/** `batch` answers every method itself, so that none reaches `:requestId` (no request is named `batch`); the body is checked first. */
+async function batch(call: ApiCall, { queue, caller, forefront }: QueueCall): Promise<ApiAnswer | undefined> {
+  const body = await call.json();
+  if (!Array.isArray(body) || body.length === 0) throw invalidInput('the body must be a non-empty array of requests');
+  if (body.length > MAX_BATCH_REQUESTS) throw invalidInput(`at most ${MAX_BATCH_REQUESTS} requests per batch, got ${body.length}`);
+  if (call.method === 'POST') return data({ processedRequests: await queue.addMany(body, forefront, caller), unprocessedRequests: [] }, 201);
+  if (call.method === 'DELETE') return data(await batchDelete(queue, body, caller));
+  return undefined;
+}
+
 /**
  * The request queue part of the API, as apify-client 2.x and Crawlee 3.x's `RequestQueue` (v2,
  * with locking) call it: the queue, adding requests one at a time or 25 per batch, reading,
@@ -49,77 +78,49 @@ export function requestQueues(options: RequestQueuesOptions): RequestQueues {
   const queues = new Storages('request queue', path.join(options.storageDir, 'request_queues'), (id, folder) =>
     RequestQueueState.load(id, id === 'default' ? null : id, folder, clock),
   );
-
-  async function route(call: ApiCall): Promise<ApiAnswer | undefined> {
-    const { method, query } = call;
-    const [id, sub, requestId, tail, ...rest] = call.path;
-    if (rest.length > 0) return undefined;
-    if (id === undefined) {
-      if (method === 'POST') return data((await queues.getOrCreate(query.get('name') || null)).info(), 201);
-      return undefined;
-    }
-    if (sub === undefined) {
-      if (method === 'GET') return data((await queues.get(id)).info());
-      if (method === 'DELETE') {
-        await queues.get(id);
-        await queues.drop(id);
-        return { status: 204 };
-      }
-      return undefined;
-    }
+  const open = async ({ query }: ApiCall, { id }: { readonly id: string }): Promise<QueueCall> => {
     const queue = await queues.get(id);
-    const caller: Caller = { clientKey: clientKeyOf(query), run: options.currentRun() };
-    const forefront = flag(query, 'forefront');
+    return { queue, caller: { clientKey: clientKeyOf(query), run: options.currentRun() }, forefront: flag(query, 'forefront') };
+  };
+  const lockHead = async ({ query }: ApiCall, { queue, caller }: QueueCall) => {
+    const lockSecs = lockSecsOf(query);
+    const limit = numberParam(query, 'limit', { min: 0, max: MAX_LOCKED_HEAD, integer: true }, MAX_LOCKED_HEAD)!;
+    options.locks.headLocked(queue, caller.run);
+    const locked = queue.lockHead(limit, lockSecs, caller);
+    if (locked.items.length === 0) options.locks.headEmpty(queue, caller.run);
+    return data(locked);
+  };
 
-    if (sub === 'head' && requestId === undefined && method === 'GET') {
-      return data(queue.head(numberParam(query, 'limit', { min: 0, max: MAX_LIST_LIMIT, integer: true }, DEFAULT_HEAD_LIMIT)!, caller));
-    }
-    if (sub === 'head' && requestId === 'lock' && tail === undefined && method === 'POST') {
-      const lockSecs = lockSecsOf(query);
-      const limit = numberParam(query, 'limit', { min: 0, max: MAX_LOCKED_HEAD, integer: true }, MAX_LOCKED_HEAD)!;
-      options.locks.headLocked(queue, caller.run);
-      const head = queue.lockHead(limit, lockSecs, caller);
-      if (head.items.length === 0) options.locks.headEmpty(queue, caller.run);
-      return data(head);
-    }
-    if (sub !== 'requests') return undefined;
-
-    if (requestId === undefined) {
-      if (method === 'POST') return data(await queue.add(await call.json(), forefront, caller), 201);
-      if (method === 'GET') {
-        const cursor = query.get('cursor') || query.get('exclusiveStartId') || undefined;
-        const filter = new Set((query.get('filter') ?? '').split(',').filter(Boolean));
-        for (const name of filter)
-          if (name !== 'pending' && name !== 'locked') throw invalidInput(`filter takes "pending" and "locked", got ${JSON.stringify(name)}`);
-        return data(queue.list(numberParam(query, 'limit', { min: 1, max: MAX_LIST_LIMIT, integer: true }, 1000)!, cursor, filter, caller));
-      }
-      return undefined;
-    }
-    if (requestId === 'batch' && tail === undefined) {
-      const body = await call.json();
-      if (!Array.isArray(body) || body.length === 0) throw invalidInput('the body must be a non-empty array of requests');
-      if (body.length > MAX_BATCH_REQUESTS) throw invalidInput(`at most ${MAX_BATCH_REQUESTS} requests per batch, got ${body.length}`);
-      if (method === 'POST') return data({ processedRequests: await queue.addMany(body, forefront, caller), unprocessedRequests: [] }, 201);
-      if (method === 'DELETE') return data(await batchDelete(queue, body, caller));
-      return undefined;
-    }
-    if (requestId === 'unlock' && tail === undefined && method === 'POST') return data({ unlockedCount: queue.unlockAll(caller) });
-    if (tail === undefined) {
-      if (method === 'GET') return data(queue.get(requestId, caller));
-      if (method === 'PUT') return data(await queue.update(requestId, await call.json(), forefront, caller));
-      if (method === 'DELETE') {
+  // Order matters where paths overlap: `batch` answers every method itself, `unlock` only POST (other methods name a request).
+  const route = router([
+    ...storageRoutes(queues, (queue) => queue.info()),
+    at(':id/head', { open, GET: head }),
+    at(':id/head/lock', { open, POST: lockHead }),
+    at(':id/requests', {
+      open,
+      POST: async (call, { queue, caller, forefront }) => data(await queue.add(await call.json(), forefront, caller), 201),
+      GET: listRequests,
+    }),
+    at(':id/requests/batch', { open, ANY: batch }),
+    at(':id/requests/unlock', { open, POST: async (_call, { queue, caller }) => data({ unlockedCount: queue.unlockAll(caller) }) }),
+    at(':id/requests/:requestId', {
+      open,
+      GET: async (_call, { queue, caller }, { requestId }) => data(queue.get(requestId, caller)),
+      PUT: async (call, { queue, caller, forefront }, { requestId }) => data(await queue.update(requestId, await call.json(), forefront, caller)),
+      DELETE: async (_call, { queue, caller }, { requestId }) => {
         await queue.delete(requestId, caller);
         return { status: 204 };
-      }
-      return undefined;
-    }
-    if (tail === 'lock' && method === 'PUT') return data(await queue.prolongLock(requestId, lockSecsOf(query), forefront, caller));
-    if (tail === 'lock' && method === 'DELETE') {
-      await queue.deleteLock(requestId, forefront, caller);
-      return { status: 204 };
-    }
-    return undefined;
-  }
+      },
+    }),
+    at(':id/requests/:requestId/lock', {
+      open,
+      PUT: async ({ query }, { queue, caller, forefront }, { requestId }) => data(await queue.prolongLock(requestId, lockSecsOf(query), forefront, caller)),
+      DELETE: async (_call, { queue, caller, forefront }, { requestId }) => {
+        await queue.deleteLock(requestId, forefront, caller);
+        return { status: 204 };
+      },
+    }),
+  ]);
 
   return { route, loaded: () => queues.loaded() };
 }
