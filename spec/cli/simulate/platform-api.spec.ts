@@ -91,6 +91,19 @@ describe('the emulated Apify API of the simulator', () => {
     expect(onNotEmulated).toHaveBeenCalledWith('POST /v2/actor-runs/:id/metamorph');
   });
 
+  test('a route not emulated under a run or storage that does not exist answers 404 for what is missing, as before the routing table', async () => {
+    const answers = async (route: string) => {
+      const response = await call(route);
+      return [response.status, (await response.json()).error.message];
+    };
+    expect(await answers('/v2/actor-runs/run-2/metamorph')).toEqual([404, 'no run run-2 here']);
+    expect(await answers('/v2/key-value-stores/missing/foo')).toEqual([404, 'key-value store missing was not found']);
+    expect(await answers('/v2/key-value-stores/missing/records')).toEqual([404, 'key-value store missing was not found']);
+    expect(await answers('/v2/request-queues/missing/foo')).toEqual([404, 'request queue missing was not found']);
+    expect(onNotEmulated).not.toHaveBeenCalled();
+    expect((await call('/v2/key-value-stores/default/foo')).status).toBe(501); // the store exists: the route is what is missing
+  });
+
   test("a record over the platform's 9 MB is refused with 413", async () => {
     const response = await call('/v2/key-value-stores/default/records/BIG', {
       method: 'PUT',

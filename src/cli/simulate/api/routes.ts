@@ -55,9 +55,10 @@ function match(segments: readonly string[], path: readonly string[]): Params | u
 
 /**
  * A resource's routes as one table. The first route whose path and method match answers; a path
- * some route has, called with a method none answers, is opened all the same, so that a missing
- * storage or a bad id answers (404, 400) before "not emulated" (501) does, as the platform says
- * what is wrong with the call first.
+ * some route has, called with a method none answers, is opened all the same, and so is the
+ * longest route a path no route has begins with (`:runId` for `run-2/metamorph`), so that a
+ * missing storage or run, or a bad id, answers (404, 400) before "not emulated" (501) does, as
+ * the platform says what is wrong with the call first.
  */
 export function router(routes: readonly Route[]): Router {
   return async (call) => {
@@ -69,9 +70,22 @@ export function router(routes: readonly Route[]): Router {
       if (answer) return answer(call, await route.open(call, params), params);
       known ??= { route, params };
     }
+    known ??= longestPrefix(routes, call.path);
     if (known) await known.route.open(call, known.params);
     return undefined;
   };
+}
+
+/** The route with the most segments that match the start of a longer `path`, with its params. */
+function longestPrefix(routes: readonly Route[], path: readonly string[]): { route: Route; params: Params } | undefined {
+  let longest: { route: Route; params: Params } | undefined;
+  for (const route of routes) {
+    const { length } = route.segments;
+    if (length === 0 || length >= path.length || length <= (longest?.route.segments.length ?? 0)) continue;
+    const params = match(route.segments, path.slice(0, length));
+    if (params) longest = { route, params };
+  }
+  return longest;
 }
 
 /** The routes every kind of storage has: `POST /` (named: get or create), `GET /:id`, `DELETE /:id`. */
