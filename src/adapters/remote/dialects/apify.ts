@@ -55,7 +55,7 @@ function apiErrorType(body: string): string | undefined {
  * 180, since the server's window and ours never start at the same instant (at 200 a compaction
  * still met a 429 for every dozen deletes).
  */
-const APIFY_MAX_REQUESTS_PER_SECOND = 180;
+export const APIFY_MAX_REQUESTS_PER_SECOND = 180;
 
 /**
  * The platform answers 413 to a request body over 9 MiB (9,437,184 bytes); a record is sent as it
