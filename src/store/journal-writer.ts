@@ -327,3 +327,5 @@ function addTo(sum: Weight, weight: Weight): void {
   sum.values += weight.values;
   sum.bytes += weight.bytes;
 }
+
+export type JournalWriter<T> = ReturnType<typeof createJournalWriter<T>>;
