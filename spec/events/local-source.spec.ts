@@ -53,15 +53,17 @@ describe('local source (virtual time)', () => {
     const events: PlatformEvent[] = [];
     let call = 0;
     const sample = async () => {
-      if (call++ === 1) throw new Error('EACCES /sys/fs/cgroup/memory.current');
+      call++;
+      if (call === 2) throw new Error('EACCES /sys/fs/cgroup/memory.current');
+      if (call === 4) throw new TypeError('a bug');
       return { cpuCurrentUsage: call };
     };
     subscription = localSource({ persistStateIntervalMs: 60_000, systemInfoIntervalMs: 1_000, onProblem: (m) => problems.push(m), sample }).subscribe((e) =>
       events.push(e),
     );
-    await jest.advanceTimersByTimeAsync(2_000);
+    await jest.advanceTimersByTimeAsync(3_000);
     expect(events.filter((e) => e.name === 'systemInfo').map((e) => e.data)).toEqual([{ cpuCurrentUsage: 1 }, { cpuCurrentUsage: 3 }]);
-    expect(problems).toEqual(['systemInfo reading failed: EACCES /sys/fs/cgroup/memory.current']);
+    expect(problems).toEqual(['systemInfo reading failed: EACCES /sys/fs/cgroup/memory.current', 'systemInfo reading failed: TypeError: a bug']);
   });
 
   test('bad options get a typed error naming them', async () => {

@@ -1,16 +1,13 @@
 /**
  * @jest-environment jsdom
  */
-import { jest } from '@jest/globals';
-import { act, createElement, type ReactNode } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { act, createElement } from 'react';
+import { reactRoot } from '../support/react-root.js';
 import { countedSubscriptions } from '../support/counted-subscriptions.js';
 import { EMPTY } from 'rxjs';
 import { memoryAdapter } from '../../src/adapters/memory-adapter.js';
 import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
 import { useStoreState, type StateSource } from '../../src/react/use-store-state.js';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 interface State {
   count: number;
@@ -20,27 +17,12 @@ const open = () => createPersistentStore<State>({ key: 'REACT', initial: { count
 const sameItems = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, n) => item === b[n]);
 
 let store: PersistentStore<State>;
-let container: HTMLElement;
-let root: Root;
-let consoleError: ReturnType<typeof jest.spyOn>;
+beforeEach(async () => (store = await open()));
+afterEach(() => store.close());
 
-beforeEach(async () => {
-  store = await open();
-  container = document.body.appendChild(document.createElement('div'));
-  root = createRoot(container);
-  consoleError = jest.spyOn(console, 'error'); // React's "getSnapshot should be cached", "update not wrapped in act(...)"
-});
-afterEach(async () => {
-  act(() => root.unmount());
-  container.remove();
-  await store.close();
-  expect(consoleError).not.toHaveBeenCalled();
-  consoleError.mockRestore();
-});
-
-const render = (node: ReactNode) => act(async () => root.render(node));
+const { render, unmount, container } = reactRoot();
 const update = (recipe: (s: State) => void) => act(async () => void store.update(recipe));
-const text = (id: string) => container.querySelector(`#${id}`)?.textContent;
+const text = (id: string) => container().querySelector(`#${id}`)?.textContent;
 
 /** A component showing `show(value)`, counting its renders. */
 function probe<V>(id: string, use: () => V, show: (value: V) => string = String) {
@@ -148,10 +130,9 @@ test('unmounting unsubscribes; a store given anew resubscribes', async () => {
     await render(createElement(Count, { source: counted(other) }));
     expect(text('count')).toBe('7');
     expect(active()).toBe(1); // the first one's was dropped
-    await act(async () => root.unmount());
+    await unmount();
     expect(active()).toBe(0);
     await update((s) => void s.count++); // nobody listens: nothing renders, nothing warns
-    root = createRoot(container); // for afterEach
   } finally {
     await other.close();
   }

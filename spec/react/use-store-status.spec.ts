@@ -1,9 +1,8 @@
 /**
  * @jest-environment jsdom
  */
-import { jest } from '@jest/globals';
 import { act, createElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
+import { reactRoot } from '../support/react-root.js';
 import { countedSubscriptions } from '../support/counted-subscriptions.js';
 import { EMPTY, filter, firstValueFrom } from 'rxjs';
 import { createPersistentStore, type PersistentStore } from '../../src/store/create-persistent-store.js';
@@ -11,28 +10,16 @@ import type { PersistenceStatus } from '../../src/store/persistence-status.js';
 import { useStoreStatus, type StatusSource } from '../../src/react/use-store-status.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
 let control: ReturnType<typeof controlledAdapter>;
 let store: PersistentStore<{ count: number }>;
-let container: HTMLElement;
-let root: Root;
-let consoleError: ReturnType<typeof jest.spyOn>;
 
 beforeEach(async () => {
   control = controlledAdapter();
   store = await createPersistentStore({ key: 'STATUS', initial: { count: 0 }, adapter: control.adapter, events: EMPTY, logger: false });
-  container = document.body.appendChild(document.createElement('div'));
-  root = createRoot(container);
-  consoleError = jest.spyOn(console, 'error');
 });
-afterEach(async () => {
-  act(() => root.unmount());
-  container.remove();
-  await store.close();
-  expect(consoleError).not.toHaveBeenCalled();
-  consoleError.mockRestore();
-});
+afterEach(() => store.close());
+
+const { render, unmount, container } = reactRoot();
 
 const renders: PersistenceStatus[] = [];
 const Status = ({ source }: { source: StatusSource }) => {
@@ -44,13 +31,13 @@ const Status = ({ source }: { source: StatusSource }) => {
     status.lastSavedAt === null ? `${status.phase}, nothing saved` : `${status.phase}, saved`,
   );
 };
-const shown = () => container.querySelector('#status')?.textContent;
+const shown = () => container().querySelector('#status')?.textContent;
 const until = (phase: PersistenceStatus['phase']) => act(() => firstValueFrom(store.status$.pipe(filter((s) => s.phase === phase))));
 
 beforeEach(() => void renders.splice(0));
 
 test('the status follows each write: dirty, saving, then idle with the time it was saved', async () => {
-  await act(async () => root.render(createElement(Status, { source: store })));
+  await render(createElement(Status, { source: store }));
   expect(shown()).toBe('idle, nothing saved');
   control.holdWrites();
   await act(async () => void store.update((s) => void s.count++));
@@ -71,7 +58,7 @@ test('the status follows each write: dirty, saving, then idle with the time it w
 });
 
 test('a failed write shows as error with its cause, until a write lands', async () => {
-  await act(async () => root.render(createElement(Status, { source: store })));
+  await render(createElement(Status, { source: store }));
   control.failNext(new Error('disk full'));
   await act(async () => void store.update((s) => void s.count++));
   let flushed!: Promise<unknown>;
@@ -86,13 +73,12 @@ test('a failed write shows as error with its cause, until a write lands', async 
 test('unmounting unsubscribes from status$', async () => {
   const status$ = countedSubscriptions(store.status$);
   const source: StatusSource = { getStatus: () => store.getStatus(), status$: status$.observable };
-  await act(async () => root.render(createElement(Status, { source })));
+  await render(createElement(Status, { source }));
   expect(status$.active()).toBe(1);
-  await act(async () => root.unmount());
+  await unmount();
   expect(status$.active()).toBe(0);
   const before = renders.length;
   await act(async () => store.flush());
   store.update((s) => void s.count++); // outside act: a warning if anything still listened
   expect(renders.length).toBe(before);
-  root = createRoot(container);
 });

@@ -28,7 +28,9 @@ export function localSource(options: LocalSourceOptions): Observable<PlatformEve
       try {
         return [{ name: 'systemInfo', data: await sample() }];
       } catch (error) {
-        options.onProblem(`systemInfo reading failed: ${errorMessage(error)}`);
+        // The class name says what broke (a TypeError is a bug, an Error with EACCES is the machine).
+        const kind = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+        options.onProblem(`systemInfo reading failed: ${kind}${errorMessage(error)}`);
         return [];
       }
     }),

@@ -277,11 +277,12 @@ test('a segment too large for one request goes in pieces; a missing piece is ref
   await expect(logAdapter(backend.records).read('K')).rejects.toThrow(/journal segment 1 cannot be applied: a piece of it is missing/);
 });
 
-test('orphanAgeMs and writeTiming are durations (0 allowed); NaN, Infinity and negatives are refused, naming the option', () => {
+test('orphanAgeMs (Infinity: never) and writeTiming are durations (0 allowed); NaN, Infinity as a timing and negatives are refused, naming the option', () => {
   const records = memoryRecords().records;
   expect(() => logAdapter(records, { orphanAgeMs: 0, writeTiming: { debounceMs: 0, maxWaitMs: 0 } })).not.toThrow();
+  expect(() => logAdapter(records, { orphanAgeMs: Number.POSITIVE_INFINITY })).not.toThrow();
   expect(() => logAdapter(records, { orphanAgeMs: -1 })).toThrow(/^Invalid option "orphanAgeMs": expected a duration in ms .*, got -1$/);
-  expect(() => logAdapter(records, { orphanAgeMs: Number.POSITIVE_INFINITY })).toThrow(InvalidOptionError);
+  expect(() => logAdapter(records, { orphanAgeMs: Number.NaN })).toThrow(InvalidOptionError);
   expect(() => logAdapter(records, { writeTiming: { debounceMs: Number.NaN, maxWaitMs: 1_000 } })).toThrow(/"writeTiming.debounceMs"/);
   expect(() => logAdapter(records, { writeTiming: { debounceMs: 200, maxWaitMs: Number.POSITIVE_INFINITY } })).toThrow(/"writeTiming.maxWaitMs"/);
 });

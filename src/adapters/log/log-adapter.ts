@@ -26,6 +26,7 @@ export interface LogAdapterOptions {
   /**
    * On a shared backend, chunks no head names (left by a compaction that crashed, or lost a race)
    * are removed once older than this: a younger one may belong to a compaction still under way.
+   * `Infinity` keeps them forever.
    * @default 3600000 (1 h)
    */
   readonly orphanAgeMs?: number;
@@ -113,7 +114,7 @@ export function logAdapter(records: RecordStore, options: LogAdapterOptions = {}
   for (const [name, value] of Object.entries({ concurrency, compactAfterRecords })) {
     if (!(Number.isInteger(value) && value >= 1)) throw new InvalidOptionError(name, `expected an integer ≥ 1, got ${String(value)}`);
   }
-  assertDuration('orphanAgeMs', orphanAgeMs, { allowZero: true });
+  if (orphanAgeMs !== Infinity) assertDuration('orphanAgeMs', orphanAgeMs, { allowZero: true }); // an age, not a timer: "never" is allowed
   if (options.writeTiming !== undefined) {
     assertDuration('writeTiming.debounceMs', options.writeTiming.debounceMs, { allowZero: true });
     assertDuration('writeTiming.maxWaitMs', options.writeTiming.maxWaitMs, { allowZero: true });
