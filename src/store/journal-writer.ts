@@ -175,7 +175,8 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     const atSeq = seq;
     const takenUnsent = unsent;
     try {
-      if (adapter.verify) await checked(() => adapter.verify!(key));
+      // An append makes the same checks itself (see StorageAdapter.verify): one round of system calls less per write.
+      if (adapter.verify && (snapshotDue || unsent.length === 0)) await checked(() => adapter.verify!(key));
       if (!snapshotDue) {
         while (unsent.length > 0 && (await checked(() => adapter.append!(key, unsent[0]!.records)))) {
           const landed = unsent.shift()!;

@@ -3,7 +3,7 @@
 // "<point>:<nth>" — and (2) record every operation that matters for durability to
 // TORTURE_FS_LOG, for the power-loss model (torture/power-loss-model.ts). Records are written with
 // writeSync, so a SIGKILL right after an operation cannot lose its record.
-import { promises as fs, openSync, writeSync } from 'node:fs';
+import { constants, promises as fs, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { KillPoint } from './kill-points.js';
 
@@ -32,10 +32,13 @@ async function backup(file: string, how: 'link' | 'copy'): Promise<string> {
 }
 
 const paths = new WeakMap<object, string>();
+/** Handles opened with O_DSYNC, as the open call asked (not as the adapter says): each write of theirs is durable once it returns. */
+const dataSynced = new WeakSet<object>();
 const open = fs.open.bind(fs);
 fs.open = (async (file: string, ...rest: unknown[]) => {
   const handle = await (open as (...a: unknown[]) => Promise<fs.FileHandle>)(file, ...rest);
   paths.set(handle, path.resolve(String(file)));
+  if (typeof rest[0] === 'number' && (rest[0] & constants.O_DSYNC) !== 0) dataSynced.add(handle);
   if (logFd !== undefined) record('open', path.resolve(String(file)), (await handle.stat()).size);
   return handle;
 }) as typeof fs.open;
@@ -76,16 +79,20 @@ wrap('truncate', async function (original, args) {
   die('after-truncate');
   return result;
 });
-for (const name of ['appendFile', 'writeFile']) {
+// The journal is appended to with `write` on an O_DSYNC handle, snapshots are written with `writeFile`.
+const write = FileHandle.write!;
+for (const name of ['write', 'appendFile', 'writeFile']) {
   wrap(name, async function (original, args) {
-    const data = Buffer.from(args[0] as string | Uint8Array);
-    const torn: KillPoint = name === 'appendFile' ? 'append-torn' : 'temp-torn';
+    const data = typeof args[0] === 'string' ? Buffer.from(args[0]) : (args[0] as Uint8Array);
+    const torn: KillPoint = name === 'writeFile' ? 'temp-torn' : 'append-torn';
     if (hit(torn)) {
-      await this.write(data.subarray(0, data.length >> 1));
+      await write.call(this, data.subarray(0, data.length >> 1));
       process.kill(process.pid, 'SIGKILL');
     }
     const result = await original(...args);
-    record('write', fileOf(this), (await this.stat()).size);
+    const { size } = await this.stat();
+    record('write', fileOf(this), size);
+    if (dataSynced.has(this)) record('sync', fileOf(this), size);
     return result;
   });
 }
