@@ -1,4 +1,4 @@
-import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
+import { audit, BehaviorSubject, defer, EMPTY, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, asError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
@@ -41,8 +41,18 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   const urgent$ = new Subject<void>();
   /** Changes written at once (see `writeThrough`); unlike urgent$, they do not cut a retry's backoff short. */
   const through$ = new Subject<void>();
-  const saved$ = new BehaviorSubject<number>(0);
-  const permanentFailure$ = new Subject<Error>();
+  /**
+   * The callers of `flush` waiting for a revision to be saved. A plain set, not a stream per call:
+   * with a durable write costing about 0.15 ms, subscribing three streams per flush was a visible
+   * share of each update.
+   */
+  const waiters = new Set<FlushWaiter>();
+  const settle = (waiter: FlushWaiter, error?: FlushError): void => {
+    waiters.delete(waiter);
+    clearTimeout(waiter.timer);
+    if (error) waiter.reject(error);
+    else waiter.resolve();
+  };
   const status$ = new BehaviorSubject<PersistenceStatus>(statusNow());
 
   function statusNow(): PersistenceStatus {
@@ -64,7 +74,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       lastError = null;
       permanentFailures = 0;
       publish();
-      saved$.next(saved);
+      for (const waiter of waiters) if (waiter.target <= saved) settle(waiter);
     }
     if (maintenanceDue) {
       maintenanceDue = false;
@@ -99,7 +109,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
         publish();
         if (!isRetryable(error)) {
           permanentFailures++;
-          permanentFailure$.next(lastError);
+          for (const waiter of waiters) settle(waiter, new FlushError(key, lastError.message, { cause: lastError }));
           throw error;
         }
         // An urgent request (flush, migration) cuts the backoff short.
@@ -150,25 +160,14 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       assertDuration('timeoutMs', timeoutMs);
       const target = revision;
       if (saved >= target) return;
-      const done = firstValueFrom(
-        merge(
-          saved$.pipe(
-            filter((s) => s >= target),
-            map(() => undefined),
-          ),
-          permanentFailure$.pipe(
-            map((error) => {
-              throw new FlushError(key, error.message, { cause: error });
-            }),
-          ),
-          timer(timeoutMs).pipe(
-            map(() => {
-              const why = lastError ? `the last write failed: ${lastError.message}` : 'the write is still under way';
-              throw new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined });
-            }),
-          ),
-        ),
-      );
+      const done = new Promise<void>((resolve, reject) => {
+        const waiter: FlushWaiter = { target, resolve, reject, timer: undefined };
+        waiter.timer = setTimeout(() => {
+          const why = lastError ? `the last write failed: ${lastError.message}` : 'the write is still under way';
+          settle(waiter, new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined }));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
       urgent$.next();
       return done;
     },
@@ -179,9 +178,16 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     /** Stops every timer and subscription; pending changes are not written. */
     dispose(): void {
       subscription.unsubscribe();
-      for (const subject of [changed$, urgent$, through$, saved$, permanentFailure$, status$]) subject.complete();
+      for (const subject of [changed$, urgent$, through$, status$]) subject.complete();
     },
   };
 }
 
 export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;
+
+interface FlushWaiter {
+  readonly target: number;
+  readonly resolve: () => void;
+  readonly reject: (error: FlushError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
