@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fs, fstatSync, lstatSync } from 'node:fs';
+import { constants, promises as fs, fstatSync, lstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { NOT_REGULAR, StoragePathError, storageErrorFrom } from '../errors.js';
 
@@ -72,7 +72,7 @@ export async function replaceFile(file: string, data: string | Uint8Array): Prom
 }
 
 /** What `file` names now, without following a symbolic link; undefined when nothing is there. */
-export function lstatOrUndefined(file: string, action: string): FileIdentity | undefined {
+export function lstatOrUndefined(file: string, action: string): Stats | undefined {
   try {
     return lstatSync(file, { throwIfNoEntry: false });
   } catch (error) {
@@ -132,9 +132,14 @@ export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
  * away before deleting it). One lstat while all is well.
  */
 export function whatIsAt(file: string, open: OpenFile, action: string): 'same' | 'unlinked' | 'gone' | 'other' {
+  return statAt(file, open, action).found;
+}
+
+/** `whatIsAt`, with the file's stats when it is the same one: its size and times without an fstat more. */
+export function statAt(file: string, open: OpenFile, action: string): { found: 'same'; stats: Stats } | { found: 'unlinked' | 'gone' | 'other' } {
   const now = lstatOrUndefined(file, action);
-  if (now !== undefined) return sameFile(now, open.identity) ? 'same' : 'other';
-  return fstatSync(open.handle.fd).nlink === 0 ? 'unlinked' : 'gone';
+  if (now !== undefined) return sameFile(now, open.identity) ? { found: 'same', stats: now } : { found: 'other' };
+  return { found: fstatSync(open.handle.fd).nlink === 0 ? 'unlinked' : 'gone' };
 }
 
 /** Unlinks `file` only if it still is `open` (never a file that took its place). */

@@ -10,6 +10,7 @@ import {
   sameFile,
   syncFolder,
   unlinkIfSame,
+  statAt,
   whatIsAt,
   type OpenFile,
 } from './durable-file.js';
@@ -121,20 +122,27 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   };
 
   /** Why the journal open for `key` is no longer the file at its path, or undefined. */
-  const journalGone = (key: string, journal: OpenJournal): string | undefined => {
-    const found = whatIsAt(journalOf(key), journal, 'check the journal');
+  const journalGone = (found: ReturnType<typeof statAt>['found']): string | undefined => {
     if (found === 'same') return undefined;
     return found === 'unlinked' ? 'removed (its open journal was deleted)' : 'moved or replaced (its journal path names another file, or none)';
   };
-  /** Why `key`'s files are no longer those this adapter wrote or read. Synchronous: a few microseconds. */
-  const replaced = (key: string): string | undefined => {
+  /**
+   * What is at `key`'s paths: why its files are no longer those this adapter wrote or read (or
+   * undefined), and, while they are, their stats (so that no fstat more is needed for their size
+   * and times). Synchronous: an lstat per open file.
+   */
+  const inspect = (key: string): { why?: string; snapshot?: Stats; journal?: Stats } => {
     const files = keys.get(key);
+    let snapshot: Stats | undefined;
     if (files?.snapshot) {
-      const found = whatIsAt(fileOf(key), files.snapshot, 'check the snapshot');
-      if (found === 'unlinked' || found === 'gone') return 'removed (its snapshot is gone: a purged or deleted folder?)';
-      if (found === 'other') return 'replaced (its snapshot is another file)';
+      const at = statAt(fileOf(key), files.snapshot, 'check the snapshot');
+      if (at.found !== 'same')
+        return { why: at.found === 'other' ? 'replaced (its snapshot is another file)' : 'removed (its snapshot is gone: a purged or deleted folder?)' };
+      snapshot = at.stats;
     }
-    return files?.journal && journalGone(key, files.journal);
+    if (!files?.journal) return { snapshot };
+    const at = statAt(journalOf(key), files.journal, 'check the journal');
+    return at.found === 'same' ? { snapshot, journal: at.stats } : { snapshot, why: journalGone(at.found) };
   };
   /**
    * Keeps `handle` as the key's snapshot (closing the one kept before), while this adapter holds
@@ -158,21 +166,23 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
    * same key. Writing our state again would overwrite that value, appending would mix the two:
    * the key is lost to that writer, and the value it wrote is left as it is.
    */
-  const assertNotOverwritten = (key: string): void => {
+  const assertNotOverwritten = (key: string, seen?: Stats): void => {
     const files = keys.get(key);
     const snapshot = files?.snapshot;
     if (!files || !snapshot?.content) return;
-    const now = fstatSync(snapshot.handle.fd);
+    const now = seen ?? fstatSync(snapshot.handle.fd);
     if (now.nlink === 0 || (now.size === snapshot.content.size && now.mtimeMs === snapshot.content.mtimeMs)) return;
     throw (files.lost = new LockLostError(
       key,
       `${fileOf(key)} was written over in place by another program (an auto-save on the same key, such as Crawlee's useState or a persistState handler calling setValue? give it another key); it is left as it is`,
     ));
   };
-  const assertNotReplaced = (key: string): void => {
-    assertNotOverwritten(key);
-    const why = replaced(key);
+  /** Throws unless `key`'s files are those this adapter wrote or read; resolves the journal's stats when it is open. */
+  const assertNotReplaced = (key: string): Stats | undefined => {
+    const { why, snapshot, journal } = inspect(key);
+    assertNotOverwritten(key, snapshot);
     if (why !== undefined) throw new StorageReplacedError(key, fileOf(key), why);
+    return journal;
   };
 
   /**
@@ -282,7 +292,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       await verifyLock(key); // first: a key lost to another process gets not even its folder made again
       await makeFolder(folder); // every time: the folder may have been removed since the last write
       // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
-      if (files.journal && journalGone(key, files.journal) !== undefined) await closeJournal(key);
+      if (files.journal && journalGone(whatIsAt(journalOf(key), files.journal, 'check the journal')) !== undefined) await closeJournal(key);
       // A symbolic link or any other non-file planted at the journal's path is never opened: once the
       // snapshot holds the whole state, the name is removed (never what it points to), so that no
       // record of another history can be replayed on the snapshot.
@@ -331,14 +341,14 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       }
     },
     async append(key, records) {
-      assertNotReplaced(key);
+      const seen = assertNotReplaced(key);
       await verifyLock(key);
       const { journal, created } = await openJournal(key);
       const file = journalOf(key);
       const data = Buffer.from(formatRecords(records));
       // Emptied or written in place by another program: appending would be acknowledged into a journal
-      // whose records are missing. One fstat; the store then writes its whole state.
-      const before = sizeOf(journal, file);
+      // whose records are missing. The store then writes its whole state.
+      const before = created || seen === undefined ? sizeOf(journal, file) : seen.size;
       if (before < journal.size || before > journal.size + journal.torn) throw changedInPlace(key, fileOf(key), journal, before);
       try {
         if (before > journal.size) await journal.handle.truncate(journal.size); // only our own torn tail
@@ -350,8 +360,9 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         throw storageErrorFrom(error, 'append to the journal', file);
       }
       // Acknowledged only if it landed in the live journal, beside the live snapshot.
-      assertNotOverwritten(key);
-      const why = replaced(key);
+      const now = inspect(key);
+      assertNotOverwritten(key, now.snapshot);
+      const why = now.why;
       if (why !== undefined) {
         // A journal this append created beside no snapshot (the folder was purged meanwhile) must not stay.
         if (created && lstatOrUndefined(fileOf(key), 'check the snapshot') === undefined)
@@ -359,7 +370,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
-      const after = sizeOf(journal, file);
+      const after = now.journal?.size ?? sizeOf(journal, file);
       if (after !== journal.size + data.length) {
         journal.torn = Math.max(0, after - journal.size); // what is past `size` may be ours: a whole write cuts it anyway
         throw changedInPlace(key, fileOf(key), journal, after - data.length);
