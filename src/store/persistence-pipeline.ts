@@ -65,7 +65,16 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   // Maintenance follows in the same turn, after durability was announced, so it delays no flush
   // already waiting. It must not wait for a quiet moment: under a steady stream of updates there
   // is none, and compaction starved for good (found by the torture suite).
+  /** Callers of `flush` answered by the last write, and how many callers came since: those may be the same ones, back. */
+  let justAnswered = 0;
+  let cameSince = 0;
+
   const attempt = defer(async () => {
+    // Group commit: callers the last write answered and who have not come back yet get one turn of
+    // the event loop to add their next change to this write. Under 8 concurrent producers a write
+    // then carries about 8 changes, not 7 and 1 in turn; a lone producer, back already, waits for nothing.
+    if (cameSince < justAnswered) await nextTurn();
+    justAnswered = 0;
     if (saved < revision) {
       const target = revision;
       await busy(write);
@@ -74,7 +83,12 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
       lastError = null;
       permanentFailures = 0;
       publish();
-      for (const waiter of waiters) if (waiter.target <= saved) settle(waiter);
+      cameSince = 0;
+      for (const waiter of waiters) {
+        if (waiter.target > saved) continue;
+        settle(waiter);
+        justAnswered++;
+      }
     }
     if (maintenanceDue) {
       maintenanceDue = false;
@@ -167,6 +181,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
           settle(waiter, new FlushError(key, `not durable within ${timeoutMs} ms; ${why}`, { cause: lastError ?? undefined }));
         }, timeoutMs);
         waiters.add(waiter);
+        cameSince++;
       });
       urgent$.next();
       return done;
@@ -184,6 +199,9 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
 }
 
 export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;
+
+/** Resolves after what is queued now, I/O callbacks included: setImmediate in Node, a macrotask elsewhere. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 interface FlushWaiter {
   readonly target: number;
