@@ -1,4 +1,21 @@
-import { audit, BehaviorSubject, defer, EMPTY, filter, firstValueFrom, map, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
+import {
+  audit,
+  BehaviorSubject,
+  defer,
+  EMPTY,
+  filter,
+  firstValueFrom,
+  map,
+  merge,
+  of,
+  race,
+  retry,
+  Subject,
+  take,
+  takeUntil,
+  timer,
+  catchError,
+} from '../rx.js';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, asError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
