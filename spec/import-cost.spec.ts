@@ -2,7 +2,7 @@
 // by milliseconds (bench/ times it): each file costs the loader a resolution, a read and a
 // compilation, so what a store does not use stays unloaded until it is used.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { useConsumerProject } from './support/consumer-project.js';
@@ -54,4 +54,12 @@ describe('the modules Node loads', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test("src/rx/node.cts (Node's) and src/rx/esm.ts (everyone else's) give the same rxjs names from the same files", () => {
+  const read = (file: string) => readFileSync(path.join(import.meta.dirname, '..', 'src', 'rx', file), 'utf8');
+  const esm = [...read('esm.ts').matchAll(/^export \{ (\w+) \} from '(rxjs\/internal\/[\w/]+)';$/gm)].map(([, name, from]) => `${name} ${from}`);
+  const node = [...read('node.cts').matchAll(/^exports\.(\w+) = require\('(rxjs\/internal\/[\w/]+)'\)\.\1;$/gm)].map(([, name, from]) => `${name} ${from}`);
+  expect(esm.length).toBeGreaterThan(20);
+  expect(node.sort()).toEqual(esm.sort());
 });
