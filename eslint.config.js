@@ -3,6 +3,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const RX_MESSAGE = 'Import rxjs names from src/rx.ts (add a missing one there and in src/rx/).';
+
 export default tseslint.config(
   // .scratch/ and .torture-build/ are local, untracked (see .gitignore).
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/'] },
@@ -26,7 +28,22 @@ export default tseslint.config(
     files: ['spec/**', 'torture/**'],
     rules: { '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }] },
   },
-  // CommonJS by nature: the require() wrapper of the package.
+  // rxjs only through src/rx.ts, which loads only the files under rxjs/internal/ that the library
+  // uses (src/rx/): the package index loads every operator in Node.
+  {
+    files: ['src/**'],
+    ignores: ['src/rx.ts', 'src/rx/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['rxjs', '#rxjs'].map((name) => ({ name, message: RX_MESSAGE })),
+          patterns: [{ group: ['rxjs/*'], message: RX_MESSAGE }],
+        },
+      ],
+    },
+  },
+  // CommonJS by nature: the require() wrapper of the package, and the rxjs values for Node (src/rx/node.cts).
   { files: ['**/*.cts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // Plain JavaScript (the bundler page, fixtures, this file) is outside the TypeScript project.
   {

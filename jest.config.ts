@@ -7,7 +7,8 @@ const config: Config = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // '#rxjs' as tsconfig's "paths" has it (package.json "imports" points into dist/).
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^#rxjs$': '<rootDir>/src/rx/esm.ts' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 30_000,
   setupFiles: ['<rootDir>/spec/support/node-runtime.ts'],

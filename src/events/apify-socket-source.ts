@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import WebSocket from 'ws';
 import { InvalidOptionError } from '../errors.js';
 import { escapeControls } from '../text/escape-controls.js';

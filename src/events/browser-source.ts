@@ -1,4 +1,4 @@
-import { filter, fromEvent, map, merge, type Observable } from 'rxjs';
+import { filter, fromEvent, map, merge, type Observable } from '../rx.js';
 import type { PlatformEvent } from './event-types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defer, EMPTY, share, Subject, type Observable } from 'rxjs';
+import { defer, EMPTY, share, Subject, type Observable } from '../rx.js';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRuntime } from '../runtime/runtime.js';
 import { assertDuration, isDuration } from '../time/duration.js';

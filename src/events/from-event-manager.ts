@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import { EventType, parsePlatformEvent, type PlatformEvent } from './event-types.js';
 
 /** The part of an Apify SDK or Crawlee `EventManager` (or any EventEmitter) that is used. */

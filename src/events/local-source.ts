@@ -1,4 +1,4 @@
-import { exhaustMap, map, merge, mergeAll, type Observable } from 'rxjs';
+import { exhaustMap, map, merge, mergeAll, type Observable } from '../rx.js';
 import { errorMessage } from '../errors.js';
 import type { PlatformEvent, SystemInfoData } from './event-types.js';
 import { systemInfoSampler } from './system-info.js';

@@ -1,4 +1,4 @@
-import { EMPTY, from, merge, switchMap, type Observable } from 'rxjs';
+import { EMPTY, from, merge, switchMap, type Observable } from '../rx.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 import type { ResolvedEventOptions } from './event-source.js';
 import type { PlatformEvent } from './event-types.js';

@@ -1,4 +1,4 @@
-import { filter, type OperatorFunction } from 'rxjs';
+import { filter, type OperatorFunction } from '../rx.js';
 import type { EventName, PlatformEvent } from './event-types.js';
 
 /**

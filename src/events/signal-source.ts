@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import type { PlatformEvent } from './event-types.js';
 
 const SIGNALS = { SIGTERM: 15, SIGINT: 2 } as const;

@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 
 /**
  * Emits 0, 1, 2 … every `periodMs` (the first at once when `immediate`). Unlike rxjs `interval`,

@@ -1,5 +1,5 @@
 import type { Draft } from 'immer';
-import { filter, map, take, type Observable } from 'rxjs';
+import { filter, map, take, type Observable } from '../rx.js';
 import { InvalidOptionError, errorMessage } from '../errors.js';
 import { events$ } from '../events/event-source.js';
 import { createPersistentStore } from '../store/create-persistent-store.js';

@@ -1,4 +1,4 @@
-import { Observable, type Observable as Obs } from 'rxjs';
+import { Observable, type Observable as Obs } from '../rx.js';
 import { errorMessage } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { assertDuration } from '../time/duration.js';

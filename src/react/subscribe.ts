@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx.js';
 
 /**
  * `useSyncExternalStore`'s subscribe over an observable. React only needs to hear *that* something

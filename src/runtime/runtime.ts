@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx.js';
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import type { EventDiagnostic } from '../events/event-diagnostic.js';
 import type { ResolvedEventOptions } from '../events/event-source.js';

@@ -1,5 +1,5 @@
 import { enablePatches } from 'immer';
-import { distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
+import { distinctUntilChanged, map, type Observable, type Subscription } from '../rx.js';
 import { defaultAdapter } from '../adapters/default-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
 import type { StorageAdapter } from '../adapters/storage-adapter.js';

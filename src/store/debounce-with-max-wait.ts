@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type MonoTypeOperatorFunction, type SchedulerLike, type Subscription } from '../rx.js';
 
 /**
  * Like `debounceTime(dueMs)`, but a value never waits more than `maxWaitMs` after the first

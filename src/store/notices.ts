@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject } from '../rx.js';
 import { writeLog, type StoreLogger } from './logger.js';
 
 /**

@@ -1,4 +1,4 @@
-import { audit, BehaviorSubject, defer, EMPTY, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from 'rxjs';
+import { audit, BehaviorSubject, defer, EMPTY, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from '../rx.js';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, asError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';

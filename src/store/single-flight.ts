@@ -1,4 +1,4 @@
-import { from, Observable, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs';
+import { from, Observable, type ObservableInput, type OperatorFunction, type Subscription } from '../rx.js';
 
 /**
  * Runs `work` for a value, never two at once. Values that arrive while `work` runs are

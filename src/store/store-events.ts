@@ -1,4 +1,4 @@
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable, Subscription } from '../rx.js';
 import type { PlatformEvent } from '../events/event-types.js';
 import { nodeRuntime } from '../runtime/runtime.js';
 import type { JournalWriter } from './journal-writer.js';

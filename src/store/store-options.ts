@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx.js';
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { InvalidOptionError } from '../errors.js';
 import type { PlatformEvent } from '../events/event-types.js';

@@ -1,4 +1,4 @@
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject } from '../rx.js';
 
 /** The store's state, and `state$`, which catches up with it after each change (see `publish`). */
 export interface PublishedState<T> {

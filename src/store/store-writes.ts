@@ -1,4 +1,4 @@
-import type { Subscription } from 'rxjs';
+import type { Subscription } from '../rx.js';
 import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { LockLostError } from '../errors.js';
 import { fresh, readStored, readStoredJournal, restore } from './hydrate.js';

@@ -1,4 +1,4 @@
-import { EMPTY } from 'rxjs';
+import { EMPTY } from '../../rx.js';
 import { remoteKvAdapter } from '../../adapters/remote/remote-kv-adapter.js';
 import { createPersistentStore } from '../../store/create-persistent-store.js';
 import { platformApi } from './platform-api.js';

@@ -1,0 +1,65 @@
+// What `import 'rx-persistent-store'` loads in Node, held by the list of module files rather than
+// by milliseconds (bench/ times it): each file costs the loader a resolution, a read and a
+// compilation, so what a store does not use stays unloaded until it is used.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { useConsumerProject } from './support/consumer-project.js';
+
+const project = useConsumerProject();
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'loaded-modules.mjs');
+
+/** The module files a child Node loaded, each as its path after the last node_modules/ (`rxjs/dist/cjs/…`, `rx-persistent-store/dist/…`). */
+function loadedFiles(args: readonly string[] = []): string[] {
+  copyFileSync(FIXTURE, path.join(project().dir, 'loaded-modules.mjs'));
+  const out = execFileSync(process.execPath, ['loaded-modules.mjs', ...args], {
+    cwd: project().dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return (JSON.parse(out) as string[]).map((file) => file.slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length));
+}
+
+/** What a store on the disk, outside the Apify platform, never uses: the platform's event socket and its client, the command. */
+const UNUSED = [/^ws\//, /^rx-persistent-store\/dist\/cli\//, /^rx-persistent-store\/dist\/events\/apify-socket-source\.js$/];
+/** Loaded when a store starts listening to events, not before. */
+const LISTENING = [/^rx-persistent-store\/dist\/events\/(local-source|system-info)\.js$/];
+
+describe('the modules Node loads', () => {
+  test("import: rxjs's files that the library uses, through one CommonJS module, and not the package index, which loads every operator", () => {
+    const files = loadedFiles();
+    const rxjs = files.filter((file) => file.startsWith('rxjs/'));
+    expect(rxjs.filter((file) => /^rxjs\/dist\/cjs\/(operators\/)?index\.js$/.test(file))).toEqual([]);
+    expect(rxjs.filter((file) => !file.startsWith('rxjs/dist/cjs/internal/'))).toEqual([]);
+    // The index brings ≈220 files; the ones used here, with what they need, ≈75.
+    expect(rxjs.length).toBeGreaterThan(20);
+    expect(rxjs.length).toBeLessThan(100);
+    expect(files).toContain('rx-persistent-store/dist/rx/node.cjs');
+    expect(files).not.toContain('rx-persistent-store/dist/rx/esm.js');
+  });
+
+  test('import: neither the event socket and ws, nor the command, nor the local event source', () => {
+    expect(loadedFiles().filter((file) => [...UNUSED, ...LISTENING].some((pattern) => pattern.test(file)))).toEqual([]);
+  });
+
+  test('a store on the file adapter, opened, updated and closed: still neither the event socket and ws, nor the command', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rxps-import-cost-'));
+    try {
+      const files = loadedFiles(['file-store', dir]);
+      expect(readdirSync(dir)).toContain('IMPORT_COST.json'); // the store did run
+      expect(files.filter((file) => LISTENING.some((pattern) => pattern.test(file))).length).toBeGreaterThan(0); // and listened
+      expect(files.filter((file) => UNUSED.some((pattern) => pattern.test(file)))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test("src/rx/node.cts (Node's) and src/rx/esm.ts (everyone else's) give the same rxjs names from the same files", () => {
+  const read = (file: string) => readFileSync(path.join(import.meta.dirname, '..', 'src', 'rx', file), 'utf8');
+  const esm = [...read('esm.ts').matchAll(/^export \{ (\w+) \} from '(rxjs\/internal\/[\w/]+)';$/gm)].map(([, name, from]) => `${name} ${from}`);
+  const node = [...read('node.cts').matchAll(/^exports\.(\w+) = require\('(rxjs\/internal\/[\w/]+)'\)\.\1;$/gm)].map(([, name, from]) => `${name} ${from}`);
+  expect(esm.length).toBeGreaterThan(20);
+  expect(node.sort()).toEqual(esm.sort());
+});

@@ -1,0 +1,47 @@
+// The one module through which this library uses rxjs (an ESLint rule keeps it so). Values come
+// from '#rxjs' (package.json "imports"): in Node a CommonJS module (rx/node.cts) requiring only
+// the files under `rxjs/internal/*` used here, since the package index loads every operator
+// (≈220 files, most of this library's import time); elsewhere the same files as ES modules
+// (rx/esm.ts). They are the files the index re-exports, so a caller's `Observable` from 'rxjs' is
+// the same class. When rxjs changes its layout, only src/rx* change; spec/import-cost.spec.ts
+// says whether the index came back.
+//
+// The declarations must not mention '#rxjs' (TypeScript's node10 resolution cannot follow it), so
+// types come from rxjs's public index: the classes as typed constants, the functions (whose types
+// no declaration names) re-exported as they are, marked internal so the declarations leave them out.
+import type * as Rx from 'rxjs';
+import * as values from '#rxjs';
+
+export type { MonoTypeOperatorFunction, ObservableInput, OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
+export type Observable<T> = Rx.Observable<T>;
+export type Subject<T> = Rx.Subject<T>;
+export type BehaviorSubject<T> = Rx.BehaviorSubject<T>;
+export const Observable: typeof Rx.Observable = values.Observable;
+export const Subject: typeof Rx.Subject = values.Subject;
+export const BehaviorSubject: typeof Rx.BehaviorSubject = values.BehaviorSubject;
+
+/** @internal */
+export {
+  asyncScheduler,
+  firstValueFrom,
+  defer,
+  EMPTY,
+  from,
+  fromEvent,
+  merge,
+  of,
+  race,
+  timer,
+  audit,
+  catchError,
+  distinctUntilChanged,
+  exhaustMap,
+  filter,
+  map,
+  mergeAll,
+  retry,
+  share,
+  switchMap,
+  take,
+  takeUntil,
+} from '#rxjs';
