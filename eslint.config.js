@@ -4,8 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  // .scratch/ and .torture-build/ are local, untracked (see .gitignore).
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/'] },
+  // .scratch/, .torture-build/ and .bench-build/ are local, untracked (see .gitignore).
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/', '.bench-build/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
