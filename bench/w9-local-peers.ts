@@ -26,10 +26,9 @@ import {
 } from './w9-setup.js';
 
 const ROUNDS = 3;
-const SAMPLES = QUICK ? 300 : 1_000;
+const SAMPLES = QUICK ? 300 : 600;
 const CONCURRENT_MS = QUICK ? 1_000 : 2_000;
 const IMPORTS_PER_ROUND = 2;
-const OPENS_PER_ROUND = 2;
 /** Ours from 1k to 1M (the target: flat); `BENCH_SIZES` narrows them, 200k always in. */
 const OUR_SIZES: readonly number[] = process.env.BENCH_SIZES
   ? [...new Set([...SIZES, TARGET_SIZE])].sort((a, b) => a - b)
@@ -78,7 +77,7 @@ interface OpenTimes {
 const at = (peer: Peer, entries: number): string => `${peer}@${entries}`;
 
 export async function w9Run(log: Log): Promise<Section> {
-  // The build (CPU, not timed) runs while the open fixture is made (not timed either).
+  // The build (CPU, not timed) runs while the stores are seeded and the open fixture made (not timed either).
   const build = buildDist().then(
     (file) => ({ file }),
     (error: unknown) => ({ error: (error as Error).message }),
@@ -137,17 +136,10 @@ export async function w9Run(log: Log): Promise<Section> {
         }
       }
       log(`${tag} import: ${[...imports].map(([name, ms]) => `${name} ${fmt(ms.at(-1))} ms`).join(', ')}`);
-      const opens = { journal: [] as OpenTimes[], snapshot: [] as OpenTimes[] };
-      for (let i = 0; i < OPENS_PER_ROUND; i++) {
-        for (const variant of rotate(['journal', 'snapshot'] as const, round + i)) {
-          const dir = variant === 'journal' ? fixture.withJournal : fixture.snapshotOnly;
-          const entries = variant === 'journal' ? fixture.entries : TARGET_SIZE;
-          opens[variant].push(await inChild<OpenTimes>(['open', dir, String(entries)], `open ${variant}`));
-        }
-      }
-      // The faster of a round's opens: the one least disturbed by the other work on this machine.
-      for (const variant of ['journal', 'snapshot'] as const) {
-        openRuns[variant].push({ first: Math.min(...opens[variant].map((o) => o.first)), again: Math.min(...opens[variant].map((o) => o.again)) });
+      for (const variant of rotate(['journal', 'snapshot'] as const, round)) {
+        const dir = variant === 'journal' ? fixture.withJournal : fixture.snapshotOnly;
+        const entries = variant === 'journal' ? fixture.entries : TARGET_SIZE;
+        openRuns[variant].push(await inChild<OpenTimes>(['open', dir, String(entries)], `open ${variant}`));
       }
       const [j, o] = [openRuns.journal.at(-1)!, openRuns.snapshot.at(-1)!];
       log(
@@ -345,7 +337,7 @@ export function w9Section({ latency, concurrent, imports, importError, open }: W
     '',
     importTable,
     '',
-    `**4. Open** at 200k: \`createPersistentStore\` until it resolves, in a fresh process, then again in the same process after \`close()\` (the faster of ${OPENS_PER_ROUND} children per round, median across rounds), on the same snapshot with and without a journal of one-change records within ${PROBE_BATCH} changes under the compaction threshold (found by running the library; src/store/journal-writer.ts: journal values ≥ max(10,000, state values ÷ 4) or bytes ≥ max(1 MiB, state bytes ÷ 4)); files in the page cache.`,
+    `**4. Open** at 200k: \`createPersistentStore\` until it resolves, in a fresh process, then again in the same process after \`close()\` (one child per round, medians across rounds), on the same snapshot with and without a journal of one-change records within ${PROBE_BATCH} changes under the compaction threshold (found by running the library; src/store/journal-writer.ts: journal values ≥ max(10,000, state values ÷ 4) or bytes ≥ max(1 MiB, state bytes ÷ 4)); files in the page cache.`,
     '',
     openTable,
     '',
