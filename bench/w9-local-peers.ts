@@ -13,6 +13,7 @@ import {
   BUILD_DIR,
   buildDist,
   buildOpenFixture,
+  bundleChild,
   importMs,
   inChild,
   seed,
@@ -65,6 +66,8 @@ interface W9Results {
   readonly concurrent: ReadonlyMap<Peer, W9Result>;
   readonly imports: ReadonlyMap<string, number[]>;
   readonly importError?: string;
+  /** Whether the children ran the built library (else src through tsx: the build failed). */
+  readonly built: boolean;
   readonly open?: { readonly fixture: Omit<OpenFixture, 'remove'>; readonly journal: OpenTimes; readonly snapshot: OpenTimes };
 }
 
@@ -79,7 +82,7 @@ const at = (peer: Peer, entries: number): string => `${peer}@${entries}`;
 export async function w9Run(log: Log): Promise<Section> {
   // The build (CPU, not timed) runs while the stores are seeded and the open fixture made (not timed either).
   const build = buildDist().then(
-    (file) => ({ file }),
+    async (file) => ({ file, child: await bundleChild() }),
     (error: unknown) => ({ error: (error as Error).message }),
   );
   const seeds = new Map<number, { dir: string; remove: () => void }>();
@@ -89,6 +92,7 @@ export async function w9Run(log: Log): Promise<Section> {
     log(`W9 seeded stores of ${OUR_SIZES.map(sizeLabel).join(', ')} entries`);
     fixture = await buildOpenFixture(log, seeds.get(TARGET_SIZE)!.dir);
     const built = await build;
+    const child = 'child' in built ? built.child : undefined;
     const latencyRuns = new Map<string, W9Result[]>();
     const concurrentRuns = new Map<Peer, W9Result[]>();
     const openRuns = { journal: [] as OpenTimes[], snapshot: [] as OpenTimes[] };
@@ -109,11 +113,10 @@ export async function w9Run(log: Log): Promise<Section> {
     for (let round = 0; round < ROUNDS; round++) {
       const tag = `W9 round ${round + 1}/${ROUNDS}`;
       for (const [peer, entries] of rotate(oneAtATime, round)) {
-        const result = await inChild<W9Result>(
-          ['latency', peer, String(entries), '<dir>', String(SAMPLES)],
-          `latency ${peer} ${entries}`,
-          peer === 'ours' ? seeds.get(entries)!.dir : undefined,
-        );
+        const result = await inChild<W9Result>(['latency', peer, String(entries), '<dir>', String(SAMPLES)], `latency ${peer} ${entries}`, {
+          seed: peer === 'ours' ? seeds.get(entries)!.dir : undefined,
+          child,
+        });
         latencyRuns.set(at(peer, entries), [...(latencyRuns.get(at(peer, entries)) ?? []), result]);
         log(
           `${tag} one update until durable, ${peer}${entries ? ` ${sizeLabel(entries)}` : ''}: ${fmt(result.median)} ms median, p99 ${fmt(result.p99)} ms, ${fmt(result.bytesPerUpdate ?? undefined)} B/update`,
@@ -121,11 +124,10 @@ export async function w9Run(log: Log): Promise<Section> {
       }
       for (const peer of rotate(concurrentPeers, round)) {
         const entries = peer === 'floorB' ? 0 : TARGET_SIZE;
-        const result = await inChild<W9Result>(
-          ['concurrent', peer, String(entries), '<dir>', String(CONCURRENT_MS)],
-          `concurrent ${peer}`,
-          peer === 'ours' ? seeds.get(entries)!.dir : undefined,
-        );
+        const result = await inChild<W9Result>(['concurrent', peer, String(entries), '<dir>', String(CONCURRENT_MS)], `concurrent ${peer}`, {
+          seed: peer === 'ours' ? seeds.get(entries)!.dir : undefined,
+          child,
+        });
         concurrentRuns.set(peer, [...(concurrentRuns.get(peer) ?? []), result]);
         log(`${tag} ${W9_PRODUCERS} producers, ${peer}: ${fmt(result.perSecond)} updates/s, median ${fmt(result.median)} ms, p99 ${fmt(result.p99)} ms`);
       }
@@ -139,7 +141,7 @@ export async function w9Run(log: Log): Promise<Section> {
       for (const variant of rotate(['journal', 'snapshot'] as const, round)) {
         const dir = variant === 'journal' ? fixture.withJournal : fixture.snapshotOnly;
         const entries = variant === 'journal' ? fixture.entries : TARGET_SIZE;
-        openRuns[variant].push(await inChild<OpenTimes>(['open', dir, String(entries)], `open ${variant}`));
+        openRuns[variant].push(await inChild<OpenTimes>(['open', dir, String(entries)], `open ${variant}`, { child }));
       }
       const [j, o] = [openRuns.journal.at(-1)!, openRuns.snapshot.at(-1)!];
       log(
@@ -151,6 +153,7 @@ export async function w9Run(log: Log): Promise<Section> {
       latency: new Map([...latencyRuns].map(([k, runs]) => [k, acrossRounds(runs)])),
       concurrent: new Map([...concurrentRuns].map(([k, runs]) => [k, acrossRounds(runs)])),
       imports,
+      built: child !== undefined,
       ...('error' in built && { importError: built.error }),
       open: {
         fixture: fixtureFacts,
@@ -166,7 +169,7 @@ export async function w9Run(log: Log): Promise<Section> {
   }
 }
 
-export function w9Section({ latency, concurrent, imports, importError, open }: W9Results): Section {
+export function w9Section({ latency, concurrent, imports, importError, built, open }: W9Results): Section {
   const floorA = latency.get(at('floorA', 0));
   const floorB = latency.get(at('floorB', 0));
   const ours = latency.get(at('ours', TARGET_SIZE));
@@ -319,7 +322,11 @@ export function w9Section({ latency, concurrent, imports, importError, open }: W
   );
 
   const body = [
-    `Each figure from a fresh child process (\`node --import tsx bench/w9-child.ts\`; the import figure from plain \`node\` on the built JavaScript), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
+    `Each figure from a fresh child process (${
+      built
+        ? '`node` on bench/w9-child.ts bundled beside the library built by `tsc -p tsconfig.build.json`, whose index.js it imports: ours runs as packed'
+        : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
+    }), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
     '',
     `**1. One update until durable** (${SAMPLES} in a row after 20 warm-up ones, each timed; p99 by nearest rank):`,
     '',

@@ -48,14 +48,15 @@ export function run(args: readonly string[], what: string): Promise<string> {
 }
 
 /**
- * One measurement in a fresh child (tsx: ours from src; the timed parts run no TypeScript loader
- * code), in a temp folder that starts as a copy of `seed` when given.
+ * One measurement in a fresh child, in a temp folder that starts as a copy of `seed` when given:
+ * `child` is the bundled script (see bundleChild); without it, w9-child.ts through tsx.
  */
-export async function inChild<R>(args: readonly string[], what: string, seed?: string): Promise<R> {
+export async function inChild<R>(args: readonly string[], what: string, { seed, child }: { seed?: string; child?: string } = {}): Promise<R> {
   const { dir, remove } = tempDir('w9');
   try {
     if (seed !== undefined) cpSync(seed, dir, { recursive: true });
-    return JSON.parse(await run(['--expose-gc', '--import', 'tsx', CHILD, ...args.map((a) => (a === '<dir>' ? dir : a))], what)) as R;
+    const script = child === undefined ? ['--import', 'tsx', CHILD] : [child];
+    return JSON.parse(await run(['--expose-gc', ...script, ...args.map((a) => (a === '<dir>' ? dir : a))], what)) as R;
   } finally {
     remove();
   }
@@ -66,6 +67,28 @@ export function buildDist(): Promise<string> {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   return run([tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--declaration', 'false'], 'tsc build').then(() => path.join(BUILD_DIR, 'index.js'));
+}
+
+/**
+ * w9-child.ts bundled beside the build, importing the library from it (./index.js): the children
+ * run the JavaScript as packed, start without a TypeScript loader (seconds each on a busy
+ * machine), and transpile nothing while timed (a lazy import inside the library would be).
+ */
+export async function bundleChild(): Promise<string> {
+  const { build } = await import('esbuild'); // not loaded in the children, which bundle this module
+  const outfile = path.join(BUILD_DIR, 'w9-child.mjs');
+  await build({
+    entryPoints: [CHILD],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    plugins: [{ name: 'library-as-built', setup: (b) => void b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: './index.js', external: true })) }],
+  });
+  return outfile;
 }
 
 /** ms of `await import(specifier)` in a fresh Node (no TypeScript loader), from just before to just after. */
