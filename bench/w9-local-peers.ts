@@ -252,7 +252,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
   const importTable = mdTable(
     ['module', 'import (ms, median)', 'fastest', 'slowest', 'runs', '÷ classic-level'],
     [...imports].map(([name, ms]) => [
-      name === NAMES.ours ? `${NAMES.ours} (built, dist/index.js)` : name,
+      name === NAMES.ours ? `${NAMES.ours} (built as dist/index.js)` : name,
       importMedian(name),
       Math.min(...ms),
       Math.max(...ms),
