@@ -6,8 +6,8 @@ import tseslint from 'typescript-eslint';
 const RX_MESSAGE = 'Import rxjs names from src/rx.ts (add a missing one there and in src/rx/).';
 
 export default tseslint.config(
-  // .scratch/ and .torture-build/ are local, untracked (see .gitignore).
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/'] },
+  // .scratch/, .torture-build/ and .bench-build/ are local, untracked (see .gitignore).
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.scratch/', '.torture-build/', '.bench-build/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

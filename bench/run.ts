@@ -6,6 +6,10 @@
 // BENCH_REMOTE=only runs just them and writes bench/RESULTS-remote.md instead (RESULTS.md keeps
 // the full run). BENCH_REMOTE_SIZES, BENCH_REMOTE_BACKENDS, BENCH_QUEUE_SIZES, BENCH_QUEUE_CLAIMS
 // narrow them (see w7-remote.ts, w8-shared-queue.ts).
+// W9 (bench/w9-local-peers.ts) puts the file adapter's durable writes beside LevelDB, lmdb and the
+// disk's floor, and times the library's import and open, each in fresh child processes (~4 min).
+// BENCH_ONLY=W9 (any of W1–W9, comma-separated) runs just those workloads and prints their
+// tables and targets; RESULTS.md and chart.svg are then left as they are (they hold a full run).
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +24,20 @@ import { w5Measure, w5Section } from './w5-memory.js';
 import { w6Queue } from './w6-queue.js';
 import { w7Run } from './w7-remote.js';
 import { w8Run } from './w8-shared-queue.js';
+import { w9Run } from './w9-local-peers.js';
 
 const REMOTE = process.env.BENCH_REMOTE ?? '';
 const LOCAL = REMOTE !== 'only';
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((name) => name.trim().toUpperCase())
+    .filter((name) => name !== ''),
+);
+const unknown = [...ONLY].filter((name) => !/^W[1-9]$/.test(name));
+if (unknown.length > 0) throw new Error(`BENCH_ONLY takes workload names W1 to W9, separated by commas; got ${unknown.join(', ')}`);
+/** Whether workload `name` runs: all of them unless BENCH_ONLY names some. */
+const wanted = (name: string): boolean => ONLY.size === 0 || ONLY.has(name);
 
 if ((globalThis as { gc?: unknown }).gc === undefined) {
   console.warn('warning: run with node --expose-gc (npm run bench does) for steadier numbers; W5 needs it in its child processes only.');
@@ -50,8 +65,9 @@ async function each(name: string, sizes: readonly number[], measure: (size: numb
   return rows;
 }
 
-/** Runs one workload; a crash is reported as a failed target and the others still run. */
+/** Runs one workload (unless BENCH_ONLY leaves it out); a crash is reported as a failed target and the others still run. */
 async function workload(name: string, run: () => Promise<Section>): Promise<Section | undefined> {
+  if (!wanted(name)) return undefined;
   try {
     const section = await run();
     sections.push(section);
@@ -79,8 +95,9 @@ if (LOCAL) {
   await workload('W4', async () => w4Section(await each('W4', SIZES, w4Measure)));
   await workload('W5', async () => w5Section(await each('W5', SIZES, w5Measure)));
   await workload('W6', async () => w6Section(await each('W6', SIZES, w6Queue)));
+  await workload('W9', () => w9Run((line) => console.log(`[${elapsed()}] ${line}`)));
 }
-if (REMOTE === '1' || REMOTE === 'only') {
+if (REMOTE === '1' || REMOTE === 'only' || ONLY.has('W7') || ONLY.has('W8')) {
   await workload('W7', () => w7Run(each));
   await workload('W8', () => w8Run(each));
 }
@@ -116,9 +133,10 @@ function w6Section(rows: readonly Row[]): Section {
 
 const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
 const report = renderReport({ startedAt: started, seconds, sizes: SIZES, quick: QUICK, sections });
-writeFileSync(path.join(here, LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md'), report);
+const resultsFile = ONLY.size > 0 ? undefined : LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md';
+if (resultsFile) writeFileSync(path.join(here, resultsFile), report);
 
-if (w1.length > 0 && w2.length > 0) {
+if (resultsFile && w1.length > 0 && w2.length > 0) {
   const series = (rows: readonly Row[], column: string) => rows.map((r) => [r.size, r[column]] as const);
   const svg = chart(
     {
@@ -155,7 +173,11 @@ console.log(
     .map(verdictLine)
     .join('\n'),
 );
-console.log(`\n[${elapsed()}] wrote bench/${LOCAL ? 'RESULTS.md' : 'RESULTS-remote.md'}${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`);
+console.log(
+  resultsFile
+    ? `\n[${elapsed()}] wrote bench/${resultsFile}${w1.length > 0 && w2.length > 0 ? ' and bench/chart.svg' : ''}`
+    : `\n[${elapsed()}] BENCH_ONLY=${[...ONLY].join(',')}: no results file written`,
+);
 
 const handles = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
 if (handles.length > 0) console.warn(`note: still active at the end: ${handles.join(', ')}`);

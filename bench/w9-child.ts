@@ -1,0 +1,200 @@
+// One measurement of W9 (bench/w9-local-peers.ts) in a fresh process: one peer, one figure, so
+// that no peer's garbage, threads or page-cache habits land in another's. Prints one JSON line.
+// argv: latency <peer> <entries> <dir> <samples>     one durable update at a time
+//       concurrent <peer> <entries> <dir> <ms>       8 producers for a fixed time
+//         (for ours, <dir> holds a stored state of <entries> keys; the others fill their own)
+//       open <dir> <entries expected>                 createPersistentStore on files W9 built, twice
+import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { open as openLmdb } from 'lmdb';
+import { EMPTY } from 'rxjs';
+import { createPersistentStore, fileAdapter, KeyedMap } from '../src/index.js';
+import { keyOf, median, quantile, settle, timeMs } from './harness.js';
+import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, type Peer, type W9Result } from './w9-setup.js';
+
+/** A peer ready to make one new key durable per call. */
+interface Durable {
+  readonly put: (i: number) => Promise<void>;
+  readonly close: () => Promise<void>;
+}
+
+/** Bytes this process caused to be sent to the storage layer (Linux; null where /proc/self/io is not readable). */
+function writeBytes(): number | null {
+  try {
+    const match = /^write_bytes: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Opens `peer` in `dir` holding `entries` keys; its `put(i)` adds the key `entries + i`, durably. */
+async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durable> {
+  switch (peer) {
+    case 'ours': {
+      // The folder holds a snapshot of `entries` keys (copied from W9's seed): opened, as a restarted job does.
+      const store = await createPersistentStore({
+        key: W9_KEY,
+        initial: { done: 0, seen: new KeyedMap<true>() },
+        adapter: fileAdapter({ dir }),
+        events: EMPTY,
+      });
+      if (store.getState().seen.size !== entries)
+        throw new Error(`w9-child: expected a stored state of ${entries} entries in ${dir}, found ${store.getState().seen.size}`);
+      return {
+        put: async (i) => {
+          store.update((s) => void s.seen.set(keyOf(entries + i), true));
+          await store.flush();
+        },
+        close: () => store.close(),
+      };
+    }
+    case 'leveldb': {
+      const location = path.join(dir, 'leveldb');
+      let db = new ClassicLevel<string, string>(location);
+      await db.open();
+      for (let from = 0; from < entries; from += 10_000) {
+        const batch = db.batch();
+        for (let i = from; i < Math.min(entries, from + 10_000); i++) batch.put(keyOf(i), 'true');
+        await batch.write();
+      }
+      // Reopened and compacted: the measured puts must not race the prefill's background compactions.
+      await db.close();
+      db = new ClassicLevel<string, string>(location);
+      await db.open();
+      await db.compactRange(keyOf(0), keyOf(Number.MAX_SAFE_INTEGER));
+      const opened = db;
+      return { put: (i) => opened.put(keyOf(entries + i), 'true', { sync: true }), close: () => opened.close() };
+    }
+    case 'lmdb': {
+      // Default options: on Linux overlappingSync is on and separateFlushed off, so a put's promise
+      // resolves once its commit is flushed to disk (lmdb-js README, "overlappingSync").
+      const db = openLmdb<boolean, string>({ path: path.join(dir, 'lmdb') });
+      for (let from = 0; from < entries; from += 10_000) {
+        await db.transaction(() => {
+          for (let i = from; i < Math.min(entries, from + 10_000); i++) void db.put(keyOf(i), true);
+        });
+      }
+      return {
+        put: async (i) => {
+          await db.put(keyOf(entries + i), true);
+        },
+        close: () => db.close(),
+      };
+    }
+    case 'floorA': {
+      // The synchronous floor: append one record, fdatasync; what a journal append cannot beat.
+      const fd = openSync(path.join(dir, 'floor-a.log'), 'a');
+      return {
+        put: async () => {
+          writeSync(fd, RECORD);
+          fdatasyncSync(fd);
+        },
+        close: async () => closeSync(fd),
+      };
+    }
+    case 'floorB': {
+      // One thread-pool hop: a write on an O_DSYNC file is durable when it returns.
+      const handle = await openFile(path.join(dir, 'floor-b.log'), constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_DSYNC);
+      return {
+        put: async () => {
+          await handle.write(RECORD);
+        },
+        close: () => handle.close(),
+      };
+    }
+  }
+}
+
+/** One durable update at a time, each timed; bytes sent to the device over all of them. */
+async function latency(peer: Peer, entries: number, dir: string, samples: number): Promise<W9Result> {
+  const durable = await openPeer(peer, entries, dir);
+  for (let i = 0; i < 20; i++) await durable.put(-1 - i); // warm-up; keys below `entries` exist already
+  await settle();
+  const times: number[] = [];
+  const bytesBefore = writeBytes();
+  const started = performance.now();
+  for (let i = 0; i < samples; i++) times.push(await timeMs(() => durable.put(i)));
+  const seconds = (performance.now() - started) / 1e3;
+  const bytesAfter = writeBytes();
+  await durable.close();
+  times.sort((a, b) => a - b);
+  return {
+    median: median(times),
+    p99: quantile(times, 0.99),
+    updates: samples,
+    perSecond: samples / seconds,
+    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / samples,
+  };
+}
+
+/** W9_PRODUCERS async loops in this process, each one durable update at a time, for `ms`. */
+async function concurrent(peer: Peer, entries: number, dir: string, ms: number): Promise<W9Result> {
+  const durable = await openPeer(peer, entries, dir);
+  for (let i = 0; i < 20; i++) await durable.put(-1 - i);
+  await settle();
+  const times: number[] = [];
+  let next = 0;
+  const bytesBefore = writeBytes();
+  const started = performance.now();
+  const deadline = started + ms;
+  const producer = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const i = next++;
+      times.push(await timeMs(() => durable.put(i)));
+    }
+  };
+  await Promise.all(Array.from({ length: W9_PRODUCERS }, producer));
+  const seconds = (performance.now() - started) / 1e3;
+  const bytesAfter = writeBytes();
+  await durable.close();
+  times.sort((a, b) => a - b);
+  return {
+    median: median(times),
+    p99: quantile(times, 0.99),
+    updates: times.length,
+    perSecond: times.length / seconds,
+    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / times.length,
+  };
+}
+
+/**
+ * Opens the store twice in this process, each time until createPersistentStore resolves: the first
+ * open is what a restarted job pays (code loaded and compiled on the way), the second the open
+ * itself, read and replay.
+ */
+async function openStore(dir: string, expected: number): Promise<{ first: number; again: number }> {
+  const once = async (): Promise<number> => {
+    let store: Awaited<ReturnType<typeof createPersistentStore<{ done: number; seen: KeyedMap<true> }>>> | undefined;
+    const ms = await timeMs(async () => {
+      store = await createPersistentStore({
+        key: W9_KEY,
+        initial: { done: 0, seen: new KeyedMap<true>() },
+        adapter: fileAdapter({ dir }),
+        events: EMPTY,
+        compactOnClose: false, // the files stay as built for the next open
+      });
+    });
+    const found = store!.getState().seen.size;
+    await store!.close();
+    if (found !== expected) throw new Error(`W9 open: expected ${expected} entries in ${dir}, found ${found}`);
+    return ms;
+  };
+  const first = await once();
+  await settle();
+  return { first, again: await once() };
+}
+
+const [mode, ...args] = process.argv.slice(2);
+const result =
+  mode === 'latency'
+    ? await latency(args[0] as Peer, Number(args[1]), args[2]!, Number(args[3]))
+    : mode === 'concurrent'
+      ? await concurrent(args[0] as Peer, Number(args[1]), args[2]!, Number(args[3]))
+      : mode === 'open'
+        ? await openStore(args[0]!, Number(args[1]))
+        : undefined;
+if (result === undefined) throw new Error(`w9-child: unknown mode "${String(mode)}" (latency, concurrent, open)`);
+console.log(JSON.stringify(result));

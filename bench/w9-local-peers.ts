@@ -1,0 +1,356 @@
+// W9 local peers: the file adapter's durable write path against LevelDB (classic-level, sync
+// puts), lmdb (lmdb-js, default durable commits) and the disk's own floor, plus the import and
+// open costs of the library (issue 19). Every figure comes from a fresh child process
+// (bench/w9-child.ts); peers are interleaved, in 3 rounds, and the medians across rounds reported.
+// SQLite (better-sqlite3) is left out: its install script must download a binary, which it cannot here.
+// BENCH_ONLY=W9 npm run bench runs just this workload (about 4 minutes); BENCH_SIZES picks the
+// sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
+import { rmSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { fmt, median, QUICK, SIZES, sizeLabel, TARGET_SIZE } from './harness.js';
+import { check, mdTable, times, type Check, type Section } from './report.js';
+import {
+  BUILD_DIR,
+  buildDist,
+  buildOpenFixture,
+  bundleChild,
+  importMs,
+  inChild,
+  seed,
+  PROBE_BATCH,
+  W9_PRODUCERS,
+  W9_RECORD,
+  type Log,
+  type OpenFixture,
+  type Peer,
+  type W9Result,
+} from './w9-setup.js';
+
+const ROUNDS = 3;
+const SAMPLES = QUICK ? 300 : 600;
+const CONCURRENT_MS = QUICK ? 1_000 : 2_000;
+const IMPORTS_PER_ROUND = 2;
+/** Ours from 1k to 1M (the target: flat); `BENCH_SIZES` narrows them, 200k always in. */
+const OUR_SIZES: readonly number[] = process.env.BENCH_SIZES
+  ? [...new Set([...SIZES, TARGET_SIZE])].sort((a, b) => a - b)
+  : [1_000, 10_000, TARGET_SIZE, 1_000_000];
+
+const NAMES: Record<Peer, string> = {
+  ours: 'rx-persistent-store',
+  leveldb: 'LevelDB (classic-level, sync put)',
+  lmdb: 'lmdb-js (awaited put)',
+  floorA: 'floor A: writeSync + fdatasyncSync',
+  floorB: 'floor B: one fs/promises write on O_DSYNC',
+};
+
+/** `list` rotated by `by`: each round starts with another peer. */
+const rotate = <T>(list: readonly T[], by: number): T[] => list.map((_, i) => list[(i + by) % list.length]!);
+
+/** The middle of a few numbers (the lower of two). */
+const mid = (values: readonly number[]): number => median([...values].sort((a, b) => a - b));
+
+/** Medians across rounds of each field of the children's results. */
+function acrossRounds(results: readonly W9Result[]): W9Result {
+  const bytes = results.map((r) => r.bytesPerUpdate).filter((b): b is number => b !== null);
+  return {
+    median: mid(results.map((r) => r.median)),
+    p99: mid(results.map((r) => r.p99)),
+    updates: mid(results.map((r) => r.updates)),
+    perSecond: mid(results.map((r) => r.perSecond)),
+    bytesPerUpdate: bytes.length === results.length ? mid(bytes) : null,
+  };
+}
+
+interface W9Results {
+  readonly latency: ReadonlyMap<string, W9Result>; // by `${peer}@${entries}`
+  readonly concurrent: ReadonlyMap<Peer, W9Result>;
+  readonly imports: ReadonlyMap<string, number[]>;
+  readonly importError?: string;
+  /** Whether the children ran the built library (else src through tsx: the build failed). */
+  readonly built: boolean;
+  readonly open?: { readonly fixture: Omit<OpenFixture, 'remove'>; readonly journal: OpenTimes; readonly snapshot: OpenTimes };
+}
+
+/** ms of a child's first open of the store, and of its second (see w9-child.ts). */
+interface OpenTimes {
+  readonly first: number;
+  readonly again: number;
+}
+
+const at = (peer: Peer, entries: number): string => `${peer}@${entries}`;
+
+export async function w9Run(log: Log): Promise<Section> {
+  // The build (CPU, not timed) runs while the stores are seeded and the open fixture made (not timed either).
+  const build = buildDist().then(
+    async (file) => ({ file, child: await bundleChild() }),
+    (error: unknown) => ({ error: (error as Error).message }),
+  );
+  const seeds = new Map<number, { dir: string; remove: () => void }>();
+  let fixture: OpenFixture | undefined;
+  try {
+    for (const entries of OUR_SIZES) seeds.set(entries, await seed(entries));
+    log(`W9 seeded stores of ${OUR_SIZES.map(sizeLabel).join(', ')} entries`);
+    fixture = await buildOpenFixture(log, seeds.get(TARGET_SIZE)!.dir);
+    const built = await build;
+    const child = 'child' in built ? built.child : undefined;
+    const latencyRuns = new Map<string, W9Result[]>();
+    const concurrentRuns = new Map<Peer, W9Result[]>();
+    const openRuns = { journal: [] as OpenTimes[], snapshot: [] as OpenTimes[] };
+    const imports = new Map<string, number[]>();
+    const importTargets: Array<[string, string]> = [
+      ...('file' in built ? [[NAMES.ours, pathToFileURL(built.file).href] as [string, string]] : []),
+      ['classic-level', 'classic-level'],
+      ['lmdb', 'lmdb'],
+    ];
+    const oneAtATime: Array<[Peer, number]> = [
+      ...OUR_SIZES.map((n) => ['ours', n] as [Peer, number]),
+      ['leveldb', TARGET_SIZE],
+      ['lmdb', TARGET_SIZE],
+      ['floorA', 0],
+      ['floorB', 0],
+    ];
+    const concurrentPeers: Peer[] = ['ours', 'leveldb', 'lmdb', 'floorB'];
+    for (let round = 0; round < ROUNDS; round++) {
+      const tag = `W9 round ${round + 1}/${ROUNDS}`;
+      for (const [peer, entries] of rotate(oneAtATime, round)) {
+        const result = await inChild<W9Result>(['latency', peer, String(entries), '<dir>', String(SAMPLES)], `latency ${peer} ${entries}`, {
+          seed: peer === 'ours' ? seeds.get(entries)!.dir : undefined,
+          child,
+        });
+        latencyRuns.set(at(peer, entries), [...(latencyRuns.get(at(peer, entries)) ?? []), result]);
+        log(
+          `${tag} one update until durable, ${peer}${entries ? ` ${sizeLabel(entries)}` : ''}: ${fmt(result.median)} ms median, p99 ${fmt(result.p99)} ms, ${fmt(result.bytesPerUpdate ?? undefined)} B/update`,
+        );
+      }
+      for (const peer of rotate(concurrentPeers, round)) {
+        const entries = peer === 'floorB' ? 0 : TARGET_SIZE;
+        const result = await inChild<W9Result>(['concurrent', peer, String(entries), '<dir>', String(CONCURRENT_MS)], `concurrent ${peer}`, {
+          seed: peer === 'ours' ? seeds.get(entries)!.dir : undefined,
+          child,
+        });
+        concurrentRuns.set(peer, [...(concurrentRuns.get(peer) ?? []), result]);
+        log(`${tag} ${W9_PRODUCERS} producers, ${peer}: ${fmt(result.perSecond)} updates/s, median ${fmt(result.median)} ms, p99 ${fmt(result.p99)} ms`);
+      }
+      for (let i = 0; i < IMPORTS_PER_ROUND; i++) {
+        for (const [name, specifier] of rotate(importTargets, round + i)) {
+          const ms = await importMs(specifier);
+          imports.set(name, [...(imports.get(name) ?? []), ms]);
+        }
+      }
+      log(`${tag} import: ${[...imports].map(([name, ms]) => `${name} ${fmt(ms.at(-1))} ms`).join(', ')}`);
+      for (const variant of rotate(['journal', 'snapshot'] as const, round)) {
+        const dir = variant === 'journal' ? fixture.withJournal : fixture.snapshotOnly;
+        const entries = variant === 'journal' ? fixture.entries : TARGET_SIZE;
+        openRuns[variant].push(await inChild<OpenTimes>(['open', dir, String(entries)], `open ${variant}`, { child }));
+      }
+      const [j, o] = [openRuns.journal.at(-1)!, openRuns.snapshot.at(-1)!];
+      log(
+        `${tag} open (first in a process / again): snapshot + journal ${fmt(j.first)} / ${fmt(j.again)} ms, snapshot alone ${fmt(o.first)} / ${fmt(o.again)} ms`,
+      );
+    }
+    const { remove: _remove, ...fixtureFacts } = fixture;
+    return w9Section({
+      latency: new Map([...latencyRuns].map(([k, runs]) => [k, acrossRounds(runs)])),
+      concurrent: new Map([...concurrentRuns].map(([k, runs]) => [k, acrossRounds(runs)])),
+      imports,
+      built: child !== undefined,
+      ...('error' in built && { importError: built.error }),
+      open: {
+        fixture: fixtureFacts,
+        journal: { first: mid(openRuns.journal.map((o) => o.first)), again: mid(openRuns.journal.map((o) => o.again)) },
+        snapshot: { first: mid(openRuns.snapshot.map((o) => o.first)), again: mid(openRuns.snapshot.map((o) => o.again)) },
+      },
+    });
+  } finally {
+    fixture?.remove();
+    for (const { remove } of seeds.values()) remove();
+    await build; // not removed from under a running tsc
+    rmSync(BUILD_DIR, { recursive: true, force: true });
+  }
+}
+
+export function w9Section({ latency, concurrent, imports, importError, built, open }: W9Results): Section {
+  const floorA = latency.get(at('floorA', 0));
+  const floorB = latency.get(at('floorB', 0));
+  const ours = latency.get(at('ours', TARGET_SIZE));
+  const leveldb = latency.get(at('leveldb', TARGET_SIZE));
+  const lmdb = latency.get(at('lmdb', TARGET_SIZE));
+  const checks: Check[] = [];
+
+  // 1. One update until durable.
+  const latencyRows: Array<[string, W9Result | undefined]> = [
+    ...OUR_SIZES.map((n) => [`${NAMES.ours}, ${n.toLocaleString('en')} entries`, latency.get(at('ours', n))] as [string, W9Result | undefined]),
+    [`${NAMES.leveldb}, 200,000 entries`, leveldb],
+    [`${NAMES.lmdb}, 200,000 entries`, lmdb],
+    [NAMES.floorA, floorA],
+    [NAMES.floorB, floorB],
+  ];
+  const latencyTable = mdTable(
+    ['peer', 'median (ms)', 'p99 (ms)', '÷ floor A (median)', '÷ floor B (median)', 'device bytes per update'],
+    latencyRows.map(([name, r]) => [
+      name,
+      r?.median,
+      r?.p99,
+      times(r?.median, floorA?.median),
+      times(r?.median, floorB?.median),
+      r?.bytesPerUpdate ?? undefined,
+    ]),
+  );
+  checks.push(
+    check(
+      ours && leveldb ? ours.median <= leveldb.median : undefined,
+      `W9 one update until durable at 200k: ours ${fmt(ours?.median)} ms median vs LevelDB (sync put) ${fmt(leveldb?.median)} ms (target: ours ≤ LevelDB)`,
+    ),
+    check(
+      ours && floorA ? ours.median <= 1.3 * floorA.median : undefined,
+      `W9 one update until durable at 200k: ours ${fmt(ours?.median)} ms = ${times(ours?.median, floorA?.median)} floor A (writeSync + fdatasyncSync, ${fmt(floorA?.median)} ms; floor B, one O_DSYNC write: ${fmt(floorB?.median)} ms) (target ≤ 1.3× floor A)`,
+    ),
+  );
+  const ourMedians = OUR_SIZES.map((n) => latency.get(at('ours', n))?.median).filter((m): m is number => m !== undefined);
+  const spread = Math.max(...ourMedians) / Math.min(...ourMedians);
+  checks.push(
+    check(
+      ourMedians.length > 1 ? spread <= 1.5 : undefined,
+      `W9 one update until durable, flat from ${sizeLabel(OUR_SIZES[0]!)} to ${sizeLabel(OUR_SIZES.at(-1)!)} (largest median ≤ 1.5× the smallest): ${ourMedians.map((m) => fmt(m)).join(', ')} ms, ${fmt(spread)}×`,
+    ),
+  );
+
+  // 2. 8 producers.
+  const under = (peer: Peer) => concurrent.get(peer);
+  const concurrentTable = mdTable(
+    ['peer', 'durable updates/s', 'one update: median (ms)', 'p99 (ms)', '÷ lmdb (updates/s)', 'device bytes per update'],
+    [
+      ...(['ours', 'leveldb', 'lmdb', 'floorB'] as const).map((peer) => [
+        peer === 'floorB' ? `floor B: ${W9_PRODUCERS} concurrent O_DSYNC writes` : `${NAMES[peer]}, 200,000 entries`,
+        under(peer)?.perSecond,
+        under(peer)?.median,
+        under(peer)?.p99,
+        times(under(peer)?.perSecond, under('lmdb')?.perSecond),
+        under(peer)?.bytesPerUpdate ?? undefined,
+      ]),
+      [
+        'floor A, one writer (1 ÷ its median)',
+        floorA && 1_000 / floorA.median,
+        floorA?.median,
+        floorA?.p99,
+        times(floorA && 1_000 / floorA.median, under('lmdb')?.perSecond),
+        floorA?.bytesPerUpdate ?? undefined,
+      ],
+    ],
+  );
+  checks.push(
+    check(
+      under('ours') && under('lmdb') ? under('ours')!.perSecond >= under('lmdb')!.perSecond : undefined,
+      `W9 ${W9_PRODUCERS} producers at 200k: ours ${fmt(under('ours')?.perSecond)} durable updates/s vs lmdb ${fmt(under('lmdb')?.perSecond)}/s (target: ours ≥ lmdb); one update under that load ${fmt(under('ours')?.median)} ms median, ${fmt(under('ours')?.p99)} ms p99`,
+    ),
+  );
+
+  // 3. Import.
+  const importMedian = (name: string): number | undefined => (imports.get(name)?.length ? mid(imports.get(name)!) : undefined);
+  const ourImport = importMedian(NAMES.ours);
+  const levelImport = importMedian('classic-level');
+  const importTable = mdTable(
+    ['module', 'import (ms, median)', 'fastest', 'slowest', 'runs', '÷ classic-level'],
+    [...imports].map(([name, ms]) => [
+      name === NAMES.ours ? `${NAMES.ours} (built as dist/index.js)` : name,
+      importMedian(name),
+      Math.min(...ms),
+      Math.max(...ms),
+      String(ms.length),
+      times(importMedian(name), levelImport),
+    ]),
+  );
+  const underAbsolute = ourImport !== undefined && ourImport <= 40;
+  const underLevel = ourImport !== undefined && levelImport !== undefined && ourImport <= levelImport;
+  checks.push(
+    check(
+      ourImport === undefined ? undefined : underAbsolute || underLevel,
+      ourImport === undefined
+        ? `W9 import: not measured (${importError ?? 'no build'})`
+        : `W9 import of the built library in a fresh Node: ${fmt(ourImport)} ms, ${times(ourImport, levelImport)} classic-level's ${fmt(levelImport)} ms in the same run (target ≤ 40 ms, set on a ~3× faster machine, or ≤ classic-level's here: ${
+            underAbsolute && underLevel ? 'both met' : underAbsolute ? 'met by ≤ 40 ms' : underLevel ? 'met by ≤ classic-level' : 'neither met'
+          })`,
+    ),
+  );
+
+  // 4. Open.
+  const f = open?.fixture;
+  const openTable = open
+    ? mdTable(
+        [
+          'stored at 200k',
+          'entries after open',
+          'snapshot (MB)',
+          'journal (records / MB)',
+          'first open in a process (ms)',
+          '÷ snapshot alone',
+          'opened again (ms)',
+          '÷ snapshot alone',
+        ],
+        [
+          ['snapshot alone', TARGET_SIZE.toLocaleString('en'), f!.snapshotBytes / 1e6, '0 / 0', open.snapshot.first, '1×', open.snapshot.again, '1×'],
+          [
+            'snapshot + journal just under the compaction threshold',
+            f!.entries.toLocaleString('en'),
+            f!.snapshotBytes / 1e6,
+            `${f!.journalRecords.toLocaleString('en')} / ${fmt(f!.journalBytes / 1e6)}`,
+            open.journal.first,
+            times(open.journal.first, open.snapshot.first),
+            open.journal.again,
+            times(open.journal.again, open.snapshot.again),
+          ],
+        ],
+      )
+    : 'not measured';
+  checks.push(
+    check(
+      open ? open.journal.first <= 1.5 * open.snapshot.first : undefined,
+      open
+        ? `W9 open at 200k with a journal just under the compaction threshold (${f!.journalRecords.toLocaleString('en')} one-change records), first open in a fresh process: ${fmt(open.journal.first)} ms = ${times(open.journal.first, open.snapshot.first)} the snapshot alone (${fmt(open.snapshot.first)} ms) (target ≤ 1.5×; opened again in the same process, without loading code: ${times(open.journal.again, open.snapshot.again)}, ${fmt(open.journal.again)} vs ${fmt(open.snapshot.again)} ms)`
+        : 'W9 open: not measured',
+    ),
+  );
+
+  // 5. Device bytes.
+  const bytesTable = mdTable(
+    ['peer', 'one writer (bytes per update)', `${W9_PRODUCERS} producers (bytes per update)`],
+    (['ours', 'leveldb', 'lmdb', 'floorA', 'floorB'] as const).map((peer) => [
+      NAMES[peer],
+      latency.get(at(peer, peer.startsWith('floor') ? 0 : TARGET_SIZE))?.bytesPerUpdate ?? undefined,
+      under(peer)?.bytesPerUpdate ?? (peer === 'floorA' ? '—' : undefined),
+    ]),
+  );
+
+  const body = [
+    `Each figure from a fresh child process (${
+      built
+        ? '`node` on bench/w9-child.ts bundled beside the library built by `tsc -p tsconfig.build.json`, whose index.js it imports: ours runs as packed'
+        : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
+    }), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
+    '',
+    `**1. One update until durable** (${SAMPLES} in a row after 20 warm-up ones, each timed; p99 by nearest rank):`,
+    '',
+    latencyTable,
+    '',
+    `- **${NAMES.ours}**: \`store.update(s => s.seen.set(key, true)); await store.flush()\` on \`fileAdapter({ dir })\`, \`events: EMPTY\`: one journal append and fdatasync.`,
+    `- **LevelDB**: classic-level 3, \`put(key, 'true', { sync: true })\`, on a database filled with 200k keys, reopened and compacted first. **lmdb**: lmdb-js 3, \`await put(key, true)\` with default options (on Linux \`overlappingSync\` is on and \`separateFlushed\` off: the promise resolves once the commit is flushed to disk).`,
+    `- **Floor A**: \`fs.writeSync\` of one ${W9_RECORD.length}-byte record (about one journal record of ours) on an O_APPEND file, then \`fs.fdatasyncSync\`. **Floor B**: one \`FileHandle.write\` of that record on a file opened O_DSYNC | O_APPEND (one thread-pool hop).`,
+    '',
+    `**2. ${W9_PRODUCERS} concurrent producers** (${W9_PRODUCERS} async loops in one process, each one durable update at a time, for ${CONCURRENT_MS / 1_000} s): ours on one store, \`update\` then \`await flush()\`; LevelDB sync puts; lmdb awaited puts; floor B ${W9_PRODUCERS} loops of O_DSYNC writes on one file.`,
+    '',
+    concurrentTable,
+    '',
+    `**3. Import** in a fresh Node: \`const t = performance.now(); await import(url); print(performance.now() - t)\`; ours built by \`tsc -p tsconfig.build.json\` (as packed), ${ROUNDS * IMPORTS_PER_ROUND} runs each, interleaved.${importError ? ` The build failed: ${importError.split('\n')[0]}` : ''}`,
+    '',
+    importTable,
+    '',
+    `**4. Open** at 200k: \`createPersistentStore\` until it resolves, in a fresh process, then again in the same process after \`close()\` (one child per round, medians across rounds), on the same snapshot with and without a journal of one-change records within ${PROBE_BATCH} changes under the compaction threshold (found by running the library; src/store/journal-writer.ts: journal values ≥ max(10,000, state values ÷ 4) or bytes ≥ max(1 MiB, state bytes ÷ 4)); files in the page cache.`,
+    '',
+    openTable,
+    '',
+    `**5. Device bytes written per update**: \`write_bytes\` of /proc/self/io in the child, before and after the timed updates, divided by them. Linux counts a page (4 KiB) each time it is dirtied, and not the file system's own journal: an append of ~110 bytes re-dirties the file's last page after each fdatasync, so one write costs 4 KiB however small, and updates sharing a write (under ${W9_PRODUCERS} producers) share it. lmdb writes whole B-tree pages per commit, more of them as the database grows.`,
+    '',
+    bytesTable,
+  ].join('\n');
+  return { title: 'W9 local peers: durable updates against LevelDB, lmdb and the disk floor; import; open', body, checks };
+}
