@@ -97,7 +97,10 @@ describe('stored files removed or replaced while the store is open', () => {
     store.update((s) => void s.n++);
     await store.flush();
     // The append noticed it first; each retry of the whole write checks again before writing.
-    expect({ attempts: control.attempts - before.attempts, verifications: control.verifications - before.verifications }).toEqual({ attempts: 3, verifications: 2 });
+    expect({ attempts: control.attempts - before.attempts, verifications: control.verifications - before.verifications }).toEqual({
+      attempts: 3,
+      verifications: 2,
+    });
     const lines = () => logged;
     // One line for the purge, one for the failing writes (one episode each, however many attempts), one for the recovery.
     expect(lines()).toEqual([
