@@ -3,7 +3,7 @@ import { EMPTY, Subject } from 'rxjs';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { FlushError } from '../../src/errors.js';
-import { retryDelayMs } from '../../src/store/persistence-pipeline.js';
+import { createPersistencePipeline, retryDelayMs } from '../../src/store/persistence-pipeline.js';
 import type { PersistenceStatus } from '../../src/store/persistence-status.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
 
@@ -272,6 +272,37 @@ describe('persistence pipeline', () => {
       await expect(store.flush()).rejects.toThrow(/Cannot flush pending changes: the store "PIPE" is closed/);
       // the lock is released too: the next run can open the key
       await (await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter })).close();
+    });
+
+    test('nothing is written after dispose(), not even by a write that was waiting its turn to group changes', async () => {
+      const calls: string[] = [];
+      let disposed = false;
+      let releaseFirst!: () => void;
+      const pipeline = createPersistencePipeline({
+        key: 'PIPE',
+        debounceMs: 60_000,
+        maxWaitMs: 60_000,
+        write: async () => {
+          calls.push(disposed ? 'write after dispose' : 'write');
+          if (calls.length === 1) await new Promise<void>((resolve) => (releaseFirst = resolve));
+        },
+        maintain: async () => undefined,
+      });
+      pipeline.changed();
+      const flushed = pipeline.flush(5_000); // the first write starts and is held
+      pipeline.changed();
+      pipeline.writeNow(); // the next write is queued behind it
+      releaseFirst();
+      await flushed; // the queued write now gives the answered caller a turn to come back: it does not
+      pipeline.dispose(); // as close() does before it lets the lock go
+      disposed = true;
+      const settled = pipeline.settled();
+      await tick(0);
+      await settled;
+      const whenSettled = [...calls];
+      await tick(0);
+      expect(calls).not.toContain('write after dispose');
+      expect(calls).toEqual(whenSettled); // settled() covered every write there was
     });
 
     test('releases the lock, so the key can be opened again', async () => {
