@@ -12,6 +12,11 @@ beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/** A real turn of the event loop, the clock standing still: setImmediate as it was before any test faked it. */
+const realTurn = (
+  (immediate) => () =>
+    new Promise<void>((resolve) => immediate(() => resolve()))
+)(setImmediate);
 
 async function openStore(options: { debounceMs?: number; maxWaitMs?: number; flushTimeoutMs?: number } = {}) {
   const control = controlledAdapter();
@@ -215,6 +220,37 @@ describe('persistence pipeline', () => {
       expect(control.attempts).toBe(3);
       expect(control.written).toEqual([{ n: 2 }]);
       expect(store.getStatus().phase).toBe('idle');
+      await store.close();
+    });
+  });
+
+  describe('group commit', () => {
+    test('callers a write answered get a turn to join the next one: 8 producers, each write carries the changes of all 8', async () => {
+      const { store, control } = await openStore({ debounceMs: 60_000, maxWaitMs: 60_000 });
+      const producer = async () => {
+        for (let i = 0; i < 20; i++) {
+          store.update((d) => void d.n++);
+          await store.flush();
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, producer));
+      // The first write takes the first update alone (the others are not made yet), the next the
+      // other 7, then 8 each: 21 writes of 160 updates, where 7 and 1 in turn took 39.
+      expect(control.written.length).toBeLessThanOrEqual(22);
+      expect(control.written.at(-1)).toEqual({ n: 160 });
+      await store.close();
+    });
+
+    test('the turn is a real one: with the clock faked and standing still, a flush is still answered by its write', async () => {
+      const { store, control, inc } = await openStore();
+      inc();
+      await Promise.all([store.flush(), store.flush()]); // one write answers both callers
+      inc();
+      let outcome = 'waiting';
+      void store.flush().then(() => (outcome = 'written')); // one of the two is back: the write gives the other a turn
+      for (let turns = 0; turns < 10 && outcome === 'waiting'; turns++) await realTurn();
+      expect(outcome).toBe('written');
+      expect(control.written).toEqual([{ n: 1 }, { n: 2 }]);
       await store.close();
     });
   });

@@ -205,8 +205,15 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
 
 export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;
 
+/**
+ * Taken when this module loads, before a test fakes the timers (jest.useFakeTimers): a turn is no
+ * time for a test's clock to give, and a faked one held the write back, and the flush waiting for
+ * it, until the test moved its clock, for ever if it never did.
+ */
+const immediate = typeof setImmediate === 'function' ? setImmediate : undefined;
+const timeout = setTimeout;
 /** Resolves after what is queued now, I/O callbacks included: setImmediate in Node, a macrotask elsewhere. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const nextTurn = (): Promise<void> => new Promise((resolve) => (immediate ? immediate(resolve) : timeout(resolve, 0)));
 
 interface FlushWaiter {
   readonly target: number;
