@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Subject } from 'rxjs';
@@ -42,6 +43,31 @@ describe('file adapter journal', () => {
     await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2,"ops":[{"o');
     await fileAdapter({ dir: tempDir() }).append!('K', [{ seq: 2 }]);
     expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
+  });
+
+  test("outside Linux each append is followed by a datasync: on macOS an O_DSYNC write may stay in the drive's cache, which libuv's datasync (F_FULLFSYNC) flushes", async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { ...platform, value: 'darwin' });
+    let adapter: ReturnType<typeof fileAdapter>;
+    try {
+      adapter = fileAdapter({ dir: tempDir() });
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+    const probe = await fs.open(file('probe'), 'w');
+    const datasync = jest.spyOn(Object.getPrototypeOf(probe) as { datasync: () => Promise<void> }, 'datasync');
+    await probe.close();
+    try {
+      const release = await adapter.lock!('K');
+      await adapter.write('K', { v: 0 });
+      datasync.mockClear();
+      await adapter.append!('K', [{ seq: 1 }]);
+      await adapter.append!('K', [{ seq: 2 }]);
+      expect(datasync).toHaveBeenCalledTimes(2);
+      await release();
+    } finally {
+      datasync.mockRestore();
+    }
   });
 
   describe('the journal changed behind the holder after it was read', () => {

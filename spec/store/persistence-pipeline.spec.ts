@@ -3,7 +3,7 @@ import { EMPTY, Subject } from 'rxjs';
 import type { PlatformEvent } from '../../src/events/event-types.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { FlushError } from '../../src/errors.js';
-import { retryDelayMs } from '../../src/store/persistence-pipeline.js';
+import { createPersistencePipeline, retryDelayMs } from '../../src/store/persistence-pipeline.js';
 import type { PersistenceStatus } from '../../src/store/persistence-status.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
 
@@ -12,6 +12,11 @@ beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
 
 const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/** A real turn of the event loop, the clock standing still: setImmediate as it was before any test faked it. */
+const realTurn = (
+  (immediate) => () =>
+    new Promise<void>((resolve) => immediate(() => resolve()))
+)(setImmediate);
 
 async function openStore(options: { debounceMs?: number; maxWaitMs?: number; flushTimeoutMs?: number } = {}) {
   const control = controlledAdapter();
@@ -219,6 +224,37 @@ describe('persistence pipeline', () => {
     });
   });
 
+  describe('group commit', () => {
+    test('callers a write answered get a turn to join the next one: 8 producers, each write carries the changes of all 8', async () => {
+      const { store, control } = await openStore({ debounceMs: 60_000, maxWaitMs: 60_000 });
+      const producer = async () => {
+        for (let i = 0; i < 20; i++) {
+          store.update((d) => void d.n++);
+          await store.flush();
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, producer));
+      // The first write takes the first update alone (the others are not made yet), the next the
+      // other 7, then 8 each: 21 writes of 160 updates, where 7 and 1 in turn took 39.
+      expect(control.written.length).toBeLessThanOrEqual(22);
+      expect(control.written.at(-1)).toEqual({ n: 160 });
+      await store.close();
+    });
+
+    test('the turn is a real one: with the clock faked and standing still, a flush is still answered by its write', async () => {
+      const { store, control, inc } = await openStore();
+      inc();
+      await Promise.all([store.flush(), store.flush()]); // one write answers both callers
+      inc();
+      let outcome = 'waiting';
+      void store.flush().then(() => (outcome = 'written')); // one of the two is back: the write gives the other a turn
+      for (let turns = 0; turns < 10 && outcome === 'waiting'; turns++) await realTurn();
+      expect(outcome).toBe('written');
+      expect(control.written).toEqual([{ n: 1 }, { n: 2 }]);
+      await store.close();
+    });
+  });
+
   describe('write-through (after migrating or aborting)', () => {
     test('after a permanent failure, changes are written with the backoff, not one attempt per change', async () => {
       const control = controlledAdapter();
@@ -272,6 +308,37 @@ describe('persistence pipeline', () => {
       await expect(store.flush()).rejects.toThrow(/Cannot flush pending changes: the store "PIPE" is closed/);
       // the lock is released too: the next run can open the key
       await (await createPersistentStore({ key: 'PIPE', initial: { n: 0 }, adapter: control.adapter })).close();
+    });
+
+    test('nothing is written after dispose(), not even by a write that was waiting its turn to group changes', async () => {
+      const calls: string[] = [];
+      let disposed = false;
+      let releaseFirst!: () => void;
+      const pipeline = createPersistencePipeline({
+        key: 'PIPE',
+        debounceMs: 60_000,
+        maxWaitMs: 60_000,
+        write: async () => {
+          calls.push(disposed ? 'write after dispose' : 'write');
+          if (calls.length === 1) await new Promise<void>((resolve) => (releaseFirst = resolve));
+        },
+        maintain: async () => undefined,
+      });
+      pipeline.changed();
+      const flushed = pipeline.flush(5_000); // the first write starts and is held
+      pipeline.changed();
+      pipeline.writeNow(); // the next write is queued behind it
+      releaseFirst();
+      await flushed; // the queued write now gives the answered caller a turn to come back: it does not
+      pipeline.dispose(); // as close() does before it lets the lock go
+      disposed = true;
+      const settled = pipeline.settled();
+      await tick(0);
+      await settled;
+      const whenSettled = [...calls];
+      await tick(0);
+      expect(calls).not.toContain('write after dispose');
+      expect(calls).toEqual(whenSettled); // settled() covered every write there was
     });
 
     test('releases the lock, so the key can be opened again', async () => {

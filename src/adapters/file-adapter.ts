@@ -73,14 +73,16 @@ interface KeyFiles {
 }
 
 const READ = constants.O_RDONLY;
+const READ_APPEND = constants.O_RDWR | constants.O_APPEND;
+
 /**
- * A journal write returns once its data is on the device (O_DSYNC): one system call where a write
- * and an fdatasync were two, each a hop through libuv's thread pool. Where the platform has no
- * O_DSYNC (Windows), each append is followed by a datasync instead.
+ * The open flag that makes each journal write return once its data is on the device: O_DSYNC on
+ * Linux, one system call where a write and an fdatasync were two, each a hop through libuv's thread
+ * pool. Nowhere else: on macOS an O_DSYNC write, like fsync there, may leave the data in the
+ * drive's cache, which libuv's datasync flushes (F_FULLFSYNC); Windows has no O_DSYNC. There each
+ * append is followed by a datasync.
  */
-const DATA_SYNC = constants.O_DSYNC ?? 0;
-const READ_APPEND = constants.O_RDWR | constants.O_APPEND | DATA_SYNC;
-const APPEND = READ_APPEND | constants.O_CREAT;
+const dataSyncFlag = (platform: string): number => (platform === 'linux' ? (constants.O_DSYNC ?? 0) : 0);
 
 /**
  * Stores each key as `<dir>/<KEY>.json`, with changes since that snapshot appended to
@@ -103,6 +105,9 @@ const APPEND = READ_APPEND | constants.O_CREAT;
  */
 export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = {}): StorageAdapter {
   const folder = path.resolve(dir);
+  const dataSync = dataSyncFlag(process.platform);
+  const readAppendFlags = READ_APPEND | dataSync;
+  const appendFlags = readAppendFlags | constants.O_CREAT;
   const fileOf = (key: string): string => {
     assertValidKey(key);
     if (key.length > MAX_FILE_KEY_LENGTH) {
@@ -211,7 +216,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     const file = journalOf(key);
     try {
       const created = lstatOrUndefined(file, 'check the journal') === undefined;
-      const handle = await openRegularFile(file, APPEND, 'open the journal', 0o666);
+      const handle = await openRegularFile(file, appendFlags, 'open the journal', 0o666);
       try {
         const stats = await handle.stat();
         if (created) await syncFolder(folder);
@@ -354,7 +359,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         if (before > journal.size) await journal.handle.truncate(journal.size); // only our own torn tail
         journal.torn = 0;
         await writeAll(journal.handle, data);
-        if (DATA_SYNC === 0) await journal.handle.datasync();
+        if (dataSync === 0) await journal.handle.datasync();
       } catch (error) {
         journal.torn = Math.max(journal.torn, data.length);
         throw storageErrorFrom(error, 'append to the journal', file);
@@ -385,7 +390,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       try {
         // The holder keeps the journal it read open for its appends: the size found here is that file's only.
         const handle = files.lock
-          ? await openRegularFile(file, READ_APPEND, 'read the journal').catch((error: unknown) => (readOnly(error) ? undefined : Promise.reject(error)))
+          ? await openRegularFile(file, readAppendFlags, 'read the journal').catch((error: unknown) => (readOnly(error) ? undefined : Promise.reject(error)))
           : undefined;
         const reading = handle ?? (await openRegularFile(file, READ, 'read the journal'));
         try {

@@ -33,6 +33,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   let throughNow = false;
   /** Rounds in a row that ended in a permanent failure: write-through backs off by them. */
   let permanentFailures = 0;
+  let disposed = false;
   let inFlight: Promise<void> = Promise.resolve();
   let lastSavedAt: number | null = null;
   let lastError: Error | null = null;
@@ -73,7 +74,10 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     // Group commit: callers the last write answered and who have not come back yet get one turn of
     // the event loop to add their next change to this write. Under 8 concurrent producers a write
     // then carries about 8 changes, not 7 and 1 in turn; a lone producer, back already, waits for nothing.
-    if (cameSince < justAnswered) await nextTurn();
+    if (cameSince < justAnswered) {
+      await nextTurn();
+      if (disposed) return; // meanwhile: nothing more is written (close() may have let the lock go)
+    }
     justAnswered = 0;
     if (saved < revision) {
       const target = revision;
@@ -192,6 +196,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
 
     /** Stops every timer and subscription; pending changes are not written. */
     dispose(): void {
+      disposed = true;
       subscription.unsubscribe();
       for (const subject of [changed$, urgent$, through$, status$]) subject.complete();
     },
@@ -200,8 +205,15 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
 
 export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;
 
+/**
+ * Taken when this module loads, before a test fakes the timers (jest.useFakeTimers): a turn is no
+ * time for a test's clock to give, and a faked one held the write back, and the flush waiting for
+ * it, until the test moved its clock, for ever if it never did.
+ */
+const immediate = typeof setImmediate === 'function' ? setImmediate : undefined;
+const timeout = setTimeout;
 /** Resolves after what is queued now, I/O callbacks included: setImmediate in Node, a macrotask elsewhere. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+const nextTurn = (): Promise<void> => new Promise((resolve) => (immediate ? immediate(resolve) : timeout(resolve, 0)));
 
 interface FlushWaiter {
   readonly target: number;
