@@ -74,8 +74,9 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     // Group commit: callers the last write answered and who have not come back yet get one turn of
     // the event loop to add their next change to this write. Under 8 concurrent producers a write
     // then carries about 8 changes, not 7 and 1 in turn; a lone producer, back already, waits for nothing.
-    if (cameSince < justAnswered) {
-      await nextTurn();
+    // Only where setImmediate is (Node): a browser throttles setTimeout in a hidden tab to once a second.
+    if (immediate && cameSince < justAnswered) {
+      await new Promise((resolve) => immediate(resolve));
       if (disposed) return; // meanwhile: nothing more is written (close() may have let the lock go)
     }
     justAnswered = 0;
@@ -211,9 +212,6 @@ export type PersistencePipeline = ReturnType<typeof createPersistencePipeline>;
  * it, until the test moved its clock, for ever if it never did.
  */
 const immediate = typeof setImmediate === 'function' ? setImmediate : undefined;
-const timeout = setTimeout;
-/** Resolves after what is queued now, I/O callbacks included: setImmediate in Node, a macrotask elsewhere. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => (immediate ? immediate(resolve) : timeout(resolve, 0)));
 
 interface FlushWaiter {
   readonly target: number;
