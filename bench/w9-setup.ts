@@ -1,7 +1,7 @@
 // W9's parts that are not the measurement: its constants, the child-process runner, and the
 // files it measures on (seeded stores, the open fixture, the built library).
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,10 +63,20 @@ export async function inChild<R>(args: readonly string[], what: string, { seed, 
 }
 
 /** The library as published: `tsc -p tsconfig.build.json` into .bench-build/ (its imports resolve from node_modules here). */
-export function buildDist(): Promise<string> {
+export async function buildDist(): Promise<string> {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  return run([tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--declaration', 'false'], 'tsc build').then(() => path.join(BUILD_DIR, 'index.js'));
+  await run([tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--declaration', 'false'], 'tsc build');
+  // The package's own `imports` (#rxjs) name files under dist/: the build gets the same map, to its files.
+  const { type, imports } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    type: string;
+    imports: Record<string, Record<string, string>>;
+  };
+  const here = Object.fromEntries(
+    Object.entries(imports).map(([name, to]) => [name, Object.fromEntries(Object.entries(to).map(([when, file]) => [when, file.replace('./dist/', './')]))]),
+  );
+  writeFileSync(path.join(BUILD_DIR, 'package.json'), JSON.stringify({ type, imports: here }));
+  return path.join(BUILD_DIR, 'index.js');
 }
 
 /**
