@@ -13,15 +13,19 @@ export type JournalOp =
 
 /** The JSON around an op or a map change: its name, brackets, commas. */
 const OP_BYTES = 24;
+/** The JSON around a record's ops: `{"seq":…,"ops":[…]}` and its newline. */
+const RECORD_BYTES = 24;
 
 /**
- * How much a list of ops adds to the journal: one value per patch and per map change, and the
- * approximate bytes of their JSON. Walks only the changed values: costs the size of the change.
+ * How much the record of a list of ops adds to the journal: one value per patch and per map
+ * change, and the approximate bytes of its JSON (the record's own included: a journal of many
+ * small records is that much longer to read back). Walks only the changed values: costs the size
+ * of the change.
  * (Indexed loops here and in `applyJournalOps`: on open they run thousands of times before the
  * JIT has optimized them, and unoptimized, an iterator per loop costs more than the loop's work.)
  */
 export function weighOps(ops: readonly JournalOp[]): Weight {
-  const weight: Weight = { values: 0, bytes: 0 };
+  const weight: Weight = { values: 0, bytes: RECORD_BYTES };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     weight.bytes += OP_BYTES;
