@@ -10,6 +10,7 @@ import {
   trieHas,
   triePairs,
   trieSet,
+  TrieEditor,
   type TrieNode,
 } from '../../src/store/hash-trie.js';
 
@@ -18,10 +19,11 @@ const keys = fc.oneof(
   fc.constantFrom('a', 'b', 'c', '', 'ü', '__proto__', 'constructor'),
   fc.integer({ min: 0, max: 3000 }).map((i) => `k${i}`),
 );
-const ops = fc.array(
-  fc.oneof(fc.record({ kind: fc.constant('set' as const), key: keys, value: fc.integer() }), fc.record({ kind: fc.constant('delete' as const), key: keys })),
-  { minLength: 300, maxLength: 3000 },
+const op = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), key: keys, value: fc.integer() }),
+  fc.record({ kind: fc.constant('delete' as const), key: keys }),
 );
+const ops = fc.array(op, { minLength: 300, maxLength: 3000 });
 
 describe('hash trie', () => {
   test('behaves like a Map, and every old version stays as it was', () => {
@@ -54,6 +56,46 @@ describe('hash trie', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  test('an editor makes the very trie trieSet and trieDelete make, and never writes a node it did not make', () => {
+    const withClear = fc.array(fc.oneof({ weight: 300, arbitrary: op }, { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) }), {
+      minLength: 300,
+      maxLength: 3000,
+    });
+    fc.assert(
+      fc.property(ops, withClear, (before, sequence) => {
+        let start: TrieNode = EMPTY_TRIE;
+        for (const op of before) start = op.kind === 'set' ? trieSet(start, op.key, op.value).node : trieDelete(start, op.key).node;
+        const startCopy = JSON.stringify(start);
+        let trie = start;
+        const editor = new TrieEditor(start);
+        // One that owns its trie (a copy nobody else holds) changes it in place, to the same end.
+        const owner = new TrieEditor(structuredClone(start), true);
+        for (const op of sequence) {
+          if (op.kind === 'clear') {
+            trie = EMPTY_TRIE;
+            editor.clear();
+            owner.clear();
+          } else if (op.kind === 'set') {
+            const { node, added } = trieSet(trie, op.key, op.value);
+            expect(editor.set(op.key, op.value)).toBe(added);
+            expect(owner.set(op.key, op.value)).toBe(added);
+            trie = node;
+          } else {
+            const { node, removed } = trieDelete(trie, op.key);
+            expect(editor.delete(op.key)).toBe(removed);
+            expect(owner.delete(op.key)).toBe(removed);
+            trie = node;
+          }
+        }
+        expect(editor.node).toEqual(trie); // the same shape, so the same order
+        expect(owner.node).toEqual(trie);
+        expect(JSON.stringify(start)).toBe(startCopy);
+      }),
+      { numRuns: 30 },
+    );
+    expect(Object.isFrozen(EMPTY_TRIE)).toBe(true);
   });
 
   test('a change copies one path: untouched subtrees are shared with the previous version', () => {

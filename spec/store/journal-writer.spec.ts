@@ -52,7 +52,32 @@ describe('journal writer', () => {
     await store.close();
   });
 
-  test('compacts once the journal outweighs a quarter of the state (at least 10,000 changes)', async () => {
+  test('compacts once the journal outweighs an eighth of the state, in changes', async () => {
+    // 120,000 entries: an eighth is 15,000 changes, above the 10,000 floor (a quarter would be 30,000).
+    const records = new Map<string, string>();
+    const { adapter, counts } = countingAdapter(records);
+    const initial = { seen: new KeyedMap<number>(Array.from({ length: 120_000 }, (_, i) => [String(i), i] as const)) };
+    // compactOnClose off: only the compaction the journal's weight calls for is written.
+    const store = await createPersistentStore({ key: 'J', initial, adapter, events: EMPTY, compactOnClose: false });
+    store.update((s) => void s.seen.set('first', 0));
+    await store.flush();
+    for (let batch = 0; batch < 15; batch++) {
+      store.update((s) => {
+        for (let i = 0; i < (batch < 14 ? 1_000 : 990); i++) s.seen.set(`k${batch}-${i}`, i);
+      });
+      await store.flush();
+    }
+    expect(counts.writes).toBe(1); // 14,990 changes: not yet
+    store.update((s) => {
+      for (let i = 0; i < 20; i++) s.seen.set(`last-${i}`, i);
+    });
+    await store.flush();
+    await store.close(); // waits for the compaction that follows the flush
+    expect(counts.writes).toBe(2);
+    expect(journalOf(records)).toEqual([]);
+  });
+
+  test('a small state is compacted no sooner than every 10,000 changes (the floor)', async () => {
     const records = new Map<string, string>();
     const { adapter, counts } = countingAdapter(records);
     const store = await createPersistentStore({ key: 'J', initial: { seen: new KeyedMap<number>() }, adapter });
@@ -99,7 +124,7 @@ describe('journal writer', () => {
 
   test('compaction counts bytes too: a 1 MB field replaced 50 times keeps the journal under 1 MiB plus one write', async () => {
     // Found by an adversarial review: counted in values, 600 replacements made a 619 MB journal
-    // that could no longer be read. The bound: max(1 MiB, a quarter of the state's bytes) before
+    // that could no longer be read. The bound: max(1 MiB, an eighth of the state's bytes) before
     // a write, plus that write's own record (compaction follows the write that crosses it).
     const records = new Map<string, string>();
     const { adapter, counts } = countingAdapter(records);

@@ -123,6 +123,113 @@ export function trieDelete(node: TrieNode, key: string): { node: TrieNode; remov
 }
 
 /**
+ * Edits a trie in place, for a run of changes nobody sees until it ends (a journal replayed on
+ * open), where `trieSet` and `trieDelete` copy a whole path per change. Nodes it did not make are
+ * copied the first time a change reaches them (the editor may start from EMPTY_TRIE or from a
+ * version still in use), unless `ownsAll` says the trie was made for the caller alone (read from
+ * storage, not yet shared): then it is changed where it is. Every change leaves the trie in the
+ * shape `trieSet` / `trieDelete` would give, so the result is the same trie, in the same order.
+ * `node` is the current root; take it when the run is over.
+ */
+export class TrieEditor {
+  /** Nodes made by this editor, which it may change in place (unless it owns them all). */
+  private readonly own = new Set<TrieNode>();
+
+  constructor(
+    public node: TrieNode,
+    private readonly ownsAll = false,
+  ) {}
+
+  /** Sets `key`; returns whether it is new. */
+  set(key: string, value: unknown): boolean {
+    const hash = hashKey(key);
+    let n = this.writable(this.node);
+    this.node = n;
+    for (let depth = 0; ; depth++) {
+      if (n[0] === BRANCH) {
+        const at = slot(hash, depth);
+        const child = this.writable((n[at] as TrieNode | null) ?? EMPTY_TRIE);
+        n[at] = child;
+        n = child;
+        continue;
+      }
+      const found = find(n, key);
+      if (found > 0) {
+        n[found] = value;
+        return false;
+      }
+      n.push(key, value);
+      if (n.length > 1 + 2 * LEAF_CAPACITY && depth < HASH_LEVELS) {
+        this.own.delete(n); // replaced by the branch it splits into
+        this.replace(this.adopt(split(n, depth)), hash, depth);
+      }
+      return true;
+    }
+  }
+
+  /** Removes `key`; returns whether it was there. */
+  delete(key: string): boolean {
+    const hash = hashKey(key);
+    // Its leaf found without writing: only a key that is there costs copies.
+    let leaf = this.node;
+    let depth = 0;
+    for (; leaf[0] === BRANCH; depth++) {
+      const child = leaf[slot(hash, depth)] as TrieNode | null;
+      if (child === null) return false;
+      leaf = child;
+    }
+    const at = find(leaf, key);
+    if (at < 0) return false;
+    if (leaf.length === 3 && depth > 0) {
+      this.replace(null, hash, depth); // an emptied leaf leaves its branch, as in trieDelete
+      return true;
+    }
+    const copy = this.writable(leaf);
+    copy.splice(at - 1, 2);
+    if (copy !== leaf) this.replace(copy, hash, depth);
+    return true;
+  }
+
+  clear(): void {
+    this.node = EMPTY_TRIE;
+    this.own.clear();
+  }
+
+  /** `node` if this editor may change it, else a copy it now owns. EMPTY_TRIE, shared by every empty map, is never changed. */
+  private writable(node: TrieNode): unknown[] {
+    if (node !== EMPTY_TRIE && (this.ownsAll || this.own.has(node))) return node as unknown[];
+    const copy = node.slice();
+    if (!this.ownsAll) this.own.add(copy);
+    return copy;
+  }
+
+  /** Marks a subtree just made (by `split`) as this editor's. */
+  private adopt(node: TrieNode): TrieNode {
+    if (this.ownsAll) return node;
+    this.own.add(node);
+    if (node[0] === BRANCH) for (let at = 1; at <= FANOUT; at++) if (node[at] !== null) this.adopt(node[at] as TrieNode);
+    return node;
+  }
+
+  /** Puts `next` in place of the node `depth` levels down along `hash`, copying the branches above it that are not this editor's. */
+  private replace(next: TrieNode | null, hash: number, depth: number): void {
+    if (depth === 0) {
+      this.node = next ?? EMPTY_TRIE;
+      return;
+    }
+    let n = this.writable(this.node);
+    this.node = n;
+    for (let level = 0; level < depth - 1; level++) {
+      const at = slot(hash, level);
+      const child = this.writable(n[at] as TrieNode);
+      n[at] = child;
+      n = child;
+    }
+    n[slot(hash, depth - 1)] = next;
+  }
+}
+
+/**
  * The trie of stored `[key, value]` pairs (a map read from storage), and how many distinct keys
  * it holds; or why the pairs are malformed. Pairs in trie order (as `triePairs` writes them) are
  * built in one pass: each key hashed once, each node cut from a run of neighbouring pairs and

@@ -13,6 +13,7 @@ import { assertJson, MAX_DEPTH } from './assert-json.js';
 import { unwrap } from './envelope.js';
 import { applyJournalOps, weighOps, type JournalOp } from './journal-ops.js';
 import { formatPath } from './json-path.js';
+import { createMapReplay, type MapReplay } from './keyed-map.js';
 import { freezeAndWeigh, reviveMaps, type Weight } from './revive.js';
 import type { StateSchema } from './state-schema.js';
 import { withRecordWrites, type WriteLineage } from './write-lineage.js';
@@ -133,13 +134,14 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
     );
   }
   if (decoded.version > version) throw new FutureVersionError(key, decoded.version, version);
+  const maps = createMapReplay();
   let state: unknown;
   try {
-    state = reviveMaps(decoded.state);
+    state = reviveMaps(decoded.state, maps.made);
   } catch (error) {
     throw new CorruptStateError(key, location, `it holds ${errorMessage(error)}`, { cause: error });
   }
-  const replayed = replay(state, decoded.seq, journal, key, location);
+  const replayed = replay(state, decoded.seq, journal, maps, key, location);
   let current: T;
   if (decoded.version === version) {
     current = validate(replayed.state, schema, key, 'stored');
@@ -187,13 +189,16 @@ export async function restore<T>(stored: unknown, journal: readonly unknown[], o
   };
 }
 
-/** Applies the journal records that follow the snapshot, in order; a gap or a bad record is corruption. */
-function replay(state: unknown, fromSeq: number, journal: readonly unknown[], key: string, location: string) {
+/**
+ * Applies the journal records that follow the snapshot, in order; a gap or a bad record is
+ * corruption. Maps are edited in place and take their contents at the end (see createMapReplay).
+ */
+function replay(state: unknown, fromSeq: number, journal: readonly unknown[], maps: MapReplay, key: string, location: string) {
   let seq = fromSeq;
   let records = 0;
   const weight: Weight = { values: 0, bytes: 0 };
-  for (const [index, record] of journal.entries()) {
-    const { seq: recordSeq, ops } = (record ?? {}) as Partial<JournalRecord>;
+  for (let index = 0; index < journal.length; index++) {
+    const { seq: recordSeq, ops } = (journal[index] ?? {}) as Partial<JournalRecord>;
     if (typeof recordSeq !== 'number' || !Number.isSafeInteger(recordSeq) || !Array.isArray(ops)) {
       throw new CorruptStateError(key, location, `journal record ${index + 1} is not a { seq, ops } record`);
     }
@@ -203,7 +208,7 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
     }
     let added: Weight;
     try {
-      state = applyJournalOps(state, ops);
+      state = applyJournalOps(state, ops, maps);
       added = weighOps(ops);
     } catch (error) {
       throw new CorruptStateError(key, location, `journal record ${recordSeq} does not apply (${errorMessage(error)})`, { cause: error });
@@ -213,6 +218,7 @@ function replay(state: unknown, fromSeq: number, journal: readonly unknown[], ke
     weight.values += added.values;
     weight.bytes += added.bytes;
   }
+  maps.commit();
   return { state, seq, weight, records };
 }
 

@@ -2,7 +2,7 @@ import { freeze, immerable, isDraft } from 'immer';
 import { KeyedMapError } from '../errors.js';
 import { assertJson } from './assert-json.js';
 import { CHECKED_JSON } from './checked-json.js';
-import { EMPTY_TRIE, trieCount, trieDelete, trieEntries, trieFromPairs, trieGet, trieHas, triePairs, trieSet, type TrieNode } from './hash-trie.js';
+import { EMPTY_TRIE, TrieEditor, trieCount, trieDelete, trieEntries, trieFromPairs, trieGet, trieHas, triePairs, trieSet, type TrieNode } from './hash-trie.js';
 
 /** One change to a KeyedMap, as the journal records it. */
 export type MapChange = readonly ['set', string, unknown] | readonly ['delete', string] | readonly ['clear'];
@@ -204,3 +204,58 @@ export function applyMapChanges(map: KeyedMap, changes: readonly MapChange[]): v
   }
   map[ROOT].step = undefined; // on a draft: nobody follows these links, and they would keep every version alive
 }
+
+/**
+ * Applies journalled changes to maps that only the caller holds, while hydrating, as
+ * `applyMapChanges` would, but without a new version of a map per change: each map's trie is
+ * edited in place (see `TrieEditor`) and the map takes its new contents at `commit()`, once. A
+ * map it was told it made (`made`, from `reviveMaps` on this open's parsed snapshot and records)
+ * is changed where it is, without a copy; any other is copied where first changed. The maps
+ * changed are whole again at `commit()` (before it, a map changed in place has its old size).
+ */
+export function createMapReplay() {
+  const editing = new Map<KeyedMap, { editor: TrieEditor; size: number }>();
+  /** Maps made from this open's parsed text: nothing else holds their tries yet. */
+  const ours = new Set<KeyedMap>();
+  return {
+    /** For `reviveMaps`: a map made from the text being replayed. */
+    made: (map: KeyedMap): void => void ours.add(map),
+    apply(map: KeyedMap, changes: readonly MapChange[]): void {
+      let edit = editing.get(map);
+      if (edit === undefined) editing.set(map, (edit = { editor: new TrieEditor(map[ROOT].node, ours.has(map)), size: map.size }));
+      for (let i = 0; i < changes.length; i++) {
+        const change = changes[i]!;
+        if (change[0] === 'set') {
+          // What `KeyedMap.set` checks and does, but for the copy of the key (a parsed key is a
+          // string of its own already), and for primitives that cannot fail (parsed numbers can: 1e999).
+          const key = change[1];
+          const value = change[2];
+          if (typeof key !== 'string') throw new KeyedMapError('INVALID_MAP_KEY', `KeyedMap keys are strings, got ${typeof key}`);
+          if (!isPlainScalar(value)) {
+            assertJson(value, [key]);
+            freeze(value, true);
+          }
+          if (edit.editor.set(key, value)) edit.size++;
+        } else if (change[0] === 'delete') {
+          if (edit.editor.delete(change[1])) edit.size--;
+        } else if (edit.size > 0) {
+          // As `clear()`: an empty map keeps its trie (emptied leaves leave their branches).
+          edit.editor.clear();
+          edit.size = 0;
+        }
+      }
+    },
+    /** Gives each map changed its new contents. */
+    commit(): void {
+      for (const [map, { editor, size }] of editing) map[ROOT] = new MapRoot(editor.node, size);
+      editing.clear();
+      ours.clear();
+    },
+  };
+}
+
+export type MapReplay = ReturnType<typeof createMapReplay>;
+
+/** null, a boolean, a string or a finite number: valid JSON, and frozen by nature. */
+const isPlainScalar = (value: unknown): boolean =>
+  value === null || typeof value === 'boolean' || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));

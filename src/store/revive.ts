@@ -6,19 +6,21 @@ import { MAX_DEPTH } from './assert-json.js';
  * Turns parsed JSON into state: every stored KeyedMap becomes a KeyedMap again. Walks the plain
  * parts only (a map's entries are taken over as they are). Mutates containers that only the
  * caller holds; returns the value to use. Throws a message string's Error on a malformed map.
+ * `made` hears of each map it makes (a replay on open may then change its trie in place).
  */
-export function reviveMaps(value: unknown): unknown {
+export function reviveMaps(value: unknown, made?: (map: KeyedMap) => void): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (isStoredMap(value)) {
     const map = mapFromStored(value);
     if (typeof map === 'string') throw new Error(map);
+    made?.(map);
     return map;
   }
   const container = value as Record<string, unknown>;
   for (const key in container) {
     const child = container[key];
     if (typeof child === 'object' && child !== null) {
-      const revived = reviveMaps(child);
+      const revived = reviveMaps(child, made);
       if (revived !== child) container[key] = revived;
     }
   }
@@ -36,7 +38,7 @@ export interface Weight {
 }
 
 /** A number, boolean or null as JSON: a small constant, close enough for sizing a journal. */
-const SCALAR_BYTES = 8;
+export const SCALAR_BYTES = 8;
 /** Quotes, colon and comma around an object key. */
 const KEY_BYTES = 4;
 

@@ -12,6 +12,7 @@ import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter, KeyedMap, type StorageAdapter } from '../../src/index.js';
 import type { JournalRecord } from '../../src/store/hydrate.js';
 import { weighOps } from '../../src/store/journal-ops.js';
+import { COMPACT_FRACTION } from '../../src/store/journal-writer.js';
 import { freezeAndWeigh } from '../../src/store/revive.js';
 
 const [dir, durationArg, rateArg, keysArg, debounceArg, maxWaitArg, warmupArg] = process.argv.slice(2) as [
@@ -42,7 +43,7 @@ let journalOps = 0;
 let journalMaxOps = 0;
 let journalMaxBytes = 0;
 let largestRecordOps = 0;
-/** Compaction is due once the journal weighs max(10,000, state / 4) (src/store/journal-writer.ts). */
+/** Compaction is due once the journal weighs max(10,000, state / COMPACT_FRACTION) (src/store/journal-writer.ts). */
 let threshold = 10_000;
 let maxThreshold = 10_000;
 let stateWeight = 0;
@@ -56,7 +57,7 @@ const adapter: StorageAdapter = {
     await file.write(key, value);
     snapshots.push(performance.now() - at);
     stateWeight = freezeAndWeigh((value as { state: unknown }).state).values;
-    threshold = Math.max(10_000, stateWeight / 4);
+    threshold = Math.max(10_000, stateWeight / COMPACT_FRACTION);
     maxThreshold = Math.max(maxThreshold, threshold);
     journalOps = 0;
     snapshotBytes = (await fs.stat(`${dir}/${KEY}.json`)).size;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../spec/support/processes.js';
+import { COMPACT_FRACTION } from '../../src/store/journal-writer.js';
 import { buildChildren } from '../children/build.js';
 import { follow, killNow, linesOf } from '../children/lines.js';
 import { spawnChild } from '../children/spawn-child.js';
@@ -21,7 +22,7 @@ interface Phase {
  * A journal of large values: (a) one 1 MiB field replaced hundreds of times, (b) a KeyedMap of a few
  * 256 KiB values churned. The child (ack-child.ts) flushes each update and measures, after every
  * append, the journal file on disk. The store documents its compaction by bytes: the journal stays
- * within max(1 MiB, a quarter of the snapshot) plus the record that crossed it, so that is the bound.
+ * within max(1 MiB, an eighth of the snapshot) plus the record that crossed it, so that is the bound.
  * Then `inspect` must read the key (npm run cli -- inspect), and a fresh process must reopen it (no
  * ERR_STRING_TOO_LONG) with every acknowledged update.
  */
@@ -56,7 +57,7 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
         if (!(await followed.until(() => writer.child.exitCode !== null, 100_000))) log(`${phase.label}: the writer did not finish within 100 s; stopped`);
         await killNow(writer).then(() => followed.done);
         const [journalMax, recordMax, snapshotMax] = sizes as [number, number, number];
-        const bound = Math.max(MiB, snapshotMax / 4) + recordMax;
+        const bound = Math.max(MiB, snapshotMax / COMPACT_FRACTION) + recordMax;
         const onDisk = await fs.stat(path.join(folder, `${phase.key}.json.journal`)).then(
           (s) => s.size,
           () => 0,
@@ -87,7 +88,7 @@ function largeValues({ fieldUpdates = 560, mapUpdates = 300 } = {}): Scenario {
           {
             name: `${phase.label}: largest journal on disk`,
             value: mb(journalMax),
-            must: `≤ ${mb(bound)} (max(1 MiB, snapshot ${mb(snapshotMax)} / 4) + record ${mb(recordMax)})`,
+            must: `≤ ${mb(bound)} (max(1 MiB, snapshot ${mb(snapshotMax)} / ${COMPACT_FRACTION}) + record ${mb(recordMax)})`,
             ok: journalMax <= bound && acked > 0,
           },
           mustBeZero(`${phase.label}: reopen failed (corrupt, ERR_STRING_TOO_LONG, …)`, reopened ? 0 : 1),

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import { kill } from '../../spec/support/processes.js';
 import { createPersistentStore, fileAdapter, KeyedMap } from '../../src/index.js';
+import { COMPACT_FRACTION } from '../../src/store/journal-writer.js';
 import { buildChildren } from '../children/build.js';
 import type { Figure, Scenario } from '../scenario.js';
 
@@ -169,7 +170,7 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
       // Each write is bounded by the slowest one measured in this run; a machine too loaded to run
       // the child at all stretches everything by the longest stall the child saw.
       const window = maxWaitMs + 2 * appends.slowest + snapshots.slowest + result.longestStall;
-      // Compaction is requested by the write that takes the journal to max(10,000, state / 4) ops and
+      // Compaction is requested by the write that takes the journal to max(10,000, state / COMPACT_FRACTION) ops and
       // runs right after it, so the journal never exceeds that plus the one record that crossed it.
       const journalBound = Math.ceil(journal.maxThreshold) + journal.largestRecordOps;
       log(
@@ -202,7 +203,7 @@ function load({ seconds = 60, rate = 10_000, keys = 50_000, debounceMs = 100, ma
         {
           name: 'journal, largest',
           value: `${journal.maxOps.toLocaleString('en')} ops, ${mb(journal.maxBytes)} (snapshot ${mb(journal.snapshotBytes)}, ${journal.stateWeight.toLocaleString('en')} values)`,
-          must: `≤ ${journalBound.toLocaleString('en')} ops (max(10,000, state / 4) + the largest record, ${journal.largestRecordOps.toLocaleString('en')})`,
+          must: `≤ ${journalBound.toLocaleString('en')} ops (max(10,000, state / ${COMPACT_FRACTION}) + the largest record, ${journal.largestRecordOps.toLocaleString('en')})`,
           ok: journal.maxOps <= journalBound && journal.appendsOverThreshold === 0,
         },
         {
