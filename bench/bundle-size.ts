@@ -13,7 +13,7 @@ import { createConsumerProject } from '../spec/support/consumer-project.js';
  * 20 kB; immer (4.7 kB) and rxjs with tslib (7.8 kB) alone take 12.5 of it, and this package's
  * own code (the log layout, KeyedMap's trie, the checks and their messages) about 21.
  */
-export const BUDGET_BYTES = 34 * 1024;
+export const BUDGET_BYTES = 35 * 1024;
 export const ENTRY = "export { createPersistentStore, indexedDbAdapter, createEventSource } from 'rx-persistent-store';";
 const OWN = 'rx-persistent-store';
 
