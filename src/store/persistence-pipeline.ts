@@ -55,6 +55,9 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
     else waiter.resolve();
   };
   const status$ = new BehaviorSubject<PersistenceStatus>(statusNow());
+  /** Callers of `flush` answered by the last write, and how many callers came since: those may be the same ones, back. */
+  let justAnswered = 0;
+  let cameSince = 0;
 
   function statusNow(): PersistenceStatus {
     const phase = lastError ? 'error' : writing ? 'saving' : revision > saved ? 'dirty' : 'idle';
@@ -66,10 +69,6 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
   // Maintenance follows in the same turn, after durability was announced, so it delays no flush
   // already waiting. It must not wait for a quiet moment: under a steady stream of updates there
   // is none, and compaction starved for good (found by the torture suite).
-  /** Callers of `flush` answered by the last write, and how many callers came since: those may be the same ones, back. */
-  let justAnswered = 0;
-  let cameSince = 0;
-
   const attempt = defer(async () => {
     // Group commit: callers the last write answered and who have not come back yet get one turn of
     // the event loop to add their next change to this write. Under 8 concurrent producers a write
