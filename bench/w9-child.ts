@@ -136,6 +136,11 @@ async function latency(peer: Peer, entries: number, dir: string, samples: number
   const bytesBefore = writeBytes();
   const started = performance.now();
   for (let i = 0; i < samples; i++) times.push(await timeMs(() => durable.put(i)));
+  return summary(durable, times, started, bytesBefore);
+}
+
+/** Closes `durable` and sums up the timed updates: latency, rate, device bytes per update. */
+async function summary(durable: Durable, times: number[], started: number, bytesBefore: number | null): Promise<W9Result> {
   const seconds = (performance.now() - started) / 1e3;
   const bytesAfter = writeBytes();
   await durable.close();
@@ -143,9 +148,9 @@ async function latency(peer: Peer, entries: number, dir: string, samples: number
   return {
     median: median(times),
     p99: quantile(times, 0.99),
-    updates: samples,
-    perSecond: samples / seconds,
-    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / samples,
+    updates: times.length,
+    perSecond: times.length / seconds,
+    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / times.length,
   };
 }
 
@@ -166,17 +171,7 @@ async function concurrent(peer: Peer, entries: number, dir: string, ms: number):
     }
   };
   await Promise.all(Array.from({ length: W9_PRODUCERS }, producer));
-  const seconds = (performance.now() - started) / 1e3;
-  const bytesAfter = writeBytes();
-  await durable.close();
-  times.sort((a, b) => a - b);
-  return {
-    median: median(times),
-    p99: quantile(times, 0.99),
-    updates: times.length,
-    perSecond: times.length / seconds,
-    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / times.length,
-  };
+  return summary(durable, times, started, bytesBefore);
 }
 
 /**

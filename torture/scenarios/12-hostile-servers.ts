@@ -19,6 +19,7 @@ import { startFakeApify } from '../../spec/support/fake-apify-server.js';
 import { requireBinary } from '../../spec/support/server-binaries.js';
 import { frame, startFront, startRawWebSocketServer, startRecorder, startSilentServer, type Answer, type Seen } from '../hostile-servers.js';
 import { mustBeZero, random, type Figure, type Scenario } from '../scenario.js';
+import { Hang, within as withinMs } from '../within.js';
 
 /*
  * Hostile servers, all real, on 127.0.0.1 (one free port each: each is its own origin).
@@ -75,15 +76,7 @@ const STORE_ID = 'hostile-store';
 const USER = 'torture';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-class Hang extends Error {}
-function within<T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  promise.catch(() => undefined);
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
+const within = <T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> => withinMs(promise, what, ms);
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64').replace(/=+$/, '');
 

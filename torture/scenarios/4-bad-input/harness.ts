@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { PersistentStoreError } from '../../../src/index.js';
 import { describeError } from './print.js';
 import { pollution } from './prototypes.js';
+import { Hang, within as withinMs } from '../../within.js';
 
 // What every family shares: the families, their input counts, the tally, and the step that turns a crash into a count.
 
@@ -35,17 +36,8 @@ export const sample = <T>(arbitrary: fc.Arbitrary<T>, seed: number, runs: number
 /** Longest any single open, flush or close may take before it counts as a hang. */
 const HANG_MS = 15_000;
 
-class Hang extends Error {}
-
-/** A hang is turned into a rejection; the late settling of what hung is ignored (it was counted). */
-export function within<T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  promise.catch(() => undefined);
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Hang(`${what} did not settle within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
+/** `within` at this scenario's bound. */
+export const within = <T>(promise: Promise<T>, what: string, ms = HANG_MS): Promise<T> => withinMs(promise, what, ms);
 
 /** What the scenario counts, and the first example of each distinct problem. */
 export class Tally {
