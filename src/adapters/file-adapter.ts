@@ -297,7 +297,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       await verifyLock(key); // first: a key lost to another process gets not even its folder made again
       await makeFolder(folder); // every time: the folder may have been removed since the last write
       // A journal removed or replaced behind our back is left alone: the one at the path is emptied below.
-      if (files.journal && journalGone(whatIsAt(journalOf(key), files.journal, 'check the journal')) !== undefined) await closeJournal(key);
+      if (files.journal && whatIsAt(journalOf(key), files.journal, 'check the journal') !== 'same') await closeJournal(key);
       // A symbolic link or any other non-file planted at the journal's path is never opened: once the
       // snapshot holds the whole state, the name is removed (never what it points to), so that no
       // record of another history can be replayed on the snapshot.
