@@ -15,6 +15,7 @@ import {
   type OpenFile,
 } from './durable-file.js';
 import { acquireFileLock, type FileLock } from './file-lock.js';
+import { dataSyncFlag, journalAppend } from './journal-append.js';
 import { formatRecords, parseJournal } from './journal-text.js';
 import { assertValidKey } from './keys.js';
 import type { StorageAdapter } from './storage-adapter.js';
@@ -76,15 +77,6 @@ const READ = constants.O_RDONLY;
 const READ_APPEND = constants.O_RDWR | constants.O_APPEND;
 
 /**
- * The open flag that makes each journal write return once its data is on the device: O_DSYNC on
- * Linux, one system call where a write and an fdatasync were two, each a hop through libuv's thread
- * pool. Nowhere else: on macOS an O_DSYNC write, like fsync there, may leave the data in the
- * drive's cache, which libuv's datasync flushes (F_FULLFSYNC); Windows has no O_DSYNC. There each
- * append is followed by a datasync.
- */
-const dataSyncFlag = (platform: string): number => (platform === 'linux' ? (constants.O_DSYNC ?? 0) : 0);
-
-/**
  * Stores each key as `<dir>/<KEY>.json`, with changes since that snapshot appended to
  * `<KEY>.json.journal`, one JSON record per line, fdatasynced. A snapshot write is atomic and
  * durable: a temp file in the same folder, fsync, rename over the old file, fsync of the
@@ -108,6 +100,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   const dataSync = dataSyncFlag(process.platform);
   const readAppendFlags = READ_APPEND | dataSync;
   const appendFlags = readAppendFlags | constants.O_CREAT;
+  const appendData = journalAppend(dataSync);
   const fileOf = (key: string): string => {
     assertValidKey(key);
     if (key.length > MAX_FILE_KEY_LENGTH) {
@@ -358,8 +351,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       try {
         if (before > journal.size) await journal.handle.truncate(journal.size); // only our own torn tail
         journal.torn = 0;
-        await writeAll(journal.handle, data);
-        if (dataSync === 0) await journal.handle.datasync();
+        await appendData(journal.handle, data);
       } catch (error) {
         journal.torn = Math.max(journal.torn, data.length);
         throw storageErrorFrom(error, 'append to the journal', file);
@@ -435,10 +427,6 @@ function openedJournal(handle: fs.FileHandle, stats: Stats, size: number): OpenJ
 }
 
 /** Writes all of `data` at the end of the file (O_APPEND): a short write is followed by the rest. */
-async function writeAll(handle: fs.FileHandle, data: Buffer): Promise<void> {
-  for (let offset = 0; offset < data.length;) offset += (await handle.write(data, offset)).bytesWritten;
-}
-
 function sizeOf(journal: OpenJournal, file: string): number {
   try {
     return fstatSync(journal.handle.fd).size;

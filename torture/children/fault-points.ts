@@ -3,7 +3,8 @@
 // "<point>:<nth>" — and (2) record every operation that matters for durability to
 // TORTURE_FS_LOG, for the power-loss model (torture/power-loss-model.ts). Records are written with
 // writeSync, so a SIGKILL right after an operation cannot lose its record.
-import { constants, promises as fs, openSync, writeSync } from 'node:fs';
+import { constants, promises as fs, fstatSync, openSync, writeSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import type { KillPoint } from './kill-points.js';
 
@@ -34,10 +35,13 @@ async function backup(file: string, how: 'link' | 'copy'): Promise<string> {
 const paths = new WeakMap<object, string>();
 /** Handles opened with O_DSYNC, as the open call asked (not as the adapter says): each write of theirs is durable once it returns. */
 const dataSynced = new WeakSet<object>();
+/** The open handles by descriptor, for the writes made with writeSync on `handle.fd`. */
+const byFd = new Map<number, fs.FileHandle>();
 const open = fs.open.bind(fs);
 fs.open = (async (file: string, ...rest: unknown[]) => {
   const handle = await (open as (...a: unknown[]) => Promise<fs.FileHandle>)(file, ...rest);
   paths.set(handle, path.resolve(String(file)));
+  byFd.set(handle.fd, handle);
   if (typeof rest[0] === 'number' && (rest[0] & constants.O_DSYNC) !== 0) dataSynced.add(handle);
   if (logFd !== undefined) record('open', path.resolve(String(file)), (await handle.stat()).size);
   return handle;
@@ -72,6 +76,10 @@ for (const name of ['sync', 'datasync']) {
     return result;
   });
 }
+wrap('close', async function (original, args) {
+  if (byFd.get(this.fd) === this) byFd.delete(this.fd);
+  return original(...args);
+});
 wrap('truncate', async function (original, args) {
   const kept = logFd === undefined ? '-' : await backup(fileOf(this), 'copy');
   const result = await original(...args);
@@ -79,7 +87,8 @@ wrap('truncate', async function (original, args) {
   die('after-truncate');
   return result;
 });
-// The journal is appended to with `write` on an O_DSYNC handle, snapshots are written with `writeFile`.
+// The journal is appended to with `write` on an O_DSYNC handle (or writeSync on its descriptor),
+// snapshots are written with `writeFile`.
 const write = FileHandle.write!;
 for (const name of ['write', 'appendFile', 'writeFile']) {
   wrap(name, async function (original, args) {
@@ -96,3 +105,22 @@ for (const name of ['write', 'appendFile', 'writeFile']) {
     return result;
   });
 }
+
+// A small append is a writeSync on the journal's descriptor (src/adapters/journal-append.ts): the
+// adapter's named import sees this wrapper once the built-in module's exports are synced.
+const nodeFs = createRequire(import.meta.url)('node:fs') as { writeSync: (fd: number, data: Uint8Array, ...rest: unknown[]) => number };
+const writeSyncAsIs = nodeFs.writeSync;
+nodeFs.writeSync = (fd, data, ...rest) => {
+  const handle = byFd.get(fd);
+  if (handle === undefined || typeof data === 'string') return writeSyncAsIs(fd, data, ...rest);
+  if (hit('append-torn')) {
+    writeSyncAsIs(fd, data.subarray(0, data.length >> 1));
+    process.kill(process.pid, 'SIGKILL');
+  }
+  const written = writeSyncAsIs(fd, data, ...rest);
+  const { size } = fstatSync(fd);
+  record('write', fileOf(handle), size);
+  if (dataSynced.has(handle)) record('sync', fileOf(handle), size);
+  return written;
+};
+syncBuiltinESMExports();
