@@ -1,10 +1,11 @@
 // Opens a store on the file adapter, says what it restored — "ready <n> <t> <ok | why the state
-// is not one the sequence has>", or "corrupt <why>" — then updates it at full speed until killed
-// (see counter-model.ts for the states it passes through). TORTURE_CHECK_ONLY=1: exit after the
+// is not one the sequence has>", "corrupt <why>" when storage does not load, or "open-failed
+// <code> <why>" when the store did not open for another reason (its lock refused, an I/O error) —
+// then updates it at full speed until killed (see counter-model.ts for the states it passes through). TORTURE_CHECK_ONLY=1: exit after the
 // report. TORTURE_ACK_EVERY=k: await flush() every k updates and print "durable <n>" when done.
 // argv: dir debounceMs maxWaitMs
 import './fault-points.js';
-import { createPersistentStore, fileAdapter, KeyedMap } from '../../src/index.js';
+import { CorruptStateError, createPersistentStore, fileAdapter, KeyedMap } from '../../src/index.js';
 import { EMPTY } from 'rxjs';
 import { keysOfUpdate, whyNotReal, type CounterState } from './counter-model.js';
 
@@ -17,8 +18,9 @@ const store = await createPersistentStore<CounterState>({
   debounceMs: Number(debounceMs),
   maxWaitMs: Number(maxWaitMs),
   events: EMPTY,
-}).catch((error: Error) => {
-  console.log(`corrupt ${error.message.replace(/\n/g, ' ')}`);
+}).catch((error: Error & { code?: string }) => {
+  const why = error.message.replace(/\n/g, ' ');
+  console.log(error instanceof CorruptStateError ? `corrupt ${why}` : `open-failed ${error.code ?? error.name} ${why}`);
   process.exit(3);
 });
 const restored = store.getState();

@@ -56,16 +56,24 @@ export function linesOf(child: ChildProcess): Lines {
   };
 }
 
-/** SIGKILL by PID (a stopped child too: SIGKILL needs no SIGCONT), then wait until its output is read to the end. */
-export async function killNow(lines: Lines): Promise<void> {
-  const { child } = lines;
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid!, 'SIGKILL');
-    } catch {
-      // exited this instant
-    }
+/**
+ * SIGKILL by PID now (a stopped child too: SIGKILL needs no SIGCONT). False when the child had
+ * exited already: it was not signalled, and its PID, perhaps another process's by now, is left alone.
+ */
+export function sigkill(child: ChildProcess): boolean {
+  if (child.exitCode !== null || child.signalCode !== null) return false;
+  try {
+    process.kill(child.pid!, 'SIGKILL');
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    return false; // exited this instant; Node reports it soon
   }
+}
+
+/** `sigkill`, then wait until its output is read to the end. */
+export async function killNow(lines: Lines): Promise<void> {
+  sigkill(lines.child);
   await lines.closed;
 }
 

@@ -25,6 +25,7 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
       let acked = 0;
       let lostAcked = 0;
       let corrupt = 0;
+      let openFailed = 0;
       let notReal = 0;
       const undone = { renamesUndone: 0, truncatesUndone: 0, tailsCut: 0 };
       const byPoint = new Map<string, number>();
@@ -37,7 +38,7 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
           ...(i === cuts && { TORTURE_CHECK_ONLY: '1' }),
         });
         const exited = once(worker, 'exit');
-        const line = await waitForLine(worker, /^(ready|corrupt) .*/, 30_000).then(
+        const line = await waitForLine(worker, /^(ready|corrupt|open-failed) .*/, 30_000).then(
           ([text]) => text,
           (error: unknown) => {
             if (inside) return undefined;
@@ -55,6 +56,9 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
           if (word === 'corrupt') {
             corrupt++;
             log(`cut ${i - 1}: storage did not load: ${line}`);
+          } else if (word === 'open-failed') {
+            openFailed++;
+            log(`cut ${i - 1}: the store did not open: ${line}`);
           } else {
             if (why.join(' ') !== 'ok') {
               notReal++;
@@ -92,6 +96,7 @@ function powerLoss({ cuts = 100, debounceMs = 20, maxWaitMs = 50 } = {}): Scenar
         { name: '  truncates undone (no fsync yet)', value: undone.truncatesUndone },
         mustBeZero('acknowledged updates lost', lostAcked),
         mustBeZero('corrupt restores', corrupt),
+        mustBeZero('children whose store did not open (lock refused, I/O error)', openFailed),
         mustBeZero('restored states the child never had', notReal),
         { name: 'updates acknowledged durable', value: acked.toLocaleString('en') },
       ];
