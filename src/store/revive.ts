@@ -44,8 +44,8 @@ const KEY_BYTES = 4;
 
 /**
  * Freezes a state deeply, as immer would, so that immer never walks it again, and returns its
- * weight: the number of values in it, counting a KeyedMap by its entries (frozen on its own level
- * only: its contents are immutable by construction), and the approximate bytes of its JSON.
+ * weight: the number of values in it, counting a KeyedMap by its entries (the map and its values
+ * frozen, its trie not: immutable by construction), and the approximate bytes of its JSON.
  */
 export function freezeAndWeigh(value: unknown, maxDepth = Infinity): Weight {
   const weight = { values: 0, bytes: 0 };
@@ -81,12 +81,14 @@ function walk(value: unknown, maxDepth: number, depth: number, freeze: boolean, 
   if (freeze) Object.freeze(value);
   into.bytes += 2;
   if (value instanceof KeyedMap) {
-    // Its entries are frozen and checked already: only their bytes are needed (values as before).
+    // Its entries are checked already. Set in an update or replayed, they are frozen too; read from
+    // a snapshot, not yet: frozen here, or a value changed outside update() would change the state
+    // unseen (never journalled).
     into.values += value.size;
     const entries: Weight = { values: 0, bytes: 0 };
     trieEach(value[ROOT].node, (key, entry) => {
       entries.bytes += stringBytes(key) + KEY_BYTES;
-      walk(entry, maxDepth, depth + 1, false, entries);
+      walk(entry, maxDepth, depth + 1, freeze, entries);
     });
     into.bytes += entries.bytes;
     return;
