@@ -27,15 +27,44 @@ test('from a project that installed the tarball: require() (Node 20.19+ loads th
   ).toBe('function function');
 });
 
-test('require() on a Node without require(esm) fails with a message that names the fix', () => {
-  const result = spawnSync(process.execPath, ['--no-experimental-require-module', '-e', "require('rx-persistent-store')"], {
-    cwd: project().dir,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
+describe('require() where the ES module cannot be loaded: a message that names the fix', () => {
+  const requireIn = (args: string[], code = "require('rx-persistent-store')") =>
+    spawnSync(process.execPath, [...args, '-e', code], { cwd: project().dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+
+  test('a Node older than require(esm): upgrade, or import()', () => {
+    // Node 20.18 as far as the package can tell; the flag makes this Node refuse as that one would.
+    const result = requireIn(
+      ['--no-experimental-require-module'],
+      "Object.defineProperty(process.versions, 'node', { value: '20.18.0' }); require('rx-persistent-store')",
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('rx-persistent-store is an ES module: require() loads it on Node 20.19+ and 22.12+');
+    expect(result.stderr).toContain("Upgrade Node, or load it with import / await import('rx-persistent-store')");
   });
-  expect(result.status).not.toBe(0);
-  expect(result.stderr).toContain('rx-persistent-store is an ES module: require() loads it on Node 20.19+ and 22.12+');
-  expect(result.stderr).toContain("Upgrade Node, or load it with import / await import('rx-persistent-store')");
+
+  test('a Node that could, run with --no-experimental-require-module: not "upgrade Node", but the flag', () => {
+    const result = requireIn(['--no-experimental-require-module']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`although Node ${process.versions.node} can: Node was run with --no-experimental-require-module`);
+    expect(result.stderr).not.toContain('Upgrade Node');
+  });
+
+  test("Jest's CommonJS runtime (Jest's default), on a Node that could: not \"upgrade Node\", but Jest's ESM mode", () => {
+    const dir = path.join(project().dir, 'jest-cjs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'jest-cjs', private: true, jest: { testEnvironment: 'node' } }));
+    writeFileSync(path.join(dir, 'load.test.js'), "test('load', () => { require('rx-persistent-store'); });\n");
+    const jest = path.join(process.cwd(), 'node_modules', 'jest', 'bin', 'jest.js');
+    const result = spawnSync(process.execPath, [jest, '--rootDir', dir, '--ci', '--cacheDirectory', path.join(dir, '.cache')], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("Jest's CommonJS runtime cannot load an ES module");
+    expect(result.stderr).toContain('NODE_OPTIONS=--experimental-vm-modules');
+    expect(result.stderr).not.toContain('Upgrade Node');
+  });
 });
 
 describe('declarations, checked by tsc in the project (skipLibCheck off)', () => {
