@@ -1,9 +1,9 @@
 // The one module through which this library uses rxjs (an ESLint rule keeps it so). Values come
 // from '#rxjs' (package.json "imports"): in Node a CommonJS module (rx/node.cts) requiring only
 // the files under `rxjs/internal/*` used here, since the package index loads every operator
-// (≈220 files, most of this library's import time); elsewhere the same files as ES modules
-// (rx/esm.ts). They are the files the index re-exports, so a caller's `Observable` from 'rxjs' is
-// the same class. When rxjs changes its layout, only src/rx* change; spec/import-cost.spec.ts
+// (≈220 files, most of this library's import time), and the functions' files only at their first
+// call; elsewhere the same files as ES modules (rx/esm.ts). They are the files the index
+// re-exports, so a caller's `Observable` from 'rxjs' is the same class. When rxjs changes its layout, only src/rx* change; spec/import-cost.spec.ts
 // says whether the index came back.
 //
 // The declarations must not mention '#rxjs' (TypeScript's node10 resolution cannot follow it), so
