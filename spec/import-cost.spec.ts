@@ -1,6 +1,7 @@
 // What `import 'rx-persistent-store'` loads in Node, held by the list of module files rather than
 // by milliseconds (bench/ times it): each file costs the loader a resolution, a read and a
-// compilation, so what a store does not use stays unloaded until it is used.
+// compilation, so the library's own modules come joined in one chunk (scripts/bundle-node.mjs), and
+// what a store does not use stays unloaded until it is used.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,12 +22,14 @@ function loadedFiles(args: readonly string[] = []): string[] {
   return (JSON.parse(out) as string[]).map((file) => file.slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length));
 }
 
-/** What a store on the disk, outside the Apify platform, never uses: the platform's event socket and its client, the command. */
-const UNUSED = [/^ws\//, /^rx-persistent-store\/dist\/cli\//, /^rx-persistent-store\/dist\/events\/apify-socket-source\.js$/];
+/** What a store on the disk, outside the Apify platform, never uses: the platform's event socket and its client, the command and simulate(). */
+const UNUSED = [/^ws\//, /^rx-persistent-store\/dist\/cli\//, /^rx-persistent-store\/dist\/chunks\/(apify-socket-source|simulate)\.js$/];
 /** An rxjs function's file: loaded at the function's first call (the persistence pipeline's), not with the library. */
 const TIMER = 'rxjs/dist/cjs/internal/observable/timer.js';
-/** Loaded when a store starts listening to events, not before. */
-const LISTENING = [/^rx-persistent-store\/dist\/events\/(local-source|system-info)\.js$/];
+/** Loaded when a store starts listening to events, not before (the local source, with its readings of the system). */
+const LISTENING = [/^rx-persistent-store\/dist\/chunks\/local-source\.js$/];
+/** The package's own files among `files`. */
+const ours = (files: readonly string[]) => files.filter((file) => file.startsWith('rx-persistent-store/')).sort();
 
 describe('the modules Node loads', () => {
   test("import: rxjs's classes through one CommonJS module, not the package index, which loads every operator; not yet the functions' files", () => {
@@ -40,6 +43,24 @@ describe('the modules Node loads', () => {
     expect(rxjs).not.toContain(TIMER);
     expect(files).toContain('rx-persistent-store/dist/rx/node.cjs');
     expect(files).not.toContain('rx-persistent-store/dist/rx/esm.js');
+  });
+
+  test("import: the library's modules as one chunk behind the entry, and the rxjs values' module", () => {
+    expect(ours(loadedFiles())).toEqual([
+      'rx-persistent-store/dist/chunks/library.js',
+      'rx-persistent-store/dist/index.js',
+      'rx-persistent-store/dist/rx/node.cjs',
+    ]);
+  });
+
+  test('import of rx-persistent-store/simulate beside it: the same chunk, so one copy of each class and of the Node runtime', () => {
+    expect(ours(loadedFiles(['with-simulate']))).toEqual([
+      'rx-persistent-store/dist/chunks/library.js',
+      'rx-persistent-store/dist/chunks/simulate.js',
+      'rx-persistent-store/dist/cli/simulate/simulate.js',
+      'rx-persistent-store/dist/index.js',
+      'rx-persistent-store/dist/rx/node.cjs',
+    ]);
   });
 
   test('import: neither the event socket and ws, nor the command, nor the local event source', () => {
