@@ -53,6 +53,11 @@ describe('the modules Node loads', () => {
     ]);
   });
 
+  test('the chunk is ASCII, which V8 scans one byte per character (one other character anywhere makes it two)', () => {
+    const chunk = readFileSync(path.join(project().dir, 'node_modules', 'rx-persistent-store', 'dist', 'chunks', 'library.js'), 'utf8');
+    expect(chunk.match(/[^\0-\x7f]/g) ?? []).toEqual([]);
+  });
+
   test('import of rx-persistent-store/simulate beside it: the same chunk, so one copy of each class and of the Node runtime', () => {
     expect(ours(loadedFiles(['with-simulate']))).toEqual([
       'rx-persistent-store/dist/chunks/library.js',
