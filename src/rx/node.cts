@@ -3,7 +3,7 @@
 // pays for every CommonJS module it imports itself (Node lexes each for its exports), so this one
 // file stands for all of them. Only the classes and EMPTY load with the library (≈20 files, for
 // `events$`): each function is a stand-in that requires its file at the first call, when a store
-// or an event source is built (≈45 more files), and returns what rxjs's own function returns.
+// or an event source is built (≈35 more files), and returns what rxjs's own function returns.
 // Loading all of them with the library took about 40% of its import (spec/import-cost.spec.ts).
 // `exports.name =` is the form Node's lexer finds. Keep the names in step with esm.ts and ../rx.ts.
 const lazy = (file: string, name: string): ((...args: unknown[]) => unknown) => {
@@ -22,12 +22,9 @@ exports.Subject = require('rxjs/internal/Subject').Subject;
 exports.BehaviorSubject = require('rxjs/internal/BehaviorSubject').BehaviorSubject;
 exports.EMPTY = require('rxjs/internal/observable/empty').EMPTY;
 exports.asyncScheduler = lazyScheduler('rxjs/internal/scheduler/async', 'asyncScheduler');
-exports.firstValueFrom = lazy('rxjs/internal/firstValueFrom', 'firstValueFrom');
 exports.defer = lazy('rxjs/internal/observable/defer', 'defer');
-exports.from = lazy('rxjs/internal/observable/from', 'from');
 exports.fromEvent = lazy('rxjs/internal/observable/fromEvent', 'fromEvent');
-exports.merge = lazy('rxjs/internal/observable/merge', 'merge');
-exports.of = lazy('rxjs/internal/observable/of', 'of');
+exports.innerFrom = lazy('rxjs/internal/observable/innerFrom', 'innerFrom');
 exports.race = lazy('rxjs/internal/observable/race', 'race');
 exports.timer = lazy('rxjs/internal/observable/timer', 'timer');
 exports.audit = lazy('rxjs/internal/operators/audit', 'audit');
