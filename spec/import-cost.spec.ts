@@ -11,7 +11,7 @@ import { useConsumerProject } from './support/consumer-project.js';
 const project = useConsumerProject();
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'loaded-modules.mjs');
 
-/** The module files a child Node loaded, each as its path after the last node_modules/ (`rxjs/dist/cjs/…`, `rx-persistent-store/dist/…`). */
+/** The module files a child Node loaded, each as its path after the last node_modules/ (`rxjs/dist/cjs/…`, `rx-persistent-store/dist/…`), and Node's own modules an ES module imported (`node:fs`). */
 function loadedFiles(args: readonly string[] = []): string[] {
   copyFileSync(FIXTURE, path.join(project().dir, 'loaded-modules.mjs'));
   const out = execFileSync(process.execPath, ['loaded-modules.mjs', ...args], {
@@ -19,7 +19,9 @@ function loadedFiles(args: readonly string[] = []): string[] {
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '' },
   });
-  return (JSON.parse(out) as string[]).map((file) => file.slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  return (JSON.parse(out) as string[]).map((file) =>
+    file.startsWith('node:') ? file : file.slice(file.lastIndexOf('node_modules/') + 'node_modules/'.length),
+  );
 }
 
 /** What a store on the disk, outside the Apify platform, never uses: the platform's event socket and its client, the command and simulate(). */
@@ -66,6 +68,10 @@ describe('the modules Node loads', () => {
       'rx-persistent-store/dist/index.js',
       'rx-persistent-store/dist/rx/node.cjs',
     ]);
+  });
+
+  test("import: not Node's crypto module, which the file adapter's lock and temp files use through Web Crypto at their first call", () => {
+    expect(loadedFiles()).not.toContain('node:crypto');
   });
 
   test('import: neither the event socket and ws, nor the command, nor the local event source', () => {
