@@ -324,7 +324,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
   const body = [
     `Each figure from a fresh child process (${
       built
-        ? '`node` on bench/w9-child.ts bundled beside the library built by `tsc -p tsconfig.build.json`, whose index.js it imports: ours runs as packed'
+        ? '`node` on bench/w9-child.ts bundled beside the library built as `npm run build` builds it, whose index.js it imports: ours runs as packed'
         : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
     }), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
     '',
@@ -340,7 +340,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
     '',
     concurrentTable,
     '',
-    `**3. Import** in a fresh Node: \`const t = performance.now(); await import(url); print(performance.now() - t)\`; ours built by \`tsc -p tsconfig.build.json\` (as packed), ${ROUNDS * IMPORTS_PER_ROUND} runs each, interleaved.${importError ? ` The build failed: ${importError.split('\n')[0]}` : ''}`,
+    `**3. Import** in a fresh Node: \`const t = performance.now(); await import(url); print(performance.now() - t)\`; ours built as \`npm run build\` builds it (as packed), ${ROUNDS * IMPORTS_PER_ROUND} runs each, interleaved.${importError ? ` The build failed: ${importError.split('\n')[0]}` : ''}`,
     '',
     importTable,
     '',

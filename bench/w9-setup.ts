@@ -62,11 +62,15 @@ export async function inChild<R>(args: readonly string[], what: string, { seed, 
   }
 }
 
-/** The library as published: `tsc -p tsconfig.build.json` into .bench-build/ (its imports resolve from node_modules here). */
+/**
+ * The library as published, built as `npm run build` builds it (tsc, then scripts/bundle-node.mjs)
+ * into .bench-build/ (its imports resolve from node_modules here).
+ */
 export async function buildDist(): Promise<string> {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   await run([tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--declaration', 'false'], 'tsc build');
+  await run([path.join(root, 'scripts', 'bundle-node.mjs'), BUILD_DIR], 'bundle of the Node entries');
   // The package's own `imports` (#rxjs) name files under dist/: the build gets the same map, to its files.
   const { type, imports } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
     type: string;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { constants, promises as fs, readdirSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
@@ -94,7 +93,7 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
     pid: process.pid,
     host: hostname(),
     since: new Date().toISOString(),
-    token: randomUUID(),
+    token: crypto.randomUUID(), // Web Crypto's, loaded at its first use (see tempFileOf)
     start: ownStart(),
     pidns: ownPidns,
     boot: ownBoot,

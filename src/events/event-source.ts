@@ -1,4 +1,4 @@
-import { defer, EMPTY, share, Subject, type Observable } from '../rx.js';
+import { defer, EMPTY, Observable, share, Subject } from '../rx.js';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRuntime } from '../runtime/runtime.js';
 import { assertDuration, isDuration } from '../time/duration.js';
@@ -122,16 +122,21 @@ export function createEventSource(options: EventSourceOptions = {}): EventSource
   assertValidOptions(options);
   const diagnostics = new Subject<EventDiagnostic>();
   const report = (diagnostic: EventDiagnostic): void => diagnostics.next(diagnostic);
-  const events = defer(() => {
-    const o = resolve(options);
-    const { mode } = o;
-    if (mode === 'browser') return browserSource();
-    if (mode === 'none') return EMPTY;
-    const node = nodeRuntime();
-    if (!node)
-      throw new InvalidOptionError('mode', `'${mode}' events need Node, and this is the browser build (loaded through the \`browser\` export condition)`);
-    return node.events({ ...o, mode }, report);
-  }).pipe(share());
+  // Built at the first subscription, not here: `events$` is made as the library loads, and in
+  // Node rxjs's defer and share load with their first use (src/rx/node.cts).
+  let shared: Observable<PlatformEvent> | undefined;
+  const sharedEvents = (): Observable<PlatformEvent> =>
+    (shared ??= defer(() => {
+      const o = resolve(options);
+      const { mode } = o;
+      if (mode === 'browser') return browserSource();
+      if (mode === 'none') return EMPTY;
+      const node = nodeRuntime();
+      if (!node)
+        throw new InvalidOptionError('mode', `'${mode}' events need Node, and this is the browser build (loaded through the \`browser\` export condition)`);
+      return node.events({ ...o, mode }, report);
+    }).pipe(share()));
+  const events = new Observable<PlatformEvent>((subscriber) => sharedEvents().subscribe(subscriber));
   return Object.assign(events, { diagnostics$: diagnostics.asObservable() });
 }
 

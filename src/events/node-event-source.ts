@@ -1,4 +1,4 @@
-import { EMPTY, from, merge, switchMap, type Observable } from '../rx.js';
+import { EMPTY, innerFrom, merge, switchMap, type Observable } from '../rx.js';
 import type { EventDiagnostic } from './event-diagnostic.js';
 import type { ResolvedEventOptions } from './event-source.js';
 import type { PlatformEvent } from './event-types.js';
@@ -16,7 +16,7 @@ export function nodeEventSource(
   const signals = o.signals ? signalSource(o) : EMPTY;
   if (o.mode === 'local') {
     const onProblem = (message: string) => report({ type: 'reading-failed', message });
-    return merge(signals, from(import('./local-source.js')).pipe(switchMap(({ localSource }) => localSource({ ...o, onProblem }))));
+    return merge(signals, innerFrom(import('./local-source.js')).pipe(switchMap(({ localSource }) => localSource({ ...o, onProblem }))));
   }
-  return merge(signals, from(import('./apify-socket-source.js')).pipe(switchMap(({ apifySocketSource }) => apifySocketSource({ ...o, report }))));
+  return merge(signals, innerFrom(import('./apify-socket-source.js')).pipe(switchMap(({ apifySocketSource }) => apifySocketSource({ ...o, report }))));
 }

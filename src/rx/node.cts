@@ -1,30 +1,41 @@
 // The rxjs values this library uses, for Node (package.json "imports" maps '#rxjs' here under the
-// `node` condition): one CommonJS module that requires each file under `rxjs/internal/*`. An ES
-// module pays for every CommonJS module it imports itself (Node lexes each for its exports), so
-// one import of this file costs about half of importing the same files one by one from esm.ts.
+// `node` condition): one CommonJS module that requires files under `rxjs/internal/*`. An ES module
+// pays for every CommonJS module it imports itself (Node lexes each for its exports), so this one
+// file stands for all of them. Only the classes and EMPTY load with the library (≈20 files, for
+// `events$`): each function is a stand-in that requires its file at the first call, when a store
+// or an event source is built (≈35 more files), and returns what rxjs's own function returns.
+// Loading all of them with the library took about 40% of its import (spec/import-cost.spec.ts).
 // `exports.name =` is the form Node's lexer finds. Keep the names in step with esm.ts and ../rx.ts.
+const lazy = (file: string, name: string): ((...args: unknown[]) => unknown) => {
+  let loaded: ((...args: unknown[]) => unknown) | undefined;
+  return (...args) => (loaded ??= require(file)[name])(...args);
+};
+/** A scheduler passing each call to rxjs's, loaded at the first. */
+const lazyScheduler = (file: string, name: string) => {
+  let loaded: { now(): number; schedule(...args: unknown[]): unknown } | undefined;
+  const scheduler = () => (loaded ??= require(file)[name] as NonNullable<typeof loaded>);
+  return { now: () => scheduler().now(), schedule: (...args: unknown[]) => scheduler().schedule(...args) };
+};
+
 exports.Observable = require('rxjs/internal/Observable').Observable;
 exports.Subject = require('rxjs/internal/Subject').Subject;
 exports.BehaviorSubject = require('rxjs/internal/BehaviorSubject').BehaviorSubject;
-exports.asyncScheduler = require('rxjs/internal/scheduler/async').asyncScheduler;
-exports.firstValueFrom = require('rxjs/internal/firstValueFrom').firstValueFrom;
-exports.defer = require('rxjs/internal/observable/defer').defer;
 exports.EMPTY = require('rxjs/internal/observable/empty').EMPTY;
-exports.from = require('rxjs/internal/observable/from').from;
-exports.fromEvent = require('rxjs/internal/observable/fromEvent').fromEvent;
-exports.merge = require('rxjs/internal/observable/merge').merge;
-exports.of = require('rxjs/internal/observable/of').of;
-exports.race = require('rxjs/internal/observable/race').race;
-exports.timer = require('rxjs/internal/observable/timer').timer;
-exports.audit = require('rxjs/internal/operators/audit').audit;
-exports.catchError = require('rxjs/internal/operators/catchError').catchError;
-exports.distinctUntilChanged = require('rxjs/internal/operators/distinctUntilChanged').distinctUntilChanged;
-exports.exhaustMap = require('rxjs/internal/operators/exhaustMap').exhaustMap;
-exports.filter = require('rxjs/internal/operators/filter').filter;
-exports.map = require('rxjs/internal/operators/map').map;
-exports.mergeAll = require('rxjs/internal/operators/mergeAll').mergeAll;
-exports.retry = require('rxjs/internal/operators/retry').retry;
-exports.share = require('rxjs/internal/operators/share').share;
-exports.switchMap = require('rxjs/internal/operators/switchMap').switchMap;
-exports.take = require('rxjs/internal/operators/take').take;
-exports.takeUntil = require('rxjs/internal/operators/takeUntil').takeUntil;
+exports.asyncScheduler = lazyScheduler('rxjs/internal/scheduler/async', 'asyncScheduler');
+exports.defer = lazy('rxjs/internal/observable/defer', 'defer');
+exports.fromEvent = lazy('rxjs/internal/observable/fromEvent', 'fromEvent');
+exports.innerFrom = lazy('rxjs/internal/observable/innerFrom', 'innerFrom');
+exports.race = lazy('rxjs/internal/observable/race', 'race');
+exports.timer = lazy('rxjs/internal/observable/timer', 'timer');
+exports.audit = lazy('rxjs/internal/operators/audit', 'audit');
+exports.catchError = lazy('rxjs/internal/operators/catchError', 'catchError');
+exports.distinctUntilChanged = lazy('rxjs/internal/operators/distinctUntilChanged', 'distinctUntilChanged');
+exports.exhaustMap = lazy('rxjs/internal/operators/exhaustMap', 'exhaustMap');
+exports.filter = lazy('rxjs/internal/operators/filter', 'filter');
+exports.map = lazy('rxjs/internal/operators/map', 'map');
+exports.mergeAll = lazy('rxjs/internal/operators/mergeAll', 'mergeAll');
+exports.retry = lazy('rxjs/internal/operators/retry', 'retry');
+exports.share = lazy('rxjs/internal/operators/share', 'share');
+exports.switchMap = lazy('rxjs/internal/operators/switchMap', 'switchMap');
+exports.take = lazy('rxjs/internal/operators/take', 'take');
+exports.takeUntil = lazy('rxjs/internal/operators/takeUntil', 'takeUntil');

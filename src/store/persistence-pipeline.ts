@@ -1,4 +1,4 @@
-import { audit, BehaviorSubject, defer, EMPTY, merge, of, race, retry, Subject, take, takeUntil, timer, catchError } from '../rx.js';
+import { audit, BehaviorSubject, defer, EMPTY, innerFrom, merge, race, retry, Subject, take, takeUntil, timer, catchError } from '../rx.js';
 import { isRetryable } from '../adapters/storage-adapter.js';
 import { FlushError, asError } from '../errors.js';
 import { backoffDelay } from '../time/backoff.js';
@@ -140,7 +140,7 @@ export function createPersistencePipeline({ key, debounceMs, maxWaitMs, write, m
 
   // Write-through: at once, unless the last rounds failed for good (a 413, a refused token):
   // one attempt per change would then hammer a backend that refuses them all, billed per request.
-  const throughWrites$ = through$.pipe(audit(() => (permanentFailures === 0 ? of(0) : timer(retryDelayMs(permanentFailures)))));
+  const throughWrites$ = through$.pipe(audit(() => (permanentFailures === 0 ? innerFrom([0]) : timer(retryDelayMs(permanentFailures)))));
   const subscription = merge(changed$.pipe(debounceWithMaxWait(debounceMs, maxWaitMs), takeUntil(through$)), urgent$, throughWrites$)
     .pipe(singleFlight(() => writeWithRetries))
     .subscribe();

@@ -1,4 +1,4 @@
-import { from, Observable, type ObservableInput, type OperatorFunction, type Subscription } from '../rx.js';
+import { innerFrom, Observable, type ObservableInput, type OperatorFunction, type Subscription } from '../rx.js';
 
 /**
  * Runs `work` for a value, never two at once. Values that arrive while `work` runs are
@@ -16,7 +16,7 @@ export function singleFlight<T, R>(work: (value: T) => ObservableInput<R>): Oper
 
       const run = (value: T): void => {
         let finished = false;
-        const inner = from(work(value)).subscribe({
+        const inner = innerFrom(work(value)).subscribe({
           next: (result) => subscriber.next(result),
           error: (error: unknown) => subscriber.error(error),
           complete() {

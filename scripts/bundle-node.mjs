@@ -1,0 +1,74 @@
+// Joins the modules of the Node entries of a build (tsc's output in dist/, or the folder given),
+// in place: Node pays for each module file it loads (a resolution, a read, a compilation), and the
+// main entry reached ≈80 of ours, about half of its import. The main entry's static imports become
+// one chunk, which ./simulate and the command share (one copy of each class and of the runtime's
+// state); what loads only when used (the event sources) keeps chunks of its own. The code is tsc's,
+// not tree-shaken, in ASCII (see `ascii`). The browser entry keeps tsc's files, which bundlers join
+// themselves.
+// `npm run build` runs it after tsc; bench/w9-setup.ts on its own build.
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { rollup } from 'rollup';
+
+const dist = path.resolve(process.argv[2] ?? 'dist');
+/** The files package.json points Node at: the main entry, ./simulate, the command (require.cjs loads index.js). */
+const ENTRIES = { index: 'index.js', 'cli/simulate/simulate': 'cli/simulate/simulate.js', 'cli/main': 'cli/main.js' };
+
+// Chunks of an earlier build would be packed beside this one's.
+rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
+
+const bundle = await rollup({
+  input: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(dist, file)])),
+  // Packages (rxjs through '#rxjs', immer, ws…) and Node's modules stay imports.
+  external: (id) => !id.startsWith('.') && !path.isAbsolute(id),
+  treeshake: false,
+  onwarn(warning) {
+    throw new Error(`rollup: ${warning.message}`);
+  },
+});
+
+/**
+ * Writes each character past ASCII as its escape (\u2026 for '…'): the same character in a string,
+ * a template, a regular expression or an identifier, and only text in a comment. V8 reads an ASCII
+ * source one byte per character; one other character (a '…' in a message, a '—' in a comment) has
+ * it decode and scan the whole chunk at two bytes per character, ≈4% of the import. Refused where
+ * the escape would change the code: after a backslash, or in a tagged template's raw text.
+ */
+const ascii = {
+  name: 'ascii',
+  renderChunk(code) {
+    const tagged = [];
+    const visit = (node) => {
+      if (node?.type === 'TaggedTemplateExpression') tagged.push(code.slice(node.quasi.start, node.quasi.end));
+      if (node && typeof node === 'object') for (const value of Object.values(node)) visit(value);
+    };
+    visit(this.parse(code));
+    const unsafe = [...tagged.filter((text) => /[^\0-\x7f]/.test(text)), ...(code.match(/\\[^\0-\x7f]/g) ?? [])];
+    if (unsafe.length > 0) throw new Error(`a character past ASCII that its escape would change: ${unsafe.join(', ')}`);
+    return code.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  },
+};
+
+/** The modules the main entry imports statically, found at the first call. */
+let library;
+await bundle.write({
+  dir: dist,
+  format: 'es',
+  entryFileNames: '[name].js',
+  chunkFileNames: 'chunks/[name].js',
+  plugins: [ascii],
+  // Left to itself, Rollup splits them into chunks by which entries import each.
+  manualChunks(id, { getModuleInfo }) {
+    if (library === undefined) {
+      library = new Set();
+      const visit = (module) => {
+        if (library.has(module)) return;
+        library.add(module);
+        for (const imported of getModuleInfo(module)?.importedIds ?? []) visit(imported);
+      };
+      visit(path.join(dist, ENTRIES.index));
+    }
+    return library.has(id) ? 'library' : undefined;
+  },
+});
+await bundle.close();
