@@ -344,7 +344,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
     '',
     importTable,
     '',
-    `**4. Open** at 200k: \`createPersistentStore\` until it resolves, in a fresh process, then again in the same process after \`close()\` (one child per round, medians across rounds), on the same snapshot with and without a journal of one-change records within ${PROBE_BATCH} changes under the compaction threshold (found by running the library; src/store/journal-writer.ts: journal values ≥ max(10,000, state values ÷ 4) or bytes ≥ max(1 MiB, state bytes ÷ 4)); files in the page cache.`,
+    `**4. Open** at 200k: \`createPersistentStore\` until it resolves, in a fresh process, then again in the same process after \`close()\` (one child per round, medians across rounds), on the same snapshot with and without a journal of one-change records within ${PROBE_BATCH} changes under the compaction threshold (found by running the library; src/store/journal-writer.ts: journal values ≥ max(10,000, state values ÷ 8) or bytes ≥ max(1 MiB, state bytes ÷ 8)); files in the page cache.`,
     '',
     openTable,
     '',
