@@ -426,7 +426,6 @@ function openedJournal(handle: fs.FileHandle, stats: Stats, size: number): OpenJ
   return { handle, identity: { dev: stats.dev, ino: stats.ino }, size, torn: stats.size - size };
 }
 
-/** Writes all of `data` at the end of the file (O_APPEND): a short write is followed by the rest. */
 function sizeOf(journal: OpenJournal, file: string): number {
   try {
     return fstatSync(journal.handle.fd).size;
