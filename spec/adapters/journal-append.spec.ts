@@ -1,7 +1,13 @@
 import { jest } from '@jest/globals';
 import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { dataSyncFlag, journalAppend, SYNC_APPEND_MAX_BYTES, THREAD_POOL_APPENDS_AFTER_SLOW } from '../../src/adapters/journal-append.js';
+import {
+  dataSyncFlag,
+  journalAppend,
+  SLOW_SYNC_APPENDS_IN_A_ROW,
+  SYNC_APPEND_MAX_BYTES,
+  THREAD_POOL_APPENDS_AFTER_SLOW,
+} from '../../src/adapters/journal-append.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('journal-append');
@@ -42,20 +48,46 @@ describe('journalAppend', () => {
     expect((await fs.stat(file)).size).toBe(big.length);
   });
 
-  test(`after a slow main-thread append, the next ${THREAD_POOL_APPENDS_AFTER_SLOW} go through the thread pool, then the main thread is tried again`, async () => {
-    const { file, handle, write } = await journal();
+  test('one slow main-thread append (an outlier) sends nothing through the thread pool', async () => {
+    const { handle, write } = await journal();
     let clock = 0;
-    let step = 10; // ms each reading of the clock moves: the first append is slow
+    let step = 10; // ms each reading of the clock moves
     const append = journalAppend(constants.O_DSYNC, () => (clock += step));
     await append(handle, Buffer.from('a\n'));
+    step = 0;
+    await append(handle, Buffer.from('b\n'));
+    step = 10;
+    await append(handle, Buffer.from('c\n'));
+    step = 0;
+    await append(handle, Buffer.from('d\n'));
+    await append(handle, Buffer.from('e\n'));
+    expect(write).toHaveBeenCalledTimes(0);
+    await handle.close();
+  });
+
+  test(`after ${SLOW_SYNC_APPENDS_IN_A_ROW} slow main-thread appends in a row, the next ${THREAD_POOL_APPENDS_AFTER_SLOW} go through the thread pool; then one slow append sends them back`, async () => {
+    const { file, handle, write } = await journal();
+    let clock = 0;
+    let step = 10;
+    const append = journalAppend(constants.O_DSYNC, () => (clock += step));
+    for (let i = 0; i < SLOW_SYNC_APPENDS_IN_A_ROW; i++) await append(handle, Buffer.from('a\n'));
     expect(write).toHaveBeenCalledTimes(0);
     step = 0;
     for (let i = 0; i < THREAD_POOL_APPENDS_AFTER_SLOW; i++) await append(handle, Buffer.from('b\n'));
     expect(write).toHaveBeenCalledTimes(THREAD_POOL_APPENDS_AFTER_SLOW);
-    await append(handle, Buffer.from('c\n'));
+    step = 10;
+    await append(handle, Buffer.from('c\n')); // on the main thread, slow: the disk is still slow
     expect(write).toHaveBeenCalledTimes(THREAD_POOL_APPENDS_AFTER_SLOW);
+    step = 0;
+    for (let i = 0; i < THREAD_POOL_APPENDS_AFTER_SLOW; i++) await append(handle, Buffer.from('d\n'));
+    expect(write).toHaveBeenCalledTimes(2 * THREAD_POOL_APPENDS_AFTER_SLOW);
+    await append(handle, Buffer.from('e\n')); // on the main thread, fast: it stays there
+    await append(handle, Buffer.from('f\n'));
+    expect(write).toHaveBeenCalledTimes(2 * THREAD_POOL_APPENDS_AFTER_SLOW);
     await handle.close();
-    expect(await fs.readFile(file, 'utf8')).toBe(`a\n${'b\n'.repeat(THREAD_POOL_APPENDS_AFTER_SLOW)}c\n`);
+    const b = 'b\n'.repeat(THREAD_POOL_APPENDS_AFTER_SLOW);
+    const d = 'd\n'.repeat(THREAD_POOL_APPENDS_AFTER_SLOW);
+    expect(await fs.readFile(file, 'utf8')).toBe(`${'a\n'.repeat(SLOW_SYNC_APPENDS_IN_A_ROW)}${b}c\n${d}e\nf\n`);
   });
 
   test('without O_DSYNC each append is a write and a datasync', async () => {
@@ -65,6 +97,39 @@ describe('journalAppend', () => {
     expect(datasync).toHaveBeenCalledTimes(1);
     await handle.close();
     expect(await fs.readFile(file, 'utf8')).toBe('{"seq":1}\n');
+  });
+
+  test('slow main-thread writes that fail still send the next appends through the thread pool', async () => {
+    const file = path.join(tempDir(), 'read-only');
+    await fs.writeFile(file, '');
+    const handle = await fs.open(file, constants.O_RDONLY);
+    const write = jest.spyOn(handle, 'write');
+    let clock = 0;
+    const append = journalAppend(constants.O_DSYNC, () => (clock += 10));
+    try {
+      for (let i = 0; i < SLOW_SYNC_APPENDS_IN_A_ROW; i++) await expect(append(handle, Buffer.from('a\n'))).rejects.toMatchObject({ code: 'EBADF' });
+      expect(write).not.toHaveBeenCalled();
+      await expect(append(handle, Buffer.from('b\n'))).rejects.toMatchObject({ code: 'EBADF' });
+      expect(write).toHaveBeenCalledTimes(1);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  test('an append to a closed journal rejects with EBADF', async () => {
+    const { handle } = await journal();
+    await handle.close();
+    await expect(journalAppend(constants.O_DSYNC)(handle, Buffer.from('x\n'))).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
+  test('a write that takes none of the bytes is an error, not a loop', async () => {
+    const { handle, write } = await journal(0);
+    write.mockResolvedValue({ bytesWritten: 0, buffer: Buffer.alloc(0) } as never); // no real file does this
+    try {
+      await expect(journalAppend(0)(handle, Buffer.from('x\n'))).rejects.toThrow('took none of the 2 bytes');
+    } finally {
+      await handle.close();
+    }
   });
 
   test('a failed main-thread write rejects with the error of the system call', async () => {

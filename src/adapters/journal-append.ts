@@ -10,9 +10,11 @@ export const dataSyncFlag = (platform: string): number => (platform === 'linux' 
 
 /** Appends at most this long are written on the main thread when the file is O_DSYNC. */
 export const SYNC_APPEND_MAX_BYTES = 64 * 1024;
-/** A main-thread append slower than this (a network or spinning disk, a saturated device)... */
+/** A main-thread append slower than this is slow (a network or spinning disk, a saturated device)... */
 export const SLOW_SYNC_APPEND_MS = 2;
-/** ...sends this many of the next appends through libuv's thread pool instead. */
+/** ...and this many slow in a row (not one outlier: an SSD's p99 is beyond 2 ms under load)... */
+export const SLOW_SYNC_APPENDS_IN_A_ROW = 2;
+/** ...send this many of the next appends through libuv's thread pool instead. */
 export const THREAD_POOL_APPENDS_AFTER_SLOW = 64;
 
 /** Writes one journal append durably: resolves once `data` is on the device. */
@@ -20,12 +22,14 @@ export type JournalAppend = (handle: fs.FileHandle, data: Buffer) => Promise<voi
 
 /**
  * How a file adapter's appends reach the disk. On an O_DSYNC journal a small append is one
- * `writeSync` on the main thread: a hop through libuv's thread pool and back costs more than the
- * write itself on a local SSD (about 60 µs against 200 µs here, more when the pool or the CPUs are
- * busy), and the event loop is held only for that one write. When such a write takes longer than
- * SLOW_SYNC_APPEND_MS, the next THREAD_POOL_APPENDS_AFTER_SLOW appends go through the thread pool,
- * so that a slow disk holds the event loop once in that many writes at most. Without O_DSYNC
- * (`dataSync` 0) each append is an asynchronous write and datasync.
+ * `writeSync` on the main thread: the hop through libuv's thread pool and back adds 0.06 to 0.2 ms
+ * to a write of about 0.2 ms on a local SSD (the more, the busier the pool or the CPUs). The event
+ * loop is held for that write, and for all of it when the device stalls. SLOW_SYNC_APPENDS_IN_A_ROW
+ * writes in a row that took longer than SLOW_SYNC_APPEND_MS (failed or not) send the next
+ * THREAD_POOL_APPENDS_AFTER_SLOW appends through the thread pool; then one main-thread append is
+ * tried, and sends them back there if it is slow too. A slow disk holds the event loop once in
+ * that many writes; a single slow write on a fast one (its p99 under load) changes nothing.
+ * Without O_DSYNC (`dataSync` 0) each append is an asynchronous write and datasync.
  *
  * @example
  * const append = journalAppend(dataSyncFlag(process.platform));
@@ -33,15 +37,28 @@ export type JournalAppend = (handle: fs.FileHandle, data: Buffer) => Promise<voi
  */
 export function journalAppend(dataSync: number, now: () => number = () => performance.now()): JournalAppend {
   let viaThreadPool = 0;
+  // Not reset by the thread pool's appends: after them, one slow main-thread append sends the next ones back.
+  let slowInARow = 0;
   return async (handle, data) => {
-    if (dataSync !== 0 && viaThreadPool === 0 && data.length <= SYNC_APPEND_MAX_BYTES) {
+    // A closed handle's fd is -1: the thread pool's write rejects it with EBADF, as for any other call.
+    if (dataSync !== 0 && viaThreadPool === 0 && data.length <= SYNC_APPEND_MAX_BYTES && handle.fd >= 0) {
       const started = now();
-      for (let offset = 0; offset < data.length;) offset += writeSync(handle.fd, data, offset);
-      if (now() - started > SLOW_SYNC_APPEND_MS) viaThreadPool = THREAD_POOL_APPENDS_AFTER_SLOW;
+      try {
+        for (let offset = 0; offset < data.length;) offset += progress(writeSync(handle.fd, data, offset), data.length - offset);
+      } finally {
+        slowInARow = now() - started > SLOW_SYNC_APPEND_MS ? slowInARow + 1 : 0;
+        if (slowInARow >= SLOW_SYNC_APPENDS_IN_A_ROW) viaThreadPool = THREAD_POOL_APPENDS_AFTER_SLOW;
+      }
       return;
     }
     if (viaThreadPool > 0) viaThreadPool--;
-    for (let offset = 0; offset < data.length;) offset += (await handle.write(data, offset)).bytesWritten;
+    for (let offset = 0; offset < data.length;) offset += progress((await handle.write(data, offset)).bytesWritten, data.length - offset);
     if (dataSync === 0) await handle.datasync();
   };
+}
+
+/** `written`, unless the write took none of the bytes left: retrying would loop for ever. */
+function progress(written: number, left: number): number {
+  if (written > 0) return written;
+  throw new Error(`the file took none of the ${left} bytes left to append`);
 }

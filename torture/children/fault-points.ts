@@ -35,7 +35,7 @@ async function backup(file: string, how: 'link' | 'copy'): Promise<string> {
 const paths = new WeakMap<object, string>();
 /** Handles opened with O_DSYNC, as the open call asked (not as the adapter says): each write of theirs is durable once it returns. */
 const dataSynced = new WeakSet<object>();
-/** The open handles by descriptor, for the writes made with writeSync on `handle.fd`. */
+/** The handles by descriptor, for the writes made with writeSync on `handle.fd`; a closed handle's fd is -1, so a reused number is never taken for it. */
 const byFd = new Map<number, fs.FileHandle>();
 const open = fs.open.bind(fs);
 fs.open = (async (file: string, ...rest: unknown[]) => {
@@ -76,10 +76,6 @@ for (const name of ['sync', 'datasync']) {
     return result;
   });
 }
-wrap('close', async function (original, args) {
-  if (byFd.get(this.fd) === this) byFd.delete(this.fd);
-  return original(...args);
-});
 wrap('truncate', async function (original, args) {
   const kept = logFd === undefined ? '-' : await backup(fileOf(this), 'copy');
   const result = await original(...args);
@@ -112,9 +108,10 @@ const nodeFs = createRequire(import.meta.url)('node:fs') as { writeSync: (fd: nu
 const writeSyncAsIs = nodeFs.writeSync;
 nodeFs.writeSync = (fd, data, ...rest) => {
   const handle = byFd.get(fd);
-  if (handle === undefined || typeof data === 'string') return writeSyncAsIs(fd, data, ...rest);
+  if (handle?.fd !== fd || typeof data === 'string') return writeSyncAsIs(fd, data, ...rest);
   if (hit('append-torn')) {
-    writeSyncAsIs(fd, data.subarray(0, data.length >> 1));
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    writeSyncAsIs(fd, data.subarray(offset, offset + ((data.length - offset) >> 1)));
     process.kill(process.pid, 'SIGKILL');
   }
   const written = writeSyncAsIs(fd, data, ...rest);
