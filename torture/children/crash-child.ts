@@ -28,12 +28,14 @@ console.log(`ready ${restored.n} ${restored.t} ${whyNotReal(restored) ?? 'ok'}`)
 if (process.env.TORTURE_CHECK_ONLY) process.exit(0);
 // Writes (and compactions) that took long, so that the lost window can be told apart from the disk's fsync stalls.
 let savingSince: number | undefined;
+let savingSaid = false;
 store.status$.subscribe(({ phase, lastError }) => {
   if (lastError) console.log(`write-error ${lastError.message.replace(/\n/g, ' ')}`);
   if (phase === 'saving') savingSince ??= Date.now();
   else if (savingSince !== undefined) {
     const took = Date.now() - savingSince;
     savingSince = undefined;
+    savingSaid = false;
     if (took >= 50) console.log(`slow-write ${took}`);
   }
 });
@@ -43,6 +45,11 @@ setInterval(() => {
   const late = Date.now() - tick - 10;
   tick = Date.now();
   if (late >= 50) console.log(`stall ${late}`);
+  // A long write is said while under way: one the kill cuts off never reports its length.
+  if (savingSince !== undefined && !savingSaid && tick - savingSince >= 50) {
+    savingSaid = true;
+    console.log(`saving-since ${savingSince}`);
+  }
 }, 10);
 for (;;) {
   store.update((s) => {

@@ -18,8 +18,8 @@ interface Started {
   /** When its exit was seen. */
   readonly exitedAt: Promise<number>;
   readonly readyAt: number;
-  /** The longest write and stall it reported so far. */
-  readonly delays: () => { slowest: number; stalled: number };
+  /** The longest write (the one under way at `killedAt` included) and stall it reported so far. */
+  readonly delays: (killedAt: number) => { slowest: number; stalled: number };
 }
 
 /**
@@ -56,7 +56,7 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
         await mkdir(laneDir);
         let lastN = 0;
         /** The last kill, checked by what the next run restores. */
-        let previous: { killedAt: number; readyAt: number; point: string; delays: () => { slowest: number; stalled: number } } | undefined;
+        let previous: { killedAt: number; readyAt: number; point: string; delays: Started['delays'] } | undefined;
         let running: Lines | undefined;
 
         /**
@@ -69,15 +69,21 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
           let line: string | undefined;
           let slowest = 0;
           let stalled = 0;
+          /** When the write under way started, once it ran 50 ms; undefined when it ended. */
+          let savingSince: number | undefined;
           const followed = follow(lines, (text) => {
             if (line === undefined) {
               if (/^(ready|corrupt|open-failed) /.test(text)) line = text;
               return;
             }
             if (text.startsWith('write-error ')) log(text);
-            const [, what, ms] = /^(slow-write|stall) (\d+)$/.exec(text) ?? [];
+            const [, what, ms] = /^(slow-write|stall|saving-since) (\d+)$/.exec(text) ?? [];
             if (what === 'stall') stalled = Math.max(stalled, Number(ms));
-            else if (what) slowest = Math.max(slowest, Number(ms));
+            else if (what === 'saving-since') savingSince = Number(ms);
+            else if (what) {
+              slowest = Math.max(slowest, Number(ms));
+              savingSince = undefined;
+            }
           });
           // Read to the child's last byte: a line printed just before it died is never taken for no line.
           if (!(await followed.until(() => line !== undefined, OPEN_TIMEOUT_MS))) {
@@ -119,7 +125,7 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
             // The promise: at most maxWaitMs plus the writes in the way: the one under way, a compaction
             // that may follow it, and the change's own. A disk that stalls an fsync stretches them, and
             // so does a machine too loaded to run the process: both are measured by the child.
-            const delay = previous.delays();
+            const delay = previous.delays(previous.killedAt);
             const bound = maxWaitMs + Math.max(WRITE_SLACK_MS, 3 * delay.slowest + delay.stalled);
             if (window > bound) {
               beyond++;
@@ -136,7 +142,12 @@ function crashes({ kills = 500, debounceMs = 20, maxWaitMs = 50 } = {}): Scenari
             await killNow(lines); // it exits by itself after saying so
             return undefined;
           }
-          return { lines, exitedAt, readyAt, delays: () => ({ slowest, stalled }) };
+          return {
+            lines,
+            exitedAt,
+            readyAt,
+            delays: (killedAt) => ({ slowest: Math.max(slowest, savingSince === undefined ? 0 : killedAt - savingSince), stalled }),
+          };
         };
 
         try {
