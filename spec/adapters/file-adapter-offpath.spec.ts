@@ -366,6 +366,32 @@ describe('file adapter off the happy path', () => {
       await release();
     });
 
+    test('a disk that fills inside a small append (writeSync on the main thread takes part, then ENOSPC): its bytes are cut before the next append', async () => {
+      if (!mounted) return;
+      const adapter = fileAdapter({ dir: mountPoint() });
+      const release = await adapter.lock!('K');
+      await adapter.write('K', { v: 1 });
+      await adapter.append!('K', [{ seq: 1 }]);
+      // Every whole page taken: only the rest of the journal's last page is free, so the next write
+      // takes that much of a 6 kB record and the one after it finds the disk full.
+      const filler = await fs.open(path.join(mountPoint(), 'filler'), 'w');
+      for (let full = false; !full;) {
+        full = await filler.write(Buffer.alloc(4096)).then(
+          () => false,
+          (error: NodeJS.ErrnoException) => (error.code === 'ENOSPC' ? true : Promise.reject(error)),
+        );
+      }
+      await filler.close();
+      const journal = path.join(mountPoint(), 'K.json.journal');
+      const before = (await fs.stat(journal)).size;
+      await expect(adapter.append!('K', [{ seq: 2, pad: 'x'.repeat(6000) }])).rejects.toThrow(StorageFullError);
+      expect((await fs.stat(journal)).size).toBeGreaterThan(before); // part of the record is there: the case at hand
+      await fs.rm(path.join(mountPoint(), 'filler'));
+      await adapter.append!('K', [{ seq: 3 }]);
+      expect(await fs.readFile(journal, 'utf8')).toBe('{"seq":1}\n{"seq":3}\n');
+      await release();
+    });
+
     test('a read-only file system: StorageAccessError from write, append and lock', async () => {
       if (!mounted) return;
       const adapter = fileAdapter({ dir: mountPoint() });

@@ -124,7 +124,9 @@ describe('journalAppend', () => {
 
   test('a write that takes none of the bytes is an error, not a loop', async () => {
     const { handle, write } = await journal(0);
-    write.mockResolvedValue({ bytesWritten: 0, buffer: Buffer.alloc(0) } as never); // no real file does this
+    write.mockResolvedValueOnce({ bytesWritten: 0, buffer: Buffer.alloc(0) } as never); // no real file does this
+    // A second call would be the retry loop: it fails here, where resolving 0 again would spin on microtasks and hang jest past its timeout.
+    write.mockRejectedValue(new Error('written again after a write that took no byte: a retry loop'));
     try {
       await expect(journalAppend(0)(handle, Buffer.from('x\n'))).rejects.toThrow('took none of the 2 bytes');
     } finally {
