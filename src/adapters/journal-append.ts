@@ -27,8 +27,10 @@ export type JournalAppend = (handle: fs.FileHandle, data: Buffer) => Promise<voi
  * loop is held for that write, and for all of it when the device stalls. SLOW_SYNC_APPENDS_IN_A_ROW
  * writes in a row that took longer than SLOW_SYNC_APPEND_MS (failed or not) send the next
  * THREAD_POOL_APPENDS_AFTER_SLOW appends through the thread pool; then one main-thread append is
- * tried, and sends them back there if it is slow too. A slow disk holds the event loop once in
- * that many writes; a single slow write on a fast one (its p99 under load) changes nothing.
+ * tried, and sends them back there if it is slow too. A disk slow at every write holds the event
+ * loop for its first two writes, then once in that many plus one; a slow write after a fast one
+ * sends nothing there (a local SSD's p99 under load is beyond 2 ms), so a disk slow only now and
+ * then holds the loop for each of its slow writes, at worst every other write.
  * Without O_DSYNC (`dataSync` 0) each append is an asynchronous write and datasync.
  *
  * @example

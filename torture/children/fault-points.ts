@@ -91,7 +91,8 @@ for (const name of ['write', 'appendFile', 'writeFile']) {
     const data = typeof args[0] === 'string' ? Buffer.from(args[0]) : (args[0] as Uint8Array);
     const torn: KillPoint = name === 'writeFile' ? 'temp-torn' : 'append-torn';
     if (hit(torn)) {
-      await write.call(this, data.subarray(0, data.length >> 1));
+      const offset = typeof args[0] !== 'string' && typeof args[1] === 'number' ? args[1] : 0; // write(buffer, offset): the rest of a short write
+      await write.call(this, data.subarray(offset, offset + ((data.length - offset) >> 1)));
       process.kill(process.pid, 'SIGKILL');
     }
     const result = await original(...args);
