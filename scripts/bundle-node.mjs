@@ -33,19 +33,35 @@ const bundle = await rollup({
  * source one byte per character; one other character (a '…' in a message, a '—' in a comment) has
  * it decode and scan the whole chunk at two bytes per character, ≈4% of the import. Refused where
  * the escape would change the code: after a backslash, or in a tagged template's raw text.
+ * A character past U+FFFF is its two halves' escapes (\uD83D\uDE00), which is what a regular
+ * expression without the u flag needs, except in a name, which takes \u{1D465}: the halves are no
+ * identifier characters. The result is parsed again, so that an escape which breaks the syntax
+ * fails the build rather than the import.
  */
 const ascii = {
   name: 'ascii',
   renderChunk(code) {
     const tagged = [];
+    /** Where the names with a character past ASCII are, as [start, end). */
+    const names = [];
     const visit = (node) => {
       if (node?.type === 'TaggedTemplateExpression') tagged.push(code.slice(node.quasi.start, node.quasi.end));
+      if ((node?.type === 'Identifier' || node?.type === 'PrivateIdentifier') && /[^\0-\x7f]/.test(code.slice(node.start, node.end))) {
+        names.push([node.start, node.end]);
+      }
       if (node && typeof node === 'object') for (const value of Object.values(node)) visit(value);
     };
     visit(this.parse(code));
     const unsafe = [...tagged.filter((text) => /[^\0-\x7f]/.test(text)), ...(code.match(/\\[^\0-\x7f]/g) ?? [])];
     if (unsafe.length > 0) throw new Error(`a character past ASCII that its escape would change: ${unsafe.join(', ')}`);
-    return code.replace(/[^\0-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const unit = (char, at) => `\\u${char.charCodeAt(at).toString(16).padStart(4, '0')}`;
+    const escaped = code.replace(/[^\0-\x7f]/gu, (char, offset) => {
+      if (char.length === 1) return unit(char, 0);
+      const inName = names.some(([start, end]) => offset >= start && offset < end);
+      return inName ? `\\u{${char.codePointAt(0).toString(16)}}` : unit(char, 0) + unit(char, 1);
+    });
+    this.parse(escaped);
+    return escaped;
   },
 };
 
