@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { defaultStorageDir, fileAdapter, localStorageRoot } from '../../src/adapters/file-adapter.js';
-import { CorruptStateError, InvalidKeyError, StoreLockedError, TargetExistsError } from '../../src/errors.js';
+import { CorruptStateError, InvalidKeyError, InvalidOptionError, StoreLockedError, TargetExistsError } from '../../src/errors.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { kill, startFixture, waitForLine } from '../support/processes.js';
 import { useTempDir } from '../support/temp-dir.js';
@@ -29,6 +29,13 @@ describe('fileAdapter', () => {
     expect(defaultStorageDir({})).toBe(path.resolve('storage', 'key_value_stores', 'default'));
     expect(localStorageRoot({ CRAWLEE_STORAGE_DIR: 'c' })).toBe(path.resolve('c')); // the simulator's storage folder
     expect(localStorageRoot({ CRAWLEE_STORAGE_DIR: '', APIFY_LOCAL_STORAGE_DIR: '/a' })).toBe('/a');
+  });
+
+  test('a dir that is no folder name is refused at once, naming the option', () => {
+    for (const dir of [5, '', null]) {
+      expect(() => fileAdapter({ dir: dir as unknown as string })).toThrow(InvalidOptionError);
+      expect(() => fileAdapter({ dir: dir as unknown as string })).toThrow('"dir"');
+    }
   });
 
   test('a missing key reads as undefined; empty or broken files are corrupt', async () => {

@@ -1,6 +1,15 @@
 import { constants, promises as fs, fstatSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { CorruptStateError, InvalidKeyError, LockLostError, StorageReplacedError, TargetExistsError, storageErrorFrom } from '../errors.js';
+import {
+  CorruptStateError,
+  describeValue,
+  InvalidKeyError,
+  InvalidOptionError,
+  LockLostError,
+  StorageReplacedError,
+  TargetExistsError,
+  storageErrorFrom,
+} from '../errors.js';
 import {
   isTempFileOf,
   keepOpen,
@@ -96,6 +105,7 @@ const READ_APPEND = constants.O_RDWR | constants.O_APPEND;
  * const store = await createPersistentStore({ key: 'CRAWL_STATE', initial: {}, adapter: fileAdapter({ dir: './state' }) });
  */
 export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = {}): StorageAdapter {
+  if (typeof dir !== 'string' || dir === '') throw new InvalidOptionError('dir', `expected a folder, a non-empty string, got ${describeValue(dir)}`);
   const folder = path.resolve(dir);
   const dataSync = dataSyncFlag(process.platform);
   const readAppendFlags = READ_APPEND | dataSync;

@@ -8,6 +8,7 @@ import { runOnce } from './run-once.js';
 import { startSimulatedPlatform } from './simulated-platform.js';
 import { stopSwitch } from './stop-switch.js';
 import { summarize } from './summary.js';
+import { assertValidSimulateOptions } from './valid-options.js';
 
 /**
  * When a disruption hits its run: after a time, or at a point in the job's work. A warning
@@ -112,7 +113,8 @@ export interface SimulationResult {
  * the disruptions asked for (`migrating` or `aborting`, then a kill after the grace time; or a
  * kill without warning), each after a time or when the job prints a given text (see
  * `Disruption`). A disrupted or failed run is started again on the same storage until the job
- * exits 0 or the restarts run out.
+ * exits 0 or the restarts run out. An option that is not what its type says is refused with
+ * `InvalidOptionError` before anything starts.
  *
  * @example
  * const result = await simulate({ command: 'node', args: ['job.js'], disruptions: [{ kind: 'migrate', onText: 'page 100 done' }], log: console.log });
@@ -147,6 +149,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 
 /** The options with their defaults. */
 function settingsOf(options: SimulateOptions) {
+  assertValidSimulateOptions(options);
   const disruptions = options.disruptions ?? [];
   const baseEnv = options.env ?? process.env;
   return {
