@@ -6,13 +6,16 @@
 // not tree-shaken, in ASCII (see `ascii`). The browser entry keeps tsc's files, which bundlers join
 // themselves.
 // `npm run build` runs it after tsc; bench/w9-setup.ts on its own build.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { rollup } from 'rollup';
+import { parseAst } from 'rollup/parseAst';
 
 const dist = path.resolve(process.argv[2] ?? 'dist');
 /** The files package.json points Node at: the main entry, ./simulate, the command (require.cjs loads index.js). */
 const ENTRIES = { index: 'index.js', 'cli/simulate/simulate': 'cli/simulate/simulate.js', 'cli/main': 'cli/main.js' };
+/** The entries left to bundlers (package.json's `browser` condition and `./react`): tsc's files, not joined. */
+const BROWSER_ENTRIES = ['browser.js', 'react.js'];
 
 // Chunks of an earlier build would be packed beside this one's.
 rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
@@ -67,7 +70,7 @@ const ascii = {
 
 /** The modules the main entry imports statically, found at the first call. */
 let library;
-await bundle.write({
+const { output } = await bundle.write({
   dir: dist,
   format: 'es',
   entryFileNames: '[name].js',
@@ -88,3 +91,25 @@ await bundle.write({
   },
 });
 await bundle.close();
+
+/** The files of the build that `from` reaches through relative imports, static or dynamic. */
+function reachable(from, found = new Set()) {
+  if (found.has(from)) return found;
+  found.add(from);
+  const visit = (node) => {
+    const source = ['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration', 'ImportExpression'].includes(node?.type) ? node.source : undefined;
+    if (typeof source?.value === 'string' && source.value.startsWith('.')) reachable(path.resolve(path.dirname(from), source.value), found);
+    if (node && typeof node === 'object') for (const value of Object.values(node)) visit(value);
+  };
+  visit(parseAst(readFileSync(from, 'utf8')));
+  return found;
+}
+
+// tsc's files of the joined modules are left in dist/ by the join: packed, they were 53 files
+// (173 kB) that nothing loads. Those the browser entries reach stay (bundlers join them there).
+const written = new Set(output.map(({ fileName }) => path.join(dist, fileName)));
+const kept = new Set();
+for (const entry of BROWSER_ENTRIES) reachable(path.join(dist, entry), kept);
+for (const chunk of output) {
+  for (const id of Object.keys(chunk.modules ?? {})) if (!written.has(id) && !kept.has(id)) rmSync(id);
+}

@@ -8,14 +8,16 @@ import { useTempDir } from './support/temp-dir.js';
 const dir = useTempDir('bundle-node');
 const SCRIPT = path.join(import.meta.dirname, '..', 'scripts', 'bundle-node.mjs');
 
-/** A build whose main entry exports `r` from a module with `code`, and empty other entries. */
-function build(code: string): string {
+/** A build whose main entry exports `r` from a module with `code`, and empty other entries (the browser's import `browser`). */
+function build(code: string, browser = 'export {};\n'): string {
   const dist = path.join(dir(), 'dist');
   mkdirSync(path.join(dist, 'cli', 'simulate'), { recursive: true });
   writeFileSync(path.join(dist, 'cases.js'), code);
   writeFileSync(path.join(dist, 'index.js'), "export * from './cases.js';\n");
   writeFileSync(path.join(dist, 'cli', 'main.js'), 'export {};\n');
   writeFileSync(path.join(dist, 'cli', 'simulate', 'simulate.js'), 'export {};\n');
+  writeFileSync(path.join(dist, 'browser.js'), browser);
+  writeFileSync(path.join(dist, 'react.js'), 'export {};\n');
   return dist;
 }
 
@@ -64,4 +66,14 @@ test.each([
   const result = bundle(build(code));
   expect(result.status).not.toBe(0);
   expect(result.stderr).toContain('a character past ASCII that its escape would change');
+});
+
+test("a joined module's own file is removed, unless a browser entry reaches it (bundlers join those themselves)", () => {
+  const dist = build("export { r } from './node-only.js'; export { s } from './shared.js';", "export { s } from './shared.js';\n");
+  writeFileSync(path.join(dist, 'node-only.js'), 'export const r = 1;\n');
+  writeFileSync(path.join(dist, 'shared.js'), "export const s = import('./lazy.js');\n");
+  writeFileSync(path.join(dist, 'lazy.js'), 'export const t = 2;\n');
+  expect(bundle(dist).stderr).toBe('');
+  expect(readdirSync(dist).sort()).toEqual(['browser.js', 'chunks', 'cli', 'index.js', 'lazy.js', 'react.js', 'shared.js']);
+  expect(valueOf(dist)).toBe('1\n');
 });
