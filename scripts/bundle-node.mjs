@@ -97,6 +97,8 @@ function reachable(from, found = new Set()) {
   if (found.has(from)) return found;
   found.add(from);
   const visit = (node) => {
+    // A file named by a computed import() would not be found here, and would be removed: refused.
+    if (node?.type === 'ImportExpression' && node.source.type !== 'Literal') throw new Error(`${from}: an import() of a computed name; name the file`);
     const source = ['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration', 'ImportExpression'].includes(node?.type) ? node.source : undefined;
     if (typeof source?.value === 'string' && source.value.startsWith('.')) reachable(path.resolve(path.dirname(from), source.value), found);
     if (node && typeof node === 'object') for (const value of Object.values(node)) visit(value);

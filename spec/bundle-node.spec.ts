@@ -77,3 +77,9 @@ test("a joined module's own file is removed, unless a browser entry reaches it (
   expect(readdirSync(dist).sort()).toEqual(['browser.js', 'chunks', 'cli', 'index.js', 'lazy.js', 'react.js', 'shared.js']);
   expect(valueOf(dist)).toBe('1\n');
 });
+
+test('refused, the build failing: an import() of a computed name where a browser entry reaches it (the file it loads could be removed)', () => {
+  const result = bundle(build('export const r = 1;', "const name = './lazy.js';\nexport const s = import(name);\n"));
+  expect(result.status).not.toBe(0);
+  expect(result.stderr).toContain('an import() of a computed name');
+});
