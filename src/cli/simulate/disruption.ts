@@ -4,7 +4,8 @@ import type { Disruption } from './simulate.js';
 import { warningOf } from './timeline-words.js';
 
 /** What the platform does to a run: `migrate` and `abort` warn over the socket first, `kill` does not. */
-export type DisruptionKind = 'migrate' | 'abort' | 'kill';
+export const DISRUPTION_KINDS = ['migrate', 'abort', 'kill'] as const;
+export type DisruptionKind = (typeof DISRUPTION_KINDS)[number];
 
 /** What came of a run's disruption, final once the run ended. */
 export interface DisruptionOutcome {

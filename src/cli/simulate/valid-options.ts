@@ -1,8 +1,7 @@
 import { describeValue, InvalidOptionError } from '../../errors.js';
 import { isDuration, MAX_DURATION_MS } from '../../time/duration.js';
+import { DISRUPTION_KINDS } from './disruption.js';
 import type { SimulateOptions } from './simulate.js';
-
-const KINDS = ['migrate', 'abort', 'kill'];
 
 /**
  * Throws `InvalidOptionError` naming the first option of `simulate` that is not what its type
@@ -32,7 +31,8 @@ export function assertValidSimulateOptions(options: SimulateOptions): void {
 function assertDisruption(name: string, disruption: unknown): void {
   if (typeof disruption !== 'object' || disruption === null) throw invalid(name, '{ kind, afterSecs } or { kind, onText }', disruption);
   const { kind, afterSecs, onText } = disruption as { kind?: unknown; afterSecs?: unknown; onText?: unknown };
-  if (typeof kind !== 'string' || !KINDS.includes(kind)) throw invalid(`${name}.kind`, `one of ${KINDS.join(', ')}`, kind);
+  if (typeof kind !== 'string' || !(DISRUPTION_KINDS as readonly string[]).includes(kind))
+    throw invalid(`${name}.kind`, `one of ${DISRUPTION_KINDS.join(', ')}`, kind);
   if ((afterSecs === undefined) === (onText === undefined)) throw new InvalidOptionError(name, 'expected either afterSecs or onText (one of them)');
   if (afterSecs !== undefined) assertSeconds(`${name}.afterSecs`, afterSecs, { allowZero: true });
   // Looked for in each line the job prints: a text on two lines would never be found.
