@@ -26,7 +26,7 @@ function loadedFiles(args: readonly string[] = []): string[] {
 
 /** What a store on the disk, outside the Apify platform, never uses: the platform's event socket and its client, the command and simulate(). */
 const UNUSED = [/^ws\//, /^rx-persistent-store\/dist\/cli\//, /^rx-persistent-store\/dist\/chunks\/(apify-socket-source|simulate)\.js$/];
-/** An rxjs function's file: loaded at the function's first call (the persistence pipeline's), not with the library. */
+/** An rxjs function's file: loaded at the function's first call (the persistence pipeline's), as every rxjs file is, not with the library. */
 const TIMER = 'rxjs/dist/cjs/internal/observable/timer.js';
 /** Loaded when a store starts listening to events, not before (the local source, with its readings of the system). */
 const LISTENING = [/^rx-persistent-store\/dist\/chunks\/local-source\.js$/];
@@ -34,15 +34,9 @@ const LISTENING = [/^rx-persistent-store\/dist\/chunks\/local-source\.js$/];
 const ours = (files: readonly string[]) => files.filter((file) => file.startsWith('rx-persistent-store/')).sort();
 
 describe('the modules Node loads', () => {
-  test("import: rxjs's classes through one CommonJS module, not the package index, which loads every operator; not yet the functions' files", () => {
+  test('import: no rxjs file, only the module of stand-ins that load each one at its first use', () => {
     const files = loadedFiles();
-    const rxjs = files.filter((file) => file.startsWith('rxjs/'));
-    expect(rxjs.filter((file) => /^rxjs\/dist\/cjs\/(operators\/)?index\.js$/.test(file))).toEqual([]);
-    expect(rxjs.filter((file) => !file.startsWith('rxjs/dist/cjs/internal/'))).toEqual([]);
-    // Observable, Subject, BehaviorSubject and EMPTY with what they need: 20 files (the index brings ≈220).
-    expect(rxjs).toContain('rxjs/dist/cjs/internal/Observable.js');
-    expect(rxjs.length).toBeLessThan(30);
-    expect(rxjs).not.toContain(TIMER);
+    expect(files.filter((file) => file.startsWith('rxjs/'))).toEqual([]);
     expect(files).toContain('rx-persistent-store/dist/rx/node.cjs');
     expect(files).not.toContain('rx-persistent-store/dist/rx/esm.js');
   });
@@ -86,21 +80,46 @@ describe('the modules Node loads', () => {
       expect(files.filter((file) => LISTENING.some((pattern) => pattern.test(file))).length).toBeGreaterThan(0); // and listened
       expect(files.filter((file) => UNUSED.some((pattern) => pattern.test(file)))).toEqual([]);
       // The functions rxjs's files were loaded for, by their stand-ins in dist/rx/node.cjs: still not the index's ≈220.
-      expect(files).toContain(TIMER);
-      expect(files.filter((file) => file.startsWith('rxjs/')).length).toBeLessThan(100);
+      const rxjs = files.filter((file) => file.startsWith('rxjs/'));
+      expect(rxjs).toContain(TIMER);
+      expect(rxjs).toContain('rxjs/dist/cjs/internal/Observable.js');
+      expect(rxjs.filter((file) => /^rxjs\/dist\/cjs\/(operators\/)?index\.js$/.test(file))).toEqual([]);
+      expect(rxjs.filter((file) => !file.startsWith('rxjs/dist/cjs/internal/'))).toEqual([]);
+      expect(rxjs.length).toBeLessThan(100);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
+test("the stand-ins give rxjs's own: events$ and a store's Observables are the caller's rxjs's, and work with its operators", () => {
+  const script = `
+    import { createRequire } from 'node:module';
+    const lib = await import('rx-persistent-store');
+    const rxjsFiles = () => Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes('/rxjs/')).length;
+    const before = rxjsFiles();
+    const { BehaviorSubject, EMPTY, firstValueFrom, isObservable, merge, Observable, of, take, toArray } = await import('rxjs');
+    const store = await lib.createPersistentStore({ key: 'k', initial: 1, adapter: lib.memoryAdapter(), events: EMPTY });
+    const { status$, state$ } = store;
+    const values = await firstValueFrom(merge(lib.events$.pipe(take(0)), of('x')).pipe(toArray()));
+    await store.close();
+    console.log(JSON.stringify({ before, events: lib.events$ instanceof Observable && isObservable(lib.events$), status: status$ instanceof Observable, state: state$ instanceof Observable, values, subject: new BehaviorSubject(0) instanceof Observable }));
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: project().dir,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  expect(JSON.parse(out)).toEqual({ before: 0, events: true, status: true, state: true, values: ['x'], subject: true });
+});
+
 test("src/rx/node.cts (Node's) and src/rx/esm.ts (everyone else's) give the same rxjs names from the same files", () => {
   const read = (file: string) => readFileSync(path.join(import.meta.dirname, '..', 'src', 'rx', file), 'utf8');
   const esm = [...read('esm.ts').matchAll(/^export \{ (\w+) \} from '(rxjs\/internal\/[\w/]+)';$/gm)].map(([, name, from]) => `${name} ${from}`);
-  // Loaded at once (`require(file).name`) or at the first call (`lazy(file, 'name')`).
-  const node = [
-    ...read('node.cts').matchAll(/^exports\.(\w+) = (?:require\('(rxjs\/internal\/[\w/]+)'\)\.\1|lazy(?:Scheduler)?\('(rxjs\/internal\/[\w/]+)', '\1'\));$/gm),
-  ].map(([, name, now, later]) => `${name} ${now ?? later}`);
+  // Each loaded at its first use (`lazy(file, 'name')`, `lazyClass(…)`, `lazyScheduler(…)`).
+  const node = [...read('node.cts').matchAll(/^exports\.(\w+) = lazy(?:Class|Scheduler)?\('(rxjs\/internal\/[\w/]+)', '\1'\);$/gm)].map(
+    ([, name, from]) => `${name} ${from}`,
+  );
   expect(node.length).toBe([...read('node.cts').matchAll(/^exports\./gm)].length);
   expect(esm.length).toBeGreaterThan(20);
   expect(node.sort()).toEqual(esm.sort());

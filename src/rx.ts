@@ -1,8 +1,8 @@
 // The one module through which this library uses rxjs (an ESLint rule keeps it so). Values come
 // from '#rxjs' (package.json "imports"): in Node a CommonJS module (rx/node.cts) requiring only
 // the files under `rxjs/internal/*` used here, since the package index loads every operator
-// (≈220 files, most of this library's import time), and the functions' files only at their first
-// call; elsewhere the same files as ES modules (rx/esm.ts). They are the files the index
+// (≈220 files, most of this library's import time), and each of them only at its first use;
+// elsewhere the same files as ES modules (rx/esm.ts). They are the files the index
 // re-exports, so a caller's `Observable` from 'rxjs' is the same class. When rxjs changes its layout, only src/rx* change; spec/import-cost.spec.ts
 // says whether the index came back.
 //
@@ -25,7 +25,6 @@ export const BehaviorSubject: typeof Rx.BehaviorSubject = values.BehaviorSubject
 export {
   asyncScheduler,
   defer,
-  EMPTY,
   fromEvent,
   innerFrom,
   race,
@@ -43,6 +42,33 @@ export {
   take,
   takeUntil,
 } from '#rxjs';
+
+/**
+ * An Observable that stands for `make()`'s until something touches it, then forwards every
+ * operation to it: made at the first `pipe`, `subscribe`, property read or `instanceof`, so that a
+ * constant like `events$` costs no rxjs file at import in Node (src/rx/node.cts). It passes
+ * `instanceof Observable` and `isObservable`, since its prototype is the made one's.
+ * @internal
+ */
+export function lazyObservable<O extends Rx.Observable<unknown>>(make: () => O): O {
+  let made: O | undefined;
+  const real = (): O => (made ??= make());
+  // The target is only a placeholder: every trap answers from the made Observable. Its properties are
+  // all configurable (rxjs assigns them), so forwarding keeps Proxy's invariants.
+  return new Proxy(Object.create(null) as O, {
+    get: (_, key) => Reflect.get(real(), key),
+    set: (_, key, value) => Reflect.set(real(), key, value),
+    has: (_, key) => Reflect.has(real(), key),
+    deleteProperty: (_, key) => Reflect.deleteProperty(real(), key),
+    defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+    getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(real(), key),
+    ownKeys: () => Reflect.ownKeys(real()),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+}
+
+/** rxjs's `EMPTY` (an Observable that completes at once, as rxjs makes it), made at its first use. @internal */
+export const EMPTY: Rx.Observable<never> = lazyObservable(() => new Observable<never>((subscriber) => subscriber.complete()));
 
 /**
  * rxjs's `merge(...sources)` (no scheduler, no limit): each source subscribed at once, their values

@@ -1,4 +1,4 @@
-import { defer, EMPTY, Observable, share, Subject } from '../rx.js';
+import { defer, EMPTY, lazyObservable, Observable, share, Subject } from '../rx.js';
 import { InvalidOptionError } from '../errors.js';
 import { nodeRuntime } from '../runtime/runtime.js';
 import { assertDuration, isDuration } from '../time/duration.js';
@@ -122,8 +122,7 @@ export function createEventSource(options: EventSourceOptions = {}): EventSource
   assertValidOptions(options);
   const diagnostics = new Subject<EventDiagnostic>();
   const report = (diagnostic: EventDiagnostic): void => diagnostics.next(diagnostic);
-  // Built at the first subscription, not here: `events$` is made as the library loads, and in
-  // Node rxjs's defer and share load with their first use (src/rx/node.cts).
+  // Built at the first subscription, not here: the options and the environment are read then.
   let shared: Observable<PlatformEvent> | undefined;
   const sharedEvents = (): Observable<PlatformEvent> =>
     (shared ??= defer(() => {
@@ -147,4 +146,5 @@ export function createEventSource(options: EventSourceOptions = {}): EventSource
  * @example
  * events$.pipe(ofType('migrating')).subscribe(({ data }) => console.log(`${data.timeRemainingSecs} s left`));
  */
-export const events$: EventSource = createEventSource();
+// Made at its first use, so that importing the library loads no rxjs file in Node (see lazyObservable).
+export const events$: EventSource = lazyObservable(() => createEventSource());

@@ -6,7 +6,6 @@ export { Subject } from 'rxjs/internal/Subject';
 export { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
 export { asyncScheduler } from 'rxjs/internal/scheduler/async';
 export { defer } from 'rxjs/internal/observable/defer';
-export { EMPTY } from 'rxjs/internal/observable/empty';
 export { fromEvent } from 'rxjs/internal/observable/fromEvent';
 export { innerFrom } from 'rxjs/internal/observable/innerFrom';
 export { race } from 'rxjs/internal/observable/race';

@@ -1,14 +1,23 @@
 // The rxjs values this library uses, for Node (package.json "imports" maps '#rxjs' here under the
 // `node` condition): one CommonJS module that requires files under `rxjs/internal/*`. An ES module
 // pays for every CommonJS module it imports itself (Node lexes each for its exports), so this one
-// file stands for all of them. Only the classes and EMPTY load with the library (≈20 files, for
-// `events$`): each function is a stand-in that requires its file at the first call, when a store
-// or an event source is built (≈35 more files), and returns what rxjs's own function returns.
-// Loading all of them with the library took about 40% of its import (spec/import-cost.spec.ts).
+// file stands for all of them. None of rxjs's files load with the library: each value is a stand-in
+// that requires its file at the first use, when a store or an event source is built (≈55 files),
+// and gives what rxjs's own gives. The classes' stand-ins are constructors that return an instance
+// of rxjs's class, so `new Observable(...)` here makes the Observable a caller's rxjs knows (the
+// stand-in itself is no base class and no `instanceof` target: nothing here uses it as either).
+// Loading rxjs's classes with the library took about 40% of its import (bench/, W9).
 // `exports.name =` is the form Node's lexer finds. Keep the names in step with esm.ts and ../rx.ts.
 const lazy = (file: string, name: string): ((...args: unknown[]) => unknown) => {
   let loaded: ((...args: unknown[]) => unknown) | undefined;
   return (...args) => (loaded ??= require(file)[name])(...args);
+};
+/** A constructor making an instance of rxjs's class, loaded at the first `new`. */
+const lazyClass = (file: string, name: string) => {
+  let loaded: (new (...args: unknown[]) => object) | undefined;
+  return function (...args: unknown[]) {
+    return new (loaded ??= require(file)[name] as NonNullable<typeof loaded>)(...args);
+  };
 };
 /** A scheduler passing each call to rxjs's, loaded at the first. */
 const lazyScheduler = (file: string, name: string) => {
@@ -17,10 +26,9 @@ const lazyScheduler = (file: string, name: string) => {
   return { now: () => scheduler().now(), schedule: (...args: unknown[]) => scheduler().schedule(...args) };
 };
 
-exports.Observable = require('rxjs/internal/Observable').Observable;
-exports.Subject = require('rxjs/internal/Subject').Subject;
-exports.BehaviorSubject = require('rxjs/internal/BehaviorSubject').BehaviorSubject;
-exports.EMPTY = require('rxjs/internal/observable/empty').EMPTY;
+exports.Observable = lazyClass('rxjs/internal/Observable', 'Observable');
+exports.Subject = lazyClass('rxjs/internal/Subject', 'Subject');
+exports.BehaviorSubject = lazyClass('rxjs/internal/BehaviorSubject', 'BehaviorSubject');
 exports.asyncScheduler = lazyScheduler('rxjs/internal/scheduler/async', 'asyncScheduler');
 exports.defer = lazy('rxjs/internal/observable/defer', 'defer');
 exports.fromEvent = lazy('rxjs/internal/observable/fromEvent', 'fromEvent');
