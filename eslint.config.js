@@ -43,7 +43,7 @@ export default tseslint.config(
       ],
     },
   },
-  // CommonJS by nature: the require() wrapper of the package, and the rxjs values for Node (src/rx/node.cts).
+  // CommonJS by nature: the require() wrapper of the package.
   { files: ['**/*.cts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   // Plain JavaScript (the bundler page, fixtures, this file) is outside the TypeScript project.
   {

@@ -68,6 +68,39 @@ const ascii = {
   },
 };
 
+/**
+ * Node's own modules come through require() (one createRequire for the chunk): an ES import of one
+ * builds its module facade, which reads every export, and node:fs's ReadStream getter loads
+ * node:stream and its modules, ≈10% of the import. The same module objects, read at the chunk's
+ * start, where the imports were (they depend on nothing of ours).
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  renderChunk(code) {
+    const REQUIRE = 'require$builtin';
+    if (code.includes(REQUIRE)) throw new Error(`${REQUIRE} is taken in a chunk`);
+    const replaced = [];
+    for (const node of this.parse(code).body) {
+      if (node.type !== 'ImportDeclaration' || !node.source.value.startsWith('node:')) continue;
+      const from = `${REQUIRE}(${JSON.stringify(node.source.value)})`;
+      const named = node.specifiers.filter((spec) => spec.type === 'ImportSpecifier');
+      const whole = node.specifiers.filter((spec) => spec.type !== 'ImportSpecifier'); // `* as path`, or a default: module.exports
+      const lines = whole.map((spec) => `const ${spec.local.name} = ${from};`);
+      if (named.length > 0) {
+        const names = named.map(({ imported, local }) => (imported.name === local.name ? local.name : `${imported.name}: ${local.name}`));
+        lines.push(`const { ${names.join(', ')} } = ${from};`);
+      }
+      replaced.push({ start: node.start, end: node.end, text: lines.join(' ') });
+    }
+    if (replaced.length === 0) return null;
+    let out = code;
+    for (const { start, end, text } of replaced.reverse()) out = out.slice(0, start) + text + out.slice(end);
+    const header = `import { createRequire as ${REQUIRE}Maker } from 'node:module';\nconst ${REQUIRE} = ${REQUIRE}Maker(import.meta.url);\n`;
+    const at = out.startsWith('#!') ? out.indexOf('\n') + 1 : 0; // after the command's shebang
+    return out.slice(0, at) + header + out.slice(at);
+  },
+};
+
 /** The modules the main entry imports statically, found at the first call. */
 let library;
 const { output } = await bundle.write({
@@ -75,7 +108,9 @@ const { output } = await bundle.write({
   format: 'es',
   entryFileNames: '[name].js',
   chunkFileNames: 'chunks/[name].js',
-  plugins: [ascii],
+  plugins: [builtinsByRequire, ascii],
+  // An entry imports its chunk; what the chunk imports need not be listed there too.
+  hoistTransitiveImports: false,
   // Left to itself, Rollup splits them into chunks by which entries import each.
   manualChunks(id, { getModuleInfo }) {
     if (library === undefined) {

@@ -83,3 +83,23 @@ test('refused, the build failing: an import() of a computed name where a browser
   expect(result.status).not.toBe(0);
   expect(result.stderr).toContain('an import() of a computed name');
 });
+
+test("Node's own modules through require(): named, renamed, namespace and default imports give the same values, and no import of them is left but node:module's", () => {
+  const dist = build(
+    [
+      "import { sep, join as joined } from 'node:path';",
+      "import * as os from 'node:os';",
+      "import fs, { constants } from 'node:fs';",
+      "import { EventEmitter } from 'node:events';",
+      "export const r = [sep, joined('a', 'b'), typeof os.hostname, typeof fs.lstatSync, constants.O_RDONLY, new EventEmitter() instanceof EventEmitter, typeof require];",
+    ].join('\n'),
+  );
+  writeFileSync(path.join(dist, 'cli', 'main.js'), "#!/usr/bin/env node\nimport { sep } from 'node:path';\nconsole.log(sep);\n");
+  const before = valueOf(dist);
+  expect(bundle(dist).stderr).toBe('');
+  expect(written(dist).match(/^import .* from 'node:(?!module').*$/gm) ?? []).toEqual([]);
+  expect(valueOf(dist)).toBe(before);
+  const command = path.join(dist, 'cli', 'main.js');
+  expect(readFileSync(command, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  expect(execFileSync(process.execPath, [command], { encoding: 'utf8' })).toBe(`${path.sep}\n`);
+});

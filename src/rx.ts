@@ -1,5 +1,5 @@
 // The one module through which this library uses rxjs (an ESLint rule keeps it so). Values come
-// from '#rxjs' (package.json "imports"): in Node a CommonJS module (rx/node.cts) requiring only
+// from '#rxjs' (package.json "imports"): in Node a module (rx/node.ts) requiring only
 // the files under `rxjs/internal/*` used here, since the package index loads every operator
 // (≈220 files, most of this library's import time), and each of them only at its first use;
 // elsewhere the same files as ES modules (rx/esm.ts). They are the files the index
@@ -46,7 +46,7 @@ export {
 /**
  * An Observable that stands for `make()`'s until something touches it, then forwards every
  * operation to it: made at the first `pipe`, `subscribe`, property read or `instanceof`, so that a
- * constant like `events$` costs no rxjs file at import in Node (src/rx/node.cts). It passes
+ * constant like `events$` costs no rxjs file at import in Node (src/rx/node.ts). It passes
  * `instanceof Observable` and `isObservable`, since its prototype is the made one's.
  * @internal
  */

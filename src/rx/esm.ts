@@ -1,6 +1,6 @@
 // The rxjs values this library uses, each from its own file under `rxjs/internal/*`: what
 // bundlers, jest and tsx load for '#rxjs' (package.json "imports", tsconfig "paths"). Node loads
-// node.cts instead. Keep the names in step with node.cts and ../rx.ts.
+// node.ts instead. Keep the names in step with node.ts and ../rx.ts.
 export { Observable } from 'rxjs/internal/Observable';
 export { Subject } from 'rxjs/internal/Subject';
 export { BehaviorSubject } from 'rxjs/internal/BehaviorSubject';
