@@ -44,27 +44,50 @@ export {
 } from '#rxjs';
 
 /**
- * An Observable that stands for `make()`'s until something touches it, then forwards every
- * operation to it: made at the first `pipe`, `subscribe`, property read or `instanceof`, so that a
- * constant like `events$` costs no rxjs file at import in Node (src/rx/node.ts). It passes
- * `instanceof Observable` and `isObservable`, since its prototype is the made one's.
+ * An Observable that stands for `make()`'s until something touches it: made at the first `pipe`,
+ * `subscribe`, property read, `instanceof` or `util.inspect`, so that a constant like `events$`
+ * costs no rxjs file at import in Node (src/rx/node.ts). `make()` must return a new Observable that
+ * nothing else holds: its prototype and own properties move onto the Proxy's target (an rxjs
+ * Observable keeps its state there, reached through `this`), and the Proxy's traps are then
+ * removed. From then on it is that Observable to every operation, so Proxy's invariants hold
+ * whatever a caller does (`Object.freeze`, a property that is not configurable), and
+ * `util.inspect`, which reads a Proxy's target without its traps, shows the Observable.
  * @internal
  */
 export function lazyObservable<O extends Rx.Observable<unknown>>(make: () => O): O {
-  let made: O | undefined;
-  const real = (): O => (made ??= make());
-  // The target is only a placeholder: every trap answers from the made Observable. Its properties are
-  // all configurable (rxjs assigns them), so forwarding keeps Proxy's invariants.
-  return new Proxy(Object.create(null) as O, {
-    get: (_, key) => Reflect.get(real(), key),
-    set: (_, key, value) => Reflect.set(real(), key, value),
-    has: (_, key) => Reflect.has(real(), key),
-    deleteProperty: (_, key) => Reflect.deleteProperty(real(), key),
-    defineProperty: (_, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
-    getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(real(), key),
-    ownKeys: () => Reflect.ownKeys(real()),
-    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
-  });
+  const handler: ProxyHandler<O> = {};
+  // Until it is made, the target's prototype answers only util.inspect (the traps answer the rest).
+  const target = Object.create({
+    [Symbol.for('nodejs.util.inspect.custom')]: (depth: number, options: object, inspect: (value: unknown, options: object) => string) =>
+      inspect(become(), { ...options, depth }),
+  }) as O;
+  let made = false;
+  const become = (): O => {
+    if (made) return target;
+    const observable = make();
+    Object.setPrototypeOf(target, Object.getPrototypeOf(observable));
+    Object.defineProperties(target, Object.getOwnPropertyDescriptors(observable));
+    made = true;
+    for (const trap of Object.keys(handler)) delete handler[trap as keyof typeof handler];
+    return target;
+  };
+  const traps = [
+    'get',
+    'set',
+    'has',
+    'deleteProperty',
+    'defineProperty',
+    'getOwnPropertyDescriptor',
+    'ownKeys',
+    'getPrototypeOf',
+    'setPrototypeOf',
+    'isExtensible',
+    'preventExtensions',
+  ] as const;
+  for (const trap of traps) {
+    (handler as Record<string, unknown>)[trap] = (_: O, ...args: unknown[]) => (Reflect[trap] as (target: O, ...args: unknown[]) => unknown)(become(), ...args);
+  }
+  return new Proxy(target, handler);
 }
 
 /** rxjs's `EMPTY` (an Observable that completes at once, as rxjs makes it), made at its first use. @internal */
