@@ -4,6 +4,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const RX_MESSAGE = 'Import rxjs names from src/rx.ts (add a missing one there and in src/rx/).';
+const STAND_IN_MESSAGE =
+  "In Node this is a stand-in that only constructs rxjs's class (src/rx/node.ts): use it with `new` only (to test for an Observable, add rxjs's isObservable to src/rx.ts).";
 
 export default tseslint.config(
   // .scratch/, .torture-build/ and .bench-build/ are local, untracked (see .gitignore).
@@ -40,6 +42,17 @@ export default tseslint.config(
           paths: ['rxjs', '#rxjs'].map((name) => ({ name, message: RX_MESSAGE })),
           patterns: [{ group: ['rxjs/*'], message: RX_MESSAGE }],
         },
+      ],
+      // In Node the classes from src/rx.ts are stand-ins that only construct rxjs's (src/rx/node.ts):
+      // no instanceof target, base class or holder of statics there, though the specs (which run
+      // src/rx/esm.ts) would pass.
+      'no-restricted-syntax': [
+        'error',
+        ...[
+          "BinaryExpression[operator='instanceof'][right.name=/^(Observable|Subject|BehaviorSubject)$/]",
+          ':matches(ClassDeclaration, ClassExpression)[superClass.name=/^(Observable|Subject|BehaviorSubject)$/]',
+          'MemberExpression[object.name=/^(Observable|Subject|BehaviorSubject)$/]',
+        ].map((selector) => ({ selector, message: STAND_IN_MESSAGE })),
       ],
     },
   },
