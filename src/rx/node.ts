@@ -14,21 +14,23 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
+/** rxjs's `name`, from its `file`. */
+const load = <T>(file: string, name: string): T => (require(file) as Record<string, T>)[name]!;
 const lazy = (file: string, name: string): ((...args: unknown[]) => unknown) => {
   let loaded: ((...args: unknown[]) => unknown) | undefined;
-  return (...args) => (loaded ??= (require(file) as Record<string, typeof loaded>)[name])!(...args);
+  return (...args) => (loaded ??= load<NonNullable<typeof loaded>>(file, name))(...args);
 };
 /** A constructor making an instance of rxjs's class, loaded at the first `new`. */
 const lazyClass = (file: string, name: string) => {
   let loaded: (new (...args: unknown[]) => object) | undefined;
   return function (...args: unknown[]) {
-    return new (loaded ??= (require(file) as Record<string, NonNullable<typeof loaded>>)[name]!)(...args);
+    return new (loaded ??= load<NonNullable<typeof loaded>>(file, name))(...args);
   };
 };
 /** A scheduler passing each call to rxjs's, loaded at the first. */
 const lazyScheduler = (file: string, name: string) => {
   let loaded: { now(): number; schedule(...args: unknown[]): unknown } | undefined;
-  const scheduler = () => (loaded ??= (require(file) as Record<string, NonNullable<typeof loaded>>)[name]!);
+  const scheduler = () => (loaded ??= load<NonNullable<typeof loaded>>(file, name));
   return { now: () => scheduler().now(), schedule: (...args: unknown[]) => scheduler().schedule(...args) };
 };
 

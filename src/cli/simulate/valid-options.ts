@@ -11,7 +11,7 @@ import type { SimulateOptions } from './simulate.js';
  * @example assertValidSimulateOptions({ command: 'node', args: ['job.js'], graceSecs: 5 });
  */
 export function assertValidSimulateOptions(options: SimulateOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `expected an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options);
   const { command, args, disruptions, storageDir, env, log, signal, restarts } = options;
   if (typeof command !== 'string' || command.trim() === '') throw invalid('command', "the job's command, a non-empty string", command);
   if (args !== undefined && (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string'))) throw invalid('args', 'an array of strings', args);
