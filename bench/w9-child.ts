@@ -4,12 +4,13 @@
 //       concurrent <peer> <entries> <dir> <ms>       8 producers for a fixed time
 //         (for ours, <dir> holds a stored state of <entries> keys; the others fill their own)
 //       open <dir> <entries expected>                 createPersistentStore on files W9 built, twice
-import { closeSync, constants, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { open as openLmdb } from 'lmdb';
 import { EMPTY } from 'rxjs';
+import { JOURNAL_ROOM_BYTES } from '../src/adapters/file-adapter.js';
 import { createPersistentStore, fileAdapter, KeyedMap, memoryAdapter } from '../src/index.js';
 import { keyOf, median, quantile, settle, timeMs } from './harness.js';
 import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, type Peer, type W9Result } from './w9-setup.js';
@@ -122,6 +123,19 @@ async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durab
           await handle.write(RECORD);
         },
         close: () => handle.close(),
+      };
+    }
+    case 'floorC': {
+      // What the file adapter's journal does: a write at a position inside room made ahead (64 KiB at a time), on O_DSYNC; no file size changes.
+      const fd = openSync(path.join(dir, 'floor-c.log'), constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC);
+      let end = 0;
+      let room = 0;
+      return {
+        put: async () => {
+          if (end + RECORD.length > room) ftruncateSync(fd, (room = end + RECORD.length + JOURNAL_ROOM_BYTES));
+          end += writeSync(fd, RECORD, 0, RECORD.length, end);
+        },
+        close: async () => closeSync(fd),
       };
     }
   }

@@ -9,7 +9,7 @@ import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter, KeyedMap } from '../src/index.js';
 import { collectGarbage, keyedState, keyOf, sizeLabel, TARGET_SIZE, tempDir } from './harness.js';
 
-export const W9_PEERS = ['ours', 'leveldb', 'lmdb', 'floorA', 'floorB'] as const;
+export const W9_PEERS = ['ours', 'leveldb', 'lmdb', 'floorA', 'floorB', 'floorC'] as const;
 export type Peer = (typeof W9_PEERS)[number];
 export const W9_PRODUCERS = 8;
 export const W9_KEY = 'W9';

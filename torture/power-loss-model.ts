@@ -1,4 +1,4 @@
-import { copyFile, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
+import { copyFile, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import * as path from 'node:path';
 
 export interface PowerLoss {
@@ -12,7 +12,8 @@ export interface PowerLoss {
  * operations the child recorded (children/fault-points.ts): a rename not followed by an fsync of
  * its folder may be undone (the old file returns), a truncate not followed by an fsync of its file
  * may be undone, and bytes written after a file's last fsync — or, never synced, after its size
- * when opened — may be lost, in part or whole (cut at a random point, so records can be torn). A
+ * when opened — may be lost, in part or whole (cut at a random point, so records can be torn); of a
+ * write cut short at a position (into the journal's room), any run of bytes may be lost. A
  * file keeps what was synced under its old name when renamed. Then removes the recorder's backups.
  */
 export async function losePower(dir: string, logFile: string, next: () => number): Promise<PowerLoss> {
@@ -48,6 +49,21 @@ export async function losePower(dir: string, logFile: string, next: () => number
     }
   });
   let tailsCut = 0;
+  // A write cut short inside the journal's room (children/fault-points.ts logs where): the device may
+  // have kept any part of what reached it, so a random run of it is lost, zeros where it was, even
+  // before bytes that stayed.
+  // So may one made at a position (into the journal's room) and not synced after.
+  for (const [i, [op, file, ...rest]] of entries.entries()) {
+    const [at, length] = op === 'torn' ? rest : op === 'write' && rest.length === 3 && !syncedLater(i, file!) ? rest.slice(1) : [];
+    if (at === undefined || length === undefined) continue;
+    const start = Number(at) + Math.floor(next() * Number(length));
+    const end = start + Math.floor(next() * (Number(at) + Number(length) - start));
+    if (end <= start) continue;
+    const handle = await open(file!, 'r+').catch(() => undefined);
+    if (handle === undefined) continue;
+    await handle.write(Buffer.alloc(end - start), 0, end - start, start).finally(() => handle.close());
+    tailsCut++;
+  }
   for (const [file, synced] of durable) {
     const size = await stat(file).then(
       (s) => (s.isFile() ? s.size : undefined),

@@ -8,6 +8,7 @@ import type { PlatformEvent } from '../../src/events/event-types.js';
 import { inspectStore } from '../../src/cli/inspect-command.js';
 import { createPersistentStore } from '../../src/store/create-persistent-store.js';
 import { KeyedMap } from '../../src/store/keyed-map.js';
+import { journalText } from '../support/journal-file.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const tempDir = useTempDir('journal');
@@ -21,10 +22,10 @@ describe('file adapter journal', () => {
     await adapter.write('K', { v: 0 });
     await adapter.append!('K', [{ seq: 1 }, { seq: 2 }]);
     await adapter.append!('K', [{ seq: 3 }]);
-    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
+    expect(await journalText(file('K.json.journal'))).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
     expect(await adapter.readJournal!('K')).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
     await adapter.write('K', { v: 3 });
-    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('');
+    expect(await journalText(file('K.json.journal'))).toBe('');
     await adapter.delete('K');
     expect(await list()).toEqual([]);
     expect(await adapter.readJournal!('K')).toEqual([]);
@@ -36,13 +37,13 @@ describe('file adapter journal', () => {
     const adapter = fileAdapter({ dir: tempDir() });
     expect(await adapter.readJournal!('K')).toEqual([{ seq: 1 }, { seq: 2 }]);
     await adapter.append!('K', [{ seq: 3 }]);
-    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
+    expect(await journalText(file('K.json.journal'))).toBe('{"seq":1}\n{"seq":2}\n{"seq":3}\n');
   });
 
   test('also when the journal was not read first', async () => {
     await fs.writeFile(file('K.json.journal'), '{"seq":1}\n{"seq":2,"ops":[{"o');
     await fileAdapter({ dir: tempDir() }).append!('K', [{ seq: 2 }]);
-    expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
+    expect(await journalText(file('K.json.journal'))).toBe('{"seq":1}\n{"seq":2}\n');
   });
 
   test("outside Linux each append is followed by a datasync: on macOS an O_DSYNC write may stay in the drive's cache, which libuv's datasync (F_FULLFSYNC) flushes", async () => {
@@ -102,7 +103,7 @@ describe('file adapter journal', () => {
       await adapter.write('K', { n: 4 }); // the store writes its whole state after the purge
       await adapter.append!('K', [{ n: 5 }]);
       await release();
-      expect(await fs.readFile(path.join(dir, 'K.json.journal'), 'utf8')).toBe('{"n":5}\n');
+      expect(await journalText(path.join(dir, 'K.json.journal'))).toBe('{"n":5}\n');
       expect(await nextRun(dir)).toBe(5);
     });
 
@@ -125,8 +126,8 @@ describe('file adapter journal', () => {
       await fs.truncate(path.join(dir, 'K.json.journal'), 0);
       const error = await adapter.append!('K', [{ n: 5 }]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageReplacedError);
-      expect((error as Error).message).toMatch(/changed in place \(its journal holds 0 bytes of records where this store wrote \d+/);
-      expect(await fs.readFile(path.join(dir, 'K.json.journal'), 'utf8')).toBe(''); // nothing appended, nothing cut
+      expect((error as Error).message).toMatch(/changed in place \(its journal is 0 bytes long where this store left it \d+/);
+      expect(await journalText(path.join(dir, 'K.json.journal'))).toBe(''); // nothing appended, nothing cut
       await adapter.write('K', { n: 5 });
       await adapter.append!('K', [{ n: 6 }]);
       await release();
@@ -166,9 +167,10 @@ describe('file adapter journal', () => {
     await store.flush(); // the first snapshot
     store.update((s) => void s.n++);
     await store.close(); // one real record, seq 1
-    const real = await fs.readFile(file('K.json.journal'));
-    expect(real.toString()).toMatch(/^\{"seq":1,.*\n$/);
-    // Then 530 records of 1 MiB each (whitespace before the JSON, which it allows): 556 MB.
+    const real = await journalText(file('K.json.journal'));
+    expect(real).toMatch(/^\{"seq":1,.*\n$/);
+    // Then 530 records of 1 MiB each (whitespace before the JSON, which it allows): 556 MB, after the real one (not after its room).
+    await fs.writeFile(file('K.json.journal'), real);
     const handle = await fs.open(file('K.json.journal'), 'a');
     const padding = Buffer.alloc(2 ** 20, 0x20);
     const lines = 530;
@@ -218,12 +220,28 @@ describe('file adapter journal', () => {
 
     test('torn at every byte of the journal: the state after the last whole record', async () => {
       const states = await journalled();
-      const journal = await fs.readFile(file('K.json.journal'));
+      const journal = Buffer.from(await journalText(file('K.json.journal')));
       expect(journal.toString().split('\n')).toHaveLength(6); // five records and the final newline
       for (let length = 0; length <= journal.length; length++) {
         await fs.writeFile(file('K.json.journal'), journal.subarray(0, length));
         const whole = journal.subarray(0, length).toString().split('\n').length - 1;
         expect({ length, state: await restore() }).toEqual({ length, state: states[whole] });
+      }
+    });
+
+    test("torn by a power loss inside the room of zeros (zeros where a write's first bytes should be, its last bytes there): the state before that write, whatever follows", async () => {
+      const states = await journalled();
+      const journalFile = file('K.json.journal');
+      const journal = await fs.readFile(journalFile);
+      const text = await journalText(journalFile);
+      const starts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index + 1)].slice(0, 5); // where each of the five records starts
+      for (const [record, start] of starts.entries()) {
+        for (const lost of [1, 7, 40]) {
+          const torn = Buffer.from(journal);
+          torn.fill(0, start, start + lost); // its first bytes never reached the disk; those after them and the records after it did
+          await fs.writeFile(journalFile, torn);
+          expect({ record, lost, state: await restore() }).toEqual({ record, lost, state: states[record] });
+        }
       }
     });
 
@@ -238,7 +256,7 @@ describe('file adapter journal', () => {
       events.next({ name: 'migrating', data: {} }); // compacts
       await store.close();
       const newSnapshot = await fs.readFile(file('K.json'));
-      expect(await fs.readFile(file('K.json.journal'), 'utf8')).toBe('');
+      expect(await journalText(file('K.json.journal'))).toBe('');
       expect(newSnapshot.equals(oldSnapshot)).toBe(false);
 
       // 1. the temp file was being written: old snapshot, whole journal, half a temp file

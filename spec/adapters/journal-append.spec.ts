@@ -1,9 +1,11 @@
 import { jest } from '@jest/globals';
 import { constants, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   dataSyncFlag,
   journalAppend,
+  type JournalAppend,
   SLOW_SYNC_APPENDS_IN_A_ROW,
   SYNC_APPEND_MAX_BYTES,
   THREAD_POOL_APPENDS_AFTER_SLOW,
@@ -15,10 +17,19 @@ const tempDir = useTempDir('journal-append');
 /** A journal opened as the file adapter opens it on Linux, with the handle's thread-pool calls counted. */
 async function journal(dataSync = constants.O_DSYNC) {
   const file = path.join(tempDir(), 'K.json.journal');
-  const handle = await fs.open(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | dataSync);
+  const handle = await fs.open(file, constants.O_RDWR | constants.O_CREAT | dataSync);
   const write = jest.spyOn(handle, 'write');
   const datasync = jest.spyOn(handle, 'datasync');
   return { file, handle, write, datasync };
+}
+
+/** `append`, each call writing where the one before ended, as the file adapter calls it. */
+function inOrder(append: JournalAppend): (handle: FileHandle, data: Buffer) => Promise<void> {
+  let end = 0;
+  return async (handle, data) => {
+    await append(handle, data, end);
+    end += data.length;
+  };
 }
 
 describe('journalAppend', () => {
@@ -30,7 +41,7 @@ describe('journalAppend', () => {
 
   test('a small append to an O_DSYNC journal is written on the main thread: no thread-pool write, no datasync', async () => {
     const { file, handle, write, datasync } = await journal();
-    const append = journalAppend(constants.O_DSYNC);
+    const append = inOrder(journalAppend(constants.O_DSYNC));
     await append(handle, Buffer.from('{"seq":1}\n'));
     await append(handle, Buffer.from('{"seq":2}\n'));
     expect(write).not.toHaveBeenCalled();
@@ -39,10 +50,19 @@ describe('journalAppend', () => {
     expect(await fs.readFile(file, 'utf8')).toBe('{"seq":1}\n{"seq":2}\n');
   });
 
+  test('each append is written at the position it is given, in the room past the records (no file size changes)', async () => {
+    const { file, handle } = await journal();
+    await handle.truncate(16);
+    await journalAppend(constants.O_DSYNC)(handle, Buffer.from('ab\n'), 0);
+    await journalAppend(0)(handle, Buffer.from('cd\n'), 3); // the thread pool's write
+    await handle.close();
+    expect(await fs.readFile(file)).toEqual(Buffer.concat([Buffer.from('ab\ncd\n'), Buffer.alloc(10)]));
+  });
+
   test('a large append goes through the thread pool, whole', async () => {
     const { file, handle, write } = await journal();
     const big = Buffer.alloc(SYNC_APPEND_MAX_BYTES + 1, 'x');
-    await journalAppend(constants.O_DSYNC)(handle, big);
+    await journalAppend(constants.O_DSYNC)(handle, big, 0);
     expect(write).toHaveBeenCalled();
     await handle.close();
     expect((await fs.stat(file)).size).toBe(big.length);
@@ -52,7 +72,7 @@ describe('journalAppend', () => {
     const { handle, write } = await journal();
     let clock = 0;
     let step = 10; // ms each reading of the clock moves
-    const append = journalAppend(constants.O_DSYNC, () => (clock += step));
+    const append = inOrder(journalAppend(constants.O_DSYNC, () => (clock += step)));
     await append(handle, Buffer.from('a\n'));
     step = 0;
     await append(handle, Buffer.from('b\n'));
@@ -69,7 +89,7 @@ describe('journalAppend', () => {
     const { file, handle, write } = await journal();
     let clock = 0;
     let step = 10;
-    const append = journalAppend(constants.O_DSYNC, () => (clock += step));
+    const append = inOrder(journalAppend(constants.O_DSYNC, () => (clock += step)));
     for (let i = 0; i < SLOW_SYNC_APPENDS_IN_A_ROW; i++) await append(handle, Buffer.from('a\n'));
     expect(write).toHaveBeenCalledTimes(0);
     step = 0;
@@ -92,7 +112,7 @@ describe('journalAppend', () => {
 
   test('without O_DSYNC each append is a write and a datasync', async () => {
     const { file, handle, write, datasync } = await journal(0);
-    await journalAppend(0)(handle, Buffer.from('{"seq":1}\n'));
+    await journalAppend(0)(handle, Buffer.from('{"seq":1}\n'), 0);
     expect(write).toHaveBeenCalledTimes(1);
     expect(datasync).toHaveBeenCalledTimes(1);
     await handle.close();
@@ -105,7 +125,7 @@ describe('journalAppend', () => {
     const handle = await fs.open(file, constants.O_RDONLY);
     const write = jest.spyOn(handle, 'write');
     let clock = 0;
-    const append = journalAppend(constants.O_DSYNC, () => (clock += 10));
+    const append = inOrder(journalAppend(constants.O_DSYNC, () => (clock += 10)));
     try {
       for (let i = 0; i < SLOW_SYNC_APPENDS_IN_A_ROW; i++) await expect(append(handle, Buffer.from('a\n'))).rejects.toMatchObject({ code: 'EBADF' });
       expect(write).not.toHaveBeenCalled();
@@ -119,7 +139,7 @@ describe('journalAppend', () => {
   test('an append to a closed journal rejects with EBADF', async () => {
     const { handle } = await journal();
     await handle.close();
-    await expect(journalAppend(constants.O_DSYNC)(handle, Buffer.from('x\n'))).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(journalAppend(constants.O_DSYNC)(handle, Buffer.from('x\n'), 0)).rejects.toMatchObject({ code: 'EBADF' });
   });
 
   test('a write that takes none of the bytes is an error, not a loop', async () => {
@@ -128,7 +148,7 @@ describe('journalAppend', () => {
     // A second call would be the retry loop: it fails here, where resolving 0 again would spin on microtasks and hang jest past its timeout.
     write.mockRejectedValue(new Error('written again after a write that took no byte: a retry loop'));
     try {
-      await expect(journalAppend(0)(handle, Buffer.from('x\n'))).rejects.toThrow('took none of the 2 bytes');
+      await expect(journalAppend(0)(handle, Buffer.from('x\n'), 0)).rejects.toThrow('took none of the 2 bytes');
     } finally {
       await handle.close();
     }
@@ -139,7 +159,7 @@ describe('journalAppend', () => {
     await fs.writeFile(file, '');
     const handle = await fs.open(file, constants.O_RDONLY);
     try {
-      await expect(journalAppend(constants.O_DSYNC)(handle, Buffer.from('x\n'))).rejects.toMatchObject({ code: 'EBADF' });
+      await expect(journalAppend(constants.O_DSYNC)(handle, Buffer.from('x\n'), 0)).rejects.toMatchObject({ code: 'EBADF' });
     } finally {
       await handle.close();
     }

@@ -10,6 +10,7 @@ import { createPersistentStore } from '../../src/store/create-persistent-store.j
 import { KeyedMap } from '../../src/store/keyed-map.js';
 import type { StoreDiagnostic } from '../../src/store/notices.js';
 import { controlledAdapter } from '../support/controlled-adapter.js';
+import { journalText } from '../support/journal-file.js';
 import { useTempDir } from '../support/temp-dir.js';
 
 const dir = useTempDir('close-compact');
@@ -17,7 +18,7 @@ const initial = () => ({ done: 0, seen: new KeyedMap<number>() });
 const openFile = (extra: { compactOnClose?: boolean } = {}) =>
   createPersistentStore({ key: 'CRAWL', initial: initial(), adapter: fileAdapter({ dir: dir() }), events: EMPTY, ...extra });
 const file = (name: string) => path.join(dir(), name);
-const readIfThere = (name: string) => fs.readFile(file(name), 'utf8').catch(() => '');
+const journalIfThere = () => journalText(file('CRAWL.json.journal')).catch(() => '');
 
 /** A store with a snapshot (the first write) and two journal records after it, still open. */
 async function journalled(extra: { compactOnClose?: boolean } = {}) {
@@ -29,7 +30,7 @@ async function journalled(extra: { compactOnClose?: boolean } = {}) {
     });
     await store.flush();
   }
-  expect((await readIfThere('CRAWL.json.journal')).trim().split('\n')).toHaveLength(2);
+  expect((await journalIfThere()).trim().split('\n')).toHaveLength(2);
   return store;
 }
 
@@ -56,7 +57,7 @@ describe('close() leaves the stored snapshot current', () => {
   test('the journal is folded into the snapshot: the file alone holds the state as closed, its map as entries', async () => {
     const store = await journalled();
     await store.close();
-    expect(await readIfThere('CRAWL.json.journal')).toBe('');
+    expect(await journalIfThere()).toBe('');
     const stored = JSON.parse(await fs.readFile(file('CRAWL.json'), 'utf8'));
     expect(stored).toMatchObject({ $rxps: 1, seq: 2, state: { done: 3, seen: { $rxpsMap: 1 } } });
     expect(new Map(stored.state.seen.entries)).toEqual(new Map([0, 1, 2].map((i) => [`https://example.com/${i}`, i])));
@@ -69,7 +70,7 @@ describe('close() leaves the stored snapshot current', () => {
   test('compactOnClose: false leaves the journal as it is; the next open replays it', async () => {
     const store = await journalled({ compactOnClose: false });
     await store.close();
-    expect((await readIfThere('CRAWL.json.journal')).trim().split('\n')).toHaveLength(2);
+    expect((await journalIfThere()).trim().split('\n')).toHaveLength(2);
     expect(JSON.parse(await fs.readFile(file('CRAWL.json'), 'utf8')).state.done).toBe(1);
     const again = await openFile({ compactOnClose: false });
     expect(again.getState().done).toBe(3);
@@ -79,14 +80,14 @@ describe('close() leaves the stored snapshot current', () => {
 
   test('a store that changed nothing writes nothing at close (a reader on the Apify store would make its takeover final); the next one that changes folds all', async () => {
     await (await journalled({ compactOnClose: false })).close();
-    const journal = await readIfThere('CRAWL.json.journal');
+    const journal = await journalIfThere();
     const reader = await openFile();
     await reader.close();
-    expect(await readIfThere('CRAWL.json.journal')).toBe(journal);
+    expect(await journalIfThere()).toBe(journal);
     const writer = await openFile();
     writer.update((s) => void s.done++);
     await writer.close();
-    expect(await readIfThere('CRAWL.json.journal')).toBe('');
+    expect(await journalIfThere()).toBe('');
     expect(JSON.parse(await fs.readFile(file('CRAWL.json'), 'utf8')).state.done).toBe(4);
   });
 

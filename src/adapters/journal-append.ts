@@ -17,8 +17,8 @@ export const SLOW_SYNC_APPENDS_IN_A_ROW = 2;
 /** ...send this many of the next appends through libuv's thread pool instead. */
 export const THREAD_POOL_APPENDS_AFTER_SLOW = 64;
 
-/** Writes one journal append durably: resolves once `data` is on the device. */
-export type JournalAppend = (handle: fs.FileHandle, data: Buffer) => Promise<void>;
+/** Writes `data` durably at byte `position` of the journal: resolves once it is on the device. */
+export type JournalAppend = (handle: fs.FileHandle, data: Buffer, position: number) => Promise<void>;
 
 /**
  * How a file adapter's appends reach the disk. On an O_DSYNC journal a small append is one
@@ -31,22 +31,24 @@ export type JournalAppend = (handle: fs.FileHandle, data: Buffer) => Promise<voi
  * loop for its first two writes, then once in that many plus one; a slow write after a fast one
  * sends nothing there (a local SSD's p99 under load is beyond 2 ms), so a disk slow only now and
  * then holds the loop for each of its slow writes, at worst every other write.
- * Without O_DSYNC (`dataSync` 0) each append is an asynchronous write and datasync.
+ * Without O_DSYNC (`dataSync` 0) each append is an asynchronous write and datasync. Writes are
+ * positional: the file adapter writes into room it made ahead (see file-adapter.ts).
  *
  * @example
  * const append = journalAppend(dataSyncFlag(process.platform));
- * await append(handle, Buffer.from('{"seq":1}\n'));
+ * await append(handle, Buffer.from('{"seq":1}\n'), 0);
  */
 export function journalAppend(dataSync: number, now: () => number = () => performance.now()): JournalAppend {
   let viaThreadPool = 0;
   // Not reset by the thread pool's appends: after them, one slow main-thread append sends the next ones back.
   let slowInARow = 0;
-  return async (handle, data) => {
+  return async (handle, data, position) => {
     // A closed handle's fd is -1: the thread pool's write rejects it with EBADF, as for any other call.
     if (dataSync !== 0 && viaThreadPool === 0 && data.length <= SYNC_APPEND_MAX_BYTES && handle.fd >= 0) {
       const started = now();
       try {
-        for (let offset = 0; offset < data.length;) offset += progress(writeSync(handle.fd, data, offset), data.length - offset);
+        for (let offset = 0; offset < data.length;)
+          offset += progress(writeSync(handle.fd, data, offset, data.length - offset, position + offset), data.length - offset);
       } finally {
         slowInARow = now() - started > SLOW_SYNC_APPEND_MS ? slowInARow + 1 : 0;
         if (slowInARow >= SLOW_SYNC_APPENDS_IN_A_ROW) viaThreadPool = THREAD_POOL_APPENDS_AFTER_SLOW;
@@ -54,7 +56,9 @@ export function journalAppend(dataSync: number, now: () => number = () => perfor
       return;
     }
     if (viaThreadPool > 0) viaThreadPool--;
-    for (let offset = 0; offset < data.length;) offset += progress((await handle.write(data, offset)).bytesWritten, data.length - offset);
+    for (let offset = 0; offset < data.length;) {
+      offset += progress((await handle.write(data, offset, data.length - offset, position + offset)).bytesWritten, data.length - offset);
+    }
     if (dataSync === 0) await handle.datasync();
   };
 }

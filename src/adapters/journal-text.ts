@@ -12,17 +12,34 @@ const NEWLINE = 0x0a;
 let decoder: TextDecoder | undefined;
 
 /**
- * Parses a journal, as text or as its bytes, line by line: bytes are never decoded whole, so a
- * journal larger than the longest string an engine can hold (about 512 MB in V8) still reads.
- * Only the tail after the last newline can be torn by a crash (an append writes its newline
- * last), so it is left out; any whole line that does not parse is corruption.
+ * Where a journal's whole records end. A journal ends at its first NUL byte: no record holds one
+ * (JSON escapes it), while the file adapter's journal has room of zeros past its records, and a
+ * write cut short by a power loss can leave zeros where its first bytes should be, before bytes
+ * that did land. Within that, the tail after the last newline was torn by a crash (an append
+ * writes its newline last). What follows is what no write finished: it is never read.
+ *
+ * @example journalEnd(Buffer.from('{"seq":1}\n{"se\0\0')); // 10
+ */
+export function journalEnd(journal: string | Uint8Array): number {
+  if (typeof journal === 'string') {
+    const nul = journal.indexOf('\0');
+    return journal.lastIndexOf('\n', nul < 0 ? journal.length : nul) + 1;
+  }
+  const nul = journal.indexOf(0);
+  return journal.lastIndexOf(NEWLINE, nul < 0 ? journal.length : nul) + 1;
+}
+
+/**
+ * Parses a journal, as text or as its bytes, line by line, up to `journalEnd`: bytes are never
+ * decoded whole, so a journal larger than the longest string an engine can hold (about 512 MB in
+ * V8) still reads. Any whole line that does not parse is corruption.
  *
  * @example parseJournal(Buffer.from('{"seq":1}\n{"se'), 'K', 'K.json.journal'); // [{ seq: 1 }]
  */
 export function parseJournal(journal: string | Uint8Array, key: string, location: string): unknown[] {
   const records: unknown[] = [];
   const text = typeof journal === 'string';
-  const end = text ? journal.lastIndexOf('\n') + 1 : journal.lastIndexOf(NEWLINE) + 1;
+  const end = journalEnd(journal);
   let start = 0;
   let line = 1;
   while (start < end) {

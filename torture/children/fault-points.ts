@@ -32,6 +32,12 @@ async function backup(file: string, how: 'link' | 'copy'): Promise<string> {
   }
 }
 
+/** A write's (offset, length, position) arguments after its buffer, as node:fs defaults them (position null: at the file's offset). */
+function positional(args: unknown[], size: number): [number, number, number | null] {
+  const offset = typeof args[0] === 'number' ? args[0] : 0;
+  return [offset, typeof args[1] === 'number' ? args[1] : size - offset, typeof args[2] === 'number' ? args[2] : null];
+}
+
 const paths = new WeakMap<object, string>();
 /** Handles opened with O_DSYNC, as the open call asked (not as the adapter says): each write of theirs is durable once it returns. */
 const dataSynced = new WeakSet<object>();
@@ -91,13 +97,16 @@ for (const name of ['write', 'appendFile', 'writeFile']) {
     const data = typeof args[0] === 'string' ? Buffer.from(args[0]) : (args[0] as Uint8Array);
     const torn: KillPoint = name === 'writeFile' ? 'temp-torn' : 'append-torn';
     if (hit(torn)) {
-      const offset = typeof args[0] !== 'string' && typeof args[1] === 'number' ? args[1] : 0; // write(buffer, offset): the rest of a short write
-      await write.call(this, data.subarray(offset, offset + ((data.length - offset) >> 1)));
+      // write(buffer, offset, length, position): the journal's appends are written at a position, into its room
+      const [offset, length, position] = typeof args[0] === 'string' ? [0, data.length, null] : positional(args.slice(1), data.length);
+      if (position !== null) record('torn', fileOf(this), position, length >> 1);
+      await write.call(this, data, offset, length >> 1, position);
       process.kill(process.pid, 'SIGKILL');
     }
     const result = await original(...args);
     const { size } = await this.stat();
-    record('write', fileOf(this), size);
+    const [, length, position] = typeof args[0] === 'string' ? [0, 0, null] : positional(args.slice(1), data.length);
+    record('write', fileOf(this), size, ...(position === null ? [] : [position, length]));
     if (dataSynced.has(this)) record('sync', fileOf(this), size);
     return result;
   });
@@ -111,13 +120,15 @@ nodeFs.writeSync = (fd, data, ...rest) => {
   const handle = byFd.get(fd);
   if (handle?.fd !== fd || typeof data === 'string') return writeSyncAsIs(fd, data, ...rest);
   if (hit('append-torn')) {
-    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
-    writeSyncAsIs(fd, data.subarray(offset, offset + ((data.length - offset) >> 1)));
+    const [offset, length, position] = positional(rest, data.length);
+    if (position !== null) record('torn', fileOf(handle), position, length >> 1);
+    writeSyncAsIs(fd, data, offset, length >> 1, position);
     process.kill(process.pid, 'SIGKILL');
   }
   const written = writeSyncAsIs(fd, data, ...rest);
   const { size } = fstatSync(fd);
-  record('write', fileOf(handle), size);
+  const [, , position] = positional(rest, data.length);
+  record('write', fileOf(handle), size, ...(position === null ? [] : [position, written]));
   if (dataSynced.has(handle)) record('sync', fileOf(handle), size);
   return written;
 };
