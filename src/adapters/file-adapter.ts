@@ -531,7 +531,7 @@ async function linkOnce(from: string, to: string): Promise<boolean> {
 }
 
 /** Byte length of the whole records in an open journal (see `journalEnd`), read from the start until its first NUL byte. */
-async function wholeRecordsEnd(handle: fs.FileHandle): Promise<number> {
+export async function wholeRecordsEnd(handle: fs.FileHandle): Promise<number> {
   const chunk = Buffer.alloc(64 * 1024);
   let end = 0;
   for (let start = 0; ;) {

@@ -1,7 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultStorageDir, fileAdapter } from '../adapters/file-adapter.js';
+import { openRegularFile } from '../adapters/durable-file.js';
+import { defaultStorageDir, fileAdapter, wholeRecordsEnd } from '../adapters/file-adapter.js';
 import { assertValidKey } from '../adapters/keys.js';
 import { errorMessage } from '../errors.js';
 import { unwrap } from '../store/envelope.js';
@@ -88,6 +89,17 @@ const fileSize = (file: string): Promise<number> =>
     () => 0,
   );
 
+/** The bytes of a journal's whole records: its file has room of zeros past them (file-adapter.ts), which are not the journal's. */
+async function journalBytes(file: string): Promise<number> {
+  const handle = await openRegularFile(file, constants.O_RDONLY, 'read the journal').catch(() => undefined);
+  if (handle === undefined) return 0;
+  try {
+    return await wholeRecordsEnd(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Where `<key-or-file>` points: a path to `<KEY>.json` (or its journal), else a key in `dir`. */
 function locate(target: string, dir: string | undefined): { key: string; dir: string } {
   const file = /^(.*)\.json(\.journal)?$/.exec(target);
@@ -123,7 +135,7 @@ export async function inspectStore(target: string, dir?: string): Promise<FileIn
       bytes: await fileSize(file),
       version: read.version,
       savedAt: read.savedAt,
-      journal: { records: journal.length, bytes: await fileSize(`${file}.journal`), replayed: read.replayed },
+      journal: { records: journal.length, bytes: await journalBytes(`${file}.journal`), replayed: read.replayed },
       state: read.state,
     };
   } catch (error) {
