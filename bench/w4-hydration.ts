@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
+import { parseJournal } from '../src/adapters/journal-text.js';
 import { createPersistentStore, fileAdapter, KeyedMap } from '../src/index.js';
 import { closeCrawlee, openCrawlee } from './peers.js';
 import { settle, fmt, keyedState, keyOf, median, repsFor, sizeLabel, tempDir, TARGET_SIZE, timeMs, type BenchState, type Row } from './harness.js';
@@ -22,20 +23,16 @@ const KEY = 'W4';
 
 /** Records and changes in a journal file (a KeyedMap op counts each of its changes). */
 async function journalLength(file: string): Promise<{ records: number; changes: number }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch {
     return { records: 0, changes: 0 }; // compacted away, or never written
   }
-  let records = 0;
+  const records = parseJournal(bytes, KEY, file) as Array<{ ops: { op: string; changes?: unknown[] }[] }>;
   let changes = 0;
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    records++;
-    for (const op of (JSON.parse(line) as { ops: { op: string; changes?: unknown[] }[] }).ops) changes += op.op === 'map' ? (op.changes?.length ?? 0) : 1;
-  }
-  return { records, changes };
+  for (const { ops } of records) for (const op of ops) changes += op.op === 'map' ? (op.changes?.length ?? 0) : 1;
+  return { records: records.length, changes };
 }
 
 export async function w4Measure(size: number): Promise<Row> {

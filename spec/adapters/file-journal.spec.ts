@@ -263,8 +263,10 @@ describe('file adapter journal', () => {
       await fs.writeFile(file('K.json'), oldSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);
       await fs.writeFile(file('K.json~tmp-crashed'), newSnapshot.subarray(0, newSnapshot.length >> 1));
+      await fs.writeFile(file('K.json.journal~tmp-crashed'), oldJournal.subarray(0, oldJournal.length >> 1)); // an opening's fresh journal, half copied
       expect(await restore()).toEqual(last);
       expect(await list()).not.toContain('K.json~tmp-crashed');
+      expect(await list()).not.toContain('K.json.journal~tmp-crashed');
       // 2. renamed, journal not yet emptied: its records are in the snapshot and are skipped
       await fs.writeFile(file('K.json'), newSnapshot);
       await fs.writeFile(file('K.json.journal'), oldJournal);

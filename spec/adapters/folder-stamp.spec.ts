@@ -35,11 +35,11 @@ describe('folder stamps', () => {
     expect(stampOf(path.join(tempDir(), 'file', 'below'))).toBeUndefined(); // ENOTDIR
   });
 
-  test('trusted only once seen unchanged over more than 50 ms, or 2.5 s where the file system keeps whole seconds', () => {
+  test('trusted only once seen unchanged over more than 20 ms, or 2.5 s where the file system keeps whole seconds', () => {
     const fine = '1:2:1764560000123456789:1764560000123456789';
     expect(settle(undefined, fine, 0).trusted).toBe(false);
-    expect(settle(settle(undefined, fine, 0), fine, 50).trusted).toBe(false);
-    const trusted = settle(settle(undefined, fine, 0), fine, 51);
+    expect(settle(settle(undefined, fine, 0), fine, 20).trusted).toBe(false);
+    const trusted = settle(settle(undefined, fine, 0), fine, 21);
     expect(trusted.trusted).toBe(true);
     expect(settle(trusted, fine, 10_000)).toBe(trusted);
     expect(settle(trusted, '1:2:1764560000123456790:1764560000123456790', 10_000)).toEqual({

@@ -52,9 +52,9 @@ export async function writeFileDurably(file: string, data: string | Uint8Array):
  * `writeFileDurably`, resolving to the new file kept open: while it is open, its inode number
  * cannot go to another file, so `whatIsAt` can tell later whether `file` still is this one.
  */
-export async function replaceFile(file: string, data: string | Uint8Array): Promise<fs.FileHandle> {
+export async function replaceFile(file: string, data: string | Uint8Array, flags: string | number = 'wx'): Promise<fs.FileHandle> {
   const tmp = tempFileOf(file);
-  const handle = await fs.open(tmp, 'wx');
+  const handle = await fs.open(tmp, flags);
   try {
     await handle.writeFile(typeof data === 'string' ? utf8(data) : data);
     await handle.sync();

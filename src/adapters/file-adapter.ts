@@ -135,7 +135,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     if (key.length > MAX_FILE_KEY_LENGTH) {
       throw new InvalidKeyError(
         key,
-        `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its temp files add 46 characters to a file name, which may have 255); this one has ${key.length}`,
+        `the file adapter takes keys of at most ${MAX_FILE_KEY_LENGTH} characters (its journal's temp files add 54 characters to a file name, which may have 255); this one has ${key.length}`,
       );
     }
     return path.join(folder, `${key}.json`);
@@ -439,8 +439,15 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         try {
           bytes = await reading.readFile();
           if (handle) {
+            // The holder appends to a file of its own, its whole records copied: a writer that had the
+            // journal open before this holder took the key (its lock file removed while it appended)
+            // then writes to the file it had, not onto this holder's records at the position it knew,
+            // and its checks find the journal replaced.
+            const end = journalEnd(bytes);
+            const fresh = await replaceFile(file, bytes.subarray(0, end), appendFlags | constants.O_EXCL);
+            await handle.close();
             await closeJournal(key);
-            files.journal = openedJournal(handle, await handle.stat(), journalEnd(bytes));
+            files.journal = openedJournal(fresh, await fresh.stat(), end);
           }
         } catch (error) {
           await reading.close();
@@ -549,6 +556,6 @@ async function removeTempFiles(folder: string, key: string): Promise<void> {
   const names = await fs.readdir(folder).catch((error: unknown) => {
     throw storageErrorFrom(error, 'list the folder', folder);
   });
-  const own = names.filter((name) => isTempFileOf(name, `${key}.json`));
+  const own = names.filter((name) => isTempFileOf(name, `${key}.json`) || isTempFileOf(name, `${key}.json.journal`));
   await Promise.all(own.map((name) => fs.rm(path.join(folder, name), { force: true }).catch(() => undefined)));
 }

@@ -22,10 +22,10 @@ export interface FolderStamp {
  * A change made within the same tick of the file system's clock as the stamp's own time leaves
  * the stamp as it was. So a stamp is trusted only once it was seen unchanged, with the name
  * checked, at two moments further apart than a tick, measured by this process's clock (the file
- * system's may be another machine's): 50 ms where times have a sub-second part (a kernel tick is
+ * system's may be another machine's): 20 ms where times have a sub-second part (a kernel tick is
  * 1 to 10 ms), else 2.5 s (1 s on ext3 or HFS+, 2 s on FAT).
  */
-const SETTLE_MS = 50;
+const SETTLE_MS = 20;
 const COARSE_SETTLE_MS = 2_500;
 
 /** The folder's stamp now, or undefined when there is no folder at the path. */
