@@ -39,6 +39,8 @@ function positional(args: unknown[], size: number): [number, number, number | nu
 }
 
 const paths = new WeakMap<object, string>();
+/** The handles opened on each path, to follow their file through a rename. */
+const openAt = new Map<string, fs.FileHandle[]>();
 /** Handles opened with O_DSYNC, as the open call asked (not as the adapter says): each write of theirs is durable once it returns. */
 const dataSynced = new WeakSet<object>();
 /** The handles by descriptor, for the writes made with writeSync on `handle.fd`; a closed handle's fd is -1, so a reused number is never taken for it. */
@@ -47,6 +49,7 @@ const open = fs.open.bind(fs);
 fs.open = (async (file: string, ...rest: unknown[]) => {
   const handle = await (open as (...a: unknown[]) => Promise<fs.FileHandle>)(file, ...rest);
   paths.set(handle, path.resolve(String(file)));
+  openAt.set(path.resolve(String(file)), [...(openAt.get(path.resolve(String(file))) ?? []), handle]);
   byFd.set(handle.fd, handle);
   if (typeof rest[0] === 'number' && (rest[0] & constants.O_DSYNC) !== 0) dataSynced.add(handle);
   if (logFd !== undefined) record('open', path.resolve(String(file)), (await handle.stat()).size);
@@ -59,6 +62,11 @@ fs.rename = async (from, to) => {
   die('before-rename');
   await rename(from, to);
   record('rename', path.resolve(String(from)), path.resolve(String(to)), kept);
+  // A handle opened on the temp file writes to the renamed file from then on (a journal's fresh copy is appended to).
+  const moved = openAt.get(path.resolve(String(from))) ?? [];
+  openAt.delete(path.resolve(String(from)));
+  openAt.set(path.resolve(String(to)), moved);
+  for (const handle of moved) paths.set(handle, path.resolve(String(to)));
   die('after-rename');
 };
 
