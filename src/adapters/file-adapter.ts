@@ -101,6 +101,8 @@ interface KeyFiles {
 }
 
 const READ = constants.O_RDONLY;
+/** Where a folder's stamp stands in for a stat of the journal (folder-stamp.ts). */
+const LINUX = process.platform === 'linux';
 // Not O_APPEND: appends are written at the records' end, into the journal's room (positional writes).
 const READ_WRITE = constants.O_RDWR;
 
@@ -176,7 +178,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
    * folder's stamp shows no name in it changed: such a stat costs the next append 0.1 ms (folder-stamp.ts).
    */
   const journalAt = (key: string, journal: OpenJournal): ReturnType<typeof whatIsAt> => {
-    const value = stampOf(folder); // before the name is looked at: a change after it changes the stamp
+    const value = LINUX ? stampOf(folder) : undefined; // before the name is looked at: a change after it changes the stamp
     if (value !== undefined && journal.stamp?.trusted && journal.stamp.value === value) return 'same';
     const found = whatIsAt(journalOf(key), journal, 'check the journal');
     journal.stamp = found === 'same' && value !== undefined ? settle(journal.stamp, value) : undefined;

@@ -8,7 +8,9 @@ import { storageErrorFrom } from '../errors.js';
  * This is how the file adapter knows its journal is still at its path without a stat of the
  * journal: since Linux 6.13 (multigrain timestamps) a stat of a file makes its next write take a
  * fine-grained time, which an O_DSYNC write then makes durable: +0.1 ms on each append (ext4 here,
- * 0.17 → 0.28 ms), against 0.02 ms for a stat of the folder.
+ * 0.17 → 0.28 ms), against about 6 µs for a stat of the folder. Linux only: elsewhere (Windows
+ * documents a file's times as final only once the handle that changed it is closed) nothing is
+ * gained, and the journal is looked up by path.
  */
 export interface FolderStamp {
   readonly value: string;
