@@ -62,8 +62,8 @@ export function defaultStorageDir(env: Readonly<Record<string, string | undefine
 /**
  * An open journal. `size` ends the last whole record: the next append is written there, into room
  * of zeros made ahead (JOURNAL_ROOM_BYTES at a time), so that a durable append changes no file
- * size: on ext4 it then needs no journal commit of the file system, and takes 0.17 ms where an
- * append that grows the file takes 0.25 (bench/w9-local-peers.ts, floor C against floor A).
+ * size: on ext4 it then needs no journal commit of the file system, and takes 0.14 ms where an
+ * append that grows the file takes 0.21 (bench/w9-local-peers.ts, floor C against floor A).
  */
 interface OpenJournal extends OpenFile {
   size: number;
