@@ -33,10 +33,28 @@ describe('an append while the folder is unchanged does not stat the journal (fol
     await adapter.append!('K', [{ n: 3 }]);
     const journal = path.join(tempDir(), 'K.json.journal');
     const looked = lstatSync.mock.calls.map(([file]) => String(file));
-    expect(looked).toContain(tempDir()); // the folder is
-    expect(looked).not.toContain(journal); // the journal is not: the case at hand
+    // Once, after the write: the folder (its stamp) and the snapshot (written in place?); not the
+    // journal (the case at hand), nor the lock file, whose name the stamp covers too.
+    expect(looked.sort()).toEqual([tempDir(), path.join(tempDir(), 'K.json')].sort());
     await change(journal);
     await expect(adapter.append!('K', [{ n: 4 }])).rejects.toThrow(StorageReplacedError);
+    await release();
+  });
+
+  test('a lock file removed then is found, and taken again, at that append', async () => {
+    const adapter = fileAdapter({ dir: tempDir() });
+    const release = await adapter.lock!('K');
+    await adapter.write('K', { n: 0 });
+    await adapter.append!('K', [{ n: 1 }]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await adapter.append!('K', [{ n: 2 }]);
+    const lockFiles = async () => (await fs.readdir(tempDir())).filter((name) => name.startsWith('K.json~lock'));
+    const [lockFile] = await lockFiles();
+    await fs.rm(path.join(tempDir(), lockFile!));
+    lstatSync.mockClear();
+    await adapter.append!('K', [{ n: 3 }]);
+    expect(lstatSync.mock.calls.map(([file]) => String(file))).toContain(path.join(tempDir(), lockFile!));
+    expect(await lockFiles()).toHaveLength(1);
     await release();
   });
 });

@@ -158,9 +158,10 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
   /**
    * What is at `key`'s paths: why its files are no longer those this adapter wrote or read (or
    * undefined), and, while they are, their stats (so that no fstat more is needed for their size
-   * and times). Synchronous: an lstat per open file.
+   * and times). `named`: the journal was known to be at its path by the folder's stamp, so no name
+   * in the folder changed since the lock file was last found ours too. Synchronous: an lstat per open file.
    */
-  const inspect = (key: string): { why?: string; snapshot?: Stats; journal?: Stats } => {
+  const inspect = (key: string): { why?: string; snapshot?: Stats; named?: boolean } => {
     const files = keys.get(key);
     let snapshot: Stats | undefined;
     if (files?.snapshot) {
@@ -171,15 +172,15 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     }
     if (!files?.journal) return { snapshot };
     const found = journalAt(key, files.journal);
-    return found === 'same' ? { snapshot } : { snapshot, why: journalGone(found) };
+    return found === 'same' ? { snapshot } : found === 'named' ? { snapshot, named: true } : { snapshot, why: journalGone(found) };
   };
   /**
    * Whether `journal` is the file at the key's journal path. Not by a stat of the journal while the
    * folder's stamp shows no name in it changed: such a stat costs the next append 0.1 ms (folder-stamp.ts).
    */
-  const journalAt = (key: string, journal: OpenJournal): ReturnType<typeof whatIsAt> => {
+  const journalAt = (key: string, journal: OpenJournal): ReturnType<typeof whatIsAt> | 'named' => {
     const value = LINUX ? stampOf(folder) : undefined; // before the name is looked at: a change after it changes the stamp
-    if (value !== undefined && journal.stamp?.trusted && journal.stamp.value === value) return 'same';
+    if (value !== undefined && journal.stamp?.trusted && journal.stamp.value === value) return 'named';
     const found = whatIsAt(journalOf(key), journal, 'check the journal');
     journal.stamp = found === 'same' && value !== undefined ? settle(journal.stamp, value) : undefined;
     return found;
@@ -229,11 +230,11 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
    * snapshot at the path is another writer's by then: another process held the key meanwhile, and
    * writing our state over its acknowledged one would lose it silently. (A missing snapshot is a purge.)
    */
-  const verifyLock = async (key: string): Promise<void> => {
+  const verifyLock = async (key: string, named = false): Promise<void> => {
     const files = keys.get(key);
     const lock = files?.lock;
     if (files?.lost) throw files.lost;
-    if (lock === undefined || lock.intact()) return;
+    if (lock === undefined || lock.intact(named)) return;
     const now = lstatOrUndefined(fileOf(key), 'check the snapshot');
     if (now !== undefined && (files?.snapshot === undefined || !sameFile(now, files.snapshot.identity))) {
       throw (files!.lost = new LockLostError(
@@ -381,17 +382,27 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       }
     },
     async append(key, records) {
-      assertNotReplaced(key);
-      await verifyLock(key);
+      const data = Buffer.from(formatRecords(records));
+      const open = keys.get(key)?.journal;
+      // Looked at before the write only where the write could hide what changed: in a journal it
+      // creates, or when it sets the journal's size (cutting what is past the records, making
+      // room), which is how one emptied or cut by another program is found. Elsewhere the checks
+      // once the write is durable find whatever changed before it too (its record then sits in a
+      // removed or replaced file, or past a journal's end, never read), and the journal's fresh copy
+      // at opening keeps a former holder's writes off the live one. 4 system calls fewer an append.
+      const look = open === undefined || open.torn > 0 || open.size + data.length > open.room;
+      if (look) {
+        assertNotReplaced(key);
+        await verifyLock(key);
+      } else if (keys.get(key)?.lost) throw keys.get(key)!.lost;
       const { journal, created } = await openJournal(key);
       const file = journalOf(key);
-      const data = Buffer.from(formatRecords(records));
       // Emptied or written in place by another program: appending would be acknowledged into a journal
       // whose records are missing. The store then writes its whole state.
       if (journal.torn > 0) {
         const before = sizeOf(journal, file);
         if (before < journal.size || before > Math.max(journal.room, journal.size + journal.torn)) throw changedInPlace(key, fileOf(key), journal, before);
-      } else if (!hasSize(journal, journal.room, file)) throw changedInPlace(key, fileOf(key), journal, sizeOf(journal, file));
+      } else if (look && !hasSize(journal, journal.room, file)) throw changedInPlace(key, fileOf(key), journal, sizeOf(journal, file));
       try {
         if (journal.torn > 0) {
           // Only our own: what is past the whole records is cut, so no part of it can follow them later.
@@ -425,7 +436,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         journal.torn = Math.max(data.length, after - journal.size); // what is past `size` may be ours: a whole write cuts it anyway
         throw changedInPlace(key, fileOf(key), journal, after);
       }
-      await verifyLock(key);
+      await verifyLock(key, now.named);
       journal.size += data.length;
     },
     async readJournal(key) {

@@ -15,8 +15,11 @@ export interface FileLock {
    * live process holds the key by then.
    */
   verify(): Promise<void>;
-  /** True while the lock file is still ours: `verify` without its promise, for the append path. */
-  intact(): boolean;
+  /**
+   * True while the lock file is still ours: `verify` without its promise, for the append path.
+   * `named`: no name in its folder changed since it was last found ours (see folder-stamp.ts), so its path is not looked at.
+   */
+  intact(named?: boolean): boolean;
   /** Removes the lock file (only if it still is ours). */
   release(): Promise<void>;
 }
@@ -133,7 +136,8 @@ export async function acquireFileLock(folder: string, key: string): Promise<File
     }
   };
 
-  const intact = (): boolean => released || (lost === undefined && retaking === undefined && whatIsAt(held.file, held.open, 'check the lock file') === 'same');
+  const intact = (named = false): boolean =>
+    released || (lost === undefined && retaking === undefined && (named || whatIsAt(held.file, held.open, 'check the lock file') === 'same'));
 
   return {
     get file() {

@@ -95,7 +95,8 @@ export interface StorageAdapter {
    * adapter last wrote or read (a purged or deleted folder, a file swapped behind its back), so
    * that the store writes its whole state again instead of appending to what is gone. A lock whose
    * file was removed is taken again, or `LockLostError` is thrown when another process took it
-   * meanwhile. `append` makes the same checks before it writes and again once it is durable.
+   * meanwhile. `append` makes the same checks once its records are durable
+   * (and may make them before it writes).
    */
   verify?(key: string): Promise<void>;
   /**
