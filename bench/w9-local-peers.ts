@@ -5,6 +5,7 @@
 // SQLite (better-sqlite3) is left out: its install script must download a binary, which it cannot here.
 // BENCH_ONLY=W9 npm run bench runs just this workload (about 4 minutes); BENCH_SIZES picks the
 // sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { fmt, median, QUICK, SIZES, sizeLabel, TARGET_SIZE } from './harness.js';
@@ -94,6 +95,7 @@ export async function w9Run(log: Log): Promise<Section> {
     fixture = await buildOpenFixture(log, seeds.get(TARGET_SIZE)!.dir);
     const built = await build;
     const child = 'child' in built ? built.child : undefined;
+    flushWrites(log);
     const latencyRuns = new Map<string, W9Result[]>();
     const concurrentRuns = new Map<Peer, W9Result[]>();
     const openRuns = { journal: [] as OpenTimes[], snapshot: [] as OpenTimes[] };
@@ -356,4 +358,20 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
     bytesTable,
   ].join('\n');
   return { title: 'W9 local peers: durable updates against LevelDB, lmdb and the disk floor; import; open', body, checks };
+}
+
+/**
+ * Flushes what the earlier workloads and the seeding left in the page cache (sync(1)). Linux
+ * writes dirty pages back 30 s after they were dirtied, up to a tenth of the memory at a time: in
+ * a whole `npm run bench` that writeback fell on W9's first round and made every peer's durable
+ * write twice as slow as in the next two (floor A 0.49 against 0.21 ms).
+ */
+function flushWrites(log: Log): void {
+  const started = performance.now();
+  try {
+    execFileSync('sync', { timeout: 300_000 });
+    log(`W9 flushed the page cache's pending writes (sync, ${fmt(performance.now() - started)} ms)`);
+  } catch (error) {
+    log(`W9 could not flush pending writes first (${(error as Error).message}); the first round may measure their writeback`);
+  }
 }
