@@ -5,7 +5,6 @@
 // SQLite (better-sqlite3) is left out: its install script must download a binary, which it cannot here.
 // BENCH_ONLY=W9 npm run bench runs just this workload (about 4 minutes); BENCH_SIZES picks the
 // sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
-import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { fmt, median, QUICK, SIZES, sizeLabel, TARGET_SIZE } from './harness.js';
@@ -15,6 +14,7 @@ import {
   buildDist,
   buildOpenFixture,
   bundleChild,
+  flushWrites,
   importMs,
   inChild,
   seed,
@@ -95,7 +95,12 @@ export async function w9Run(log: Log): Promise<Section> {
     fixture = await buildOpenFixture(log, seeds.get(TARGET_SIZE)!.dir);
     const built = await build;
     const child = 'child' in built ? built.child : undefined;
-    flushWrites(log);
+    const flushStarted = performance.now();
+    log(
+      flushWrites()
+        ? `W9 flushed the writes W1–W8 and the seeding left pending (sync, ${fmt(performance.now() - flushStarted)} ms); so before each child`
+        : 'W9 could not flush pending writes (sync); a round may measure their writeback',
+    );
     const latencyRuns = new Map<string, W9Result[]>();
     const concurrentRuns = new Map<Peer, W9Result[]>();
     const openRuns = { journal: [] as OpenTimes[], snapshot: [] as OpenTimes[] };
@@ -331,7 +336,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
       built
         ? '`node` on bench/w9-child.ts bundled beside the library built as `npm run build` builds it, whose index.js it imports: ours runs as packed'
         : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
-    }), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
+    }), started once the page cache's pending writes are flushed (\`sync\`: the earlier workloads' and the seed copied for it, not written back during its timed writes), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
     '',
     `**1. One update until durable** (${SAMPLES} in a row after 20 warm-up ones, each timed; p99 by nearest rank):`,
     '',
@@ -358,20 +363,4 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
     bytesTable,
   ].join('\n');
   return { title: 'W9 local peers: durable updates against LevelDB, lmdb and the disk floor; import; open', body, checks };
-}
-
-/**
- * Flushes what the earlier workloads and the seeding left in the page cache (sync(1)). Linux
- * writes dirty pages back 30 s after they were dirtied, up to a tenth of the memory at a time: in
- * a whole `npm run bench` that writeback fell on W9's first round and made every peer's durable
- * write twice as slow as in the next two (floor A 0.49 against 0.21 ms).
- */
-function flushWrites(log: Log): void {
-  const started = performance.now();
-  try {
-    execFileSync('sync', { timeout: 300_000 });
-    log(`W9 flushed the page cache's pending writes (sync, ${fmt(performance.now() - started)} ms)`);
-  } catch (error) {
-    log(`W9 could not flush pending writes first (${(error as Error).message}); the first round may measure their writeback`);
-  }
 }
