@@ -33,9 +33,9 @@ describe('an append while the folder is unchanged does not stat the journal (fol
     await adapter.append!('K', [{ n: 3 }]);
     const journal = path.join(tempDir(), 'K.json.journal');
     const looked = lstatSync.mock.calls.map(([file]) => String(file));
-    // Once, after the write: the folder (its stamp) and the snapshot (written in place?); not the
-    // journal (the case at hand), nor the lock file, whose name the stamp covers too.
-    expect(looked.sort()).toEqual([tempDir(), path.join(tempDir(), 'K.json')].sort());
+    // The folder (its stamp) before the write; after it, the folder and the snapshot (written in
+    // place?). Not the journal (the case at hand), nor the lock file, whose name the stamp covers too.
+    expect(looked.sort()).toEqual([tempDir(), tempDir(), path.join(tempDir(), 'K.json')].sort());
     await change(journal);
     await expect(adapter.append!('K', [{ n: 4 }])).rejects.toThrow(StorageReplacedError);
     await release();

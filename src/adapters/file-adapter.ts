@@ -185,6 +185,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     journal.stamp = found === 'same' && value !== undefined ? settle(journal.stamp, value) : undefined;
     return found;
   };
+  /** Whether the folder's stamp is the one trusted for `journal`: no name in the folder changed since its last check. */
+  const namesKept = (journal: OpenJournal): boolean => LINUX && journal.stamp?.trusted === true && stampOf(folder) === journal.stamp.value;
   /**
    * Keeps `handle` as the key's snapshot (closing the one kept before), while this adapter holds
    * the key's lock: only a holder appends, and an unlocked reader (inspect) must not keep files open.
@@ -242,7 +244,8 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         `its lock file ${lock.file} was removed, and ${fileOf(key)} was written by another process meanwhile (it is left as it is)`,
       ));
     }
-    await lock.verify();
+    // Lost for good: no later append may write before finding so (its checks may come after its write).
+    await lock.verify().catch((error: unknown) => Promise.reject(error instanceof LockLostError ? (files!.lost = error) : error));
   };
 
   const openJournal = async (key: string): Promise<{ journal: OpenJournal; created: boolean }> => {
@@ -383,18 +386,20 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     },
     async append(key, records) {
       const data = Buffer.from(formatRecords(records));
-      const open = keys.get(key)?.journal;
-      // Looked at before the write only where the write could hide what changed: in a journal it
-      // creates, or when it sets the journal's size (cutting what is past the records, making
-      // room), which is how one emptied or cut by another program is found. Elsewhere the checks
-      // once the write is durable find whatever changed before it too (its record then sits in a
-      // removed or replaced file, or past a journal's end, never read), and the journal's fresh copy
-      // at opening keeps a former holder's writes off the live one. 4 system calls fewer an append.
-      const look = open === undefined || open.torn > 0 || open.size + data.length > open.room;
+      const files = keys.get(key);
+      if (files?.lost) throw files.lost;
+      const open = files?.journal;
+      // All the checks before the write too, unless the folder's stamp shows that no name in it
+      // changed (the lock file, snapshot and journal are those found last: no other process took
+      // the key) and the write sets no size (cutting a torn tail, making room: how a journal cut by
+      // another program is found). Then the snapshot's stat and the journal's read wait until the
+      // write is durable: what changed before it is found then (its record sits past a cut
+      // journal's zeros, or beside a snapshot written over, never acknowledged).
+      const look = open === undefined || open.torn > 0 || open.size + data.length > open.room || !namesKept(open);
       if (look) {
         assertNotReplaced(key);
         await verifyLock(key);
-      } else if (keys.get(key)?.lost) throw keys.get(key)!.lost;
+      }
       const { journal, created } = await openJournal(key);
       const file = journalOf(key);
       // Emptied or written in place by another program: appending would be acknowledged into a journal
@@ -402,7 +407,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       if (journal.torn > 0) {
         const before = sizeOf(journal, file);
         if (before < journal.size || before > Math.max(journal.room, journal.size + journal.torn)) throw changedInPlace(key, fileOf(key), journal, before);
-      } else if (look && !hasSize(journal, journal.room, file)) throw changedInPlace(key, fileOf(key), journal, sizeOf(journal, file));
+      } else if (look && !intact(journal, file)) throw changedInPlace(key, fileOf(key), journal, sizeOf(journal, file));
       try {
         if (journal.torn > 0) {
           // Only our own: what is past the whole records is cut, so no part of it can follow them later.
@@ -431,7 +436,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
-      if (!hasSize(journal, journal.room, file)) {
+      if (!intact(journal, file)) {
         const after = sizeOf(journal, file);
         journal.torn = Math.max(data.length, after - journal.size); // what is past `size` may be ours: a whole write cuts it anyway
         throw changedInPlace(key, fileOf(key), journal, after);
@@ -498,17 +503,29 @@ function openedJournal(handle: fs.FileHandle, stats: Stats, size: number): OpenJ
 }
 
 /**
- * Whether the journal is `size` bytes long, found by reading at its end: a stat of the journal
- * would cost its next append 0.1 ms (folder-stamp.ts), a read does not.
+ * Whether the journal is as this adapter left it: its room's size (the file ends there), and its
+ * records' last newline where they end (a journal cut below them reads zeros there once written
+ * past, whatever its size). By reads: a stat of the journal would cost its next append 0.1 ms
+ * (folder-stamp.ts), a read does not.
  */
-function hasSize(journal: OpenJournal, size: number, file: string): boolean {
+function intact(journal: OpenJournal, file: string): boolean {
+  const { room, size } = journal;
+  return (
+    probe(journal, file, room > 0 ? 2 : 1, Math.max(0, room - 1)) === Math.min(room, 1) &&
+    (size === 0 || (probe(journal, file, 1, size - 1) === 1 && PROBE[0] === NEWLINE))
+  );
+}
+
+/** Reads `length` bytes of the journal at `position` into PROBE; returns how many it read. */
+function probe(journal: OpenJournal, file: string, length: number, position: number): number {
   try {
-    return readSync(journal.handle.fd, PROBE, 0, size > 0 ? 2 : 1, Math.max(0, size - 1)) === Math.min(size, 1);
+    return readSync(journal.handle.fd, PROBE, 0, length, position);
   } catch (error) {
     throw storageErrorFrom(error, 'check the journal', file);
   }
 }
 const PROBE = Buffer.alloc(2);
+const NEWLINE = 0x0a;
 
 function sizeOf(journal: OpenJournal, file: string): number {
   try {
