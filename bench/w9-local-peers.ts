@@ -7,14 +7,13 @@
 // sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { fmt, median, QUICK, SIZES, sizeLabel, TARGET_SIZE } from './harness.js';
+import { flushWrites, fmt, median, QUICK, SIZES, sizeLabel, TARGET_SIZE } from './harness.js';
 import { check, mdTable, times, type Check, type Section } from './report.js';
 import {
   BUILD_DIR,
   buildDist,
   buildOpenFixture,
   bundleChild,
-  flushWrites,
   importMs,
   inChild,
   seed,

@@ -1,13 +1,13 @@
 // W9's parts that are not the measurement: its constants, the child-process runner, and the
 // files it measures on (seeded stores, the open fixture, the built library).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EMPTY } from 'rxjs';
 import { createPersistentStore, fileAdapter, KeyedMap } from '../src/index.js';
-import { collectGarbage, keyedState, keyOf, sizeLabel, TARGET_SIZE, tempDir } from './harness.js';
+import { collectGarbage, flushWrites, keyedState, keyOf, sizeLabel, TARGET_SIZE, tempDir } from './harness.js';
 
 export const W9_PEERS = ['ours', 'leveldb', 'lmdb', 'floorA', 'floorB', 'floorC'] as const;
 export type Peer = (typeof W9_PEERS)[number];
@@ -60,20 +60,6 @@ export async function inChild<R>(args: readonly string[], what: string, { seed, 
     return JSON.parse(await run(['--expose-gc', ...script, ...args.map((a) => (a === '<dir>' ? dir : a))], what)) as R;
   } finally {
     remove();
-  }
-}
-
-/**
- * Flushes what is pending in the page cache (sync(1)); false where that failed. Linux writes dirty
- * pages back 30 s after they were dirtied: a seed copied for one child (10 MB at 200k entries, 50
- * at 1M), or what W1–W8 wrote, was otherwise written back during another peer's timed writes.
- */
-export function flushWrites(): boolean {
-  try {
-    execFileSync('sync', { timeout: 300_000 });
-    return true;
-  } catch {
-    return false;
   }
 }
 
