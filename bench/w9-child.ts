@@ -13,7 +13,7 @@ import { EMPTY } from 'rxjs';
 import { JOURNAL_ROOM_BYTES } from '../src/adapters/file-adapter.js';
 import { createPersistentStore, fileAdapter, KeyedMap, memoryAdapter } from '../src/index.js';
 import { keyOf, median, quantile, settle, timeMs } from './harness.js';
-import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, type Peer, type W9Result } from './w9-setup.js';
+import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, W9_WARM_UP, type Peer, type W9Result } from './w9-setup.js';
 
 /** A peer ready to make one new key durable per call. */
 interface Durable {
@@ -45,9 +45,6 @@ async function warmUpJit(): Promise<void> {
   }
   await store.close();
 }
-
-/** Durable updates each peer makes before it is timed. */
-const WARM_UP = 300;
 
 /** Opens `peer` in `dir` holding `entries` keys; its `put(i)` adds the key `entries + i`, durably. */
 async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durable> {
@@ -144,7 +141,7 @@ async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durab
 /** One durable update at a time, each timed; bytes sent to the device over all of them. */
 async function latency(peer: Peer, entries: number, dir: string, samples: number): Promise<W9Result> {
   const durable = await openPeer(peer, entries, dir);
-  for (let i = 0; i < WARM_UP; i++) await durable.put(-1 - i); // keys below `entries` exist already
+  for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i); // keys below `entries` exist already
   await settle();
   const times: number[] = [];
   const bytesBefore = writeBytes();
@@ -171,7 +168,7 @@ async function summary(durable: Durable, times: number[], started: number, bytes
 /** W9_PRODUCERS async loops in this process, each one durable update at a time, for `ms`. */
 async function concurrent(peer: Peer, entries: number, dir: string, ms: number): Promise<W9Result> {
   const durable = await openPeer(peer, entries, dir);
-  for (let i = 0; i < WARM_UP; i++) await durable.put(-1 - i);
+  for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i);
   await settle();
   const times: number[] = [];
   let next = 0;

@@ -20,6 +20,7 @@ import {
   PROBE_BATCH,
   W9_PRODUCERS,
   W9_RECORD,
+  W9_WARM_UP,
   type Log,
   type OpenFixture,
   type Peer,
@@ -337,7 +338,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
         : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
     }), started once the page cache's pending writes are flushed (\`sync\`: the earlier workloads' and the seed copied for it, not written back during its timed writes), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
     '',
-    `**1. One update until durable** (${SAMPLES} in a row after 20 warm-up ones, each timed; p99 by nearest rank):`,
+    `**1. One update until durable** (${SAMPLES} in a row after ${W9_WARM_UP.toLocaleString('en')} warm-up ones, each timed; p99 by nearest rank):`,
     '',
     latencyTable,
     '',
