@@ -15,6 +15,19 @@ const tempDir = useTempDir('journal-changed-meanwhile');
 const record = (n: number, bytes: number) => ({ n, p: 'x'.repeat(bytes - JSON.stringify({ n, p: '' }).length - 1) });
 
 const replayed = async (dir: string) => (await fileAdapter({ dir }).readJournal!('K'))?.length;
+const lines = (values: unknown[]) => values.map((value) => `${JSON.stringify(value)}\n`).join('');
+const stampTrusted = () => new Promise((resolve) => setTimeout(resolve, 60)); // seen unchanged over 20 ms: the next append looks only after its write
+
+/** Holds K with a journal of `count` records ({"seq":n}, 10 bytes each), the folder's stamp trusted. */
+async function holding(dir: string, count: number) {
+  const adapter = fileAdapter({ dir });
+  const release = await adapter.lock!('K');
+  await adapter.write('K', { n: 0 });
+  await adapter.append!('K', [{ seq: 1 }]);
+  await stampTrusted();
+  for (let seq = 2; seq <= count; seq++) await adapter.append!('K', [{ seq }]);
+  return { adapter, release };
+}
 
 describe('file adapter: a journal cut by another program between two appends', () => {
   test('the append that then fills its room exactly is refused, not acknowledged past zeros', async () => {
@@ -38,7 +51,7 @@ describe('file adapter: a journal cut by another program between two appends', (
     const release = await adapter.lock!('K');
     await adapter.write('K', { n: 0 });
     await adapter.append!('K', [{ seq: 1 }]);
-    await new Promise((resolve) => setTimeout(resolve, 60)); // the folder's stamp trusted: the next append looks only after its write
+    await stampTrusted();
     await adapter.append!('K', [{ seq: 2 }]);
     await fs.truncate(path.join(dir, 'K.json.journal'), 0);
     await expect(adapter.append!('K', [{ seq: 3 }])).rejects.toThrow(StorageReplacedError);
@@ -46,6 +59,58 @@ describe('file adapter: a journal cut by another program between two appends', (
     await expect(adapter.append!('K', [{ seq: 3 }])).rejects.toThrow(StorageReplacedError);
     await release();
     expect(await replayed(dir)).toBe(0);
+  });
+});
+
+describe('file adapter: a journal written in place by another program between two appends (the same file: no name changes)', () => {
+  test('with whole records as long as ours, the append that fills the room exactly is refused', async () => {
+    const dir = tempDir();
+    const adapter = fileAdapter({ dir });
+    const release = await adapter.lock!('K');
+    await adapter.write('K', { n: 0 });
+    const fill = JOURNAL_ROOM_BYTES / 64 + 1; // records of 64 bytes: the last one fills the room exactly
+    await adapter.append!('K', [record(1, 64)]);
+    await stampTrusted();
+    for (let n = 2; n < fill; n++) await adapter.append!('K', [record(n, 64)]);
+    // Its lines end where ours did: once written past, the file ends at the room's end, a newline where our records ended.
+    await fs.writeFile(path.join(dir, 'K.json.journal'), lines(Array.from({ length: fill - 1 }, (_, i) => record(100_000 + i, 64))));
+    await expect(adapter.append!('K', [record(fill, 64)])).rejects.toThrow(StorageReplacedError);
+    await release();
+  });
+
+  test('an append tried again after the refusal (no whole write between) is refused again, and cuts nothing', async () => {
+    const dir = tempDir();
+    const { adapter, release } = await holding(dir, 4);
+    const journal = path.join(dir, 'K.json.journal');
+    await fs.writeFile(journal, lines([1, 2, 3, 4, 5].map((bad) => ({ bad })))); // a newline where our records ended
+    await expect(adapter.append!('K', [{ seq: 5 }])).rejects.toThrow(StorageReplacedError);
+    // Found after its write, which took the place of that program's fifth line (the store's whole write empties the journal next anyway).
+    const refused = await fs.readFile(journal);
+    await expect(adapter.append!('K', [{ seq: 5, n: 'tried again' }])).rejects.toThrow(StorageReplacedError);
+    await release();
+    expect(await fs.readFile(journal)).toEqual(refused); // nothing written again (found in review: taken for a torn tail of ours, it was cut and the record acknowledged)
+  });
+
+  test("another program's record appended past the room is not cut by a retried append", async () => {
+    const dir = tempDir();
+    const { adapter, release } = await holding(dir, 4);
+    await fs.appendFile(path.join(dir, 'K.json.journal'), lines([{ other: 1 }]));
+    await expect(adapter.append!('K', [{ seq: 5 }])).rejects.toThrow(StorageReplacedError);
+    await expect(adapter.append!('K', [{ seq: 5 }])).rejects.toThrow(StorageReplacedError);
+    expect((await fs.readFile(path.join(dir, 'K.json.journal'), 'utf8')).includes('{"other":1}\n')).toBe(true);
+    await release();
+  });
+
+  test('a whole write then starts the journal afresh, and appends go on', async () => {
+    const dir = tempDir();
+    const { adapter, release } = await holding(dir, 4);
+    await fs.appendFile(path.join(dir, 'K.json.journal'), lines([{ other: 1 }]));
+    await expect(adapter.append!('K', [{ seq: 5 }])).rejects.toThrow(StorageReplacedError);
+    await adapter.write('K', { n: 5 });
+    await adapter.append!('K', [{ seq: 6 }]);
+    await release();
+    const journal = path.join(dir, 'K.json.journal');
+    expect(parseJournal(await fs.readFile(journal), 'K', journal)).toEqual([{ seq: 6 }]);
   });
 });
 
@@ -64,8 +129,8 @@ describe('file adapter: a holder whose lock file was removed, the key then taken
       await waitForLine(holder, /^ready \d+/);
       await expect(adapter.append!('K', [{ seq: 3 }])).rejects.toThrow(LockLostError);
       await expect(adapter.append!('K', [{ seq: 4 }])).rejects.toThrow(LockLostError);
-      // Once the folder's stamp is trusted again (seen unchanged over 20 ms), an append would look only after its write.
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await stampTrusted(); // trusted again: an append would look only after its write
+
       await expect(adapter.append!('K', [{ seq: 5 }])).rejects.toThrow(LockLostError);
       await expect(adapter.append!('K', [{ seq: 6 }])).rejects.toThrow(LockLostError);
       expect(parseJournal(await fs.readFile(journal), 'K', journal)).toEqual([{ seq: 1 }, { seq: 2 }]); // what the new holder reads

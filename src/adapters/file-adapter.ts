@@ -75,6 +75,11 @@ interface OpenJournal extends OpenFile {
    * was changed by someone else.
    */
   torn: number;
+  /**
+   * Another program's change, found after an append's write: every later append is refused with
+   * it until a whole write empties the journal (what is past `size` is not ours to cut).
+   */
+  changed?: StorageReplacedError;
   /** The folder's stamp, kept while the journal is found at its path (see folder-stamp.ts). */
   stamp?: FolderStamp;
 }
@@ -367,6 +372,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       journal.size = 0;
       journal.room = 0;
       journal.torn = 0;
+      journal.changed = undefined;
     },
     async verify(key) {
       fileOf(key);
@@ -389,13 +395,15 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
       const files = keys.get(key);
       if (files?.lost) throw files.lost;
       const open = files?.journal;
+      if (open?.changed) throw open.changed;
       // All the checks before the write too, unless the folder's stamp shows that no name in it
       // changed (the lock file, snapshot and journal are those found last: no other process took
-      // the key) and the write sets no size (cutting a torn tail, making room: how a journal cut by
-      // another program is found). Then the snapshot's stat and the journal's read wait until the
-      // write is durable: what changed before it is found then (its record sits past a cut
-      // journal's zeros, or beside a snapshot written over, never acknowledged).
-      const look = open === undefined || open.torn > 0 || open.size + data.length > open.room || !namesKept(open);
+      // the key) and the write ends short of the room's end (so that the file's end still shows
+      // any change of its length) and sets no size (cutting a torn tail, making room). Then the
+      // snapshot's stat and the journal's reads wait until the write is durable: what another
+      // program changed before it is found then, and the record (past a cut journal's zeros, in
+      // one written over, or beside a snapshot written over) is refused, never acknowledged.
+      const look = open === undefined || open.torn > 0 || open.size + data.length >= open.room || !namesKept(open);
       if (look) {
         assertNotReplaced(key);
         await verifyLock(key);
@@ -436,11 +444,7 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
         await closeJournal(key);
         throw new StorageReplacedError(key, fileOf(key), why);
       }
-      if (!intact(journal, file)) {
-        const after = sizeOf(journal, file);
-        journal.torn = Math.max(data.length, after - journal.size); // what is past `size` may be ours: a whole write cuts it anyway
-        throw changedInPlace(key, fileOf(key), journal, after);
-      }
+      if (!intact(journal, file)) throw (journal.changed = changedInPlace(key, fileOf(key), journal, sizeOf(journal, file)));
       await verifyLock(key, now.named);
       journal.size += data.length;
     },
