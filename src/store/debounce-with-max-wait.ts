@@ -17,7 +17,7 @@ export function debounceWithMaxWait<T>(dueMs: number, maxWaitMs: number, schedul
       // One timer per burst too, checked when it fires: cancelling and setting one per value
       // (as rxjs's scheduler does it, a setInterval each) cost about 1 µs of each update.
       let quiet: Subscription | undefined;
-      // Its own timer, set once per burst: were it re-set with each value (as the debounce is), a
+      // Its own timer, set once per burst and never moved: were it re-set with each value, a
       // stream faster than the scheduler's shortest delay would cancel it forever.
       let deadline: Subscription | undefined;
 
