@@ -3,7 +3,7 @@
 // open costs of the library (issue 19). Every figure comes from a fresh child process
 // (bench/w9-child.ts); peers are interleaved, in 3 rounds, and the medians across rounds reported.
 // SQLite (better-sqlite3) is left out: its install script must download a binary, which it cannot here.
-// BENCH_ONLY=W9 npm run bench runs just this workload (about 4 minutes); BENCH_SIZES picks the
+// BENCH_ONLY=W9 npm run bench runs just this workload (about 3 minutes); BENCH_SIZES picks the
 // sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
