@@ -14,8 +14,9 @@ export type Peer = (typeof W9_PEERS)[number];
 export const W9_PRODUCERS = 8;
 /**
  * Durable updates each peer makes before it is timed: the steady state of a running job. Ours
- * gets faster over its first ~2,000 (0.33 → 0.21 ms per update at 200k, in blocks of 300, while
- * V8 optimizes the durable path); LevelDB's and the floors' are flat after the first 300.
+ * gets faster over its first ~2,000 (0.33 → 0.21 ms per update at 200k, in blocks of 300: V8's
+ * optimizing compiler at work, most likely, not measured apart); LevelDB's and the floors' are
+ * flat after the first 300.
  */
 export const W9_WARM_UP = 3_000;
 export const W9_KEY = 'W9';
