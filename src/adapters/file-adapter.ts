@@ -185,13 +185,13 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
    */
   const journalAt = (key: string, journal: OpenJournal): ReturnType<typeof whatIsAt> | 'named' => {
     const value = LINUX ? stampOf(folder) : undefined; // before the name is looked at: a change after it changes the stamp
-    if (value !== undefined && journal.stamp?.trusted && journal.stamp.value === value) return 'named';
+    if (stampKept(journal, value)) return 'named';
     const found = whatIsAt(journalOf(key), journal, 'check the journal');
     journal.stamp = found === 'same' && value !== undefined ? settle(journal.stamp, value) : undefined;
     return found;
   };
-  /** Whether the folder's stamp is the one trusted for `journal`: no name in the folder changed since its last check. */
-  const namesKept = (journal: OpenJournal): boolean => LINUX && journal.stamp?.trusted === true && stampOf(folder) === journal.stamp.value;
+  /** Whether the folder's stamp now is the one trusted for `journal`: no name in the folder changed since its last check. */
+  const namesKept = (journal: OpenJournal): boolean => LINUX && stampKept(journal, stampOf(folder));
   /**
    * Keeps `handle` as the key's snapshot (closing the one kept before), while this adapter holds
    * the key's lock: only a holder appends, and an unlocked reader (inspect) must not keep files open.
@@ -500,6 +500,10 @@ export function fileAdapter({ dir = defaultStorageDir() }: FileAdapterOptions = 
     },
   };
 }
+
+/** Whether `value`, the folder's stamp just taken, is the one trusted for `journal` (see folder-stamp.ts). */
+const stampKept = (journal: OpenJournal, value: string | undefined): boolean =>
+  value !== undefined && journal.stamp?.trusted === true && journal.stamp.value === value;
 
 /** An open journal whose whole records end at `size`: whatever the file holds past them is cut before the next append. */
 function openedJournal(handle: fs.FileHandle, stats: Stats, size: number): OpenJournal {
