@@ -150,10 +150,11 @@ export const PROBE_BATCH = 100;
 /**
  * A store of 200k entries whose journal is just under the compaction threshold, found by running
  * the library itself (so the threshold is whatever src decides; the file adapter weighs changes
- * and bytes, not records): a first run makes PROBE_BATCH one-change updates per write (each its
- * own op, weighed as it would be in a record of its own) until a compaction empties the journal;
- * a second writes one change per record, as many as the writes before the one that made
- * compaction due held, and closes without compacting. Both on tmpfs where there is one (an
+ * and bytes, not records): a first run makes PROBE_BATCH one-change updates per write (their
+ * changes joined in one op of one record) until a compaction empties the journal; a second writes
+ * one change per record, as many as the writes before the one that made compaction due held,
+ * and closes without compacting (or, when one-change records, heavier a change, made compaction
+ * due sooner, is built again just under where they did). Both on tmpfs where there is one (an
  * fdatasync there costs nothing); the files are then copied to the disk's temp folder.
  */
 export async function buildOpenFixture(log: Log, seeded: string): Promise<OpenFixture> {
@@ -174,7 +175,7 @@ export async function buildOpenFixture(log: Log, seeded: string): Promise<OpenFi
     let last = 0;
     let crossed = -1;
     for (let w = 0; w < writes && crossed < 0; w++) {
-      // One update per change: each its own op in the record, weighed as a record of its own would be.
+      // One update per change; in a write of several, their changes are joined in one op.
       for (let i = 0; i < perWrite; i++) store.update((s) => void s.seen.set(keyOf(TARGET_SIZE + w * perWrite + i), true));
       await store.flush();
       // A compaction runs right after the write that made it due, before the next write lands.
@@ -195,8 +196,8 @@ export async function buildOpenFixture(log: Log, seeded: string): Promise<OpenFi
     log(
       `W9 open fixture: compaction became due within changes ${records.toLocaleString('en')}–${(records + PROBE_BATCH).toLocaleString('en')}; building a journal of ${records.toLocaleString('en')} one-change records`,
     );
-    // A record's own JSON counts toward its weight: one-change records reach the threshold in fewer
-    // changes than batched ones. Then the journal is built again, just under where they did.
+    // A record's and an op's own JSON count toward its weight: one-change records reach the threshold
+    // in fewer changes than batched ones. Then the journal is built again, just under where they did.
     const early = await fill(builtDir, records, 1);
     if (early >= 0) {
       records = Math.max(0, early - 1 - PROBE_BATCH);

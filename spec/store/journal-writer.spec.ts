@@ -214,6 +214,54 @@ describe('journal writer', () => {
     expect(journalOf(records)).toEqual([]);
   });
 
+  test('updates in a row that change one map are one op in the record, their changes in order; an op elsewhere between them keeps them apart', async () => {
+    const records = new Map<string, string>();
+    const initial = { n: 0, seen: new KeyedMap<number>(), other: new KeyedMap<number>() };
+    const store = await createPersistentStore({ key: 'J', initial, adapter: memoryAdapter({ records }), events: EMPTY, compactOnClose: false });
+    store.update((s) => void s.seen.set('a', 1));
+    await store.flush(); // the snapshot
+    store.update((s) => void s.seen.set('a', 2));
+    store.update((s) => void s.seen.set('b', 1));
+    store.update((s) => void s.n++);
+    store.update((s) => void s.seen.set('c', 1));
+    store.update((s) => void s.seen.delete('a'));
+    store.update((s) => void s.other.set('x', 1));
+    store.update((s) => void s.seen.set('a', 3));
+    await store.flush();
+    expect(journalOf(records)).toEqual([
+      {
+        seq: 1,
+        ops: [
+          {
+            op: 'map',
+            path: ['seen'],
+            changes: [
+              ['set', 'a', 2],
+              ['set', 'b', 1],
+            ],
+          },
+          { op: 'replace', path: ['n'], value: 1 },
+          {
+            op: 'map',
+            path: ['seen'],
+            changes: [
+              ['set', 'c', 1],
+              ['delete', 'a'],
+            ],
+          },
+          { op: 'map', path: ['other'], changes: [['set', 'x', 1]] },
+          { op: 'map', path: ['seen'], changes: [['set', 'a', 3]] },
+        ],
+      },
+    ]);
+    await store.close();
+    const again = await createPersistentStore({ key: 'J', initial, adapter: memoryAdapter({ records }), events: EMPTY });
+    expect([...again.getState().seen]).toEqual([...store.getState().seen]);
+    expect(again.getState().seen.get('a')).toBe(3);
+    expect(again.getState().other.get('x')).toBe(1);
+    await again.close();
+  });
+
   test('a failed append is sent again with the same number, and a duplicate is skipped on replay', async () => {
     const records = new Map<string, string>();
     const inner = memoryAdapter({ records });

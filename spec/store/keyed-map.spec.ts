@@ -187,9 +187,16 @@ describe('KeyedMap', () => {
       expect(journal.trim().split('\n')).toHaveLength(1);
       expect(JSON.parse(journal)).toEqual({
         seq: 1,
+        // The two updates' changes of one map, joined into one op, in order.
         ops: [
-          { op: 'map', path: ['seen'], changes: [['set', 'https://example.com/new', true]] },
-          { op: 'map', path: ['seen'], changes: [['delete', 'https://example.com/1']] },
+          {
+            op: 'map',
+            path: ['seen'],
+            changes: [
+              ['set', 'https://example.com/new', true],
+              ['delete', 'https://example.com/1'],
+            ],
+          },
         ],
       });
       await store.close();

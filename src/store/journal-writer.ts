@@ -2,7 +2,8 @@ import type { StorageAdapter } from '../adapters/storage-adapter.js';
 import { ConflictError, CorruptStateError, LockLostError, StorageReplacedError, ValueTooLargeError, errorMessage } from '../errors.js';
 import { wrap } from './envelope.js';
 import type { Hydrated, JournalRecord } from './hydrate.js';
-import { applyJournalRecords, weighOps, type JournalOp } from './journal-ops.js';
+import { applyJournalRecords, weighOps, type JournalOp, type Path } from './journal-ops.js';
+import type { MapChange } from './keyed-map.js';
 import type { Notices } from './notices.js';
 import { applyRecipe, type Recipe } from './recipe.js';
 import { freezeAndWeigh, type Weight } from './revive.js';
@@ -68,6 +69,11 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
   let journalRecords = 0;
   let recorded: JournalOp[] = [];
   /**
+   * The last op of `recorded` when it is a map op this writer made by joining two or more (see
+   * `recordOp`): its changes are its own to extend. Any other op may be held elsewhere as well.
+   */
+  let joined: { readonly op: 'map'; readonly path: Path; readonly changes: MapChange[] } | undefined;
+  /**
    * Records numbered but not yet durable, in the batches they were first sent in, each with the
    * state and lineage it completes. After a failed append each batch is sent again unchanged, on
    * its own: a batch whose answer was lost is then recognised as landed (never merged with later
@@ -93,6 +99,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     journalWeight = { ...from.journalWeight };
     journalRecords = from.journalRecords;
     recorded = [];
+    joined = undefined;
     unsent = [];
     durable = from.needsSnapshot ? undefined : { state: from.state, seq: from.seq, writes: from.writes };
     unstoredBase =
@@ -181,6 +188,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
       addTo(journalWeight, weighOps(recorded));
       recorded = [];
     }
+    joined = undefined; // its record is being written, or (on failure) it comes back as another's op
     const atSeq = seq;
     const takenUnsent = unsent;
     try {
@@ -233,6 +241,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
       seq = records.at(-1)?.seq ?? base!.seq;
       durable = { state, seq, writes: withRecordWrites(base!.writes, records) };
       recorded = [];
+      joined = undefined;
       unsent = [];
       journalRecords += records.length;
       for (const record of records) addTo(journalWeight, weighOps(record.ops));
@@ -255,10 +264,27 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
     let next = base;
     for (const recipe of unwritten) {
       const run = applyRecipe(next, recipe);
-      for (const op of run.ops) recorded.push(op);
+      for (const op of run.ops) recordOp(op);
       next = run.next;
     }
     store.set(next);
+  }
+
+  /**
+   * Adds `op` to what the next write records. A map op on the same map as the op before it joins
+   * that op: one op per run of changes to a map, not one per update. A record of 8 updates that
+   * each set one URL (8 producers) then takes 49 bytes of journal a change, not 87, weighs 67
+   * rather than 95 (weighOps), and so the journal is compacted about 30 % less often. Replayed,
+   * the joined changes apply in the same order.
+   */
+  function recordOp(op: JournalOp): void {
+    const last = recorded.at(-1);
+    if (op.op !== 'map' || last?.op !== 'map' || !samePath(last.path, op.path)) {
+      recorded.push(op);
+      return;
+    }
+    if (last !== joined) recorded[recorded.length - 1] = joined = { op: 'map', path: last.path, changes: last.changes.slice() };
+    for (const change of op.changes) joined.changes.push(change);
   }
 
   const pending = (): boolean => recorded.length > 0 || unsent.length > 0;
@@ -266,7 +292,7 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
   return {
     /** The ops of one update, and (with onConflict 'rebase') its recipe, to be written by the next `persist`. */
     record(ops: readonly JournalOp[], recipe: Recipe<T>): void {
-      for (const op of ops) recorded.push(op);
+      for (const op of ops) recordOp(op);
       if (rebasing) unwritten.push(recipe);
     },
 
@@ -336,6 +362,12 @@ export function createJournalWriter<T>({ key, adapter, version, notices, loaded,
 /** The journal's weight at which a state of `state`'s weight is compacted, in values or in bytes (whichever comes first). */
 export function compactionBounds(state: Weight, fraction = COMPACT_FRACTION): Weight {
   return { values: Math.max(MIN_COMPACT_VALUES, state.values / fraction), bytes: Math.max(MIN_COMPACT_BYTES, state.bytes / fraction) };
+}
+
+function samePath(a: Path, b: Path): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function addTo(sum: Weight, weight: Weight): void {
