@@ -3,8 +3,8 @@ import { formatRecords, journalEnd, parseJournal } from '../../src/adapters/jour
 import { CorruptStateError } from '../../src/errors.js';
 
 const record = (seq: number, text = `page ${seq}`): { seq: number; ops: unknown[] } => ({ seq, ops: [{ op: 'replace', path: ['note'], value: text }] });
-/** More bytes than one parse takes at a time (8 MiB), as text and as bytes. */
-const CHUNKS = 9 << 20;
+/** 9 MiB: a journal read in more than one piece of 64 KiB, 1 MiB or 8 MiB. */
+const LARGE = 9 << 20;
 
 function parseBoth(text: string): unknown[] {
   const fromText = parseJournal(text, 'K', 'K.journal');
@@ -35,16 +35,16 @@ describe('parseJournal', () => {
     expect(journalEnd(`${text}{"se`)).toBe(text.length);
   });
 
-  test('a journal of several chunks reads whole, the records on both sides of each cut included', () => {
-    const records = Array.from({ length: Math.ceil(CHUNKS / 60) }, (_, i) => record(i + 1));
+  test('a large journal reads whole', () => {
+    const records = Array.from({ length: Math.ceil(LARGE / 60) }, (_, i) => record(i + 1));
     const text = formatRecords(records);
-    expect(text.length).toBeGreaterThan(CHUNKS);
+    expect(text.length).toBeGreaterThan(LARGE);
     // Compared as text: jest's deep equality takes seconds on 150,000 records.
     expect(JSON.stringify(parseBoth(text))).toBe(JSON.stringify(records));
   });
 
-  test('one record longer than a chunk reads whole, with the records around it', () => {
-    const records = [record(1), record(2, 'x'.repeat(CHUNKS)), record(3)];
+  test('one record of 9 MiB reads whole, with the records around it', () => {
+    const records = [record(1), record(2, 'x'.repeat(LARGE)), record(3)];
     expect(JSON.stringify(parseBoth(formatRecords(records)))).toBe(JSON.stringify(records));
   });
 
@@ -55,10 +55,13 @@ describe('parseJournal', () => {
     const joined = formatRecords([record(3), record(4)]).replace('\n', ',');
     expect(corruption(good + joined).message).toMatch(/journal line 3 is not valid JSON/);
     expect(corruption(`${good}\n${formatRecords([record(3)])}`).message).toMatch(/journal line 3 is not valid JSON/);
+    // Damage on two lines that makes up for itself: a newline within a value, a comma where one ended.
+    const broken = `${good}{"seq":3,"ops":[{"op":"replace","path":["n"],"value":[1\n2]}]},{"seq":4,"ops":[]}\n`;
+    expect(corruption(broken).message).toMatch(/journal line 3 is not valid JSON/);
   });
 
-  test('a bad line past the first chunk is named by its line in the whole journal', () => {
-    const records = Array.from({ length: Math.ceil(CHUNKS / 60) }, (_, i) => record(i + 1));
+  test('a bad line deep in a large journal is named by its line', () => {
+    const records = Array.from({ length: Math.ceil(LARGE / 60) }, (_, i) => record(i + 1));
     const text = `${formatRecords(records)}[1,\n${formatRecords([record(records.length + 1)])}`;
     expect(corruption(text).message).toMatch(new RegExp(`journal line ${records.length + 1} is not valid JSON`));
   });
