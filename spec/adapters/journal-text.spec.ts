@@ -12,16 +12,19 @@ function parseBoth(text: string): unknown[] {
   return fromText;
 }
 
+/** The error parsing `text` throws, the same read as text and as bytes. */
 function corruption(text: string): CorruptStateError {
-  for (const journal of [text, Buffer.from(text)]) {
+  const [fromText, fromBytes] = [text, Buffer.from(text)].map((journal) => {
     try {
       parseJournal(journal, 'K', 'K.journal');
     } catch (error) {
       expect(error).toBeInstanceOf(CorruptStateError);
       return error as CorruptStateError;
     }
-  }
-  throw new Error('parsed without an error');
+    throw new Error(`parsed without an error, as ${typeof journal === 'string' ? 'text' : 'bytes'}`);
+  });
+  expect(fromBytes!.message).toBe(fromText!.message);
+  return fromText!;
 }
 
 describe('parseJournal', () => {
@@ -58,6 +61,9 @@ describe('parseJournal', () => {
     // Damage on two lines that makes up for itself: a newline within a value, a comma where one ended.
     const broken = `${good}{"seq":3,"ops":[{"op":"replace","path":["n"],"value":[1\n2]}]},{"seq":4,"ops":[]}\n`;
     expect(corruption(broken).message).toMatch(/journal line 3 is not valid JSON/);
+    // A byte order mark is no JSON, at the start or further on, read as text or as bytes.
+    expect(corruption(`\uFEFF${good}`).message).toMatch(/journal line 1 is not valid JSON/);
+    expect(corruption(`${good}\uFEFF${formatRecords([record(3)])}`).message).toMatch(/journal line 3 is not valid JSON/);
   });
 
   test('a bad line deep in a large journal is named by its line', () => {

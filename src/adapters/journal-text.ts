@@ -30,30 +30,50 @@ export function journalEnd(journal: string | Uint8Array): number {
 }
 
 /**
- * Parses a journal, as text or as its bytes, line by line, up to `journalEnd`: bytes are never
- * decoded whole, so a journal larger than the longest string an engine can hold (about 512 MB in
- * V8) still reads. Any whole line that is not one JSON value is corruption, named by its number.
- * (Many lines parsed as one JSON list, checked by its count, saved 5 to 10 ms on 10,000 records;
- * but damage on two lines could make up for each other and pass as records nobody wrote.)
+ * Bytes of whole lines decoded at a time (8 MiB). One decode for many lines, then a `JSON.parse`
+ * per line, took 37 ms where a decode per line took 44–48 (10,000 records, a fresh process);
+ * and a journal larger than the longest string an engine can hold (about 512 MB in V8) still
+ * reads, a piece at a time.
+ */
+const DECODE_PIECE = 8 << 20;
+
+/**
+ * Parses a journal, as text or as its bytes, line by line, up to `journalEnd`. Any whole line
+ * that is not one JSON value is corruption, named by its number (a byte order mark is no JSON:
+ * never skipped). (Many lines parsed as one JSON list, checked by its count, was no faster, and
+ * damage on two lines could make up for each other and pass as records nobody wrote.)
  *
  * @example parseJournal(Buffer.from('{"seq":1}\n{"se'), 'K', 'K.json.journal'); // [{ seq: 1 }]
  */
 export function parseJournal(journal: string | Uint8Array, key: string, location: string): unknown[] {
   const records: unknown[] = [];
-  const text = typeof journal === 'string';
   const end = journalEnd(journal);
-  let start = 0;
-  let line = 1;
-  while (start < end) {
-    const stop = text ? journal.indexOf('\n', start) : journal.indexOf(NEWLINE, start);
-    const source = text ? journal.slice(start, stop) : (decoder ??= new TextDecoder()).decode(journal.subarray(start, stop));
-    try {
-      records.push(JSON.parse(source));
-    } catch (error) {
-      throw new CorruptStateError(key, location, `journal line ${line} is not valid JSON (${(error as Error).message})`, { cause: error });
+  if (typeof journal === 'string') {
+    parseLines(journal.slice(0, end), records, key, location);
+    return records;
+  }
+  for (let start = 0; start < end;) {
+    let stop = end;
+    if (end - start > DECODE_PIECE) {
+      // To the last newline in the piece, or to the first after it (one record longer than a piece).
+      const last = journal.lastIndexOf(NEWLINE, start + DECODE_PIECE - 1);
+      stop = (last >= start ? last : journal.indexOf(NEWLINE, start + DECODE_PIECE)) + 1;
     }
-    start = stop + 1;
-    line++;
+    parseLines((decoder ??= new TextDecoder('utf-8', { ignoreBOM: true })).decode(journal.subarray(start, stop)), records, key, location);
+    start = stop;
   }
   return records;
+}
+
+/** Parses `text`, whole lines each ending with a newline, one record per line, onto `records`. */
+function parseLines(text: string, records: unknown[], key: string, location: string): void {
+  for (let start = 0; start < text.length;) {
+    const stop = text.indexOf('\n', start);
+    try {
+      records.push(JSON.parse(text.slice(start, stop)));
+    } catch (error) {
+      throw new CorruptStateError(key, location, `journal line ${records.length + 1} is not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+    start = stop + 1;
+  }
 }
