@@ -3,7 +3,7 @@ import { formatRecords, journalEnd, parseJournal } from '../../src/adapters/jour
 import { CorruptStateError } from '../../src/errors.js';
 
 const record = (seq: number, text = `page ${seq}`): { seq: number; ops: unknown[] } => ({ seq, ops: [{ op: 'replace', path: ['note'], value: text }] });
-/** 9 MiB: a journal read in more than one piece of 64 KiB, 1 MiB or 8 MiB. */
+/** 9 MiB: more than one piece of bytes decoded at a time (8 MiB). */
 const LARGE = 9 << 20;
 
 function parseBoth(text: string): unknown[] {
