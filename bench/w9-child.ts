@@ -1,7 +1,6 @@
-// One measurement of W9 (bench/w9-local-peers.ts) in a fresh process: one peer, one figure, so
-// that no peer's garbage, threads or page-cache habits land in another's. Prints one JSON line.
-// argv: latency <peer> <entries> <dir> <samples>     one durable update at a time
-//       concurrent <peer> <entries> <dir> <ms>       8 producers for a fixed time
+// One measurement of W9 (bench/w9-local-peers.ts) in a fresh process. Prints one JSON line.
+// argv: latency <entries> <dir> <samples> <peer>...  the peers open at once, one durable update each in turn
+//       concurrent <peer> <entries> <dir> <ms>       one peer, 8 producers for a fixed time
 //         (for ours, <dir> holds a stored state of <entries> keys; the others fill their own)
 //       open <dir> <entries expected>                 createPersistentStore on files W9 built, twice
 import { closeSync, constants, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
@@ -10,8 +9,8 @@ import * as path from 'node:path';
 import { EMPTY } from 'rxjs';
 import { JOURNAL_ROOM_BYTES } from '../src/adapters/file-adapter.js';
 import { createPersistentStore, fileAdapter, KeyedMap, memoryAdapter } from '../src/index.js';
-import { keyOf, median, quantile, settle, timeMs } from './harness.js';
-import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, W9_WARM_UP, type Peer, type W9Result } from './w9-setup.js';
+import { flushWrites, keyOf, median, quantile, settle, timeMs } from './harness.js';
+import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, W9_TURN, W9_WARM_UP, type Peer, type W9Result } from './w9-setup.js';
 
 /** A peer ready to make one new key durable per call. */
 interface Durable {
@@ -140,30 +139,56 @@ async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durab
   }
 }
 
-/** One durable update at a time, each timed; bytes sent to the device over all of them. */
-async function latency(peer: Peer, entries: number, dir: string, samples: number): Promise<W9Result> {
-  const durable = await openPeer(peer, entries, dir);
-  for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i); // keys below `entries` exist already
+/**
+ * One durable update at a time, the peers taking turns: all open at once, each turn W9_TURN
+ * updates of one peer, each timed, the peers' order shuffled every round of turns. So each meets
+ * the disk as it is in the same second: measured in a child of its own one after another, the peers
+ * met different disks (this machine's fdatasync drifted between 0.21 and 0.54 ms from one child to
+ * the next, more than the gap between any two peers). Turns, not single updates: a job's updates
+ * come one after another to its one store; interleaved one by one, every peer paid for the others'
+ * syncs and threads (floor C 0.17 → 0.25 ms, ours 0.30 → 0.49 ms, LevelDB 0.35 → 0.36 ms).
+ */
+async function latency(peers: readonly Peer[], entries: number, dir: string, samples: number): Promise<Record<string, W9Result>> {
+  const durables: Durable[] = [];
+  for (const peer of peers) durables.push(await openPeer(peer, entries, dir));
+  flushWrites(); // what the peers' fills left in the page cache: written back now, not during timed writes
+  const order = peers.map((_, k) => k);
+  /** Runs `turn(k, from)` for each peer k in a shuffled order, then again from `from + W9_TURN`, up to `count`. */
+  const inTurns = async (count: number, turn: (k: number, from: number) => Promise<void>): Promise<void> => {
+    for (let from = 0; from < count; from += W9_TURN) {
+      for (let k = order.length - 1; k > 0; k--) {
+        const j = Math.floor(Math.random() * (k + 1));
+        [order[k], order[j]] = [order[j]!, order[k]!];
+      }
+      for (const k of order) await turn(k, from);
+    }
+  };
+  await inTurns(W9_WARM_UP, async (k, from) => {
+    for (let i = from; i < from + W9_TURN; i++) await durables[k]!.put(-1 - i); // keys below `entries` exist already
+  });
   await settle();
-  const times: number[] = [];
-  const bytesBefore = writeBytes();
-  const started = performance.now();
-  for (let i = 0; i < samples; i++) times.push(await timeMs(() => durable.put(i)));
-  return summary(durable, times, started, bytesBefore);
+  const times = peers.map(() => [] as number[]);
+  const bytes = peers.map(() => 0 as number | null);
+  await inTurns(samples, async (k, from) => {
+    const before = writeBytes();
+    for (let i = from; i < from + W9_TURN; i++) times[k]!.push(await timeMs(() => durables[k]!.put(i)));
+    const after = writeBytes();
+    bytes[k] = before === null || after === null || bytes[k] === null ? null : bytes[k]! + after - before;
+  });
+  for (const durable of durables) await durable.close();
+  // One at a time, a peer's rate is 1 ÷ its mean.
+  return Object.fromEntries(peers.map((peer, k) => [peer, summary(times[k]!, times[k]!.reduce((sum, t) => sum + t, 0) / 1e3, bytes[k]!)]));
 }
 
-/** Closes `durable` and sums up the timed updates: latency, rate, device bytes per update. */
-async function summary(durable: Durable, times: number[], started: number, bytesBefore: number | null): Promise<W9Result> {
-  const seconds = (performance.now() - started) / 1e3;
-  const bytesAfter = writeBytes();
-  await durable.close();
+/** Sums up timed updates: latency, rate over `seconds`, device bytes per update. */
+function summary(times: number[], seconds: number, bytes: number | null): W9Result {
   times.sort((a, b) => a - b);
   return {
     median: median(times),
     p99: quantile(times, 0.99),
     updates: times.length,
     perSecond: times.length / seconds,
-    bytesPerUpdate: bytesBefore === null || bytesAfter === null ? null : (bytesAfter - bytesBefore) / times.length,
+    bytesPerUpdate: bytes === null ? null : bytes / times.length,
   };
 }
 
@@ -184,7 +209,10 @@ async function concurrent(peer: Peer, entries: number, dir: string, ms: number):
     }
   };
   await Promise.all(Array.from({ length: W9_PRODUCERS }, producer));
-  return summary(durable, times, started, bytesBefore);
+  const seconds = (performance.now() - started) / 1e3;
+  const bytesAfter = writeBytes();
+  await durable.close();
+  return summary(times, seconds, bytesBefore === null || bytesAfter === null ? null : bytesAfter - bytesBefore);
 }
 
 /**
@@ -217,7 +245,7 @@ async function openStore(dir: string, expected: number): Promise<{ first: number
 const [mode, ...args] = process.argv.slice(2);
 const result =
   mode === 'latency'
-    ? await latency(args[0] as Peer, Number(args[1]), args[2]!, Number(args[3]))
+    ? await latency(args.slice(3) as Peer[], Number(args[0]), args[1]!, Number(args[2]))
     : mode === 'concurrent'
       ? await concurrent(args[0] as Peer, Number(args[1]), args[2]!, Number(args[3]))
       : mode === 'open'

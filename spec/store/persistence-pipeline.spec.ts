@@ -241,6 +241,27 @@ describe('persistence pipeline', () => {
       await store.close();
     });
 
+    test('a lone producer waits no turn: once two flushes shared a write, each later one is still answered within microtasks', async () => {
+      // Found in W9: the run the second flush asked for, its change written meanwhile, waited a turn
+      // with nothing to write; the next flush, queued behind it, was written after that turn, and
+      // the run it had asked for meanwhile waited again: one turn of the event loop every write, for good.
+      const { store, control, inc } = await openStore({ debounceMs: 60_000, maxWaitMs: 60_000 });
+      inc();
+      await Promise.all([store.flush(), store.flush()]);
+      inc();
+      await store.flush(); // one of the two answered is back: its write gives the other a turn (group commit)
+      for (let n = 3; n <= 7; n++) {
+        inc();
+        let answered = false;
+        const flushed = store.flush().then(() => (answered = true));
+        for (let hops = 0; hops < 1_000 && !answered; hops++) await Promise.resolve();
+        expect({ n, answered }).toEqual({ n, answered: true });
+        await flushed;
+      }
+      expect(control.written.at(-1)).toEqual({ n: 7 });
+      await store.close();
+    });
+
     test('the turn is a real one: with the clock faked and standing still, a flush is still answered by its write', async () => {
       const { store, control, inc } = await openStore();
       inc();

@@ -118,7 +118,11 @@ export async function openRegularFile(file: string, flags: number, action: strin
   // Refused before opening where possible: opening some devices acts on them. The fstat below closes the race.
   const found = lstatSync(file, { throwIfNoEntry: false });
   if (found !== undefined && !found.isFile() && !found.isSymbolicLink()) throw new StoragePathError(file, NOT_REGULAR, action, undefined);
-  const handle = await fs.open(file, flags | NO_FOLLOW | NON_BLOCKING, mode);
+  const open = (withFlags: number): Promise<fs.FileHandle> => fs.open(file, withFlags | NO_FOLLOW | NON_BLOCKING, mode);
+  // O_NOATIME is refused (EPERM) on a file of another user's: opened without, its reads set its access time.
+  const handle = await open(flags).catch((error: unknown) =>
+    flags & NO_ACCESS_TIME && (error as NodeJS.ErrnoException).code === 'EPERM' ? open(flags & ~NO_ACCESS_TIME) : Promise.reject(error),
+  );
   let regular: boolean;
   try {
     regular = (await handle.stat()).isFile();
@@ -132,6 +136,7 @@ export async function openRegularFile(file: string, flags: number, action: strin
 }
 
 const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
+const NO_ACCESS_TIME = constants.O_NOATIME ?? 0;
 
 /** Keeps `handle` as an `OpenFile`. */
 export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
