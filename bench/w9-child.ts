@@ -170,6 +170,8 @@ async function latency(peers: readonly Peer[], entries: number, dir: string, sam
   const times = peers.map(() => [] as number[]);
   const bytes = peers.map(() => 0 as number | null);
   await inTurns(samples, async (k, from) => {
+    // The first update of a turn, after the other peers' turns, is not timed: p99 is the peer's own, not the switch's.
+    await durables[k]!.put(-1 - from);
     const before = writeBytes();
     for (let i = from; i < from + W9_TURN; i++) times[k]!.push(await timeMs(() => durables[k]!.put(i)));
     const after = writeBytes();

@@ -2,8 +2,9 @@
 // puts), lmdb (lmdb-js, default durable commits) and the disk's own floor, plus the import and
 // open costs of the library (issue 19). Every figure comes from a fresh child process
 // (bench/w9-child.ts), in 3 rounds, and the medians across rounds reported. One update until
-// durable is timed with all peers open in one child, taking turns update by update: ratios between
-// them are taken within a child (paired), since the disk's own latency drifts between children.
+// durable is timed with the peers of a size open in one child, taking turns of W9_TURN updates:
+// ratios between them are taken within a child (paired), since the disk's own latency drifts
+// between children.
 // SQLite (better-sqlite3) is left out: its install script must download a binary, which it cannot here.
 // BENCH_ONLY=W9 npm run bench runs just this workload (about 3 minutes); BENCH_SIZES picks the
 // sizes of ours (200k is always measured: the peers are compared there); BENCH_QUICK=1 takes fewer samples.
@@ -347,9 +348,9 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
       built
         ? '`node` on bench/w9-child.ts bundled beside the library built as `npm run build` builds it, whose index.js it imports: ours runs as packed'
         : '`node --import tsx bench/w9-child.ts`, ours from src: the build failed'
-    }), started once the page cache's pending writes are flushed (\`sync\`: the earlier workloads' and the seed copied for it, not written back during its timed writes), peers interleaved, ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
+    }), started once the page cache's pending writes are flushed (\`sync\`: the earlier workloads' and the seed copied for it, not written back during its timed writes), ${ROUNDS} rounds, medians across rounds. 200,000 entries, keys \`https://shop.example/product/<i>\`; each update adds a new key. SQLite (better-sqlite3) is not among the peers: its install script must download a prebuilt binary, which it cannot do here.`,
     '',
-    `**1. One update until durable**: one child per size and round, holding every peer of that size open at once (the floors at every size, LevelDB and lmdb at 200k); the peers take turns of ${W9_TURN} durable updates each, in an order shuffled every round of turns, ${W9_WARM_UP.toLocaleString('en')} updates each to warm up, then ${SAMPLES.toLocaleString('en')} each timed (p99 by nearest rank). So the peers meet the disk as it is in the same second: in children of their own one after another, they met different disks (this machine's fdatasync drifted between 0.21 and 0.54 ms from child to child, more than the gap between peers). Turns of ${W9_TURN}, not of one: a job's updates come one after another to its store; interleaved one by one, every peer paid for the others' syncs and threads (floor C 0.17 → 0.25 ms, ours 0.30 → 0.49, LevelDB 0.35 → 0.36). Ratios (÷) are taken within each child, then the median across rounds; the medians in ms are medians across rounds.`,
+    `**1. One update until durable**: one child per size and round, holding every peer of that size open at once (the floors at every size, LevelDB and lmdb at 200k); the peers take turns of ${W9_TURN} durable updates each, in an order shuffled every round of turns, ${W9_WARM_UP.toLocaleString('en')} updates each to warm up, then ${SAMPLES.toLocaleString('en')} each timed (the first update of each turn is not: p99 by nearest rank is the peer's own, not the switch's). So the peers meet the disk as it is in the same second: in children of their own one after another, they met different disks (this machine's fdatasync drifted between 0.21 and 0.54 ms from child to child, more than the gap between peers). Turns of ${W9_TURN}, not of one: a job's updates come one after another to its store; interleaved one by one, every peer paid for the others' syncs and threads (floor C 0.17 → 0.25 ms, ours 0.30 → 0.49, LevelDB 0.35 → 0.36). Ratios (÷) are taken within each child, then the median across rounds; the medians in ms are medians across rounds.`,
     '',
     latencyTable,
     '',

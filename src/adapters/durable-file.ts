@@ -54,7 +54,15 @@ export async function writeFileDurably(file: string, data: string | Uint8Array):
  */
 export async function replaceFile(file: string, data: string | Uint8Array, flags: string | number = 'wx'): Promise<fs.FileHandle> {
   const tmp = tempFileOf(file);
-  const handle = await fs.open(tmp, flags);
+  // A refused O_NOATIME may follow the file's creation (O_CREAT): it is removed before the retry.
+  const handle =
+    typeof flags === 'number'
+      ? await withoutAccessTimeIfRefused(
+          flags,
+          (withFlags) => fs.open(tmp, withFlags),
+          () => fs.rm(tmp, { force: true }),
+        )
+      : await fs.open(tmp, flags);
   try {
     await handle.writeFile(typeof data === 'string' ? utf8(data) : data);
     await handle.sync();
@@ -118,11 +126,7 @@ export async function openRegularFile(file: string, flags: number, action: strin
   // Refused before opening where possible: opening some devices acts on them. The fstat below closes the race.
   const found = lstatSync(file, { throwIfNoEntry: false });
   if (found !== undefined && !found.isFile() && !found.isSymbolicLink()) throw new StoragePathError(file, NOT_REGULAR, action, undefined);
-  const open = (withFlags: number): Promise<fs.FileHandle> => fs.open(file, withFlags | NO_FOLLOW | NON_BLOCKING, mode);
-  // O_NOATIME is refused (EPERM) on a file of another user's: opened without, its reads set its access time.
-  const handle = await open(flags).catch((error: unknown) =>
-    flags & NO_ACCESS_TIME && (error as NodeJS.ErrnoException).code === 'EPERM' ? open(flags & ~NO_ACCESS_TIME) : Promise.reject(error),
-  );
+  const handle = await withoutAccessTimeIfRefused(flags, (withFlags) => fs.open(file, withFlags | NO_FOLLOW | NON_BLOCKING, mode));
   let regular: boolean;
   try {
     regular = (await handle.stat()).isFile();
@@ -137,6 +141,21 @@ export async function openRegularFile(file: string, flags: number, action: strin
 
 const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
 const NO_ACCESS_TIME = constants.O_NOATIME ?? 0;
+
+/**
+ * `open(flags)`, and where `flags` ask for O_NOATIME and Linux refuses it (EPERM: only the file's
+ * owner, as the file system shows it, may ask), `open` again without it, after `beforeRetry`: the
+ * file then has its access time set by reads. Another cause of EPERM fails the second open too.
+ */
+async function withoutAccessTimeIfRefused<R>(flags: number, open: (flags: number) => Promise<R>, beforeRetry?: () => Promise<void>): Promise<R> {
+  try {
+    return await open(flags);
+  } catch (error) {
+    if (!(flags & NO_ACCESS_TIME) || (error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    await beforeRetry?.();
+    return open(flags & ~NO_ACCESS_TIME);
+  }
+}
 
 /** Keeps `handle` as an `OpenFile`. */
 export async function keepOpen(handle: fs.FileHandle): Promise<OpenFile> {
