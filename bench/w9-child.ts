@@ -1,5 +1,5 @@
 // One measurement of W9 (bench/w9-local-peers.ts) in a fresh process. Prints one JSON line.
-// argv: latency <entries> <dir> <samples> <peer>...  the peers open at once, one durable update each in turn
+// argv: latency <entries> <dir> <samples> <peer>...  the peers open at once, taking turns of durable updates
 //       concurrent <peer> <entries> <dir> <ms>       one peer, 8 producers for a fixed time
 //         (for ours, <dir> holds a stored state of <entries> keys; the others fill their own)
 //       open <dir> <entries expected>                 createPersistentStore on files W9 built, twice

@@ -112,7 +112,7 @@ const LINUX = process.platform === 'linux';
 // O_NOATIME: each append reads two bytes of the journal back (see `intact`); with access times on,
 // each read dirtied the journal's inode, and each next O_DSYNC write took 0.04–0.05 ms longer while
 // other files were being synced (ext4 here, 0.23 → 0.29 ms). Only the file's owner may ask for it:
-// a journal of another user's is opened without (openRegularFile).
+// a journal of another user's is opened without (durable-file.ts).
 const READ_WRITE = constants.O_RDWR | (LINUX ? (constants.O_NOATIME ?? 0) : 0);
 
 /**
