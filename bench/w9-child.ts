@@ -1,21 +1,23 @@
 // One measurement of W9 (bench/w9-local-peers.ts) in a fresh process. Prints one JSON line.
 // argv: latency <entries> <dir> <samples> <peer>...  the peers open at once, taking turns of durable updates
-//       concurrent <peer> <entries> <dir> <ms>       one peer, 8 producers for a fixed time
-//         (for ours, <dir> holds a stored state of <entries> keys; the others fill their own)
+//       concurrent <entries> <dir> <ms> <peer>...  the peers open at once, 8 producers on each in turn
+//         (<dir> holds ours' stored state of <entries> keys; the others fill their own)
 //       open <dir> <entries expected>                 createPersistentStore on files W9 built, twice
 import { closeSync, constants, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { EMPTY } from 'rxjs';
+import { EMPTY, filter, firstValueFrom } from 'rxjs';
 import { JOURNAL_ROOM_BYTES } from '../src/adapters/file-adapter.js';
 import { createPersistentStore, fileAdapter, KeyedMap, memoryAdapter } from '../src/index.js';
 import { flushWrites, keyOf, median, quantile, settle, timeMs } from './harness.js';
-import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, W9_TURN, W9_WARM_UP, type Peer, type W9Result } from './w9-setup.js';
+import { W9_KEY, W9_PRODUCERS, W9_RECORD as RECORD, W9_SLICES, W9_TURN, W9_WARM_UP, type Peer, type W9Result } from './w9-setup.js';
 
 /** A peer ready to make one new key durable per call. */
 interface Durable {
   readonly put: (i: number) => Promise<void>;
   readonly close: () => Promise<void>;
+  /** Resolves once nothing the peer's puts started is under way (ours: a compaction); the others have nothing to wait for. */
+  readonly idle?: () => Promise<void>;
 }
 
 /** Bytes this process caused to be sent to the storage layer (Linux; null where /proc/self/io is not readable). */
@@ -63,6 +65,7 @@ async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durab
           await store.flush();
         },
         close: () => store.close(),
+        idle: async () => void (await firstValueFrom(store.status$.pipe(filter((status) => status.phase !== 'saving')))),
       };
     }
     case 'leveldb': {
@@ -155,13 +158,7 @@ async function latency(peers: readonly Peer[], entries: number, dir: string, sam
   const order = peers.map((_, k) => k);
   /** Runs `turn(k, from)` for each peer k in a shuffled order, then again from `from + W9_TURN`, up to `count`. */
   const inTurns = async (count: number, turn: (k: number, from: number) => Promise<void>): Promise<void> => {
-    for (let from = 0; from < count; from += W9_TURN) {
-      for (let k = order.length - 1; k > 0; k--) {
-        const j = Math.floor(Math.random() * (k + 1));
-        [order[k], order[j]] = [order[j]!, order[k]!];
-      }
-      for (const k of order) await turn(k, from);
-    }
+    for (let from = 0; from < count; from += W9_TURN) for (const k of shuffle(order)) await turn(k, from);
   };
   await inTurns(W9_WARM_UP, async (k, from) => {
     for (let i = from; i < from + W9_TURN; i++) await durables[k]!.put(-1 - i); // keys below `entries` exist already
@@ -194,27 +191,53 @@ function summary(times: number[], seconds: number, bytes: number | null): W9Resu
   };
 }
 
-/** W9_PRODUCERS async loops in this process, each one durable update at a time, for `ms`. */
-async function concurrent(peer: Peer, entries: number, dir: string, ms: number): Promise<W9Result> {
-  const durable = await openPeer(peer, entries, dir);
-  for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i);
+/**
+ * W9_PRODUCERS async loops, each one durable update at a time, on each peer in turn: all open at
+ * once, each getting W9_SLICES slices of `ms` ÷ W9_SLICES, in an order shuffled every round of
+ * slices, for the same reason as `latency`. A slice lasts until the peer is idle again: a
+ * compaction that ours' updates made due is counted in its own time, not in the next peer's.
+ */
+async function concurrent(peers: readonly Peer[], entries: number, dir: string, ms: number): Promise<Record<string, W9Result>> {
+  const durables: Durable[] = [];
+  for (const peer of peers) durables.push(await openPeer(peer, entries, dir));
+  flushWrites();
+  for (const durable of durables) for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i);
   await settle();
-  const times: number[] = [];
+  const times = peers.map(() => [] as number[]);
+  const bytes = peers.map(() => 0 as number | null);
+  const seconds = peers.map(() => 0);
+  const order = peers.map((_, k) => k);
   let next = 0;
-  const bytesBefore = writeBytes();
-  const started = performance.now();
-  const deadline = started + ms;
-  const producer = async (): Promise<void> => {
-    while (performance.now() < deadline) {
-      const i = next++;
-      times.push(await timeMs(() => durable.put(i)));
+  for (let slice = 0; slice < W9_SLICES; slice++) {
+    for (const k of shuffle(order)) {
+      const durable = durables[k]!;
+      const before = writeBytes();
+      const started = performance.now();
+      const deadline = started + ms / W9_SLICES;
+      const producer = async (): Promise<void> => {
+        while (performance.now() < deadline) {
+          const i = next++;
+          times[k]!.push(await timeMs(() => durable.put(i)));
+        }
+      };
+      await Promise.all(Array.from({ length: W9_PRODUCERS }, producer));
+      await durable.idle?.();
+      seconds[k]! += (performance.now() - started) / 1e3;
+      const after = writeBytes();
+      bytes[k] = before === null || after === null || bytes[k] === null ? null : bytes[k]! + after - before;
     }
-  };
-  await Promise.all(Array.from({ length: W9_PRODUCERS }, producer));
-  const seconds = (performance.now() - started) / 1e3;
-  const bytesAfter = writeBytes();
-  await durable.close();
-  return summary(times, seconds, bytesBefore === null || bytesAfter === null ? null : bytesAfter - bytesBefore);
+  }
+  for (const durable of durables) await durable.close();
+  return Object.fromEntries(peers.map((peer, k) => [peer, summary(times[k]!, seconds[k]!, bytes[k]!)]));
+}
+
+/** `order` shuffled in place (Fisher–Yates), returned. */
+function shuffle(order: number[]): number[] {
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = Math.floor(Math.random() * (k + 1));
+    [order[k], order[j]] = [order[j]!, order[k]!];
+  }
+  return order;
 }
 
 /**
@@ -249,7 +272,7 @@ const result =
   mode === 'latency'
     ? await latency(args.slice(3) as Peer[], Number(args[0]), args[1]!, Number(args[2]))
     : mode === 'concurrent'
-      ? await concurrent(args[0] as Peer, Number(args[1]), args[2]!, Number(args[3]))
+      ? await concurrent(args.slice(3) as Peer[], Number(args[0]), args[1]!, Number(args[2]))
       : mode === 'open'
         ? await openStore(args[0]!, Number(args[1]))
         : undefined;

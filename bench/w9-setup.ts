@@ -21,6 +21,8 @@ export const W9_PRODUCERS = 8;
 export const W9_WARM_UP = 3_000;
 /** Durable updates of one peer in a row, in the latency children, before the next peer's turn (see w9-child.ts). */
 export const W9_TURN = 50;
+/** Slices of the 8-producer time each peer gets, in turn with the others (see w9-child.ts). */
+export const W9_SLICES = 8;
 export const W9_KEY = 'W9';
 
 /** What a child prints: timings in ms, and the bytes this process sent to the device per update. */
