@@ -153,9 +153,7 @@ async function openPeer(peer: Peer, entries: number, dir: string): Promise<Durab
  * syncs and threads (floor C 0.17 → 0.25 ms, ours 0.30 → 0.49 ms, LevelDB 0.35 → 0.36 ms).
  */
 async function latency(peers: readonly Peer[], entries: number, dir: string, samples: number): Promise<Record<string, W9Result>> {
-  const durables: Durable[] = [];
-  for (const peer of peers) durables.push(await openPeer(peer, entries, dir));
-  flushWrites(); // what the peers' fills left in the page cache: written back now, not during timed writes
+  const durables = await openAll(peers, entries, dir);
   const order = peers.map((_, k) => k);
   /** Runs `turn(k, from)` for each peer k in a shuffled order, then again from `from + W9_TURN`, up to `count`. */
   const inTurns = async (count: number, turn: (k: number, from: number) => Promise<void>): Promise<void> => {
@@ -176,7 +174,7 @@ async function latency(peers: readonly Peer[], entries: number, dir: string, sam
     for (let i = from; i < from + W9_TURN; i++) times[k]!.push(await timeMs(() => durables[k]!.put(i)));
     const after = writeBytes();
     await durables[k]!.idle?.(); // untimed: a compaction due at the turn's end must not land in the next peer's turn (none is due at W9's counts)
-    bytes[k] = before === null || after === null || bytes[k] === null ? null : bytes[k]! + after - before;
+    bytes[k] = addBytes(bytes[k]!, before, after);
   });
   for (const durable of durables) await durable.close();
   // One at a time, a peer's rate is 1 ÷ its mean.
@@ -202,9 +200,7 @@ function summary(times: number[], seconds: number, bytes: number | null): W9Resu
  * compaction that ours' updates made due is counted in its own time, not in the next peer's.
  */
 async function concurrent(peers: readonly Peer[], entries: number, dir: string, ms: number): Promise<Record<string, W9Result>> {
-  const durables: Durable[] = [];
-  for (const peer of peers) durables.push(await openPeer(peer, entries, dir));
-  flushWrites();
+  const durables = await openAll(peers, entries, dir);
   for (const durable of durables) {
     for (let i = 0; i < W9_WARM_UP; i++) await durable.put(-1 - i);
     await durable.idle?.();
@@ -231,12 +227,24 @@ async function concurrent(peers: readonly Peer[], entries: number, dir: string, 
       await durable.idle?.();
       seconds[k]! += (performance.now() - started) / 1e3;
       const after = writeBytes();
-      bytes[k] = before === null || after === null || bytes[k] === null ? null : bytes[k]! + after - before;
+      bytes[k] = addBytes(bytes[k]!, before, after);
     }
   }
   for (const durable of durables) await durable.close();
   return Object.fromEntries(peers.map((peer, k) => [peer, summary(times[k]!, seconds[k]!, bytes[k]!)]));
 }
+
+/** Every peer of `peers` opened in `dir`, then what their fills left in the page cache written back, not during timed writes. */
+async function openAll(peers: readonly Peer[], entries: number, dir: string): Promise<Durable[]> {
+  const durables: Durable[] = [];
+  for (const peer of peers) durables.push(await openPeer(peer, entries, dir));
+  flushWrites();
+  return durables;
+}
+
+/** `sum` plus the bytes written between two readings of writeBytes(); null once any reading failed. */
+const addBytes = (sum: number | null, before: number | null, after: number | null): number | null =>
+  sum === null || before === null || after === null ? null : sum + after - before;
 
 /** `order` shuffled in place (Fisher–Yates), returned. */
 function shuffle(order: number[]): number[] {

@@ -50,7 +50,7 @@ const NAMES: Record<Peer, string> = {
   floorC: 'floor C: writeSync at a position in room made ahead, O_DSYNC (what the journal does)',
 };
 
-/** `list` rotated by `by`: each round starts with another peer. */
+/** `list` rotated by `by`: each round starts with another of its items. */
 const rotate = <T>(list: readonly T[], by: number): T[] => list.map((_, i) => list[(i + by) % list.length]!);
 
 /** The middle of a few numbers (the lower of two). */
@@ -358,7 +358,7 @@ export function w9Section({ latency, concurrent, imports, importError, built, op
     latencyTable,
     '',
     `- **${NAMES.ours}**: \`store.update(s => s.seen.set(key, true)); await store.flush()\` on \`fileAdapter({ dir })\`, \`events: EMPTY\`: one journal append and fdatasync.`,
-    `- **LevelDB**: classic-level 3, \`put(key, 'true', { sync: true })\`, on a database filled with 200k keys, reopened and compacted first. **lmdb**: lmdb-js 3, \`await put(key, true)\` with default options (on Linux \`overlappingSync\` is on and \`separateFlushed\` off: the promise resolves once the commit is flushed to disk).`,
+    `- **LevelDB**: classic-level 3, \`put(key, 'true', { sync: true })\`, on a database filled with 200k keys, reopened and compacted first. **lmdb**: lmdb-js 3, \`await put(key, true)\` with default options (the promise resolves once its transaction is committed, and lmdb 3 syncs a commit before marking it done: an awaited put is durable).`,
     `- **Floor A**: \`fs.writeSync\` of one ${W9_RECORD.length}-byte record (about one journal record of ours) on an O_APPEND file, then \`fs.fdatasyncSync\`. **Floor B**: one \`FileHandle.write\` of that record on a file opened O_DSYNC | O_APPEND (one thread-pool hop).`,
     '',
     `**2. ${W9_PRODUCERS} concurrent producers**: ${W9_PRODUCERS} async loops, each one durable update at a time, for ${CONCURRENT_MS / 1_000} s on each peer: one child per round holding the peers open at once, each peer getting ${W9_SLICES} slices of that time, in an order shuffled every round of slices, a slice lasting until the peer is idle again (a compaction ours' updates made due counts in its own time); ratios (÷ lmdb) within each child, median across rounds. Ours on one store, \`update\` then \`await flush()\`; LevelDB sync puts; lmdb awaited puts; floor B ${W9_PRODUCERS} loops of O_DSYNC writes on one file.`,
